@@ -1,0 +1,40 @@
+"""typedprop: statically typed, heterogeneous reverse-mode automatic differentiation over numpy.
+
+The one public door: everything users need is re-exported here (and `typedprop.testing`).
+
+- Running: `backprop`, `grad`, `evaluate`, `backprop_n`, `grad_n`, `backprop_with`.
+- Variables: `BVar`, `constant`, and for structures `BVar.view`, `BVar.unpack`, `sequence`,
+  `collect`.
+- Primitives: `Op` (subclass it), `op1`, `op2`, `op3` (build one from a function).
+- Structures: the `Backprop` protocol and `register_backprop` for your own types.
+- Checks: `checks`, `checks_enabled`, `CheckError`, `TapeError`.
+- Array types for hints: `Array`, `Vec`, `Mat`.
+"""
+
+from . import ops as ops
+from ._arrays import Array as Array
+from ._arrays import Floating as Floating
+from ._arrays import Mat as Mat
+from ._arrays import Vec as Vec
+from ._backprop import backprop as backprop
+from ._backprop import backprop_n as backprop_n
+from ._backprop import backprop_with as backprop_with
+from ._backprop import evaluate as evaluate
+from ._backprop import grad as grad
+from ._backprop import grad_n as grad_n
+from ._bvar import BVar as BVar
+from ._bvar import collect as collect
+from ._bvar import constant as constant
+from ._bvar import sequence as sequence
+from ._checks import checks as checks
+from ._checks import checks_enabled as checks_enabled
+from ._errors import CheckError as CheckError
+from ._errors import TapeError as TapeError
+from ._op import Op as Op
+from ._op import op1 as op1
+from ._op import op2 as op2
+from ._op import op3 as op3
+from ._structures import Backprop as Backprop
+from ._structures import register_backprop as register_backprop
+
+__version__ = "0.1.0"

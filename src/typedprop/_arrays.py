@@ -1,0 +1,22 @@
+"""Short names for numpy array types whose rank and dtype kind mypy can check.
+
+Put them inside jaxtyping hints, `Float[Mat, "m n"]`: mypy then sees a 2-D floating array (a
+vector passed where a matrix is expected is a static error), and jaxtyping with beartype checks the
+named dimensions at run time. float32 and float64 arrays both fit.
+"""
+
+from typing import Any, TypeAlias
+
+import numpy as np
+
+Floating: TypeAlias = np.dtype[np.floating[Any]]
+"""Any floating dtype: float16, float32, float64."""
+
+Array: TypeAlias = np.ndarray[tuple[Any, ...], Floating]
+"""A floating array of any rank (what numpy arithmetic returns to mypy)."""
+
+Vec: TypeAlias = np.ndarray[tuple[int], Floating]
+"""A floating 1-D array."""
+
+Mat: TypeAlias = np.ndarray[tuple[int, int], Floating]
+"""A floating 2-D array."""

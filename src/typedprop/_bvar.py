@@ -1,0 +1,431 @@
+"""The variable: `BVar[T]`, a value of type `T` being differentiated, and the typed accessors
+that take structured values apart (`view`, `unpack`, `sequence`) and put them together
+(`collect`).
+
+A BVar is either on a tape (made by `backprop` or by an op applied to BVars inside the function
+being differentiated) or a constant (made by `constant`, or by an op applied only to constants),
+which gets no gradient. Arithmetic operators on BVars go through ops with known gradients in
+`typedprop.ops`; mixing in plain numbers and arrays on either side makes them constants.
+"""
+
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar, final, overload
+
+import numpy as np
+
+from ._errors import CheckError
+from ._structures import Mismatch, Partial, kind_of, resolve_path
+from ._tape import Maker, Tape, check_live
+
+T = TypeVar("T")
+U = TypeVar("U")
+A = TypeVar("A")
+B = TypeVar("B")
+C = TypeVar("C")
+D = TypeVar("D")
+E = TypeVar("E")
+F = TypeVar("F")
+G = TypeVar("G")
+H = TypeVar("H")
+S = TypeVar("S", bound=tuple[Any, ...])
+DT = TypeVar("DT", bound=np.dtype[Any])
+
+_AnyArray = np.ndarray[Any, np.dtype[Any]]
+_M = tuple[int, int]
+_V = tuple[int]
+
+
+@final
+class BVar(Generic[T]):
+    """A value of type `T` being differentiated.
+
+    You get BVars as the arguments of the function you pass to `backprop`, and by applying ops
+    to them. `.value` is the plain value. The operators `+ - * / ** @` and unary `-` work on
+    numeric and array BVars, mixed with plain numbers and arrays on either side. A structured
+    BVar (a tuple, dataclass, dict, ...) is taken apart with `view` and `unpack`.
+
+    A BVar is only valid inside the `backprop` call that made it: using it afterwards, or in
+    another `backprop` call, raises `TapeError`. It has no truth value; branch on `.value`.
+
+    !!! example
+        ```python
+        >>> import typedprop as tp
+        >>> def f(x: tp.BVar[float]) -> tp.BVar[float]:
+        ...     return x * x + 3.0 * x
+        >>> tp.backprop(f, 2.0)
+        (10.0, 7.0)
+        ```
+    """
+
+    __slots__ = ("_index", "_tape", "value")
+    # Opt out of numpy's ufunc dispatch, so `array + bvar` reaches BVar.__radd__.
+    __array_ufunc__ = None
+
+    value: T
+
+    def __init__(self, value: T, tape: Tape | None = None, index: int = -1) -> None:
+        self.value = value
+        self._tape = tape
+        self._index = index
+
+    def __repr__(self) -> str:
+        where = "constant" if self._tape is None else f"node {self._index}"
+        return f"BVar({self.value!r}, {where})"
+
+    def __bool__(self) -> bool:
+        raise TypeError(
+            "a BVar has no truth value: branch on its plain value (`if x.value > 0:`), "
+            "which the gradient does not flow through"
+        )
+
+    # -- structures ----------------------------------------------------------------------------
+
+    def view(self, getter: Callable[[T], U]) -> "BVar[U]":
+        """The part of a structured value that `getter` selects, as a BVar: the gradient of the
+        part flows back into the whole (backprop's `^^.`).
+
+        The getter may only select: attributes of dataclasses and NamedTuples, and items of
+        tuples, lists and dicts, to any depth (`lambda m: m.layers[0].w`). mypy checks it
+        against `T`, so a missing field is a static error.
+
+        !!! example
+            ```python
+            >>> from dataclasses import dataclass
+            >>> import typedprop as tp
+            >>> @dataclass
+            ... class Line:
+            ...     slope: float
+            ...     offset: float
+            >>> tp.grad(lambda p: p.view(lambda m: m.slope) * 3.0 + p.view(lambda m: m.offset),
+            ...         Line(1.0, 2.0))
+            Line(slope=3.0, offset=1.0)
+            ```
+        """
+        try:
+            path, part = resolve_path(self.value, getter)
+        except Mismatch as e:
+            raise CheckError(f"view: {e}") from None
+        result: BVar[U] = _select(self, path, part)
+        return result
+
+    @overload
+    def unpack(self: "BVar[tuple[A]]") -> "tuple[BVar[A]]": ...
+    @overload
+    def unpack(self: "BVar[tuple[A, B]]") -> "tuple[BVar[A], BVar[B]]": ...
+    @overload
+    def unpack(self: "BVar[tuple[A, B, C]]") -> "tuple[BVar[A], BVar[B], BVar[C]]": ...
+    @overload
+    def unpack(
+        self: "BVar[tuple[A, B, C, D]]",
+    ) -> "tuple[BVar[A], BVar[B], BVar[C], BVar[D]]": ...
+    @overload
+    def unpack(
+        self: "BVar[tuple[A, B, C, D, E]]",
+    ) -> "tuple[BVar[A], BVar[B], BVar[C], BVar[D], BVar[E]]": ...
+    @overload
+    def unpack(
+        self: "BVar[tuple[A, B, C, D, E, F]]",
+    ) -> "tuple[BVar[A], BVar[B], BVar[C], BVar[D], BVar[E], BVar[F]]": ...
+    @overload
+    def unpack(
+        self: "BVar[tuple[A, B, C, D, E, F, G]]",
+    ) -> "tuple[BVar[A], BVar[B], BVar[C], BVar[D], BVar[E], BVar[F], BVar[G]]": ...
+    @overload
+    def unpack(
+        self: "BVar[tuple[A, B, C, D, E, F, G, H]]",
+    ) -> "tuple[BVar[A], BVar[B], BVar[C], BVar[D], BVar[E], BVar[F], BVar[G], BVar[H]]": ...
+    @overload
+    def unpack(self: "BVar[tuple[A, ...]]") -> "tuple[BVar[A], ...]": ...
+    def unpack(self: "BVar[Any]") -> "tuple[BVar[Any], ...]":
+        """The items of a tuple-valued BVar as a tuple of BVars, typed item by item for tuples
+        of up to 8 items.
+
+        !!! example
+            ```python
+            >>> import typedprop as tp
+            >>> def f(p: tp.BVar[tuple[float, float]]) -> tp.BVar[float]:
+            ...     a, b = p.unpack()
+            ...     return a * b
+            >>> tp.grad(f, (2.0, 5.0))
+            (5.0, 2.0)
+            ```
+        """
+        if not isinstance(self.value, tuple):
+            raise CheckError(f"unpack: expected a tuple, got {type(self.value).__name__}")
+        return tuple(_select(self, (i,), v) for i, v in enumerate(self.value))
+
+    # -- arithmetic: each operator is one op of typedprop.ops ---------------------------------
+    # The overloads say what numpy says: same types keep their type; arrays of other shapes
+    # broadcast to an array whose rank mypy does not know; a scalar with an array is the array.
+
+    @overload
+    def __add__(self: "BVar[A]", other: "BVar[A] | A | float", /) -> "BVar[A]": ...
+    @overload
+    def __add__(
+        self: "BVar[np.ndarray[S, DT]]", other: "BVar[_AnyArray] | _AnyArray | BVar[float]", /
+    ) -> "BVar[np.ndarray[tuple[Any, ...], DT]]": ...
+    @overload
+    def __add__(
+        self: "BVar[float]", other: "BVar[np.ndarray[S, DT]] | np.ndarray[S, DT]", /
+    ) -> "BVar[np.ndarray[S, DT]]": ...
+    def __add__(self, other: object, /) -> "BVar[Any]":
+        return _ar.add(self, other)
+
+    @overload
+    def __radd__(self: "BVar[A]", other: "A | float", /) -> "BVar[A]": ...
+    @overload
+    def __radd__(
+        self: "BVar[np.ndarray[S, DT]]", other: _AnyArray, /
+    ) -> "BVar[np.ndarray[tuple[Any, ...], DT]]": ...
+    @overload
+    def __radd__(
+        self: "BVar[float]", other: "np.ndarray[S, DT]", /
+    ) -> "BVar[np.ndarray[S, DT]]": ...
+    def __radd__(self, other: object, /) -> "BVar[Any]":
+        return _ar.add(other, self)
+
+    @overload
+    def __sub__(self: "BVar[A]", other: "BVar[A] | A | float", /) -> "BVar[A]": ...
+    @overload
+    def __sub__(
+        self: "BVar[np.ndarray[S, DT]]", other: "BVar[_AnyArray] | _AnyArray | BVar[float]", /
+    ) -> "BVar[np.ndarray[tuple[Any, ...], DT]]": ...
+    @overload
+    def __sub__(
+        self: "BVar[float]", other: "BVar[np.ndarray[S, DT]] | np.ndarray[S, DT]", /
+    ) -> "BVar[np.ndarray[S, DT]]": ...
+    def __sub__(self, other: object, /) -> "BVar[Any]":
+        return _ar.subtract(self, other)
+
+    @overload
+    def __rsub__(self: "BVar[A]", other: "A | float", /) -> "BVar[A]": ...
+    @overload
+    def __rsub__(
+        self: "BVar[np.ndarray[S, DT]]", other: _AnyArray, /
+    ) -> "BVar[np.ndarray[tuple[Any, ...], DT]]": ...
+    @overload
+    def __rsub__(
+        self: "BVar[float]", other: "np.ndarray[S, DT]", /
+    ) -> "BVar[np.ndarray[S, DT]]": ...
+    def __rsub__(self, other: object, /) -> "BVar[Any]":
+        return _ar.subtract(other, self)
+
+    @overload
+    def __mul__(self: "BVar[A]", other: "BVar[A] | A | float", /) -> "BVar[A]": ...
+    @overload
+    def __mul__(
+        self: "BVar[np.ndarray[S, DT]]", other: "BVar[_AnyArray] | _AnyArray | BVar[float]", /
+    ) -> "BVar[np.ndarray[tuple[Any, ...], DT]]": ...
+    @overload
+    def __mul__(
+        self: "BVar[float]", other: "BVar[np.ndarray[S, DT]] | np.ndarray[S, DT]", /
+    ) -> "BVar[np.ndarray[S, DT]]": ...
+    def __mul__(self, other: object, /) -> "BVar[Any]":
+        return _ar.multiply(self, other)
+
+    @overload
+    def __rmul__(self: "BVar[A]", other: "A | float", /) -> "BVar[A]": ...
+    @overload
+    def __rmul__(
+        self: "BVar[np.ndarray[S, DT]]", other: _AnyArray, /
+    ) -> "BVar[np.ndarray[tuple[Any, ...], DT]]": ...
+    @overload
+    def __rmul__(
+        self: "BVar[float]", other: "np.ndarray[S, DT]", /
+    ) -> "BVar[np.ndarray[S, DT]]": ...
+    def __rmul__(self, other: object, /) -> "BVar[Any]":
+        return _ar.multiply(other, self)
+
+    @overload
+    def __truediv__(self: "BVar[A]", other: "BVar[A] | A | float", /) -> "BVar[A]": ...
+    @overload
+    def __truediv__(
+        self: "BVar[np.ndarray[S, DT]]", other: "BVar[_AnyArray] | _AnyArray | BVar[float]", /
+    ) -> "BVar[np.ndarray[tuple[Any, ...], DT]]": ...
+    @overload
+    def __truediv__(
+        self: "BVar[float]", other: "BVar[np.ndarray[S, DT]] | np.ndarray[S, DT]", /
+    ) -> "BVar[np.ndarray[S, DT]]": ...
+    def __truediv__(self, other: object, /) -> "BVar[Any]":
+        return _ar.divide(self, other)
+
+    @overload
+    def __rtruediv__(self: "BVar[A]", other: "A | float", /) -> "BVar[A]": ...
+    @overload
+    def __rtruediv__(
+        self: "BVar[np.ndarray[S, DT]]", other: _AnyArray, /
+    ) -> "BVar[np.ndarray[tuple[Any, ...], DT]]": ...
+    @overload
+    def __rtruediv__(
+        self: "BVar[float]", other: "np.ndarray[S, DT]", /
+    ) -> "BVar[np.ndarray[S, DT]]": ...
+    def __rtruediv__(self, other: object, /) -> "BVar[Any]":
+        return _ar.divide(other, self)
+
+    def __pow__(self, other: "BVar[T] | T | float", /) -> "BVar[T]":
+        if type(other) is BVar:
+            return _ar.power(self, other)
+        return _ar.PowerConst(other)(self)
+
+    def __rpow__(self, other: float, /) -> "BVar[T]":
+        return _ar.ExpBase(other)(self)
+
+    def __neg__(self) -> "BVar[T]":
+        return _ar.negative(self)
+
+    @overload
+    def __matmul__(
+        self: "BVar[np.ndarray[_M, DT]]",
+        other: "BVar[np.ndarray[_M, Any]] | np.ndarray[_M, Any]",
+        /,
+    ) -> "BVar[np.ndarray[_M, DT]]": ...
+    @overload
+    def __matmul__(
+        self: "BVar[np.ndarray[_M, DT]]",
+        other: "BVar[np.ndarray[_V, Any]] | np.ndarray[_V, Any]",
+        /,
+    ) -> "BVar[np.ndarray[_V, DT]]": ...
+    @overload
+    def __matmul__(
+        self: "BVar[np.ndarray[_V, DT]]",
+        other: "BVar[np.ndarray[_M, Any]] | np.ndarray[_M, Any]",
+        /,
+    ) -> "BVar[np.ndarray[_V, DT]]": ...
+    @overload
+    def __matmul__(
+        self: "BVar[np.ndarray[_V, DT]]",
+        other: "BVar[np.ndarray[_V, Any]] | np.ndarray[_V, Any]",
+        /,
+    ) -> "BVar[float]": ...
+    @overload
+    def __matmul__(
+        self: "BVar[np.ndarray[S, DT]]", other: "BVar[_AnyArray] | _AnyArray", /
+    ) -> "BVar[np.ndarray[tuple[Any, ...], DT]]": ...
+    def __matmul__(self, other: object, /) -> "BVar[Any]":
+        return _ar.matmul(self, other)
+
+    @overload
+    def __rmatmul__(
+        self: "BVar[np.ndarray[_M, DT]]", other: "np.ndarray[_M, Any]", /
+    ) -> "BVar[np.ndarray[_M, DT]]": ...
+    @overload
+    def __rmatmul__(
+        self: "BVar[np.ndarray[_V, DT]]", other: "np.ndarray[_M, Any]", /
+    ) -> "BVar[np.ndarray[_V, DT]]": ...
+    @overload
+    def __rmatmul__(
+        self: "BVar[np.ndarray[_M, DT]]", other: "np.ndarray[_V, Any]", /
+    ) -> "BVar[np.ndarray[_V, DT]]": ...
+    @overload
+    def __rmatmul__(
+        self: "BVar[np.ndarray[_V, DT]]", other: "np.ndarray[_V, Any]", /
+    ) -> "BVar[float]": ...
+    @overload
+    def __rmatmul__(
+        self: "BVar[np.ndarray[S, DT]]", other: _AnyArray, /
+    ) -> "BVar[np.ndarray[tuple[Any, ...], DT]]": ...
+    def __rmatmul__(self, other: object, /) -> "BVar[Any]":
+        return _ar.matmul(other, self)
+
+
+def constant(x: T) -> BVar[T]:
+    """`x` as a BVar that gets no gradient: ops treat it as a fixed input.
+
+    Plain values passed to ops and operators are constants already; `constant` is for where a
+    BVar is required, such as the return value of the function being differentiated.
+
+    !!! example
+        ```python
+        >>> import typedprop as tp
+        >>> tp.grad(lambda x: x * tp.constant(3.0), 2.0)
+        3.0
+        ```
+    """
+    kind_of(x)  # reject types typedprop cannot handle here, not deep inside a backprop call
+    return BVar(x)
+
+
+class _Structural(Maker):
+    """A structural step on the tape: selecting a part, or collecting parts into a list."""
+
+    def __init__(self, name: str, takes_partial: bool) -> None:
+        self.name = name
+        self.takes_partial = takes_partial
+
+    def arg_name(self, i: int) -> str:
+        return f"item {i}"
+
+
+_VIEW = _Structural("view", takes_partial=True)
+_COLLECT = _Structural("collect", takes_partial=False)
+
+
+def _select(whole: BVar[Any], path: tuple[int, ...], part: object) -> BVar[Any]:
+    """The part of `whole` at `path` (child positions), recorded so its gradient flows back."""
+    if whole._tape is None:
+        return BVar(part)
+    tape = check_live(whole._tape)
+
+    def backward(g: object) -> tuple[object]:
+        return (Partial.nest(path, g),)
+
+    return BVar(part, tape, tape.record(part, (whole._index,), backward, _VIEW))
+
+
+def sequence(xs: BVar[list[T]]) -> list[BVar[T]]:
+    """A list-valued BVar as a list of BVars, one per item (backprop's `sequenceVar`).
+
+    !!! example
+        ```python
+        >>> import typedprop as tp
+        >>> def total(xs: tp.BVar[list[float]]) -> tp.BVar[float]:
+        ...     a, b, c = tp.sequence(xs)
+        ...     return a + 2.0 * b + 3.0 * c
+        >>> tp.grad(total, [1.0, 1.0, 1.0])
+        [1.0, 2.0, 3.0]
+        ```
+    """
+    if not isinstance(xs.value, list):
+        raise CheckError(f"sequence: expected a list, got {type(xs.value).__name__}")
+    return [_select(xs, (i,), v) for i, v in enumerate(xs.value)]
+
+
+def collect(xs: list[BVar[T]]) -> BVar[list[T]]:
+    """A list of BVars as one list-valued BVar (backprop's `collectVar`), the inverse of
+    `sequence`: the gradient of the list flows back to each item.
+
+    !!! example
+        ```python
+        >>> import typedprop as tp
+        >>> def f(x: tp.BVar[float]) -> tp.BVar[float]:
+        ...     ys = tp.collect([x, x * x])
+        ...     a, b = tp.sequence(ys)
+        ...     return a + b
+        >>> tp.grad(f, 3.0)
+        7.0
+        ```
+    """
+    tape: Tape | None = None
+    parents: list[int] = []
+    for i, x in enumerate(xs):
+        if not isinstance(x, BVar):
+            raise CheckError(f"collect: item {i} is a {type(x).__name__}, not a BVar")
+        if x._tape is not None and tape is None:
+            tape = check_live(x._tape)
+        elif x._tape is not None and x._tape is not tape:
+            check_live(x._tape)
+        parents.append(-1 if x._tape is None else x._index)
+    value = [x.value for x in xs]
+    if tape is None:
+        return BVar(value)
+
+    def backward(g: object) -> tuple[object, ...]:
+        assert isinstance(g, list)
+        return tuple(g)
+
+    return BVar(value, tape, tape.record(value, tuple(parents), backward, _COLLECT))
+
+
+# The operators above need the arithmetic ops, and the ops need BVar: import them last, once
+# BVar exists (a cycle Python resolves because nothing here runs before the import finishes).
+from .ops import _arithmetic as _ar  # noqa: E402

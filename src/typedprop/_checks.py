@@ -1,0 +1,157 @@
+"""Runtime checks: the jaxtyping + beartype layer over every op, and the switch for it.
+
+Two layers guard each op:
+
+1. The jaxtyping layer (this module): an op's declared input and output hints, such as
+   `Float[Mat, "m n"]`, are checked by beartype inside one jaxtyping context, so a dimension name
+   means one size across all inputs and the output of a call. On the backward pass the gradient
+   arriving at the op and the gradients it returns are checked the same way. This layer is on by
+   default; `checks(False)` or `TYPEDPROP_CHECKS=0` turns it off.
+2. The engine's invariant (in `_tape`): each gradient has exactly its input's shape and dtype.
+   It is cheap and always on.
+
+A violation raises `CheckError` (a `TypeError`) naming the op, the argument and the dimensions.
+"""
+
+import contextlib
+import contextvars
+import os
+import typing
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+from beartype.door import is_bearable
+
+from ._errors import CheckError
+
+_enabled: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "typedprop_checks", default=os.environ.get("TYPEDPROP_CHECKS", "1").strip() not in ("0", "")
+)
+
+
+def checks_enabled() -> bool:
+    """Whether the jaxtyping layer of runtime checks is on in this context."""
+    return _enabled.get()
+
+
+@contextlib.contextmanager
+def checks(enabled: bool) -> Iterator[None]:
+    """Switch the jaxtyping layer of runtime checks on or off inside a `with` block.
+
+    Checks are on by default; the environment variable `TYPEDPROP_CHECKS=0` turns them off for a
+    whole process. Switching them off keeps the engine's cheap invariant (every gradient has its
+    input's shape and dtype) but skips the per-call jaxtyping check of each op's declared shapes.
+    The switch is per thread (a `contextvars` variable): a new thread starts with the default.
+
+    !!! example
+        ```python
+        >>> import typedprop as tp
+        >>> with tp.checks(False):
+        ...     tp.checks_enabled()
+        False
+        >>> tp.checks_enabled()
+        True
+        ```
+    """
+    token = _enabled.set(bool(enabled))
+    try:
+        yield
+    finally:
+        _enabled.reset(token)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading hints
+# ---------------------------------------------------------------------------------------------
+
+
+def usable_hint(hint: object) -> object | None:
+    """`hint` if beartype can check values against it; None for what says nothing at run time
+    (type variables, `Any`, `object`)."""
+    if hint is Any or hint is object or isinstance(hint, typing.TypeVar | typing.TypeVarTuple):
+        return None
+    if typing.get_origin(hint) is typing.Unpack:
+        return None
+    return hint
+
+
+def _show_hint(hint: object) -> str:
+    if getattr(hint, "dim_str", None) is not None:
+        # jaxtyping's own repr, e.g. Float[ndarray, 'm n'], without the class wrapper.
+        text = repr(hint)
+        return text.removeprefix("<class 'jaxtyping.").removesuffix("'>")
+    return getattr(hint, "__name__", None) or repr(hint)
+
+
+def _show_value(x: object) -> str:
+    if isinstance(x, np.ndarray):
+        return f"shape {x.shape} and dtype {x.dtype}"
+    return f"type {type(x).__name__}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Explaining a failure: which dimension disagrees with which argument
+# ---------------------------------------------------------------------------------------------
+
+
+def _named_dims(hint: object) -> list[str] | None:
+    """The dimension names of a jaxtyping hint, one per axis, or None where the axes cannot be
+    matched one to one (variadic dims, `...`)."""
+    dim_str = getattr(hint, "dim_str", None)
+    if not isinstance(dim_str, str):
+        return None
+    dims = dim_str.split()
+    if any(d.startswith("*") or d == "..." for d in dims):
+        return None
+    return [d.lstrip("#") for d in dims]
+
+
+def _explain(
+    names: Sequence[str], hints: Sequence[object | None], values: Sequence[object], bad: int
+) -> str:
+    """Why value `bad` fails its hint, in terms of the other (already checked) values."""
+    x, hint = values[bad], hints[bad]
+    dims = _named_dims(hint)
+    if not isinstance(x, np.ndarray) or dims is None:
+        return f"expected {_show_hint(hint)}"
+    if x.ndim != len(dims):
+        return f"expected {_show_hint(hint)}: {len(dims)} axes, got {x.ndim}"
+    for axis, dim in enumerate(dims):
+        size = x.shape[axis]
+        if dim.isdigit() and int(dim) != size:
+            return f"dimension {axis}: expected size {dim}, got {size}"
+        if not dim.isidentifier() or dim == "_":
+            continue
+        for j in range(bad):
+            other, other_dims = values[j], _named_dims(hints[j])
+            if not isinstance(other, np.ndarray) or other_dims is None:
+                continue
+            if len(other_dims) != other.ndim:
+                continue
+            for other_axis, other_dim in enumerate(other_dims):
+                if other_dim == dim and other.shape[other_axis] != size:
+                    return (
+                        f"dimension {dim}: {size} ({names[bad]}, axis {axis}) vs "
+                        f"{other.shape[other_axis]} ({names[j]}, axis {other_axis})"
+                    )
+    return f"expected {_show_hint(hint)}"
+
+
+def check_values(
+    op_name: str,
+    names: Sequence[str],
+    hints: Sequence[object | None],
+    values: Sequence[object],
+    start: int = 0,
+) -> None:
+    """Check `values[start:]` against their hints and raise CheckError naming the op, the first
+    value that fails, and the dimension. Call it inside `jaxtyped("context")`: dimension names
+    are then bound across every value checked in that context."""
+    for i in range(start, len(values)):
+        hint, x = hints[i], values[i]
+        if hint is not None and not is_bearable(x, hint):  # type: ignore[arg-type]  # hints are runtime objects here
+            raise CheckError(
+                f"{op_name}: {names[i]} has {_show_value(x)}, which does not fit "
+                f"{_show_hint(hint)} ({_explain(names, hints, values, i)})"
+            )

@@ -1,0 +1,27 @@
+"""The errors typedprop raises. Import them from `typedprop`, not from here."""
+
+
+class CheckError(TypeError):
+    """A value broke a check: an op got an argument of the wrong shape or dtype, or an op's
+    gradient does not fit its input.
+
+    It subclasses `TypeError`, so code that already handles type errors handles it too. The
+    message names the op, the argument and the dimensions involved.
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> try:
+        ...     tp.constant(np.ones(3)) + np.ones(4)
+        ... except tp.CheckError as e:
+        ...     print(e)
+        add: argument 'a' of shape (3,) and argument 'b' of shape (4,) do not broadcast together
+        ```
+    """
+
+
+class TapeError(RuntimeError):
+    """A `BVar` was used where its tape is not: after its `backprop` call returned, or inside
+    another `backprop` call than the one that made it (the runtime form of the phantom `s` that
+    keeps a variable on its tape in Haskell's backprop)."""

@@ -1,0 +1,563 @@
+"""Structures: how typedprop takes apart, zeros, adds and rebuilds the values it differentiates.
+
+This is the Python form of Haskell backprop's `Backprop` class. Every value on a tape has a
+*kind* that knows three things:
+
+- `zero(x)`: the additive identity shaped like `x`, the gradient of something that did not use `x`;
+- `add(a, b)`: how two gradients of the same value combine (a value used twice gets the sum);
+- `one(x)`: the gradient of `x` with respect to itself, used to seed a scalar output.
+
+Laws every kind keeps: `add(zero(x), g) == g`, `add` is commutative and associative, and all
+three return a value of exactly `x`'s type (a float for a float, a float32 array for a float32
+array, the same dataclass for a dataclass).
+
+Leaves are Python and numpy numbers, numpy arrays of any dtype, and None. Integers, booleans and
+integer arrays are leaves that are not differentiated: their gradient is always zero. Containers
+are tuples, NamedTuples, lists, dicts and dataclasses, nested freely. Other types join by having
+`zero`, `add` and `one` methods (the `Backprop` protocol) or through `register_backprop`.
+
+Gradients of parts of a structure (from `BVar.view`) are kept sparse, as a `Partial` that maps
+child positions to gradients, and only made whole (`finalize`) when something needs all of it.
+This keeps `p.view(lambda m: m.w1)` from allocating a zero copy of every other parameter.
+"""
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any, Protocol, Self, TypeVar, runtime_checkable
+
+import numpy as np
+
+__all__ = [
+    "Backprop",
+    "Mismatch",
+    "Partial",
+    "accumulate",
+    "finalize",
+    "fit",
+    "kind_of",
+    "one",
+    "register_backprop",
+    "resolve_path",
+    "zero",
+]
+
+T = TypeVar("T")
+
+
+@runtime_checkable
+class Backprop(Protocol):
+    """Give your own type a gradient: implement `zero`, `add` and `one`.
+
+    typedprop uses these methods for any value whose type has all three, so the type can be a
+    parameter, an intermediate value, or part of a larger structure. The gradient of a value of
+    your type is again of your type.
+
+    Laws: `x.zero().add(g) == g`; `add` is commutative and associative; `one` is the gradient of
+    the value with respect to itself (all ones for an array-like type).
+
+    !!! example
+        ```python
+        >>> from dataclasses import dataclass
+        >>> import typedprop as tp
+        >>> @dataclass
+        ... class Money:
+        ...     amount: float
+        ...     def zero(self) -> "Money": return Money(0.0)
+        ...     def add(self, other: "Money") -> "Money": return Money(self.amount + other.amount)
+        ...     def one(self) -> "Money": return Money(1.0)
+        >>> tp.grad(lambda m: m.view(lambda v: v.amount) * 3.0, Money(2.0))
+        Money(amount=3.0)
+        ```
+    """
+
+    def zero(self) -> Self: ...
+
+    def add(self, other: Self) -> Self: ...
+
+    def one(self) -> Self: ...
+
+
+class Mismatch(Exception):
+    """Raised by `fit` with a description of why a gradient does not fit its value; the caller
+    turns it into a `CheckError` that also names the op and the argument."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Kinds
+# ---------------------------------------------------------------------------------------------
+
+
+class _Kind:
+    """How typedprop handles the values of one type. Leaves have no children."""
+
+    is_leaf = True
+
+    def zero(self, x: Any) -> Any:
+        raise NotImplementedError
+
+    def add(self, a: Any, b: Any) -> Any:
+        raise NotImplementedError
+
+    def one(self, x: Any) -> Any:
+        raise NotImplementedError
+
+    def fit(self, g: Any, x: Any) -> Any:
+        """Return `g` as a gradient of `x` (None: `x` takes no gradient), or raise Mismatch."""
+        raise NotImplementedError
+
+    def coerce(self, g: Any, x: Any) -> Any:
+        """Give a fitted gradient exactly `x`'s type (a Python float for a Python float)."""
+        return g
+
+    # Containers only.
+    def children(self, x: Any) -> list[Any]:
+        raise NotImplementedError
+
+    def rebuild(self, x: Any, children: list[Any]) -> Any:
+        raise NotImplementedError
+
+    def index(self, x: Any, step: "_Step") -> int:
+        raise Mismatch(f"{type(x).__name__} has no parts to select")
+
+
+def _describe(g: Any) -> str:
+    if isinstance(g, np.ndarray):
+        return f"an array of shape {g.shape} and dtype {g.dtype}"
+    return f"a value of type {type(g).__name__}"
+
+
+class _Scalar(_Kind):
+    """Python floats and complex numbers, numpy floating and complex scalars."""
+
+    def zero(self, x: Any) -> Any:
+        return type(x)(0)
+
+    def add(self, a: Any, b: Any) -> Any:
+        return a + b
+
+    def one(self, x: Any) -> Any:
+        return type(x)(1)
+
+    def fit(self, g: Any, x: Any) -> Any:
+        if isinstance(g, np.ndarray):
+            if g.shape != ():
+                raise Mismatch(f"got {_describe(g)}, expected a scalar")
+            g = g[()]
+        if isinstance(g, np.generic):
+            if isinstance(x, np.generic) and g.dtype != x.dtype:
+                raise Mismatch(f"got dtype {g.dtype}, expected {x.dtype}")
+            if not isinstance(g, np.number):
+                raise Mismatch(f"got {_describe(g)}, expected a number")
+        elif not isinstance(g, int | float | complex) or isinstance(g, bool):
+            raise Mismatch(f"got {_describe(g)}, expected a number")
+        return g
+
+    def coerce(self, g: Any, x: Any) -> Any:
+        return g if type(g) is type(x) else type(x)(g)
+
+
+class _Constant(_Kind):
+    """Integers, booleans and None: carried along, never differentiated (gradient zero)."""
+
+    def zero(self, x: Any) -> Any:
+        return None if x is None else type(x)(0)
+
+    def add(self, a: Any, b: Any) -> Any:
+        return a
+
+    def one(self, x: Any) -> Any:
+        return self.zero(x)
+
+    def fit(self, g: Any, x: Any) -> Any:
+        return None
+
+
+class _Array(_Kind):
+    """numpy arrays; only floating and complex ones are differentiated."""
+
+    def zero(self, x: Any) -> Any:
+        return np.zeros_like(x)
+
+    def add(self, a: Any, b: Any) -> Any:
+        return a + b if a.dtype.kind in "fc" else a
+
+    def one(self, x: Any) -> Any:
+        return np.ones_like(x) if x.dtype.kind in "fc" else np.zeros_like(x)
+
+    def fit(self, g: Any, x: Any) -> Any:
+        if x.dtype.kind not in "fc":
+            return None
+        if not isinstance(g, np.ndarray):
+            if x.shape == () and isinstance(g, int | float | complex | np.number):
+                if isinstance(g, np.generic) and g.dtype != x.dtype:
+                    raise Mismatch(f"got dtype {g.dtype}, expected {x.dtype}")
+                return np.asarray(g, dtype=x.dtype)
+            raise Mismatch(f"got {_describe(g)}, expected an array of shape {x.shape}")
+        if g.shape != x.shape:
+            raise Mismatch(f"got shape {g.shape}, expected {x.shape}")
+        if g.dtype != x.dtype:
+            raise Mismatch(f"got dtype {g.dtype}, expected {x.dtype}")
+        return g
+
+
+class _Opaque(_Kind):
+    """A type with its own zero/add/one: Backprop methods or a registration."""
+
+    def __init__(
+        self,
+        zero: Callable[[Any], Any],
+        add: Callable[[Any, Any], Any],
+        one: Callable[[Any], Any],
+    ) -> None:
+        self._zero, self._add, self._one = zero, add, one
+
+    def zero(self, x: Any) -> Any:
+        return self._zero(x)
+
+    def add(self, a: Any, b: Any) -> Any:
+        return self._add(a, b)
+
+    def one(self, x: Any) -> Any:
+        return self._one(x)
+
+    def fit(self, g: Any, x: Any) -> Any:
+        if not isinstance(g, type(x)):
+            raise Mismatch(f"got {_describe(g)}, expected a {type(x).__name__}")
+        return g
+
+
+_Step = tuple[str, Any]  # ("attr", name) or ("item", key), as recorded from a view's getter
+
+
+class _Container(_Kind):
+    is_leaf = False
+
+    def zero(self, x: Any) -> Any:
+        return self.rebuild(x, [zero(c) for c in self.children(x)])
+
+    def one(self, x: Any) -> Any:
+        return self.rebuild(x, [one(c) for c in self.children(x)])
+
+    def add(self, a: Any, b: Any) -> Any:
+        return self.rebuild(
+            a, [accumulate(p, q) for p, q in zip(self.children(a), self.children(b), strict=True)]
+        )
+
+    def fit(self, g: Any, x: Any) -> Any:
+        if type(g) is not type(x):
+            raise Mismatch(f"got {_describe(g)}, expected a {type(x).__name__}")
+        xs, gs = self.children(x), self.children(g)
+        if len(xs) != len(gs):
+            raise Mismatch(f"got {len(gs)} parts, expected {len(xs)}")
+        parts = []
+        for i, (xc, gc) in enumerate(zip(xs, gs, strict=True)):
+            try:
+                fitted = kind_of(xc).fit(gc, xc)
+            except Mismatch as e:
+                raise Mismatch(f"at part {i}: {e}") from None
+            parts.append(zero(xc) if fitted is None else fitted)
+        return self.rebuild(x, parts)
+
+
+class _Sequence(_Container):
+    """tuple and list (and subclasses constructed from an iterable)."""
+
+    def children(self, x: Any) -> list[Any]:
+        return list(x)
+
+    def rebuild(self, x: Any, children: list[Any]) -> Any:
+        return type(x)(children)
+
+    def index(self, x: Any, step: _Step) -> int:
+        how, key = step
+        if how != "item" or not isinstance(key, int):
+            raise Mismatch(f"a {type(x).__name__} is selected by an integer index, not {key!r}")
+        n = len(x)
+        if not -n <= key < n:
+            raise Mismatch(f"index {key} is out of range for a {type(x).__name__} of length {n}")
+        return key % n
+
+
+class _NamedTuple(_Sequence):
+    def rebuild(self, x: Any, children: list[Any]) -> Any:
+        return type(x)._make(children)
+
+    def index(self, x: Any, step: _Step) -> int:
+        how, key = step
+        if how == "attr":
+            fields: tuple[str, ...] = type(x)._fields
+            if key not in fields:
+                raise Mismatch(f"{type(x).__name__} has no field {key!r}")
+            return fields.index(key)
+        return super().index(x, step)
+
+
+class _Dict(_Container):
+    def children(self, x: Any) -> list[Any]:
+        return list(x.values())
+
+    def rebuild(self, x: Any, children: list[Any]) -> Any:
+        return type(x)(zip(x.keys(), children, strict=True))
+
+    def fit(self, g: Any, x: Any) -> Any:
+        if type(g) is type(x) and list(g.keys()) != list(x.keys()):
+            raise Mismatch(f"got keys {list(g.keys())}, expected {list(x.keys())}")
+        return super().fit(g, x)
+
+    def index(self, x: Any, step: _Step) -> int:
+        how, key = step
+        if how != "item":
+            raise Mismatch(f"a dict is selected by key, not by attribute .{key}")
+        for i, k in enumerate(x):
+            if k == key:
+                return i
+        raise Mismatch(f"the dict has no key {key!r}")
+
+
+class _Dataclass(_Container):
+    def __init__(self, cls: type) -> None:
+        self.names = tuple(f.name for f in dataclasses.fields(cls))
+
+    def children(self, x: Any) -> list[Any]:
+        return [getattr(x, n) for n in self.names]
+
+    def rebuild(self, x: Any, children: list[Any]) -> Any:
+        # Gradients bypass __init__ and __post_init__: a gradient need not satisfy the
+        # invariants its parameter's constructor enforces (a positive scale has signed
+        # gradients). object.__setattr__ also fills frozen and slotted dataclasses.
+        new = object.__new__(type(x))
+        for name, value in zip(self.names, children, strict=True):
+            object.__setattr__(new, name, value)
+        return new
+
+    def index(self, x: Any, step: _Step) -> int:
+        how, key = step
+        if how != "attr" or key not in self.names:
+            what = f"field {key!r}" if how == "attr" else f"item [{key!r}]"
+            raise Mismatch(f"{type(x).__name__} has no {what}")
+        return self.names.index(key)
+
+
+_SCALAR, _CONSTANT, _ARRAY, _SEQUENCE, _DICT = (
+    _Scalar(),
+    _Constant(),
+    _Array(),
+    _Sequence(),
+    _Dict(),
+)
+_NAMEDTUPLE = _NamedTuple()
+
+# Exact types known up front; everything else is classified once per type and cached.
+_BUILTIN: dict[type, _Kind] = {
+    float: _SCALAR,
+    complex: _SCALAR,
+    int: _CONSTANT,
+    bool: _CONSTANT,
+    type(None): _CONSTANT,
+    np.ndarray: _ARRAY,
+    tuple: _SEQUENCE,
+    list: _SEQUENCE,
+    dict: _DICT,
+}
+_registered: dict[type, _Kind] = {}
+_cache: dict[type, _Kind] = dict(_BUILTIN)
+
+
+def register_backprop(
+    cls: type[T],
+    *,
+    zero: Callable[[T], T],
+    add: Callable[[T, T], T],
+    one: Callable[[T], T],
+) -> None:
+    """Give a type you cannot edit a gradient: its `zero`, `add` and `one` (the laws are those
+    of `Backprop`). Subclasses of `cls` are covered too; a later registration replaces an
+    earlier one.
+
+    !!! example
+        ```python
+        >>> from fractions import Fraction
+        >>> import typedprop as tp
+        >>> tp.register_backprop(
+        ...     Fraction,
+        ...     zero=lambda x: Fraction(0),
+        ...     add=lambda a, b: a + b,
+        ...     one=lambda x: Fraction(1),
+        ... )
+        >>> tp.backprop(lambda x: x, Fraction(1, 3))
+        (Fraction(1, 3), Fraction(1, 1))
+        ```
+    """
+    if not isinstance(cls, type):
+        raise TypeError(f"register_backprop: expected a class, got {cls!r}")
+    _registered[cls] = _Opaque(zero, add, one)
+    _cache.clear()
+    _cache.update(_BUILTIN)
+
+
+def _classify(cls: type) -> _Kind:
+    for base in cls.__mro__:
+        if base in _registered:
+            return _registered[base]
+    if all(callable(getattr(cls, m, None)) for m in ("zero", "add", "one")):
+        return _Opaque(lambda x: x.zero(), lambda a, b: a.add(b), lambda x: x.one())
+    if dataclasses.is_dataclass(cls):
+        return _Dataclass(cls)
+    if issubclass(cls, tuple) and hasattr(cls, "_fields") and hasattr(cls, "_make"):
+        return _NAMEDTUPLE
+    if issubclass(cls, np.ndarray):
+        return _ARRAY
+    if issubclass(cls, np.floating | np.complexfloating):
+        return _SCALAR
+    if issubclass(cls, np.integer | np.bool_):
+        return _CONSTANT
+    for base, kind in ((tuple, _SEQUENCE), (list, _SEQUENCE), (dict, _DICT)):
+        if issubclass(cls, base):
+            return kind
+    raise TypeError(
+        f"typedprop cannot differentiate a value of type {cls.__qualname__}: give the class "
+        "zero, add and one methods (typedprop.Backprop) or register them with "
+        "typedprop.register_backprop"
+    )
+
+
+def kind_of(x: object) -> _Kind:
+    """The kind of `x`; raises TypeError, naming the type, for a type typedprop cannot handle."""
+    t = type(x)
+    kind = _cache.get(t)
+    if kind is None:
+        kind = _cache[t] = _classify(t)
+    return kind
+
+
+def zero(x: T) -> T:
+    """The zero gradient shaped like `x`."""
+    result: T = kind_of(x).zero(x)
+    return result
+
+
+def one(x: T) -> T:
+    """The gradient of `x` with respect to itself."""
+    result: T = kind_of(x).one(x)
+    return result
+
+
+def fit(g: object, x: object) -> object:
+    """`g` checked (and, for scalars, converted) as a gradient of `x`; None if `x` takes none.
+    Raises Mismatch saying what is wrong."""
+    return kind_of(x).fit(g, x)
+
+
+# ---------------------------------------------------------------------------------------------
+# Sparse gradients of parts
+# ---------------------------------------------------------------------------------------------
+
+
+class Partial:
+    """A gradient of a container given only at some child positions; the rest are zero."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, parts: dict[int, object]) -> None:
+        self.parts = parts
+
+    @staticmethod
+    def nest(path: tuple[int, ...], g: object) -> object:
+        """The gradient of the whole, given gradient `g` of the part at `path`."""
+        for i in reversed(path):
+            g = Partial({i: g})
+        return g
+
+
+def accumulate(a: object, b: object) -> object:
+    """The sum of two gradients of the same value, either of which may be None (zero) or a
+    Partial. Partials are owned by the tape's accumulator, so merging may reuse them."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    if type(a) is Partial:
+        if type(b) is Partial:
+            for i, g in b.parts.items():
+                a.parts[i] = accumulate(a.parts.get(i), g)
+            return a
+        a, b = b, a
+    if type(b) is Partial:
+        kind = kind_of(a)
+        children = kind.children(a)
+        for i, g in b.parts.items():
+            children[i] = accumulate(children[i], g)
+        return kind.rebuild(a, children)
+    return kind_of(a).add(a, b)
+
+
+def finalize(x: T, g: object) -> T:
+    """The whole gradient of `x` from an accumulated `g` (None, Partial or whole), with exactly
+    `x`'s type at every leaf."""
+    if g is None:
+        return zero(x)
+    kind = kind_of(x)
+    if kind.is_leaf:
+        result: T = kind.coerce(g, x)
+        return result
+    xs = kind.children(x)
+    if type(g) is Partial:
+        gs: list[object] = [g.parts.get(i) for i in range(len(xs))]
+    else:
+        gs = kind.children(g)
+    rebuilt: T = kind.rebuild(x, [finalize(c, gc) for c, gc in zip(xs, gs, strict=True)])
+    return rebuilt
+
+
+# ---------------------------------------------------------------------------------------------
+# Paths: what a view's getter selects
+# ---------------------------------------------------------------------------------------------
+
+
+class PathRecorder:
+    """Stands in for a structure while a view's getter runs, recording the attributes and
+    items the getter selects."""
+
+    __slots__ = ("_steps",)
+
+    def __init__(self, steps: tuple[_Step, ...] = ()) -> None:
+        self._steps = steps
+
+    def __getattr__(self, name: str) -> "PathRecorder":
+        return PathRecorder((*self._steps, ("attr", name)))
+
+    def __getitem__(self, key: object) -> "PathRecorder":
+        return PathRecorder((*self._steps, ("item", key)))
+
+
+def _show(steps: tuple[_Step, ...]) -> str:
+    return "x" + "".join(f".{k}" if how == "attr" else f"[{k!r}]" for how, k in steps)
+
+
+def resolve_path(x: object, getter: Callable[[Any], object]) -> tuple[tuple[int, ...], object]:
+    """Run `getter` on a recorder and follow what it selected through `x`: the child positions
+    and the selected part. Raises Mismatch if the getter does more than select parts."""
+    recorded = getter(PathRecorder())
+    if not isinstance(recorded, PathRecorder):
+        raise Mismatch(
+            "the getter must return a part of its argument (like `lambda p: p.w` or "
+            f"`lambda p: p[0]`), but it returned {_describe(recorded)}"
+        )
+    steps: tuple[_Step, ...] = object.__getattribute__(recorded, "_steps")
+    path: list[int] = []
+    value = x
+    for n, step in enumerate(steps):
+        kind = kind_of(value)
+        if kind.is_leaf:
+            raise Mismatch(
+                f"{_show(steps[: n + 1])} goes inside a {type(value).__name__}, which is a leaf: "
+                "a view selects parts of tuples, lists, dicts, NamedTuples and dataclasses; "
+                "apply ops to the selected leaf instead"
+            )
+        try:
+            i = kind.index(value, step)
+        except Mismatch as e:
+            raise Mismatch(f"{_show(steps[: n + 1])}: {e}") from None
+        path.append(i)
+        value = kind.children(value)[i]
+    return tuple(path), value

@@ -1,0 +1,180 @@
+"""The tape: the record of one `backprop` call, and the reverse sweep over it.
+
+Internal: the public door is `typedprop.backprop` and friends. Import this only to extend the
+engine itself.
+
+A tape is a list of nodes in the order they were computed. A node holds its value, the tape
+positions of its inputs (-1 for a constant), its gradient continuation (the staged gradient that
+its op returned from forward), and its *maker*: the op, view or collect that made it, which names
+it in errors. Parameters are leaves: nodes with no maker.
+
+The reverse sweep walks the nodes from the output back to the parameters once, iteratively (a
+chain of any length works), hands each node's accumulated gradient to its continuation, checks
+what comes back, and adds it into the inputs' gradients with the structures' `add`. A node is
+dropped as soon as it has been visited, so its value and whatever its continuation captured can
+be freed while the sweep goes on.
+
+Each thread has a stack of open tapes; ops record only on the innermost. A tape is closed when
+its `backprop` call ends, however it ends, so nothing of a failed call is left behind.
+"""
+
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+
+from ._checks import checks_enabled
+from ._errors import CheckError, TapeError
+from ._structures import Mismatch, Partial, accumulate, finalize, fit
+
+
+class Maker:
+    """What makes a node: an `Op`, or one of the structural steps (view, collect)."""
+
+    name: str = "op"
+    #: Whether the continuation accepts a `Partial` gradient (views pass it on unmade).
+    takes_partial: bool = False
+    #: Whether `check_backward` has anything to check (the op declared jaxtyping hints).
+    hinted: bool = False
+
+    def arg_name(self, i: int) -> str:
+        return f"argument {i}"
+
+    def check_backward(self, g: object, grads: tuple[object, ...]) -> None:
+        """The jaxtyping layer on the backward pass; nothing by default."""
+
+
+class Node:
+    __slots__ = ("backward", "maker", "parents", "value")
+
+    def __init__(
+        self,
+        value: object,
+        parents: tuple[int, ...],
+        backward: Callable[[object], tuple[object, ...]] | None,
+        maker: Maker | None,
+    ) -> None:
+        self.value = value
+        self.parents = parents
+        self.backward = backward
+        self.maker = maker
+
+
+class Tape:
+    __slots__ = ("nodes", "open")
+
+    def __init__(self) -> None:
+        self.nodes: list[Node | None] = []
+        self.open = True
+
+    def leaf(self, value: object) -> int:
+        """Record a parameter; returns its position."""
+        self.nodes.append(Node(value, (), None, None))
+        return len(self.nodes) - 1
+
+    def record(
+        self,
+        value: object,
+        parents: tuple[int, ...],
+        backward: Callable[[object], tuple[object, ...]],
+        maker: Maker,
+    ) -> int:
+        """Record a computed value; returns its position."""
+        self.nodes.append(Node(value, parents, backward, maker))
+        return len(self.nodes) - 1
+
+
+_local = threading.local()
+
+
+def active() -> Tape | None:
+    """The innermost open tape of this thread."""
+    stack: list[Tape] | None = getattr(_local, "stack", None)
+    return stack[-1] if stack else None
+
+
+def check_live(tape: Tape) -> Tape:
+    """`tape` if ops may record on it now; a TapeError saying why not otherwise."""
+    if tape is not active():
+        if not tape.open:
+            raise TapeError(
+                "this BVar was made inside a backprop call that has returned; a BVar lives only "
+                "inside the function being differentiated (return its .value to keep a result)"
+            )
+        raise TapeError(
+            "this BVar belongs to another backprop call than the one running now; pass plain "
+            "values (x.value) between backprop calls"
+        )
+    return tape
+
+
+@contextmanager
+def recording() -> Iterator[Tape]:
+    """A new tape, innermost for this thread while the block runs and closed after it."""
+    stack: list[Tape] | None = getattr(_local, "stack", None)
+    if stack is None:
+        stack = _local.stack = []
+    tape = Tape()
+    stack.append(tape)
+    try:
+        yield tape
+    finally:
+        stack.remove(tape)
+        tape.open = False
+        tape.nodes = []
+
+
+def sweep(tape: Tape, out: int, seed: object, wanted: Sequence[int]) -> list[object]:
+    """Propagate `seed`, the gradient of node `out`, back through the tape; return the
+    accumulated gradients of the nodes `wanted` (None, a Partial, or a whole gradient)."""
+    nodes = tape.nodes
+    grads: list[object] = [None] * (out + 1)
+    grads[out] = seed
+    keep = set(wanted)
+    checking = checks_enabled()
+    for i in range(out, -1, -1):
+        node = nodes[i]
+        if i not in keep:
+            # Nothing after this point reads the node: free its value and continuation.
+            nodes[i] = None
+        g = grads[i]
+        if node is None or g is None or node.backward is None or node.maker is None:
+            continue
+        grads[i] = None
+        maker = node.maker
+        if type(g) is Partial and not maker.takes_partial:
+            g = finalize(node.value, g)
+        in_grads = node.backward(g)
+        parents = node.parents
+        if type(in_grads) is not tuple or len(in_grads) != len(parents):
+            got = f"{len(in_grads)} values" if type(in_grads) is tuple else type(in_grads).__name__
+            raise CheckError(
+                f"{maker.name}: the gradient must be a tuple of {len(parents)} values, one per "
+                f"argument, but it returned {got}"
+            )
+        if maker.takes_partial:
+            fitted = in_grads
+        else:
+            fitted = tuple(
+                _fit_input(maker, k, gk, nodes, p)
+                for k, (gk, p) in enumerate(zip(in_grads, parents, strict=True))
+            )
+            if checking and maker.hinted:
+                maker.check_backward(g, in_grads)
+        for gk, p in zip(fitted, parents, strict=True):
+            if p >= 0 and gk is not None:
+                grads[p] = accumulate(grads[p], gk)
+    return [grads[i] for i in wanted]
+
+
+def _fit_input(maker: Maker, k: int, g: object, nodes: list[Node | None], p: int) -> object:
+    """The engine's invariant: the gradient for input k has exactly that input's shape and
+    dtype. Constants (p < 0) take no gradient; inputs that are not differentiated (integers)
+    give None."""
+    if p < 0:
+        return None
+    node = nodes[p]
+    assert node is not None  # inputs come before their users and are dropped after them
+    try:
+        return fit(g, node.value)
+    except Mismatch as e:
+        raise CheckError(f"{maker.name}: the gradient for {maker.arg_name(k)} {e}") from None

@@ -1,0 +1,178 @@
+"""Arithmetic with numpy broadcasting: add, subtract, multiply, divide, negative, power and
+matmul. These are the ops behind `BVar`'s operators.
+
+Each op is forward plus staged gradient; every gradient of a broadcasting op passes through
+`unbroadcast`. A Python or numpy scalar mixed with an array keeps the array's dtype, as numpy
+does (NEP 50), so float32 stays float32.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .._errors import CheckError
+from .._op import Op
+from ._broadcast import broadcast_error, unbroadcast
+
+_Grad2 = Callable[[Any], tuple[Any, Any]]
+
+
+class _Binary(Op[Any, Any, Any]):
+    """A broadcasting binary op; subclasses give `compute`. Broadcasting failures become a
+    CheckError naming the op and both shapes, before numpy's own message."""
+
+    def forward(self, a: Any, b: Any) -> tuple[Any, _Grad2]:
+        try:
+            return self.compute(a, b)
+        except ValueError:
+            if np.ndim(a) and np.ndim(b):
+                try:
+                    np.broadcast_shapes(np.shape(a), np.shape(b))
+                except ValueError:
+                    raise broadcast_error(self.name, ("a", "b"), (a, b)) from None
+            raise
+
+    def compute(self, a: Any, b: Any) -> tuple[Any, _Grad2]:
+        raise NotImplementedError
+
+
+class Add(_Binary):
+    name = "add"
+
+    def compute(self, a: Any, b: Any) -> tuple[Any, _Grad2]:
+        return a + b, lambda g: (unbroadcast(g, a), unbroadcast(g, b))
+
+
+class Subtract(_Binary):
+    name = "subtract"
+
+    def compute(self, a: Any, b: Any) -> tuple[Any, _Grad2]:
+        return a - b, lambda g: (unbroadcast(g, a), unbroadcast(-g, b))
+
+
+class Multiply(_Binary):
+    name = "multiply"
+
+    def compute(self, a: Any, b: Any) -> tuple[Any, _Grad2]:
+        return a * b, lambda g: (unbroadcast(g * b, a), unbroadcast(g * a, b))
+
+
+class Divide(_Binary):
+    name = "divide"
+
+    def compute(self, a: Any, b: Any) -> tuple[Any, _Grad2]:
+        out = a / b
+
+        def grad(g: Any) -> tuple[Any, Any]:
+            ga = g / b
+            return unbroadcast(ga, a), unbroadcast(-ga * out, b)
+
+        return out, grad
+
+
+class Power(_Binary):
+    """`a ** b` with both differentiable; the gradient for `b` needs log(a), so it is only
+    finite for positive `a` (numpy's warnings and nan otherwise)."""
+
+    name = "power"
+
+    def compute(self, a: Any, b: Any) -> tuple[Any, _Grad2]:
+        out = a**b
+
+        def grad(g: Any) -> tuple[Any, Any]:
+            return (
+                unbroadcast(g * b * a ** (b - 1), a),
+                unbroadcast(g * out * np.log(a), b),
+            )
+
+        return out, grad
+
+
+class PowerConst(Op[Any, Any]):
+    """`x ** p` for a constant exponent `p`: the gradient never takes a logarithm."""
+
+    name = "power"
+
+    def __init__(self, p: Any) -> None:
+        self.p = p
+
+    def forward(self, x: Any) -> tuple[Any, Callable[[Any], tuple[Any]]]:
+        p = self.p
+        out = x**p
+        return out, lambda g: (unbroadcast(g * p * x ** (p - 1), x),)
+
+
+class ExpBase(Op[Any, Any]):
+    """`c ** x` for a constant base `c`."""
+
+    name = "power"
+
+    def __init__(self, c: Any) -> None:
+        self.c = c
+
+    def forward(self, x: Any) -> tuple[Any, Callable[[Any], tuple[Any]]]:
+        out = self.c**x
+        log_c = np.log(self.c)
+        return out, lambda g: (unbroadcast(g * out * log_c, x),)
+
+
+class Negative(Op[Any, Any]):
+    name = "negative"
+
+    def forward(self, x: Any) -> tuple[Any, Callable[[Any], tuple[Any]]]:
+        return -x, lambda g: (-g,)
+
+
+class Matmul(_Binary):
+    """`a @ b` with numpy's rules: 1-D operands are promoted to a row or column and the added
+    axis removed again, leading axes broadcast as a batch."""
+
+    name = "matmul"
+
+    def forward(self, a: Any, b: Any) -> tuple[Any, _Grad2]:
+        try:
+            return self.compute(a, b)
+        except ValueError:
+            which = "only" if np.ndim(b) == 1 else "second-to-last"
+            raise CheckError(
+                f"matmul: argument 'a' of shape {np.shape(a)} and argument 'b' of shape "
+                f"{np.shape(b)} do not fit a @ b (the last axis of 'a' must match the {which} "
+                "axis of 'b', and leading axes must broadcast)"
+            ) from None
+
+    def compute(self, a: Any, b: Any) -> tuple[Any, _Grad2]:
+        out = a @ b
+        if a.ndim == 1 and b.ndim == 1:
+            return out, lambda g: (unbroadcast(g * b, a), unbroadcast(g * a, b))
+        if a.ndim == 2 and b.ndim == 1:
+            return out, lambda g: (unbroadcast(np.outer(g, b), a), unbroadcast(g @ a, b))
+        if a.ndim == 1 and b.ndim == 2:
+            return out, lambda g: (unbroadcast(b @ g, a), unbroadcast(np.outer(a, g), b))
+
+        def grad(g: Any) -> tuple[Any, Any]:
+            a2 = a[None, :] if a.ndim == 1 else a
+            b2 = b[:, None] if b.ndim == 1 else b
+            g2 = g
+            if b.ndim == 1:
+                g2 = g2[..., None]
+            if a.ndim == 1:
+                g2 = g2[..., None, :]
+            ga = g2 @ np.swapaxes(b2, -1, -2)
+            gb = np.swapaxes(a2, -1, -2) @ g2
+            if a.ndim == 1:
+                ga = ga[..., 0, :]
+            if b.ndim == 1:
+                gb = gb[..., 0]
+            return unbroadcast(ga, a), unbroadcast(gb, b)
+
+        return out, grad
+
+
+add = Add()
+subtract = Subtract()
+multiply = Multiply()
+divide = Divide()
+power = Power()
+negative = Negative()
+matmul = Matmul()
