@@ -33,7 +33,7 @@ def _scalar_seed(y: object, who: str) -> object:
             "scalar output; reduce it (a sum, a mean) or give the output's gradient with "
             "backprop_with(f, x, seed)"
         )
-    if not isinstance(y, int | float | complex | np.number | np.ndarray):
+    if not kind_of(y).is_leaf:
         raise CheckError(
             f"{who}: the function returned a {type(y).__name__}, not a scalar; give the "
             "output's gradient with backprop_with(f, x, seed)"

@@ -31,7 +31,15 @@ _enabled: contextvars.ContextVar[bool] = contextvars.ContextVar(
 
 
 def checks_enabled() -> bool:
-    """Whether the jaxtyping layer of runtime checks is on in this context."""
+    """Whether the jaxtyping layer of runtime checks is on in this context.
+
+    !!! example
+        ```python
+        >>> import typedprop as tp
+        >>> tp.checks_enabled()
+        True
+        ```
+    """
     return _enabled.get()
 
 

@@ -24,4 +24,19 @@ class CheckError(TypeError):
 class TapeError(RuntimeError):
     """A `BVar` was used where its tape is not: after its `backprop` call returned, or inside
     another `backprop` call than the one that made it (the runtime form of the phantom `s` that
-    keeps a variable on its tape in Haskell's backprop)."""
+    keeps a variable on its tape in Haskell's backprop).
+
+    !!! example
+        ```python
+        >>> import typedprop as tp
+        >>> kept = []
+        >>> tp.grad(lambda x: kept.append(x) or x * 2.0, 1.0)
+        2.0
+        >>> try:
+        ...     kept[0] * 2.0
+        ... except tp.TapeError as e:
+        ...     print(e)
+        this BVar was made inside a backprop call that has returned; a BVar lives only inside
+        the function being differentiated (return its .value to keep a result)
+        ```
+    """

@@ -55,8 +55,12 @@ class Backprop(Protocol):
     Laws: `x.zero().add(g) == g`; `add` is commutative and associative; `one` is the gradient of
     the value with respect to itself (all ones for an array-like type).
 
+    A value of such a type is a leaf to typedprop: `BVar.view` does not go inside it, so ops
+    take it whole.
+
     !!! example
         ```python
+        >>> from collections.abc import Callable
         >>> from dataclasses import dataclass
         >>> import typedprop as tp
         >>> @dataclass
@@ -65,8 +69,11 @@ class Backprop(Protocol):
         ...     def zero(self) -> "Money": return Money(0.0)
         ...     def add(self, other: "Money") -> "Money": return Money(self.amount + other.amount)
         ...     def one(self) -> "Money": return Money(1.0)
-        >>> tp.grad(lambda m: m.view(lambda v: v.amount) * 3.0, Money(2.0))
-        Money(amount=3.0)
+        >>> @tp.op1
+        ... def tax(m: Money) -> tuple[float, Callable[[float], Money]]:
+        ...     return 0.2 * m.amount, lambda g: Money(0.2 * g)
+        >>> tp.grad(tax, Money(100.0))
+        Money(amount=0.2)
         ```
     """
 

@@ -1,0 +1,75 @@
+"""Every example in the docs runs and shows what it says.
+
+Examples are the fenced ```python blocks of docstrings (every module, class, function and method
+of typedprop) and of README.md. A block with `>>>` prompts runs as a doctest; a block without
+runs as a script.
+"""
+
+import doctest
+import importlib
+import inspect
+import pkgutil
+import re
+from pathlib import Path
+
+import pytest
+
+import typedprop
+
+ROOT = Path(__file__).resolve().parent.parent
+FENCE = re.compile(r"```python\n(.*?)```", re.DOTALL)
+
+
+def _docstrings() -> dict[str, str]:
+    found: dict[str, str] = {}
+    names = [typedprop.__name__] + [
+        m.name for m in pkgutil.walk_packages(typedprop.__path__, typedprop.__name__ + ".")
+    ]
+    for name in names:
+        module = importlib.import_module(name)
+        found[name] = inspect.getdoc(module) or ""
+        for attr, obj in vars(module).items():
+            if getattr(obj, "__module__", None) != name:
+                continue
+            found[f"{name}.{attr}"] = inspect.getdoc(obj) or ""
+            if inspect.isclass(obj):
+                for member, value in vars(obj).items():
+                    doc = inspect.getdoc(value) if callable(value) else None
+                    if doc:
+                        found[f"{name}.{attr}.{member}"] = doc
+    found["README.md"] = (ROOT / "README.md").read_text()
+    return found
+
+
+BLOCKS = [
+    (f"{where}#{i}", block)
+    for where, doc in _docstrings().items()
+    for i, block in enumerate(FENCE.findall(doc))
+]
+
+
+def test_the_public_api_has_examples() -> None:
+    documented = {where.split("#")[0] for where, _ in BLOCKS}
+    missing = []
+    for name in typedprop.__all__ if hasattr(typedprop, "__all__") else dir(typedprop):
+        obj = getattr(typedprop, name)
+        if name.startswith("_") or inspect.ismodule(obj) or not callable(obj):
+            continue
+        if not getattr(obj, "__module__", "").startswith("typedprop"):
+            continue  # type aliases such as typedprop.Mat
+        if f"{obj.__module__}.{obj.__qualname__}" not in documented:
+            missing.append(f"typedprop.{name}")
+    assert not missing, f"no example in the docstring of {', '.join(missing)}"
+
+
+@pytest.mark.parametrize(("where", "block"), BLOCKS, ids=[w for w, _ in BLOCKS])
+def test_example(where: str, block: str) -> None:
+    if ">>>" not in block:
+        exec(compile(block, where, "exec"), {"__name__": "__docs__"})
+        return
+    parser = doctest.DocTestParser()
+    test = parser.get_doctest(block, {}, where, where, 0)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    out: list[str] = []
+    runner.run(test, out=out.append)
+    assert runner.failures == 0, "".join(out)
