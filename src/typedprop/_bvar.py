@@ -78,7 +78,51 @@ class BVar(Generic[T]):
             "which the gradient does not flow through"
         )
 
+    def __array__(self, dtype: object = None, copy: object = None) -> np.ndarray[Any, Any]:
+        # Without this, numpy functions would wrap a BVar in an object array and compute
+        # something that no gradient flows through.
+        raise TypeError(
+            "a BVar cannot become a numpy array: numpy functions do not record gradients; use "
+            "BVar operators or typedprop ops on it, or its plain value .value"
+        )
+
     # -- structures ----------------------------------------------------------------------------
+
+    def narrow(self, cls: type[U]) -> "BVar[U]":
+        """This BVar as the variant `cls` of its union type, for code that branched on the
+        value: mypy then knows the variant's fields. Raises CheckError if the value is not a
+        `cls`. The gradient is of the variant the parameter was given.
+
+        !!! example
+            ```python
+            >>> from dataclasses import dataclass
+            >>> import typedprop as tp
+            >>> @dataclass
+            ... class Line:
+            ...     slope: float
+            >>> @dataclass
+            ... class Parabola:
+            ...     curve: float
+            ...     slope: float
+            >>> def at_two(p: tp.BVar[Line | Parabola]) -> tp.BVar[float]:
+            ...     match p.value:
+            ...         case Line():
+            ...             return p.narrow(Line).view(lambda m: m.slope) * 2.0
+            ...         case Parabola():
+            ...             q = p.narrow(Parabola)
+            ...             return q.view(lambda m: m.curve) * 4.0 + q.view(lambda m: m.slope) * 2.0
+            >>> tp.grad(at_two, Parabola(1.0, 1.0))
+            Parabola(curve=4.0, slope=2.0)
+            >>> tp.grad(at_two, Line(1.0))
+            Line(slope=2.0)
+            ```
+        """
+        if not isinstance(self.value, cls):
+            raise CheckError(
+                f"narrow: the value is a {type(self.value).__name__}, not a {cls.__name__}"
+            )
+        narrowed: BVar[U] = self  # type: ignore[assignment]  # the isinstance check above
+        return narrowed
 
     def view(self, getter: Callable[[T], U]) -> "BVar[U]":
         """The part of a structured value that `getter` selects, as a BVar: the gradient of the

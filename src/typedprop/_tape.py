@@ -22,6 +22,8 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
+import numpy as np
+
 from ._checks import checks_enabled
 from ._errors import CheckError, TapeError
 from ._structures import Mismatch, Partial, accumulate, finalize, fit
@@ -137,44 +139,56 @@ def sweep(tape: Tape, out: int, seed: object, wanted: Sequence[int]) -> list[obj
             # Nothing after this point reads the node: free its value and continuation.
             nodes[i] = None
         g = grads[i]
-        if node is None or g is None or node.backward is None or node.maker is None:
+        if g is None or node is None or node.backward is None:
             continue
         grads[i] = None
         maker = node.maker
-        if type(g) is Partial and not maker.takes_partial:
+        assert maker is not None  # only leaves have no maker, and they have no backward
+        parents = node.parents
+        if maker.takes_partial:
+            # A view: hands the gradient of the part on to the whole, unmade.
+            (gk,) = node.backward(g)
+            grads[parents[0]] = accumulate(grads[parents[0]], gk)
+            continue
+        if type(g) is Partial:
             g = finalize(node.value, g)
         in_grads = node.backward(g)
-        parents = node.parents
         if type(in_grads) is not tuple or len(in_grads) != len(parents):
             got = f"{len(in_grads)} values" if type(in_grads) is tuple else type(in_grads).__name__
             raise CheckError(
                 f"{maker.name}: the gradient must be a tuple of {len(parents)} values, one per "
                 f"argument, but it returned {got}"
             )
-        if maker.takes_partial:
-            fitted = in_grads
-        else:
-            fitted = tuple(
-                _fit_input(maker, k, gk, nodes, p)
-                for k, (gk, p) in enumerate(zip(in_grads, parents, strict=True))
-            )
-            if checking and maker.hinted:
-                maker.check_backward(g, in_grads)
-        for gk, p in zip(fitted, parents, strict=True):
-            if p >= 0 and gk is not None:
-                grads[p] = accumulate(grads[p], gk)
+        for k, p in enumerate(parents):
+            if p < 0:
+                continue  # a constant
+            gk = in_grads[k]
+            parent = nodes[p]
+            assert parent is not None  # inputs come before their users, dropped after them
+            v = parent.value
+            # The engine's invariant: a gradient has exactly its input's shape and dtype. The
+            # common cases are tested inline; `fit` handles the rest and explains failures.
+            if type(v) is np.ndarray:
+                if not (
+                    type(gk) is np.ndarray
+                    and gk.shape == v.shape
+                    and gk.dtype == v.dtype
+                    and v.dtype.kind in "fc"
+                ):
+                    gk = _fit(maker, k, gk, v)
+            elif type(v) is not float or type(gk) is not float:
+                gk = _fit(maker, k, gk, v)
+            if gk is not None:
+                prev = grads[p]
+                grads[p] = gk if prev is None else accumulate(prev, gk)
+        if checking and maker.hinted:
+            maker.check_backward(g, in_grads)
     return [grads[i] for i in wanted]
 
 
-def _fit_input(maker: Maker, k: int, g: object, nodes: list[Node | None], p: int) -> object:
-    """The engine's invariant: the gradient for input k has exactly that input's shape and
-    dtype. Constants (p < 0) take no gradient; inputs that are not differentiated (integers)
-    give None."""
-    if p < 0:
-        return None
-    node = nodes[p]
-    assert node is not None  # inputs come before their users and are dropped after them
+def _fit(maker: Maker, k: int, g: object, v: object) -> object:
+    """`fit` with the error naming the op and the argument."""
     try:
-        return fit(g, node.value)
+        return fit(g, v)
     except Mismatch as e:
         raise CheckError(f"{maker.name}: the gradient for {maker.arg_name(k)} {e}") from None
