@@ -308,7 +308,9 @@ class BVar(Generic[T]):
 
     def __pow__(self, other: "BVar[T] | T | float", /) -> "BVar[T]":
         if type(other) is BVar:
-            return _ar.power(self, other)
+            if other._tape is not None:
+                return _ar.power(self, other)
+            other = other.value  # a constant exponent: no logarithm in the gradient
         return _ar.PowerConst(other)(self)
 
     def __rpow__(self, other: float, /) -> "BVar[T]":

@@ -84,10 +84,13 @@ class Op(Maker, Generic[*Ins, Out]):
                 cls._names = names
             return
         *ins, out = args
-        if names is not None and not any(usable_hint(h) is None for h in ins):
+        variadic = any(
+            isinstance(h, TypeVarTuple) or typing.get_origin(h) is typing.Unpack for h in ins
+        )
+        if names is not None and not variadic:
             if len(names) != len(ins):
                 raise TypeError(
-                    f"{cls.__name__}.forward takes {len(names)} inputs "
+                    f"{cls.__name__}.forward takes {len(names)} input{'s' * (len(names) != 1)} "
                     f"({', '.join(names)}), but the class declares {len(ins)}"
                 )
         cls._names = names if names is not None else tuple(f"x{i}" for i in range(len(ins)))
@@ -188,7 +191,8 @@ class Op(Maker, Generic[*Ins, Out]):
                 values.append(a)
                 parents.append(-1)
         if self._names and len(values) != len(self._names):
-            raise TypeError(f"{self.name} takes {len(self._names)} arguments, got {len(values)}")
+            n = len(self._names)
+            raise TypeError(f"{self.name} takes {n} argument{'s' * (n != 1)}, got {len(values)}")
         if self.hinted and checks_enabled():
             out, backward = self._run_checked(values)
         else:

@@ -186,10 +186,17 @@ class _Array(_Kind):
         return np.zeros_like(x)
 
     def add(self, a: Any, b: Any) -> Any:
-        return a + b if a.dtype.kind in "fc" else a
+        if a.dtype.kind not in "fc":
+            return a
+        total = a + b
+        # numpy turns the sum of two 0-d arrays into a numpy scalar; keep it an array.
+        return total if type(total) is np.ndarray else np.asarray(total)
 
     def one(self, x: Any) -> Any:
         return np.ones_like(x) if x.dtype.kind in "fc" else np.zeros_like(x)
+
+    def coerce(self, g: Any, x: Any) -> Any:
+        return g if type(g) is type(x) else np.asarray(g, dtype=x.dtype).view(type(x))
 
     def fit(self, g: Any, x: Any) -> Any:
         if x.dtype.kind not in "fc":

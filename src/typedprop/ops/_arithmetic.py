@@ -100,6 +100,9 @@ class PowerConst(Op[Any, Any]):
     def forward(self, x: Any) -> tuple[Any, Callable[[Any], tuple[Any]]]:
         p = self.p
         out = x**p
+        if np.all(np.equal(p, 0)):
+            # x ** 0 is constant; p * x ** (p - 1) would divide by zero at x = 0.
+            return out, lambda g: (unbroadcast(g * 0.0, x),)
         return out, lambda g: (unbroadcast(g * p * x ** (p - 1), x),)
 
 
