@@ -22,6 +22,7 @@ A = TypeVar("A")
 B = TypeVar("B")
 C = TypeVar("C")
 D = TypeVar("D")
+E = TypeVar("E")
 Ts = TypeVarTuple("Ts")
 
 
@@ -159,11 +160,13 @@ def backprop_n(
     f: Callable[[BVar[A], BVar[B], BVar[C], BVar[D]], BVar[Y]], a: A, b: B, c: C, d: D, /
 ) -> tuple[Y, tuple[A, B, C, D]]: ...
 @overload
-def backprop_n(f: Callable[..., BVar[Y]], /, *xs: *Ts) -> tuple[Y, tuple[*Ts]]: ...
+def backprop_n(
+    f: Callable[..., BVar[Y]], a: A, b: B, c: C, d: D, e: E, /, *xs: *Ts
+) -> tuple[Y, tuple[A, B, C, D, E, *Ts]]: ...
 def backprop_n(f: Callable[..., BVar[Any]], /, *xs: object) -> tuple[Any, tuple[Any, ...]]:
     """`backprop` for a function of several separate parameters: the value and a tuple of
     gradients, one per parameter, each of its parameter's type (`f` is typed precisely for one
-    to four parameters).
+    to four parameters; from five on, the gradients are still typed, `f` is not checked).
 
     !!! example
         ```python
@@ -193,7 +196,9 @@ def grad_n(
     f: Callable[[BVar[A], BVar[B], BVar[C], BVar[D]], BVar[Y]], a: A, b: B, c: C, d: D, /
 ) -> tuple[A, B, C, D]: ...
 @overload
-def grad_n(f: Callable[..., BVar[Y]], /, *xs: *Ts) -> tuple[*Ts]: ...
+def grad_n(
+    f: Callable[..., BVar[Y]], a: A, b: B, c: C, d: D, e: E, /, *xs: *Ts
+) -> tuple[A, B, C, D, E, *Ts]: ...
 def grad_n(f: Callable[..., BVar[Any]], /, *xs: object) -> tuple[Any, ...]:
     """The gradients of scalar-valued `f` with respect to each of its parameters, as a tuple of
     exactly the parameters' types.

@@ -9,7 +9,7 @@ which gets no gradient. Arithmetic operators on BVars go through ops with known 
 """
 
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar, final, overload
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, final, overload
 
 import numpy as np
 
@@ -78,13 +78,17 @@ class BVar(Generic[T]):
             "which the gradient does not flow through"
         )
 
-    def __array__(self, dtype: object = None, copy: object = None) -> np.ndarray[Any, Any]:
-        # Without this, numpy functions would wrap a BVar in an object array and compute
-        # something that no gradient flows through.
-        raise TypeError(
-            "a BVar cannot become a numpy array: numpy functions do not record gradients; use "
-            "BVar operators or typedprop ops on it, or its plain value .value"
-        )
+    if not TYPE_CHECKING:
+        # Hidden from mypy: numpy's stubs would take a class with __array__ for an array, and
+        # type `array * bvar` as an array.
+
+        def __array__(self, dtype=None, copy=None):
+            # Without this, numpy functions would wrap a BVar in an object array and compute
+            # something that no gradient flows through.
+            raise TypeError(
+                "a BVar cannot become a numpy array: numpy functions do not record gradients; "
+                "use BVar operators or typedprop ops on it, or its plain value .value"
+            )
 
     # -- structures ----------------------------------------------------------------------------
 
@@ -203,7 +207,7 @@ class BVar(Generic[T]):
     # broadcast to an array whose rank mypy does not know; a scalar with an array is the array.
 
     @overload
-    def __add__(self: "BVar[A]", other: "BVar[A] | A | float", /) -> "BVar[A]": ...
+    def __add__(self: "BVar[A]", other: "BVar[A] | A | BVar[float] | float", /) -> "BVar[A]": ...
     @overload
     def __add__(
         self: "BVar[np.ndarray[S, DT]]", other: "BVar[_AnyArray] | _AnyArray | BVar[float]", /
@@ -229,7 +233,7 @@ class BVar(Generic[T]):
         return _ar.add(other, self)
 
     @overload
-    def __sub__(self: "BVar[A]", other: "BVar[A] | A | float", /) -> "BVar[A]": ...
+    def __sub__(self: "BVar[A]", other: "BVar[A] | A | BVar[float] | float", /) -> "BVar[A]": ...
     @overload
     def __sub__(
         self: "BVar[np.ndarray[S, DT]]", other: "BVar[_AnyArray] | _AnyArray | BVar[float]", /
@@ -255,7 +259,7 @@ class BVar(Generic[T]):
         return _ar.subtract(other, self)
 
     @overload
-    def __mul__(self: "BVar[A]", other: "BVar[A] | A | float", /) -> "BVar[A]": ...
+    def __mul__(self: "BVar[A]", other: "BVar[A] | A | BVar[float] | float", /) -> "BVar[A]": ...
     @overload
     def __mul__(
         self: "BVar[np.ndarray[S, DT]]", other: "BVar[_AnyArray] | _AnyArray | BVar[float]", /
@@ -281,7 +285,9 @@ class BVar(Generic[T]):
         return _ar.multiply(other, self)
 
     @overload
-    def __truediv__(self: "BVar[A]", other: "BVar[A] | A | float", /) -> "BVar[A]": ...
+    def __truediv__(
+        self: "BVar[A]", other: "BVar[A] | A | BVar[float] | float", /
+    ) -> "BVar[A]": ...
     @overload
     def __truediv__(
         self: "BVar[np.ndarray[S, DT]]", other: "BVar[_AnyArray] | _AnyArray | BVar[float]", /
@@ -306,7 +312,7 @@ class BVar(Generic[T]):
     def __rtruediv__(self, other: object, /) -> "BVar[Any]":
         return _ar.divide(other, self)
 
-    def __pow__(self, other: "BVar[T] | T | float", /) -> "BVar[T]":
+    def __pow__(self, other: "BVar[T] | T | BVar[float] | float", /) -> "BVar[T]":
         if type(other) is BVar:
             if other._tape is not None:
                 return _ar.power(self, other)

@@ -26,7 +26,9 @@ from beartype.door import is_bearable
 from ._errors import CheckError
 
 _enabled: contextvars.ContextVar[bool] = contextvars.ContextVar(
-    "typedprop_checks", default=os.environ.get("TYPEDPROP_CHECKS", "1").strip() not in ("0", "")
+    "typedprop_checks",
+    default=os.environ.get("TYPEDPROP_CHECKS", "").strip().lower()
+    not in ("0", "false", "off", "no"),
 )
 
 

@@ -150,17 +150,18 @@ class _Scalar(_Kind):
             if g.shape != ():
                 raise Mismatch(f"got {_describe(g)}, expected a scalar")
             g = g[()]
-        if isinstance(g, np.generic):
-            if isinstance(x, np.generic) and g.dtype != x.dtype:
-                raise Mismatch(f"got dtype {g.dtype}, expected {x.dtype}")
-            if not isinstance(g, np.number):
-                raise Mismatch(f"got {_describe(g)}, expected a number")
-        elif not isinstance(g, int | float | complex) or isinstance(g, bool):
+        if isinstance(g, bool | np.bool_) or not isinstance(g, int | float | complex | np.number):
             raise Mismatch(f"got {_describe(g)}, expected a number")
-        return g
-
-    def coerce(self, g: Any, x: Any) -> Any:
-        return g if type(g) is type(x) else type(x)(g)
+        if isinstance(x, np.generic) and isinstance(g, np.generic) and g.dtype != x.dtype:
+            raise Mismatch(f"got dtype {g.dtype}, expected {x.dtype}")
+        if type(g) is type(x):
+            return g
+        # A Python float's gradient may arrive as a numpy scalar or an int (a seed of 1):
+        # give it the value's own type here, so checks downstream see a float.
+        try:
+            return type(x)(g)
+        except TypeError:
+            raise Mismatch(f"got {_describe(g)}, expected a {type(x).__name__}") from None
 
 
 class _Constant(_Kind):
@@ -311,7 +312,19 @@ class _Dict(_Container):
         return list(x.values())
 
     def rebuild(self, x: Any, children: list[Any]) -> Any:
-        return type(x)(zip(x.keys(), children, strict=True))
+        if type(x) is dict:
+            return dict(zip(x.keys(), children, strict=True))
+        # A subclass (OrderedDict, defaultdict, Counter) is rebuilt from its own copy, which
+        # keeps what its constructor would need (a default factory), then refilled.
+        new = x.copy()
+        if type(new) is not type(x):
+            raise TypeError(
+                f"typedprop cannot rebuild a {type(x).__qualname__}: its copy() is a "
+                f"{type(new).__qualname__}; register the type with typedprop.register_backprop"
+            )
+        for key, value in zip(x.keys(), children, strict=True):
+            new[key] = value
+        return new
 
     def fit(self, g: Any, x: Any) -> Any:
         if type(g) is type(x) and list(g.keys()) != list(x.keys()):
@@ -532,16 +545,24 @@ class PathRecorder:
     """Stands in for a structure while a view's getter runs, recording the attributes and
     items the getter selects."""
 
-    __slots__ = ("_steps",)
+    # An unlikely name, so that it does not hide a field of the user's structure.
+    __slots__ = ("_typedprop_steps_",)
 
     def __init__(self, steps: tuple[_Step, ...] = ()) -> None:
-        self._steps = steps
+        self._typedprop_steps_ = steps
 
     def __getattr__(self, name: str) -> "PathRecorder":
-        return PathRecorder((*self._steps, ("attr", name)))
+        return PathRecorder((*self._typedprop_steps_, ("attr", name)))
 
     def __getitem__(self, key: object) -> "PathRecorder":
-        return PathRecorder((*self._steps, ("item", key)))
+        return PathRecorder((*self._typedprop_steps_, ("item", key)))
+
+    def __bool__(self) -> bool:
+        # The getter runs on this stand-in, not on the value: a branch in it cannot be honoured.
+        raise Mismatch(
+            "the getter branches on a value; a getter may only select parts (branch on "
+            "p.value outside the getter and view each branch's part)"
+        )
 
 
 def _show(steps: tuple[_Step, ...]) -> str:
@@ -551,13 +572,18 @@ def _show(steps: tuple[_Step, ...]) -> str:
 def resolve_path(x: object, getter: Callable[[Any], object]) -> tuple[tuple[int, ...], object]:
     """Run `getter` on a recorder and follow what it selected through `x`: the child positions
     and the selected part. Raises Mismatch if the getter does more than select parts."""
-    recorded = getter(PathRecorder())
+    try:
+        recorded = getter(PathRecorder())
+    except (TypeError, ValueError) as e:
+        raise Mismatch(
+            f"the getter must only select parts of its argument, but it failed: {e}"
+        ) from None
     if not isinstance(recorded, PathRecorder):
         raise Mismatch(
             "the getter must return a part of its argument (like `lambda p: p.w` or "
             f"`lambda p: p[0]`), but it returned {_describe(recorded)}"
         )
-    steps: tuple[_Step, ...] = object.__getattribute__(recorded, "_steps")
+    steps: tuple[_Step, ...] = recorded._typedprop_steps_
     path: list[int] = []
     value = x
     for n, step in enumerate(steps):

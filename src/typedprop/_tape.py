@@ -129,7 +129,7 @@ def sweep(tape: Tape, out: int, seed: object, wanted: Sequence[int]) -> list[obj
     """Propagate `seed`, the gradient of node `out`, back through the tape; return the
     accumulated gradients of the nodes `wanted` (None, a Partial, or a whole gradient)."""
     nodes = tape.nodes
-    grads: list[object] = [None] * (out + 1)
+    grads: list[object] = [None] * len(nodes)
     grads[out] = seed
     keep = set(wanted)
     checking = checks_enabled()

@@ -1,0 +1,562 @@
+"""Runtime checks: the jaxtyping + beartype layer over each op (switchable with `tp.checks` and
+`TYPEDPROP_CHECKS`) and the engine's always-on invariant that each gradient has its input's
+shape and dtype. Errors are `CheckError`s (also `TypeError`s) naming the op, the argument and
+the dimensions."""
+
+import os
+import re
+import subprocess
+import sys
+import textwrap
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+from jaxtyping import Float
+
+import typedprop as tp
+from typedprop import Mat, Vec, _tape
+from typedprop.testing import check_grads
+
+F32 = np.float32
+
+
+class MatVec(tp.Op[Float[Mat, "m n"], Float[Vec, " n"], Float[Vec, " m"]]):
+    name = "matvec"
+
+    def forward(self, w: Mat, x: Vec) -> tuple[Vec, Callable[[Vec], tuple[Mat, Vec]]]:
+        return w @ x, lambda g: (np.outer(g, x).astype(w.dtype), (w.T @ g).astype(x.dtype))
+
+
+matvec = MatVec()
+
+
+class LongOutput(tp.Op[Float[Mat, "m n"], Float[Vec, " n"], Float[Vec, " m"]]):
+    """Its output has one entry too many for the declared `m`."""
+
+    name = "long_output"
+
+    def forward(self, w: Mat, x: Vec) -> tuple[Vec, Callable[[Vec], tuple[Mat, Vec]]]:
+        out = np.append(w @ x, 0.0)
+        return out, lambda g: (np.outer(g[:-1], x), w.T @ g[:-1])
+
+
+class GradShape(tp.Op[Float[Mat, "m n"], Float[Vec, " n"], Float[Vec, " m"]]):
+    """Its gradient for `x` has one entry too many."""
+
+    name = "grad_shape"
+
+    def forward(self, w: Mat, x: Vec) -> tuple[Vec, Callable[[Vec], tuple[Mat, Vec]]]:
+        return w @ x, lambda g: (np.outer(g, x), np.append(w.T @ g, 0.0))
+
+
+class GradDtype(tp.Op[Float[Mat, "m n"], Float[Vec, " n"], Float[Vec, " m"]]):
+    """Its gradient for `x` is float64 whatever `x` is."""
+
+    name = "grad_dtype"
+
+    def forward(self, w: Mat, x: Vec) -> tuple[Vec, Callable[[Vec], tuple[Mat, Vec]]]:
+        return w @ x, lambda g: (np.outer(g, x).astype(w.dtype), (w.T @ g).astype(np.float64))
+
+
+class GradCount(tp.Op[Float[Mat, "m n"], Float[Vec, " n"], Float[Vec, " m"]]):
+    """Its continuation returns one gradient for two inputs."""
+
+    name = "grad_count"
+
+    def forward(self, w: Mat, x: Vec) -> tuple[Vec, Callable[[Vec], tuple[Mat, Vec]]]:
+        return w @ x, lambda g: (np.outer(g, x),)  # type: ignore[return-value]
+
+
+class GradList(tp.Op[Float[Mat, "m n"], Float[Vec, " n"], Float[Vec, " m"]]):
+    """Its continuation returns a list, not a tuple."""
+
+    name = "grad_list"
+
+    def forward(self, w: Mat, x: Vec) -> tuple[Vec, Callable[[Vec], tuple[Mat, Vec]]]:
+        return w @ x, lambda g: [np.outer(g, x), w.T @ g]  # type: ignore[return-value]
+
+
+def loss_through(op: tp.Op[Any, Any, Any]) -> Callable[[tp.BVar[Any], tp.BVar[Any]], Any]:
+    def f(w: tp.BVar[Any], x: tp.BVar[Any]) -> tp.BVar[Any]:
+        y = op(w, x)
+        return y @ np.ones(y.value.shape, y.value.dtype)
+
+    return f
+
+
+def _no_tape() -> None:
+    assert _tape.active() is None
+
+
+# ---------------------------------------------------------------------------------------------
+# The jaxtyping layer at an Op subclass
+# ---------------------------------------------------------------------------------------------
+
+
+def test_matvec_works_and_differentiates() -> None:
+    rng = np.random.default_rng(0)
+    w, x = rng.standard_normal((2, 3)), rng.standard_normal(3)
+    np.testing.assert_allclose(matvec(w, x), w @ x)
+    gw, gx = tp.grad_n(loss_through(matvec), w, x)
+    np.testing.assert_allclose(gw, np.outer(np.ones(2), x))
+    np.testing.assert_allclose(gx, w.T @ np.ones(2))
+    check_grads(lambda p: loss_through(matvec)(*p.unpack()), (w, x))
+
+
+def test_dimension_mismatch_names_op_argument_and_dimensions() -> None:
+    message = (
+        "matvec: argument 'x' has shape (3,) and dtype float64, which does not fit "
+        "Float[ndarray, 'n'] (dimension n: 3 (argument 'x', axis 0) vs 4 (argument 'w', axis 1))"
+    )
+    with pytest.raises(tp.CheckError, match=re.escape(message)) as info:
+        matvec(np.ones((2, 4)), np.ones(3))
+    assert isinstance(info.value, TypeError)
+
+
+def test_dimension_mismatch_inside_backprop() -> None:
+    with pytest.raises(
+        tp.CheckError,
+        match=re.escape("dimension n: 3 (argument 'x', axis 0) vs 4 (argument 'w', axis 1)"),
+    ):
+        tp.grad_n(loss_through(matvec), np.ones((2, 4)), np.ones(3))
+    _no_tape()
+
+
+def test_dimension_mismatch_with_bvar_and_constant_mixed() -> None:
+    with pytest.raises(tp.CheckError, match=re.escape("matvec: argument 'x' has shape (5,)")):
+        tp.grad(lambda w: matvec(w, np.ones(5)) @ np.ones(2), np.ones((2, 3)))
+    _no_tape()
+
+
+def test_rank_mismatch() -> None:
+    message = (
+        "matvec: argument 'w' has shape (2, 3, 1) and dtype float64, which does not fit "
+        "Float[ndarray, 'm n'] (expected Float[ndarray, 'm n']: 2 axes, got 3)"
+    )
+    with pytest.raises(tp.CheckError, match=re.escape(message)):
+        matvec(np.ones((2, 3, 1)), np.ones(3))
+    with pytest.raises(tp.CheckError, match=re.escape("1 axes, got 0")):
+        matvec(np.ones((2, 3)), np.array(1.0))
+
+
+def test_wrong_dtype() -> None:
+    message = (
+        "matvec: argument 'w' has shape (2, 3) and dtype int64, which does not fit "
+        "Float[ndarray, 'm n']"
+    )
+    with pytest.raises(tp.CheckError, match=re.escape(message)):
+        matvec(np.ones((2, 3), dtype=np.int64), np.ones(3))
+    with pytest.raises(tp.CheckError, match=re.escape("argument 'x' has type list")):
+        matvec(np.ones((2, 3)), [1.0, 2.0, 3.0])
+
+
+def test_float32_and_float64_both_fit_float() -> None:
+    w, x = np.ones((2, 3), F32), np.ones(3, F32)
+    out = matvec(w, x)
+    assert out.dtype == F32
+    gw, gx = tp.grad_n(loss_through(matvec), w, x)
+    assert gw.dtype == F32 and gx.dtype == F32
+
+
+def test_output_of_the_wrong_shape() -> None:
+    message = (
+        "long_output: the output has shape (3,) and dtype float64, which does not fit "
+        "Float[ndarray, 'm'] (dimension m: 3 (the output, axis 0) vs 2 (argument 'w', axis 0))"
+    )
+    with pytest.raises(tp.CheckError, match=re.escape(message)):
+        LongOutput()(np.ones((2, 3)), np.ones(3))
+    with pytest.raises(tp.CheckError, match=re.escape(message)):
+        tp.grad_n(loss_through(LongOutput()), np.ones((2, 3)), np.ones(3))
+    _no_tape()
+
+
+def test_wrong_number_of_arguments() -> None:
+    with pytest.raises(TypeError, match=re.escape("matvec takes 2 arguments, got 3")):
+        matvec(np.ones((2, 3)), np.ones(3), np.ones(3))  # type: ignore[call-overload]
+
+
+def test_forward_arity_must_match_declared_inputs() -> None:
+    with pytest.raises(
+        TypeError,
+        match=re.escape("Mismatched.forward takes 1 input (x), but the class declares 2"),
+    ):
+
+        class Mismatched(tp.Op[Float[Vec, " n"], Float[Vec, " n"], Float[Vec, " n"]]):
+            def forward(self, x: Vec) -> Any:  # type: ignore[override]
+                return x, lambda g: (g,)
+
+
+# ---------------------------------------------------------------------------------------------
+# The engine's invariant on gradients
+# ---------------------------------------------------------------------------------------------
+
+
+def test_gradient_of_the_wrong_shape() -> None:
+    with pytest.raises(
+        tp.CheckError,
+        match=re.escape("grad_shape: the gradient for argument 'x' got shape (4,), expected (3,)"),
+    ):
+        tp.grad_n(loss_through(GradShape()), np.ones((2, 3)), np.ones(3))
+    _no_tape()
+
+
+def test_gradient_of_the_wrong_dtype() -> None:
+    with pytest.raises(
+        tp.CheckError,
+        match=re.escape(
+            "grad_dtype: the gradient for argument 'x' got dtype float64, expected float32"
+        ),
+    ):
+        tp.grad_n(loss_through(GradDtype()), np.ones((2, 3), F32), np.ones(3, F32))
+    _no_tape()
+
+
+def test_wrong_number_of_gradients() -> None:
+    with pytest.raises(
+        tp.CheckError,
+        match=re.escape(
+            "grad_count: the gradient must be a tuple of 2 values, one per argument, but it "
+            "returned 1 values"
+        ),
+    ):
+        tp.grad_n(loss_through(GradCount()), np.ones((2, 3)), np.ones(3))
+    with pytest.raises(
+        tp.CheckError,
+        match=re.escape(
+            "grad_list: the gradient must be a tuple of 2 values, one per argument, but it "
+            "returned list"
+        ),
+    ):
+        tp.grad_n(loss_through(GradList()), np.ones((2, 3)), np.ones(3))
+    _no_tape()
+
+
+def test_op2_gradient_of_the_wrong_shape_names_the_argument() -> None:
+    @tp.op2
+    def scale(v: np.ndarray, s: float) -> tuple[np.ndarray, Callable[[Any], Any]]:
+        return v * s, lambda g: (g * s, g * v)  # the gradient for s should be summed
+
+    with pytest.raises(
+        tp.CheckError,
+        match=re.escape(
+            "scale: the gradient for argument 's' got an array of shape (3,) and "
+            "dtype float64, expected a scalar"
+        ),
+    ):
+        tp.grad_n(lambda v, s: scale(v, s) @ np.ones(3), np.ones(3), 2.0)
+
+
+def test_engine_invariant_holds_with_checks_off() -> None:
+    with tp.checks(False):
+        assert not tp.checks_enabled()
+        with pytest.raises(
+            tp.CheckError,
+            match=re.escape(
+                "grad_shape: the gradient for argument 'x' got shape (4,), expected (3,)"
+            ),
+        ):
+            tp.grad_n(loss_through(GradShape()), np.ones((2, 3)), np.ones(3))
+        with pytest.raises(
+            tp.CheckError,
+            match=re.escape("grad_dtype: the gradient for argument 'x' got dtype float64"),
+        ):
+            tp.grad_n(loss_through(GradDtype()), np.ones((2, 3), F32), np.ones(3, F32))
+        with pytest.raises(tp.CheckError, match=re.escape("grad_count: the gradient must be")):
+            tp.grad_n(loss_through(GradCount()), np.ones((2, 3)), np.ones(3))
+    assert tp.checks_enabled()
+    _no_tape()
+
+
+# ---------------------------------------------------------------------------------------------
+# Switching the jaxtyping layer
+# ---------------------------------------------------------------------------------------------
+
+
+def test_checks_off_skips_the_jaxtyping_layer() -> None:
+    w, x = np.ones((2, 3)), np.ones(3)
+    with tp.checks(False):
+        # Only the jaxtyping layer knows the output should have m = 2 entries.
+        out = LongOutput()(w, x)
+        assert out.shape == (3,)
+        gw, gx = tp.grad_n(loss_through(LongOutput()), w, x)
+        np.testing.assert_allclose(gw, np.outer(np.ones(2), x))
+        np.testing.assert_allclose(gx, w.T @ np.ones(2))
+        # An int matrix is no longer rejected up front.
+        assert matvec(np.ones((2, 3), dtype=np.int64), x).shape == (2,)
+    with pytest.raises(tp.CheckError, match=re.escape("long_output: the output has shape (3,)")):
+        LongOutput()(w, x)
+
+
+def test_checks_nest_and_restore() -> None:
+    assert tp.checks_enabled()
+    with tp.checks(False):
+        with tp.checks(True):
+            assert tp.checks_enabled()
+            with pytest.raises(tp.CheckError, match="long_output: the output"):
+                LongOutput()(np.ones((2, 3)), np.ones(3))
+        assert not tp.checks_enabled()
+    assert tp.checks_enabled()
+
+
+def test_checks_restored_after_an_exception() -> None:
+    with pytest.raises(KeyError), tp.checks(False):
+        raise KeyError("x")
+    assert tp.checks_enabled()
+
+
+def test_checks_are_per_thread() -> None:
+    seen: dict[str, Any] = {}
+
+    def in_thread() -> None:
+        seen["default"] = tp.checks_enabled()
+        try:
+            LongOutput()(np.ones((2, 3)), np.ones(3))
+        except tp.CheckError as e:
+            seen["error"] = str(e)
+        with tp.checks(False):
+            seen["off"] = tp.checks_enabled()
+            barrier.wait()  # the main thread looks now
+            barrier.wait()
+
+    barrier = threading.Barrier(2, timeout=30)
+    with tp.checks(False):
+        th = threading.Thread(target=in_thread)
+        th.start()
+        barrier.wait()
+        assert not tp.checks_enabled()  # the main thread's own setting
+        barrier.wait()
+        th.join(timeout=30)
+    assert seen["default"] is True  # a new thread starts with the default
+    assert seen["error"].startswith("long_output: the output has shape (3,)")
+    assert seen["off"] is False
+    # The thread switching its checks off did not touch the main thread.
+    with tp.checks(True):
+        assert tp.checks_enabled()
+    assert tp.checks_enabled()
+
+
+_ENV_SCRIPT = textwrap.dedent(
+    """
+    from collections.abc import Callable
+    import numpy as np
+    from jaxtyping import Float
+    import typedprop as tp
+    from typedprop import Mat, Vec
+
+    class LongOutput(tp.Op[Float[Mat, "m n"], Float[Vec, " n"], Float[Vec, " m"]]):
+        name = "long_output"
+        def forward(self, w, x):
+            return np.append(w @ x, 0.0), lambda g: (np.outer(g[:-1], x), w.T @ g[:-1])
+
+    print("enabled", tp.checks_enabled())
+    try:
+        print("shape", LongOutput()(np.ones((2, 3)), np.ones(3)).shape)
+    except tp.CheckError as e:
+        print("error", e)
+    """
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "enabled"), [("0", False), ("1", True), (None, True)], ids=["0", "1", "unset"]
+)
+def test_environment_variable_switches_the_layer(value: str | None, enabled: bool) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "TYPEDPROP_CHECKS"}
+    if value is not None:
+        env["TYPEDPROP_CHECKS"] = value
+    result = subprocess.run(
+        [sys.executable, "-c", _ENV_SCRIPT],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"enabled {enabled}"
+    if enabled:
+        assert lines[1].startswith("error long_output: the output has shape (3,)")
+    else:
+        assert lines[1] == "shape (3,)"
+
+
+# ---------------------------------------------------------------------------------------------
+# Ops built by op1/op2 from annotated functions
+# ---------------------------------------------------------------------------------------------
+
+
+@tp.op1
+def double(x: Float[Vec, " n"]) -> tuple[Float[Vec, " n"], Callable[[Vec], Vec]]:
+    return 2.0 * x, lambda g: 2.0 * g
+
+
+@tp.op1
+def grow(x: Float[Vec, " n"]) -> tuple[Float[Vec, " n"], Callable[[Vec], Vec]]:
+    return np.append(x, 0.0), lambda g: g[:-1]
+
+
+@tp.op2
+def outer(
+    a: Float[Vec, " m"], b: Float[Vec, " n"]
+) -> tuple[Float[Mat, "m n"], Callable[[Mat], tuple[Vec, Vec]]]:
+    return np.outer(a, b), lambda g: (g @ b, g.T @ a)
+
+
+def test_op1_annotations_are_checked() -> None:
+    np.testing.assert_allclose(tp.grad(lambda v: double(v) @ v, np.ones(3)), [4.0, 4.0, 4.0])
+    with pytest.raises(
+        tp.CheckError,
+        match=re.escape(
+            "double: argument 'x' has shape (2, 2) and dtype float64, which does not fit "
+            "Float[ndarray, 'n'] (expected Float[ndarray, 'n']: 1 axes, got 2)"
+        ),
+    ):
+        double(np.ones((2, 2)))
+    with pytest.raises(
+        tp.CheckError, match=re.escape("double: argument 'x' has shape (3,) and dtype int64")
+    ):
+        tp.grad(lambda v: double(v) @ np.ones(3), np.ones(3, dtype=np.int64))
+    _no_tape()
+
+
+def test_op1_output_is_checked() -> None:
+    message = (
+        "grow: the output has shape (3,) and dtype float64, which does not fit "
+        "Float[ndarray, 'n'] (dimension n: 3 (the output, axis 0) vs 2 (argument 'x', axis 0))"
+    )
+    with pytest.raises(tp.CheckError, match=re.escape(message)):
+        grow(np.ones(2))
+    with tp.checks(False):
+        assert grow(np.ones(2)).shape == (3,)
+
+
+def test_op2_annotations_bind_dimensions_across_arguments_and_output() -> None:
+    a, b = np.array([1.0, 2.0]), np.array([3.0, 4.0, 5.0])
+    ga, gb = tp.grad_n(lambda x, y: (outer(x, y) @ np.ones(3)) @ np.ones(2), a, b)
+    np.testing.assert_allclose(ga, np.full(2, b.sum()))
+    np.testing.assert_allclose(gb, np.full(3, a.sum()))
+    with pytest.raises(
+        tp.CheckError,
+        match=re.escape(
+            "outer: argument 'b' has shape (2, 2) and dtype float64, which does not "
+            "fit Float[ndarray, 'n'] (expected Float[ndarray, 'n']: 1 axes, got 2)"
+        ),
+    ):
+        outer(a, np.ones((2, 2)))
+
+
+def test_op1_lambda_name() -> None:
+    ident = tp.op1(lambda x: (x, lambda g: g[:1]))
+    with pytest.raises(
+        tp.CheckError,
+        match=re.escape(
+            "op1(<lambda>): the gradient for argument 'x' got shape (1,), expected (2,)"
+        ),
+    ):
+        tp.grad(lambda v: ident(v) @ np.ones(2), np.ones(2))
+
+
+@tp.op1
+def square(x: float) -> tuple[float, Callable[[float], float]]:
+    return x * x, lambda g: 2.0 * g * x
+
+
+def test_float_annotated_op_behind_a_float32_constant() -> None:
+    # square(x) is a Python float; times np.float32 it is np.float32 (NEP 50), so multiply's
+    # gradient for it is np.float32 too.
+    def f(x: tp.BVar[float]) -> tp.BVar[Any]:
+        return square(x) * np.float32(2.0)
+
+    with tp.checks(False):
+        expected = tp.grad(f, 3.0)
+    assert expected == 12.0
+    assert tp.grad(f, 3.0) == expected
+
+
+def test_int_seed_for_a_float_output() -> None:
+    with tp.checks(False):
+        assert tp.backprop_with(square, 2.0, 1) == (4.0, 4.0)
+    assert tp.backprop_with(square, 2.0, 1) == (4.0, 4.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# The arithmetic ops
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "apply"),
+    [
+        ("add", lambda a, b: a + b),
+        ("subtract", lambda a, b: a - b),
+        ("multiply", lambda a, b: a * b),
+        ("divide", lambda a, b: a / b),
+    ],
+)
+def test_broadcasting_failure_names_the_op_and_both_shapes(
+    name: str, apply: Callable[[Any, Any], Any]
+) -> None:
+    message = (
+        f"{name}: argument 'a' of shape (3,) and argument 'b' of shape (4,) do not broadcast "
+        "together"
+    )
+    with pytest.raises(tp.CheckError, match=re.escape(message)):
+        apply(tp.constant(np.ones(3)), np.ones(4))
+    with pytest.raises(tp.CheckError, match=re.escape(message)):
+        tp.grad(lambda v: apply(v, np.ones(4)) @ np.ones(3), np.ones(3))
+    reversed_message = (
+        f"{name}: argument 'a' of shape (2, 3) and argument 'b' of shape (2,) do not broadcast "
+        "together"
+    )
+    with pytest.raises(tp.CheckError, match=re.escape(reversed_message)):
+        apply(np.ones((2, 3)), tp.constant(np.ones(2)))
+    _no_tape()
+
+
+def test_broadcasting_that_works_is_undone_in_the_gradient() -> None:
+    a, b = np.ones((2, 3)), np.array([1.0, 2.0, 3.0])
+    ga, gb = tp.grad_n(lambda x, y: ((x * y) @ np.ones(3)) @ np.ones(2), a, b)
+    np.testing.assert_allclose(ga, np.broadcast_to(b, (2, 3)))
+    np.testing.assert_allclose(gb, a.sum(axis=0))
+
+
+def test_matmul_mismatch_names_matmul() -> None:
+    message = (
+        "matmul: argument 'a' of shape (2, 3) and argument 'b' of shape (4,) do not fit a @ b "
+        "(the last axis of 'a' must match the only axis of 'b', and leading axes must "
+        "broadcast)"
+    )
+    with pytest.raises(tp.CheckError, match=re.escape(message)):
+        tp.constant(np.ones((2, 3))) @ np.ones(4)
+    with pytest.raises(tp.CheckError, match=re.escape(message)):
+        tp.grad(lambda w: (w @ np.ones(4)) @ np.ones(2), np.ones((2, 3)))
+    with pytest.raises(
+        tp.CheckError,
+        match=re.escape(
+            "matmul: argument 'a' of shape (2, 3) and argument 'b' of shape (4, 2) "
+            "do not fit a @ b (the last axis of 'a' must match the second-to-last"
+        ),
+    ):
+        np.ones((2, 3)) @ tp.constant(np.ones((4, 2)))
+    _no_tape()
+
+
+def test_failed_check_inside_backprop_leaves_no_tape() -> None:
+    leaked: list[tp.BVar[Any]] = []
+
+    def f(w: tp.BVar[Any], x: tp.BVar[Any]) -> tp.BVar[Any]:
+        leaked.append(w * 2.0)
+        return matvec(w, x) @ np.ones(2)
+
+    with pytest.raises(tp.CheckError, match="matvec: argument 'x'"):
+        tp.grad_n(f, np.ones((2, 4)), np.ones(3))
+    _no_tape()
+    with pytest.raises(tp.TapeError, match="made inside a backprop call that has returned"):
+        leaked[0] + 1.0
+    # The next call works.
+    gw, gx = tp.grad_n(f, np.ones((2, 3)), np.ones(3))
+    np.testing.assert_allclose(gw, np.ones((2, 3)))
+    np.testing.assert_allclose(gx, np.full(3, 2.0))
