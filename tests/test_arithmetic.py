@@ -16,6 +16,8 @@ import pytest
 import typedprop as tp
 from typedprop.testing import check_grads
 
+from support import reduce_to_scalar
+
 # A parameter or constant is a Python float (SCALAR) or an array of the given shape.
 SCALAR = "scalar"
 Shape = tuple[int, ...] | str
@@ -163,17 +165,6 @@ def _inputs(case: Case, dtype: type = np.float64) -> tuple[tuple[Any, ...], tupl
     params = tuple(_value(rng, s, dtype, case.positive) for s in case.shapes)
     consts = tuple(_value(rng, s, dtype, case.positive) for s in case.consts)
     return params, consts
-
-
-def _weights(n: int, dtype: Any) -> np.ndarray:
-    return np.random.default_rng(1000 + n).uniform(0.5, 1.5, n).astype(dtype)
-
-
-def reduce_to_scalar(out: Any) -> Any:
-    """`out` (a BVar) contracted with fixed random weights over each axis, last first, by `@`."""
-    while np.ndim(out.value) > 0:
-        out = out @ _weights(np.shape(out.value)[-1], np.result_type(out.value))
-    return out
 
 
 def _function(case: Case, consts: tuple[Any, ...]) -> Callable[[Any], Any]:

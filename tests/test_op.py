@@ -21,6 +21,8 @@ import typedprop as tp
 from typedprop import Array, Mat, Vec
 from typedprop.testing import check_grads
 
+from support import reduce_to_scalar
+
 T = TypeVar("T")
 
 
@@ -33,17 +35,6 @@ def sum_like(g: Any, like: Any) -> Any:
         g = g.sum(axis=0)
     axes = tuple(i for i, n in enumerate(like.shape) if n == 1 and g.shape[i] != 1)
     return g.sum(axis=axes, keepdims=True).astype(like.dtype, copy=False)
-
-
-def _weights(n: int, dtype: Any) -> np.ndarray:
-    return np.random.default_rng(1000 + n).uniform(0.5, 1.5, n).astype(dtype)
-
-
-def reduce_to_scalar(out: Any) -> Any:
-    """`out` (a BVar) contracted with fixed random weights over each axis, last first, by `@`."""
-    while np.ndim(out.value) > 0:
-        out = out @ _weights(np.shape(out.value)[-1], np.result_type(out.value))
-    return out
 
 
 # ---------------------------------------------------------------------------------------------
