@@ -8,7 +8,7 @@ Accepted cases: `accept_*.py`
     not contain `type: ignore` at all. The clean run below (mypy with `mypy.ini`, which covers
     `src`, `examples` and `tests/typecheck`) proves them.
 
-Rejected cases: every other case file (`reject_*.py`, `known_gaps.py`)
+Rejected cases: every other case file (`reject_*.py`)
     Each line mypy must reject ends in a marker comment::
 
         matvec(w)  # type: ignore[call-overload]  # E: No overload variant of "__call__"
@@ -31,8 +31,9 @@ Rejected cases: every other case file (`reject_*.py`, `known_gaps.py`)
     (with `mypy.ini`'s options, `mypy_path` set to the repository's `stubs` and `src`); each
     marked line is one test, with an id like `reject_ops.py:23[arg-type]`.
 
-`known_gaps.py` holds lines that should be accepted but are rejected today; its docstring says
-what to do when one starts passing.
+A line that should be accepted but that mypy rejects because of a gap in typedprop's types goes
+in a `known_gaps.py` with its marker, so that fixing the gap fails the clean run and moves it
+to an accept file. There is none today.
 
 mypy runs twice per session (clean run and copy), in-process through `mypy.api.run`, with
 caches under `.mypy_cache/test_static/`.

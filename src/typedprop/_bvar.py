@@ -18,6 +18,7 @@ from ._structures import Mismatch, Partial, kind_of, resolve_path
 from ._tape import Maker, Tape, check_live
 
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
 U = TypeVar("U")
 A = TypeVar("A")
 B = TypeVar("B")
@@ -28,6 +29,8 @@ F = TypeVar("F")
 G = TypeVar("G")
 H = TypeVar("H")
 S = TypeVar("S", bound=tuple[Any, ...])
+# What the arithmetic operators take: numbers and arrays, not structures.
+N = TypeVar("N", bound=float | complex | np.number[Any] | np.ndarray[Any, Any])
 DT = TypeVar("DT", bound=np.dtype[Any])
 
 _AnyArray = np.ndarray[Any, np.dtype[Any]]
@@ -36,7 +39,7 @@ _V = tuple[int]
 
 
 @final
-class BVar(Generic[T]):
+class BVar(Generic[T_co]):
     """A value of type `T` being differentiated.
 
     You get BVars as the arguments of the function you pass to `backprop`, and by applying ops
@@ -61,9 +64,9 @@ class BVar(Generic[T]):
     # Opt out of numpy's ufunc dispatch, so `array + bvar` reaches BVar.__radd__.
     __array_ufunc__ = None
 
-    value: T
+    value: T_co
 
-    def __init__(self, value: T, tape: Tape | None = None, index: int = -1) -> None:
+    def __init__(self, value: T_co, tape: Tape | None = None, index: int = -1) -> None:
         self.value = value
         self._tape = tape
         self._index = index
@@ -128,7 +131,7 @@ class BVar(Generic[T]):
         narrowed: BVar[U] = self  # type: ignore[assignment]  # the isinstance check above
         return narrowed
 
-    def view(self, getter: Callable[[T], U]) -> "BVar[U]":
+    def view(self, getter: Callable[[T_co], U]) -> "BVar[U]":
         """The part of a structured value that `getter` selects, as a BVar: the gradient of the
         part flows back into the whole (backprop's `^^.`).
 
@@ -207,7 +210,7 @@ class BVar(Generic[T]):
     # broadcast to an array whose rank mypy does not know; a scalar with an array is the array.
 
     @overload
-    def __add__(self: "BVar[A]", other: "BVar[A] | A | BVar[float] | float", /) -> "BVar[A]": ...
+    def __add__(self: "BVar[N]", other: "BVar[N] | N | BVar[float] | float", /) -> "BVar[N]": ...
     @overload
     def __add__(
         self: "BVar[np.ndarray[S, DT]]", other: "BVar[_AnyArray] | _AnyArray | BVar[float]", /
@@ -220,7 +223,7 @@ class BVar(Generic[T]):
         return _ar.add(self, other)
 
     @overload
-    def __radd__(self: "BVar[A]", other: "A | float", /) -> "BVar[A]": ...
+    def __radd__(self: "BVar[N]", other: "N | float", /) -> "BVar[N]": ...
     @overload
     def __radd__(
         self: "BVar[np.ndarray[S, DT]]", other: _AnyArray, /
@@ -233,7 +236,7 @@ class BVar(Generic[T]):
         return _ar.add(other, self)
 
     @overload
-    def __sub__(self: "BVar[A]", other: "BVar[A] | A | BVar[float] | float", /) -> "BVar[A]": ...
+    def __sub__(self: "BVar[N]", other: "BVar[N] | N | BVar[float] | float", /) -> "BVar[N]": ...
     @overload
     def __sub__(
         self: "BVar[np.ndarray[S, DT]]", other: "BVar[_AnyArray] | _AnyArray | BVar[float]", /
@@ -246,7 +249,7 @@ class BVar(Generic[T]):
         return _ar.subtract(self, other)
 
     @overload
-    def __rsub__(self: "BVar[A]", other: "A | float", /) -> "BVar[A]": ...
+    def __rsub__(self: "BVar[N]", other: "N | float", /) -> "BVar[N]": ...
     @overload
     def __rsub__(
         self: "BVar[np.ndarray[S, DT]]", other: _AnyArray, /
@@ -259,7 +262,7 @@ class BVar(Generic[T]):
         return _ar.subtract(other, self)
 
     @overload
-    def __mul__(self: "BVar[A]", other: "BVar[A] | A | BVar[float] | float", /) -> "BVar[A]": ...
+    def __mul__(self: "BVar[N]", other: "BVar[N] | N | BVar[float] | float", /) -> "BVar[N]": ...
     @overload
     def __mul__(
         self: "BVar[np.ndarray[S, DT]]", other: "BVar[_AnyArray] | _AnyArray | BVar[float]", /
@@ -272,7 +275,7 @@ class BVar(Generic[T]):
         return _ar.multiply(self, other)
 
     @overload
-    def __rmul__(self: "BVar[A]", other: "A | float", /) -> "BVar[A]": ...
+    def __rmul__(self: "BVar[N]", other: "N | float", /) -> "BVar[N]": ...
     @overload
     def __rmul__(
         self: "BVar[np.ndarray[S, DT]]", other: _AnyArray, /
@@ -286,8 +289,8 @@ class BVar(Generic[T]):
 
     @overload
     def __truediv__(
-        self: "BVar[A]", other: "BVar[A] | A | BVar[float] | float", /
-    ) -> "BVar[A]": ...
+        self: "BVar[N]", other: "BVar[N] | N | BVar[float] | float", /
+    ) -> "BVar[N]": ...
     @overload
     def __truediv__(
         self: "BVar[np.ndarray[S, DT]]", other: "BVar[_AnyArray] | _AnyArray | BVar[float]", /
@@ -300,7 +303,7 @@ class BVar(Generic[T]):
         return _ar.divide(self, other)
 
     @overload
-    def __rtruediv__(self: "BVar[A]", other: "A | float", /) -> "BVar[A]": ...
+    def __rtruediv__(self: "BVar[N]", other: "N | float", /) -> "BVar[N]": ...
     @overload
     def __rtruediv__(
         self: "BVar[np.ndarray[S, DT]]", other: _AnyArray, /
@@ -312,18 +315,22 @@ class BVar(Generic[T]):
     def __rtruediv__(self, other: object, /) -> "BVar[Any]":
         return _ar.divide(other, self)
 
-    def __pow__(self, other: "BVar[T] | T | BVar[float] | float", /) -> "BVar[T]":
-        if type(other) is BVar:
-            if other._tape is not None:
-                return _ar.power(self, other)
-            other = other.value  # a constant exponent: no logarithm in the gradient
-        return _ar.PowerConst(other)(self)
+    def __pow__(self: "BVar[N]", other: "BVar[N] | N | BVar[float] | float", /) -> "BVar[N]":
+        result: BVar[N]
+        if type(other) is BVar and other._tape is not None:
+            result = _ar.power(self, other)
+        else:
+            # A constant exponent: no logarithm in the gradient.
+            result = _ar.PowerConst(other.value if type(other) is BVar else other)(self)
+        return result
 
-    def __rpow__(self, other: float, /) -> "BVar[T]":
-        return _ar.ExpBase(other)(self)
+    def __rpow__(self: "BVar[N]", other: float, /) -> "BVar[N]":
+        result: BVar[N] = _ar.ExpBase(other)(self)
+        return result
 
-    def __neg__(self) -> "BVar[T]":
-        return _ar.negative(self)
+    def __neg__(self: "BVar[N]") -> "BVar[N]":
+        result: BVar[N] = _ar.negative(self)
+        return result
 
     @overload
     def __matmul__(

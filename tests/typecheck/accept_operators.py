@@ -3,8 +3,8 @@
 keep their type, a scalar with an array is the array, `Mat @ Vec` is a `Vec` and `Vec @ Vec` a
 float.
 
-A plain array on the LEFT of a BVar (`vec() * v`) belongs here too, but mypy types it as a plain
-ndarray today: those lines wait in known_gaps.py.
+A plain array on the LEFT of a BVar (`vec() * v`) gives a BVar too. Arrays typed float64 by
+numpy's own constructors fit where `Vec` and `Mat` are expected (BVar is covariant).
 
 Checked by mypy only (tests/test_static.py); nothing here runs.
 """
@@ -13,6 +13,7 @@ from typing import assert_type
 
 import numpy as np
 
+import typedprop as tp
 from typedprop import Array, BVar, Mat, Vec
 
 
@@ -126,3 +127,18 @@ def array_bvar_times_scalar_bvar(x: BVar[float], v: BVar[Vec]) -> None:
 def array_bvar_to_a_scalar_bvar_power(x: BVar[float], v: BVar[Vec]) -> None:
     # An array BVar to the power of a scalar BVar keeps the array's type.
     assert_type(v**x, BVar[Vec])
+
+
+def float64_arrays_fit_vec_and_mat_ops() -> None:
+    # np.ones gives ndarray[tuple[int], dtype[float64]]: a BVar of it fits a Vec-typed op.
+    def loss(v: BVar[Vec]) -> BVar[float]:
+        return v @ v
+
+    assert_type(tp.grad(loss, np.ones(3)), np.ndarray[tuple[int], np.dtype[np.float64]])
+    assert_type(tp.grad(lambda v: v @ v, np.ones(3)), np.ndarray[tuple[int], np.dtype[np.float64]])
+
+
+def float64_bvar_into_vec_operators(v: BVar[np.ndarray[tuple[int], np.dtype[np.float64]]]) -> None:
+    w: BVar[Vec] = v
+    assert_type(w @ w, BVar[float])
+    assert_type(v * 2.0, BVar[np.ndarray[tuple[int], np.dtype[np.float64]]])

@@ -166,3 +166,10 @@ def constant_keeps_the_type() -> None:
     # constant wraps a plain value as a BVar of the same type.
     assert_type(tp.constant(vec()), BVar[Vec])
     assert_type(tp.constant(1.0), BVar[float])
+
+
+def unpack_of_a_namedtuple(p: BVar[Affine]) -> None:
+    # A NamedTuple is a tuple: unpack types its fields.
+    w, b = p.unpack()
+    assert_type(w, BVar[Mat])
+    assert_type(b, BVar[Vec])
