@@ -3,6 +3,8 @@
 Put them inside jaxtyping hints, `Float[Mat, "m n"]`: mypy then sees a 2-D floating array (a
 vector passed where a matrix is expected is a static error), and jaxtyping with beartype checks the
 named dimensions at run time. float32 and float64 arrays both fit.
+
+Internal: users import `Array`, `Vec`, `Mat` and `Floating` from `typedprop`.
 """
 
 from typing import Any, TypeAlias

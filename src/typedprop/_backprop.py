@@ -4,6 +4,8 @@
 Each call opens a fresh tape, runs the function on BVars of the parameters, sweeps back from
 its output, and closes the tape whatever happens, so a failed call leaves nothing behind and
 BVars cannot outlive it. The gradient of each parameter has exactly the parameter's type.
+
+Internal: users import these functions from `typedprop`.
 """
 
 from collections.abc import Callable, Sequence
@@ -13,7 +15,7 @@ import numpy as np
 
 from ._bvar import BVar
 from ._errors import CheckError
-from ._structures import Mismatch, finalize, fit, kind_of, one
+from ._structures import Mismatch, check_supported, finalize, fit, kind_of, one
 from ._tape import check_live, recording, sweep
 
 X = TypeVar("X")
@@ -45,8 +47,8 @@ def _scalar_seed(y: object, who: str) -> object:
 def _run(
     f: Callable[..., object], xs: Sequence[object], seed: object, who: str
 ) -> tuple[Any, tuple[Any, ...]]:
-    for x in xs:
-        kind_of(x)  # an unsupported parameter type fails here, naming the type
+    for i, x in enumerate(xs):
+        check_supported(x, f"{who}: parameter {i}" if len(xs) > 1 else f"{who}: the parameter")
     with recording() as tape:
         leaves = [tape.leaf(x) for x in xs]
         y = f(*(BVar(x, tape, i) for x, i in zip(xs, leaves, strict=True)))
@@ -69,7 +71,9 @@ def _run(
         else:
             check_live(y._tape)
             grads = sweep(tape, y._index, seed, leaves)
-        return value, tuple(finalize(x, g) for x, g in zip(xs, grads, strict=True))
+        # The caller's seed may come back as a gradient (f = x + 1): never hand it out again.
+        handed_out = {id(seed)}
+        return value, tuple(finalize(x, g, handed_out) for x, g in zip(xs, grads, strict=True))
 
 
 def backprop(f: Callable[[BVar[X]], BVar[Y]], x: X) -> tuple[Y, X]:

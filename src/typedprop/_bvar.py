@@ -6,6 +6,8 @@ A BVar is either on a tape (made by `backprop` or by an op applied to BVars insi
 being differentiated) or a constant (made by `constant`, or by an op applied only to constants),
 which gets no gradient. Arithmetic operators on BVars go through ops with known gradients in
 `typedprop.ops`; mixing in plain numbers and arrays on either side makes them constants.
+
+Internal: users import `BVar`, `constant`, `sequence` and `collect` from `typedprop`.
 """
 
 from collections.abc import Callable
@@ -14,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, final, overload
 import numpy as np
 
 from ._errors import CheckError
-from ._structures import Mismatch, Partial, kind_of, resolve_path
+from ._structures import Mismatch, Partial, check_supported, resolve_path
 from ._tape import Maker, Tape, check_live
 
 T = TypeVar("T")
@@ -400,7 +402,7 @@ def constant(x: T) -> BVar[T]:
         3.0
         ```
     """
-    kind_of(x)  # reject types typedprop cannot handle here, not deep inside a backprop call
+    check_supported(x, "constant")  # here, not deep inside a backprop call
     return BVar(x)
 
 

@@ -11,6 +11,8 @@ Two layers guard each op:
    It is cheap and always on.
 
 A violation raises `CheckError` (a `TypeError`) naming the op, the argument and the dimensions.
+
+Internal: users import `checks`, `checks_enabled` and `CheckError` from `typedprop`.
 """
 
 import contextlib
@@ -122,6 +124,10 @@ def _explain(
 ) -> str:
     """Why value `bad` fails its hint, in terms of the other (already checked) values."""
     x, hint = values[bad], hints[bad]
+    allowed = getattr(hint, "dtypes", None)
+    if isinstance(x, np.ndarray) and isinstance(allowed, tuple) and str(x.dtype) not in allowed:
+        kind = getattr(getattr(hint, "dtype", None), "__name__", "the hint's")
+        return f"dtype {x.dtype} is not a {kind} dtype"
     dims = _named_dims(hint)
     if not isinstance(x, np.ndarray) or dims is None:
         return f"expected {_show_hint(hint)}"

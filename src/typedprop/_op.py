@@ -8,6 +8,8 @@ so nothing is recomputed on the way back.
 Ops built by subclassing declare their input and output types as type parameters, ideally
 jaxtyping hints; mypy checks the gradient tuple against the inputs, and beartype with jaxtyping
 checks every call at run time (see `_checks`). `op1`, `op2` and `op3` build an op from a function.
+
+Internal: users import `Op`, `op1`, `op2` and `op3` from `typedprop`.
 """
 
 import inspect
@@ -19,6 +21,8 @@ from jaxtyping import jaxtyped
 
 from ._bvar import BVar
 from ._checks import check_values, checks_enabled, usable_hint
+from ._errors import CheckError
+from ._structures import describe as _describe
 from ._tape import Maker, Tape, check_live
 
 Ins = TypeVarTuple("Ins")
@@ -113,6 +117,17 @@ class Op(Maker, Generic[*Ins, Out]):
         with jaxtyped("context"):
             check_values(self.name, names, (self._out_hint, *self._in_hints), (g, *grads))
 
+    def _forward(self, values: Sequence[object]) -> tuple[Any, Any]:
+        """`forward` on `values`, its result checked for the (output, continuation) form, so a
+        forgotten continuation fails here, naming the op, not later in some other op."""
+        result: object = self.forward(*values)  # type: ignore[arg-type]  # arity checked
+        if not isinstance(result, tuple) or len(result) != 2 or not callable(result[1]):
+            raise CheckError(
+                f"{self.name}: forward must return (output, gradient function), but it "
+                f"returned {_describe(result)}"
+            )
+        return result[0], result[1]
+
     def _run_checked(self, values: Sequence[object]) -> tuple[Any, Any]:
         names = [self.arg_name(i) for i in range(len(values))]
         hints = self._in_hints
@@ -120,7 +135,7 @@ class Op(Maker, Generic[*Ins, Out]):
             hints = (None,) * len(values)
         with jaxtyped("context"):
             check_values(self.name, names, hints, values)
-            out, backward = self.forward(*values)  # type: ignore[arg-type]  # checked arity
+            out, backward = self._forward(values)
             check_values(
                 self.name,
                 [*names, "the output"],
@@ -196,7 +211,7 @@ class Op(Maker, Generic[*Ins, Out]):
         if self.hinted and checks_enabled():
             out, backward = self._run_checked(values)
         else:
-            out, backward = self.forward(*values)  # type: ignore[arg-type]  # checked arity
+            out, backward = self._forward(values)
         if not any_bvar:
             return out
         if tape is None:

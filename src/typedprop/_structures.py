@@ -19,6 +19,8 @@ are tuples, NamedTuples, lists, dicts and dataclasses, nested freely. Other type
 Gradients of parts of a structure (from `BVar.view`) are kept sparse, as a `Partial` that maps
 child positions to gradients, and only made whole (`finalize`) when something needs all of it.
 This keeps `p.view(lambda m: m.w1)` from allocating a zero copy of every other parameter.
+
+Internal: users import `Backprop` and `register_backprop` from `typedprop`.
 """
 
 import dataclasses
@@ -32,6 +34,8 @@ __all__ = [
     "Mismatch",
     "Partial",
     "accumulate",
+    "check_supported",
+    "describe",
     "finalize",
     "fit",
     "kind_of",
@@ -124,10 +128,15 @@ class _Kind:
         raise NotImplementedError
 
     def index(self, x: Any, step: "_Step") -> int:
-        raise Mismatch(f"{type(x).__name__} has no parts to select")
+        raise NotImplementedError
+
+    def label(self, x: Any, i: int) -> str:
+        """How error messages name child `i` of `x`."""
+        return f"[{i}]"
 
 
-def _describe(g: Any) -> str:
+def describe(g: Any) -> str:
+    """A value in words for error messages: an array's shape and dtype, else its type."""
     if isinstance(g, np.ndarray):
         return f"an array of shape {g.shape} and dtype {g.dtype}"
     return f"a value of type {type(g).__name__}"
@@ -148,10 +157,10 @@ class _Scalar(_Kind):
     def fit(self, g: Any, x: Any) -> Any:
         if isinstance(g, np.ndarray):
             if g.shape != ():
-                raise Mismatch(f"got {_describe(g)}, expected a scalar")
+                raise Mismatch(f"got {describe(g)}, expected a scalar")
             g = g[()]
         if isinstance(g, bool | np.bool_) or not isinstance(g, int | float | complex | np.number):
-            raise Mismatch(f"got {_describe(g)}, expected a number")
+            raise Mismatch(f"got {describe(g)}, expected a number")
         if isinstance(x, np.generic) and isinstance(g, np.generic) and g.dtype != x.dtype:
             raise Mismatch(f"got dtype {g.dtype}, expected {x.dtype}")
         if type(g) is type(x):
@@ -161,7 +170,7 @@ class _Scalar(_Kind):
         try:
             return type(x)(g)
         except TypeError:
-            raise Mismatch(f"got {_describe(g)}, expected a {type(x).__name__}") from None
+            raise Mismatch(f"got {describe(g)}, expected a {type(x).__name__}") from None
 
 
 class _Constant(_Kind):
@@ -207,7 +216,7 @@ class _Array(_Kind):
                 if isinstance(g, np.generic) and g.dtype != x.dtype:
                     raise Mismatch(f"got dtype {g.dtype}, expected {x.dtype}")
                 return np.asarray(g, dtype=x.dtype)
-            raise Mismatch(f"got {_describe(g)}, expected an array of shape {x.shape}")
+            raise Mismatch(f"got {describe(g)}, expected an array of shape {x.shape}")
         if g.shape != x.shape:
             raise Mismatch(f"got shape {g.shape}, expected {x.shape}")
         if g.dtype != x.dtype:
@@ -237,7 +246,7 @@ class _Opaque(_Kind):
 
     def fit(self, g: Any, x: Any) -> Any:
         if not isinstance(g, type(x)):
-            raise Mismatch(f"got {_describe(g)}, expected a {type(x).__name__}")
+            raise Mismatch(f"got {describe(g)}, expected a {type(x).__name__}")
         return g
 
 
@@ -260,7 +269,7 @@ class _Container(_Kind):
 
     def fit(self, g: Any, x: Any) -> Any:
         if type(g) is not type(x):
-            raise Mismatch(f"got {_describe(g)}, expected a {type(x).__name__}")
+            raise Mismatch(f"got {describe(g)}, expected a {type(x).__name__}")
         xs, gs = self.children(x), self.children(g)
         if len(xs) != len(gs):
             raise Mismatch(f"got {len(gs)} parts, expected {len(xs)}")
@@ -294,6 +303,9 @@ class _Sequence(_Container):
 
 
 class _NamedTuple(_Sequence):
+    def label(self, x: Any, i: int) -> str:
+        return f".{type(x)._fields[i]}"
+
     def rebuild(self, x: Any, children: list[Any]) -> Any:
         return type(x)._make(children)
 
@@ -331,6 +343,9 @@ class _Dict(_Container):
             raise Mismatch(f"got keys {list(g.keys())}, expected {list(x.keys())}")
         return super().fit(g, x)
 
+    def label(self, x: Any, i: int) -> str:
+        return f"[{list(x)[i]!r}]"
+
     def index(self, x: Any, step: _Step) -> int:
         how, key = step
         if how != "item":
@@ -356,6 +371,9 @@ class _Dataclass(_Container):
         for name, value in zip(self.names, children, strict=True):
             object.__setattr__(new, name, value)
         return new
+
+    def label(self, x: Any, i: int) -> str:
+        return f".{self.names[i]}"
 
     def index(self, x: Any, step: _Step) -> int:
         how, key = step
@@ -415,11 +433,18 @@ def register_backprop(
         (Fraction(1, 3), Fraction(1, 1))
         ```
     """
+    global _cache
     if not isinstance(cls, type):
         raise TypeError(f"register_backprop: expected a class, got {cls!r}")
+    if cls in _BUILTIN:
+        raise TypeError(
+            f"register_backprop: {cls.__qualname__} is built into typedprop and cannot be "
+            "registered again"
+        )
     _registered[cls] = _Opaque(zero, add, one)
-    _cache.clear()
-    _cache.update(_BUILTIN)
+    # Swap in a fresh cache in one assignment: threads running backprop meanwhile keep
+    # reading a complete one.
+    _cache = dict(_BUILTIN)
 
 
 def _classify(cls: type) -> _Kind:
@@ -455,6 +480,19 @@ def kind_of(x: object) -> _Kind:
     if kind is None:
         kind = _cache[t] = _classify(t)
     return kind
+
+
+def check_supported(x: object, where: str, path: str = "") -> None:
+    """Raise TypeError, naming the part, if typedprop cannot handle some part of `x`: before a
+    backprop call runs, not from deep inside its sweep."""
+    try:
+        kind = kind_of(x)
+    except TypeError as e:
+        at = f" at x{path}" if path else ""
+        raise TypeError(f"{where}{at}: {e}") from None
+    if not kind.is_leaf:
+        for i, child in enumerate(kind.children(x)):
+            check_supported(child, where, path + kind.label(x, i))
 
 
 def zero(x: T) -> T:
@@ -518,21 +556,30 @@ def accumulate(a: object, b: object) -> object:
     return kind_of(a).add(a, b)
 
 
-def finalize(x: T, g: object) -> T:
+def finalize(x: T, g: object, unshare: set[int] | None = None) -> T:
     """The whole gradient of `x` from an accumulated `g` (None, Partial or whole), with exactly
-    `x`'s type at every leaf."""
+    `x`'s type at every leaf.
+
+    With `unshare`, a set of array ids already handed out, an array leaf met a second time is
+    copied: ops pass one gradient array to several inputs (`add` gives `g` to both), and a user
+    who changes one returned gradient in place must not change another."""
     if g is None:
         return zero(x)
     kind = kind_of(x)
     if kind.is_leaf:
-        result: T = kind.coerce(g, x)
+        leaf = kind.coerce(g, x)
+        if unshare is not None and type(leaf) is np.ndarray:
+            if id(leaf) in unshare:
+                leaf = leaf.copy()
+            unshare.add(id(leaf))
+        result: T = leaf
         return result
     xs = kind.children(x)
     if type(g) is Partial:
         gs: list[object] = [g.parts.get(i) for i in range(len(xs))]
     else:
         gs = kind.children(g)
-    rebuilt: T = kind.rebuild(x, [finalize(c, gc) for c, gc in zip(xs, gs, strict=True)])
+    rebuilt: T = kind.rebuild(x, [finalize(c, gc, unshare) for c, gc in zip(xs, gs, strict=True)])
     return rebuilt
 
 
@@ -581,7 +628,7 @@ def resolve_path(x: object, getter: Callable[[Any], object]) -> tuple[tuple[int,
     if not isinstance(recorded, PathRecorder):
         raise Mismatch(
             "the getter must return a part of its argument (like `lambda p: p.w` or "
-            f"`lambda p: p[0]`), but it returned {_describe(recorded)}"
+            f"`lambda p: p[0]`), but it returned {describe(recorded)}"
         )
     steps: tuple[_Step, ...] = recorded._typedprop_steps_
     path: list[int] = []

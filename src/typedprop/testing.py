@@ -16,7 +16,7 @@ import numpy as np
 
 from ._backprop import backprop, evaluate
 from ._bvar import BVar
-from ._structures import kind_of
+from ._structures import describe, kind_of
 
 __all__ = ["check_grads"]
 
@@ -33,6 +33,16 @@ def _leaves(x: object) -> list[Any]:
     if isinstance(x, float | np.floating):
         return [x]
     return []
+
+
+def _complex_leaves(x: object) -> list[Any]:
+    kind = kind_of(x)
+    if not kind.is_leaf:
+        return [leaf for c in kind.children(x) for leaf in _complex_leaves(c)]
+    is_complex = isinstance(x, complex | np.complexfloating) or (
+        isinstance(x, np.ndarray) and x.dtype.kind == "c"
+    )
+    return [x] if is_complex else []
 
 
 def _rebuild(x: X, values: list[Any]) -> X:
@@ -82,8 +92,12 @@ def check_grads(
     type, shape and dtype at every leaf. Raises AssertionError on a mismatch.
 
     Defaults suit the inputs' precision: `eps=1e-6, rtol=1e-5` for float64 and
-    `eps=1e-3, rtol=2e-2` where any leaf is float32 or narrower.
+    `eps=1e-3, rtol=2e-2` where any leaf is float32 or narrower. Finite differences in float32
+    are coarse: a gradient wrong in a small part of a large float32 input can pass, so check
+    gradients in float64 and use float32 runs for dtypes. Complex leaves are not supported.
     """
+    for leaf in _complex_leaves(x):
+        raise TypeError(f"check_grads: complex values are not supported (found {describe(leaf)})")
     _, g = backprop(f, x)
     _same_types(g, x, "x")
     leaves = _leaves(x)

@@ -2,8 +2,9 @@
 matmul. These are the ops behind `BVar`'s operators.
 
 Each op is forward plus staged gradient; every gradient of a broadcasting op passes through
-`unbroadcast`. A Python or numpy scalar mixed with an array keeps the array's dtype, as numpy
-does (NEP 50), so float32 stays float32.
+`unbroadcast`. Values follow numpy's promotion: a Python number mixed with a float32 array keeps
+float32 (NEP 50), while a numpy float64 scalar or array promotes it to float64. Gradients always
+take their input's dtype.
 """
 
 from collections.abc import Callable
@@ -19,22 +20,28 @@ _Grad2 = Callable[[Any], tuple[Any, Any]]
 
 
 class _Binary(Op[Any, Any, Any]):
-    """A broadcasting binary op; subclasses give `compute`. Broadcasting failures become a
-    CheckError naming the op and both shapes, before numpy's own message."""
+    """A binary numpy op; subclasses give `compute`, and `shape_error` to explain a
+    ValueError from numpy as a CheckError that names the op and both shapes."""
 
     def forward(self, a: Any, b: Any) -> tuple[Any, _Grad2]:
         try:
             return self.compute(a, b)
         except ValueError:
-            if np.ndim(a) and np.ndim(b):
-                try:
-                    np.broadcast_shapes(np.shape(a), np.shape(b))
-                except ValueError:
-                    raise broadcast_error(self.name, ("a", "b"), (a, b)) from None
-            raise
+            error = self.shape_error(a, b)
+            if error is None:
+                raise
+            raise error from None
 
     def compute(self, a: Any, b: Any) -> tuple[Any, _Grad2]:
         raise NotImplementedError
+
+    def shape_error(self, a: Any, b: Any) -> CheckError | None:
+        """The error for inputs whose shapes do not broadcast; None if they do."""
+        try:
+            np.broadcast_shapes(np.shape(a), np.shape(b))
+        except ValueError:
+            return broadcast_error(self.name, ("a", "b"), (a, b))
+        return None
 
 
 class Add(_Binary):
@@ -133,16 +140,15 @@ class Matmul(_Binary):
 
     name = "matmul"
 
-    def forward(self, a: Any, b: Any) -> tuple[Any, _Grad2]:
-        try:
-            return self.compute(a, b)
-        except ValueError:
-            which = "only" if np.ndim(b) == 1 else "second-to-last"
-            raise CheckError(
-                f"matmul: argument 'a' of shape {np.shape(a)} and argument 'b' of shape "
-                f"{np.shape(b)} do not fit a @ b (the last axis of 'a' must match the {which} "
-                "axis of 'b', and leading axes must broadcast)"
-            ) from None
+    def shape_error(self, a: Any, b: Any) -> CheckError | None:
+        shapes = f"argument 'a' of shape {np.shape(a)} and argument 'b' of shape {np.shape(b)}"
+        if np.ndim(a) == 0 or np.ndim(b) == 0:
+            return CheckError(f"matmul: {shapes}: matmul needs arrays of at least one axis")
+        which = "only" if np.ndim(b) == 1 else "second-to-last"
+        return CheckError(
+            f"matmul: {shapes} do not fit a @ b (the last axis of 'a' must match the {which} "
+            "axis of 'b', and leading axes must broadcast)"
+        )
 
     def compute(self, a: Any, b: Any) -> tuple[Any, _Grad2]:
         out = a @ b
