@@ -15,7 +15,7 @@ import numpy as np
 
 from ._bvar import BVar
 from ._errors import CheckError
-from ._structures import Mismatch, check_supported, finalize, fit, kind_of, one
+from ._structures import Mismatch, array_ids, check_supported, finalize, fit, kind_of, one
 from ._tape import check_live, recording, sweep
 
 X = TypeVar("X")
@@ -71,8 +71,9 @@ def _run(
         else:
             check_live(y._tape)
             grads = sweep(tape, y._index, seed, leaves)
-        # The caller's seed may come back as a gradient (f = x + 1): never hand it out again.
-        handed_out = {id(seed)}
+        # The caller's seed, or arrays in it, may come back as gradients (f = x + 1): never
+        # hand them out again.
+        handed_out = array_ids(seed)
         return value, tuple(finalize(x, g, handed_out) for x, g in zip(xs, grads, strict=True))
 
 

@@ -121,12 +121,7 @@ class Op(Maker, Generic[*Ins, Out]):
         """`forward` on `values`, its result checked for the (output, continuation) form, so a
         forgotten continuation fails here, naming the op, not later in some other op."""
         result: object = self.forward(*values)  # type: ignore[arg-type]  # arity checked
-        if not isinstance(result, tuple) or len(result) != 2 or not callable(result[1]):
-            raise CheckError(
-                f"{self.name}: forward must return (output, gradient function), but it "
-                f"returned {_describe(result)}"
-            )
-        return result[0], result[1]
+        return _staged(self.name, "forward", result)
 
     def _run_checked(self, values: Sequence[object]) -> tuple[Any, Any]:
         names = [self.arg_name(i) for i in range(len(values))]
@@ -219,6 +214,17 @@ class Op(Maker, Generic[*Ins, Out]):
         return BVar(out, tape, tape.record(out, tuple(parents), backward, self))
 
 
+def _staged(name: str, what: str, result: object) -> tuple[Any, Any]:
+    """`result` as (output, gradient continuation), or a CheckError saying what it is instead,
+    so a forgotten continuation fails at the op that forgot it, not later in another."""
+    if not isinstance(result, tuple) or len(result) != 2 or not callable(result[1]):
+        raise CheckError(
+            f"{name}: {what} must return (output, gradient function), but it returned "
+            f"{_describe(result)}"
+        )
+    return result[0], result[1]
+
+
 def _op_type_args(cls: type) -> tuple[object, ...] | None:
     """The type arguments `cls` gives to `Op` (`Op[X, Y, Z]` gives (X, Y, Z)), or None."""
     for base in getattr(cls, "__orig_bases__", ()):
@@ -275,7 +281,7 @@ class _FunctionOp(Op[*Ins, Out]):
         self.hinted = self._out_hint is not None or any(h is not None for h in self._in_hints)
 
     def forward(self, *xs: *Ins) -> tuple[Out, Callable[[Out], tuple[*Ins]]]:
-        out, back = self._f(*xs)
+        out, back = _staged(self.name, "forward", self._f(*xs))
         if self._single:
             return out, lambda g: (back(g),)
         return out, back

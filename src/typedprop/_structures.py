@@ -34,6 +34,7 @@ __all__ = [
     "Mismatch",
     "Partial",
     "accumulate",
+    "array_ids",
     "check_supported",
     "describe",
     "finalize",
@@ -245,7 +246,7 @@ class _Opaque(_Kind):
         return self._one(x)
 
     def fit(self, g: Any, x: Any) -> Any:
-        if not isinstance(g, type(x)):
+        if type(g) is not type(x):
             raise Mismatch(f"got {describe(g)}, expected a {type(x).__name__}")
         return g
 
@@ -476,9 +477,10 @@ def _classify(cls: type) -> _Kind:
 def kind_of(x: object) -> _Kind:
     """The kind of `x`; raises TypeError, naming the type, for a type typedprop cannot handle."""
     t = type(x)
-    kind = _cache.get(t)
+    cache = _cache  # one cache throughout: register_backprop may swap in a new one meanwhile
+    kind = cache.get(t)
     if kind is None:
-        kind = _cache[t] = _classify(t)
+        kind = cache[t] = _classify(t)
     return kind
 
 
@@ -491,7 +493,14 @@ def check_supported(x: object, where: str, path: str = "") -> None:
         at = f" at x{path}" if path else ""
         raise TypeError(f"{where}{at}: {e}") from None
     if not kind.is_leaf:
-        for i, child in enumerate(kind.children(x)):
+        children = kind.children(x)
+        if type(x) is not dict and isinstance(kind, _Dict):
+            try:
+                kind.rebuild(x, children)  # a dict subclass must be rebuildable
+            except TypeError as e:
+                at = f" at x{path}" if path else ""
+                raise TypeError(f"{where}{at}: {e}") from None
+        for i, child in enumerate(children):
             check_supported(child, where, path + kind.label(x, i))
 
 
@@ -556,6 +565,19 @@ def accumulate(a: object, b: object) -> object:
     return kind_of(a).add(a, b)
 
 
+def array_ids(x: object) -> set[int]:
+    """The ids of the arrays among the leaves of `x`."""
+    if isinstance(x, np.ndarray):
+        return {id(x)}
+    try:
+        kind = kind_of(x)
+    except TypeError:
+        return set()
+    if kind.is_leaf:
+        return set()
+    return set().union(*(array_ids(c) for c in kind.children(x)))
+
+
 def finalize(x: T, g: object, unshare: set[int] | None = None) -> T:
     """The whole gradient of `x` from an accumulated `g` (None, Partial or whole), with exactly
     `x`'s type at every leaf.
@@ -567,12 +589,12 @@ def finalize(x: T, g: object, unshare: set[int] | None = None) -> T:
         return zero(x)
     kind = kind_of(x)
     if kind.is_leaf:
-        leaf = kind.coerce(g, x)
-        if unshare is not None and type(leaf) is np.ndarray:
-            if id(leaf) in unshare:
-                leaf = leaf.copy()
-            unshare.add(id(leaf))
-        result: T = leaf
+        if unshare is not None and isinstance(g, np.ndarray):
+            # Before coerce: an ndarray subclass's gradient is a view of this array.
+            if id(g) in unshare:
+                g = g.copy()
+            unshare.add(id(g))
+        result: T = kind.coerce(g, x)
         return result
     xs = kind.children(x)
     if type(g) is Partial:

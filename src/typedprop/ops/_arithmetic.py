@@ -26,7 +26,7 @@ class _Binary(Op[Any, Any, Any]):
     def forward(self, a: Any, b: Any) -> tuple[Any, _Grad2]:
         try:
             return self.compute(a, b)
-        except ValueError:
+        except (ValueError, TypeError):
             error = self.shape_error(a, b)
             if error is None:
                 raise
