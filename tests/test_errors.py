@@ -751,3 +751,17 @@ def test_dict_subclass_that_cannot_be_rebuilt_is_refused_before_f_runs() -> None
     ):
         tp.grad(_never_called(ran), (CopiesToDict(a=1.0), 2.0))
     assert ran == []
+
+
+@pytest.mark.parametrize(
+    ("f", "words"),
+    [
+        (lambda p: p + p, "add: arguments must be numbers or arrays, got tuple and tuple"),
+        (lambda p: p * 2, "multiply: arguments must be numbers or arrays, got tuple and int"),
+    ],
+    ids=["concatenate", "repeat"],
+)
+def test_operators_refuse_sequences(f: Callable[[Any], Any], words: str) -> None:
+    # mypy does not enforce the operators' numeric bound on self-types; the runtime does.
+    with pytest.raises(tp.CheckError, match=re.escape(words)):
+        tp.backprop_with(f, (1.0, 2.0), (1.0, 1.0))

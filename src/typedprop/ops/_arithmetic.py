@@ -25,12 +25,19 @@ class _Binary(Op[Any, Any, Any]):
 
     def forward(self, a: Any, b: Any) -> tuple[Any, _Grad2]:
         try:
-            return self.compute(a, b)
+            out, grad = self.compute(a, b)
         except (ValueError, TypeError):
             error = self.shape_error(a, b)
             if error is None:
                 raise
             raise error from None
+        if isinstance(out, tuple | list | str):
+            # Python's + and * on sequences concatenate and repeat: not arithmetic.
+            raise CheckError(
+                f"{self.name}: arguments must be numbers or arrays, got "
+                f"{type(a).__name__} and {type(b).__name__}"
+            )
+        return out, grad
 
     def compute(self, a: Any, b: Any) -> tuple[Any, _Grad2]:
         raise NotImplementedError
