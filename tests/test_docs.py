@@ -48,17 +48,27 @@ BLOCKS = [
 ]
 
 
+def _public(module: object, prefix: str) -> dict[str, object]:
+    """The public callables of `module` defined in typedprop (not type aliases), by name."""
+    return {
+        f"{prefix}.{name}": obj
+        for name, obj in vars(module).items()
+        if not name.startswith("_")
+        and not inspect.ismodule(obj)
+        and callable(obj)
+        and getattr(obj, "__module__", "").startswith("typedprop")
+    }
+
+
 def test_the_public_api_has_examples() -> None:
     documented = {where.split("#")[0] for where, _ in BLOCKS}
+    public = _public(typedprop, "typedprop") | _public(typedprop.ops, "typedprop.ops")
     missing = []
-    for name in typedprop.__all__ if hasattr(typedprop, "__all__") else dir(typedprop):
-        obj = getattr(typedprop, name)
-        if name.startswith("_") or inspect.ismodule(obj) or not callable(obj):
-            continue
-        if not getattr(obj, "__module__", "").startswith("typedprop"):
-            continue  # type aliases such as typedprop.Mat
-        if f"{obj.__module__}.{obj.__qualname__}" not in documented:
-            missing.append(f"typedprop.{name}")
+    for name, obj in public.items():
+        # Ops are Op instances or functions; an instance is documented by its class.
+        where = getattr(obj, "__qualname__", type(obj).__qualname__)
+        if f"{obj.__module__}.{where}" not in documented:
+            missing.append(name)
     assert not missing, f"no example in the docstring of {', '.join(missing)}"
 
 

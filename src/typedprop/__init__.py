@@ -11,7 +11,6 @@ The one public door: everything users need is re-exported here (and `typedprop.t
 - Array types for hints: `Array`, `Vec`, `Mat`.
 """
 
-from . import ops as ops
 from ._arrays import Array as Array
 from ._arrays import Floating as Floating
 from ._arrays import Mat as Mat
@@ -36,5 +35,8 @@ from ._op import op2 as op2
 from ._op import op3 as op3
 from ._structures import Backprop as Backprop
 from ._structures import register_backprop as register_backprop
+
+# Last: the ops subclass Op, and BVar's operators use them, so _bvar and _op load first.
+from . import ops as ops  # noqa: E402  # isort: skip
 
 __version__ = "0.1.0"

@@ -7,7 +7,7 @@ named dimensions at run time. float32 and float64 arrays both fit.
 Internal: users import `Array`, `Vec`, `Mat` and `Floating` from `typedprop`.
 """
 
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, TypeVar
 
 import numpy as np
 
@@ -22,3 +22,14 @@ Vec: TypeAlias = np.ndarray[tuple[int], Floating]
 
 Mat: TypeAlias = np.ndarray[tuple[int, int], Floating]
 """A floating 2-D array."""
+
+AnyArray: TypeAlias = np.ndarray[tuple[Any, ...], np.dtype[Any]]
+"""An array of any rank and dtype."""
+
+# Type variables shared by the operators and the ops' signatures.
+N = TypeVar("N", bound=float | complex | np.number[Any] | np.ndarray[Any, Any])
+"""A number or an array: what arithmetic and elementwise ops take and give back."""
+DT = TypeVar("DT", bound=np.dtype[Any])
+"""An array's dtype, kept through ops that change the shape."""
+S = TypeVar("S", bound=tuple[Any, ...])
+"""An array's shape type."""

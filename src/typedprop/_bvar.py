@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, final, overload
 
 import numpy as np
 
+from ._arrays import DT, N, S
 from ._errors import CheckError
 from ._structures import Mismatch, Partial, check_supported, resolve_path
 from ._tape import Maker, Tape, check_live
@@ -30,10 +31,6 @@ E = TypeVar("E")
 F = TypeVar("F")
 G = TypeVar("G")
 H = TypeVar("H")
-S = TypeVar("S", bound=tuple[Any, ...])
-# What the arithmetic operators take: numbers and arrays, not structures.
-N = TypeVar("N", bound=float | complex | np.number[Any] | np.ndarray[Any, Any])
-DT = TypeVar("DT", bound=np.dtype[Any])
 
 _AnyArray = np.ndarray[Any, np.dtype[Any]]
 _M = tuple[int, int]

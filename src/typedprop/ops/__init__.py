@@ -1,5 +1,25 @@
-"""typedprop's ops: numpy operations with known gradients, one family per module.
+"""typedprop's ops: the numpy operations that models use, each with a known gradient.
 
-The arithmetic family (`_arithmetic`) backs `BVar`'s operators; broadcasting is undone in one
-helper (`_broadcast.unbroadcast`) that every broadcasting op uses.
+They follow numpy's names and semantics (broadcasting, `axis`, `keepdims`), so model code reads
+like numpy. Each takes BVars, plain values or a mix: with a BVar among the arguments the result
+is a BVar on the same tape, with plain values only a plain value. One family per module:
+
+- elementwise (`_elementwise`): exp, log, ...
+- reductions (`_reductions`): sum, ...
+- arithmetic (`_arithmetic`): the ops behind BVar's operators.
+
+Broadcasting is undone in one helper (`_broadcast.unbroadcast`), a reduction's gradient is put
+back to its input's shape in one other (`_shapes.unreduce`).
+
+!!! example
+    ```python
+    >>> import numpy as np
+    >>> import typedprop as tp
+    >>> from typedprop import ops
+    >>> tp.grad(lambda x: ops.sum(ops.log(x)), np.array([1.0, 4.0]))
+    array([1.  , 0.25])
+    ```
 """
+
+from ._elementwise import *  # noqa: F403
+from ._reductions import *  # noqa: F403
