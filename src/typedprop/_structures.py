@@ -583,15 +583,17 @@ def finalize(x: T, g: object, unshare: set[int] | None = None) -> T:
     `x`'s type at every leaf.
 
     With `unshare`, a set of array ids already handed out, an array leaf met a second time is
-    copied: ops pass one gradient array to several inputs (`add` gives `g` to both), and a user
-    who changes one returned gradient in place must not change another."""
+    copied, and so is a view: ops pass one gradient array to several inputs (`add` gives `g` to
+    both), and a user who changes one returned gradient in place must not change another."""
     if g is None:
         return zero(x)
     kind = kind_of(x)
     if kind.is_leaf:
         if unshare is not None and isinstance(g, np.ndarray):
-            # Before coerce: an ndarray subclass's gradient is a view of this array.
-            if id(g) in unshare:
+            # Before coerce: an ndarray subclass's gradient is a view of this array. A view
+            # (an op's gradient may be a reshaped or broadcast `g`) may share memory with
+            # another gradient or be read-only: hand out a copy.
+            if id(g) in unshare or g.base is not None:
                 g = g.copy()
             unshare.add(id(g))
         result: T = kind.coerce(g, x)

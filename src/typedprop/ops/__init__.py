@@ -21,5 +21,11 @@ back to its input's shape in one other (`_shapes.unreduce`).
     ```
 """
 
+from ._arithmetic import *  # noqa: F403
 from ._elementwise import *  # noqa: F403
+from ._indexing import *  # noqa: F403
+from ._linalg import *  # noqa: F403
+from ._losses import *  # noqa: F403
+from ._nondifferentiable import *  # noqa: F403
 from ._reductions import *  # noqa: F403
+from ._shape import *  # noqa: F403

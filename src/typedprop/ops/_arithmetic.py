@@ -16,6 +16,8 @@ from .._errors import CheckError
 from .._op import Op
 from ._broadcast import broadcast_error, unbroadcast
 
+__all__: list[str] = []
+
 _Grad2 = Callable[[Any], tuple[Any, Any]]
 
 

@@ -1,0 +1,3 @@
+"""Indexing and selection. (Being written.)"""
+
+__all__: list[str] = []

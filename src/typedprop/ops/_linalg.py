@@ -1,0 +1,3 @@
+"""Linear algebra. (Being written.)"""
+
+__all__: list[str] = []

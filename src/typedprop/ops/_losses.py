@@ -1,0 +1,3 @@
+"""Losses. (Being written.)"""
+
+__all__: list[str] = []

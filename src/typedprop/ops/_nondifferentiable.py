@@ -1,0 +1,3 @@
+"""Ops without gradients, returning plain values. (Being written.)"""
+
+__all__: list[str] = []

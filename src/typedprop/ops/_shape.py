@@ -1,0 +1,3 @@
+"""Shape ops. (Being written.)"""
+
+__all__: list[str] = []
