@@ -560,3 +560,103 @@ def test_failed_check_inside_backprop_leaves_no_tape() -> None:
     gw, gx = tp.grad_n(f, np.ones((2, 3)), np.ones(3))
     np.testing.assert_allclose(gw, np.ones((2, 3)))
     np.testing.assert_allclose(gx, np.full(3, 2.0))
+
+
+# ---------------------------------------------------------------------------------------------
+# The check cache: a check that passed for the same types, shapes and dtypes is not repeated
+# ---------------------------------------------------------------------------------------------
+
+
+def _counting(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Count the jaxtyping checks the ops run (calls of `check_values`)."""
+    from typedprop import _op
+
+    calls = [0]
+    real = _op.check_values
+
+    def counted(*args: Any, **kwargs: Any) -> None:
+        calls[0] += 1
+        real(*args, **kwargs)
+
+    monkeypatch.setattr(_op, "check_values", counted)
+    return calls
+
+
+class CachedMatVec(tp.Op[Float[Mat, "m n"], Float[Vec, " n"], Float[Vec, " m"]]):
+    name = "matvec"
+
+    def forward(self, w: Mat, x: Vec) -> tuple[Vec, Callable[[Vec], tuple[Mat, Vec]]]:
+        return w @ x, lambda g: (np.outer(g, x), w.T @ g)
+
+
+def test_a_passed_check_is_not_repeated_for_the_same_shapes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    op = CachedMatVec()
+    calls = _counting(monkeypatch)
+    w, x = np.ones((2, 3)), np.ones(3)
+    op(w, x)
+    first = calls[0]
+    assert first > 0
+    for _ in range(5):
+        np.testing.assert_array_equal(op(w * 2.0, x), np.full(2, 6.0))
+    assert calls[0] == first
+    op(np.ones((4, 3)), x)  # new shapes: checked
+    assert calls[0] > first
+
+
+def test_a_wrong_shape_is_caught_after_the_same_op_passed(monkeypatch: pytest.MonkeyPatch) -> None:
+    op = CachedMatVec()
+    op(np.ones((2, 3)), np.ones(3))
+    op(np.ones((2, 3)), np.ones(3))
+    with pytest.raises(tp.CheckError, match=re.escape("dimension n: 4 (argument 'x', axis 0)")):
+        op(np.ones((2, 3)), np.ones(4))
+    with pytest.raises(tp.CheckError, match="dtype int64 is not a Float dtype"):
+        op(np.ones((2, 3), dtype=np.int64), np.ones(3))
+
+
+class DataDependentOutput(tp.Op[Float[Vec, " n"], Float[Vec, " n"]]):
+    """Returns an output of the wrong length when the input's first element is negative: the
+    same input shape, a different output shape."""
+
+    name = "shifty"
+
+    def forward(self, x: Vec) -> tuple[Vec, Callable[[Vec], tuple[Vec]]]:
+        out = x[1:] if x[0] < 0 else x
+        return out, lambda g: (g,)
+
+
+def test_an_output_of_a_new_shape_is_checked_though_the_inputs_passed() -> None:
+    op = DataDependentOutput()
+    op(np.ones(3))
+    op(np.ones(3))
+    with pytest.raises(tp.CheckError, match=re.escape("shifty: the output has shape (2,)")):
+        op(np.array([-1.0, 1.0, 1.0]))
+
+
+class DataDependentGradient(tp.Op[Float[Vec, " n"], Float[Vec, " n"]]):
+    name = "gradshift"
+
+    def forward(self, x: Vec) -> tuple[Vec, Callable[[Vec], tuple[Vec]]]:
+        return x * 1.0, lambda g: (g[1:] if g[0] < 0 else g,)
+
+
+def test_a_gradient_of_a_new_shape_is_checked_though_one_passed_before() -> None:
+    op = DataDependentGradient()
+    x = np.ones(3)
+    tp.backprop_with(op, x, np.ones(3))
+    tp.backprop_with(op, x, np.ones(3))
+    with pytest.raises(tp.CheckError, match="gradshift: the gradient for argument 'x'"):
+        tp.backprop_with(op, x, np.array([-1.0, 1.0, 1.0]))
+
+
+def test_structured_values_are_always_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    @tp.op1
+    def first(p: tuple[float, float]) -> tuple[float, Callable[[float], tuple[float, float]]]:
+        return p[0], lambda g: (g, 0.0)
+
+    calls = _counting(monkeypatch)
+    first((1.0, 2.0))
+    once = calls[0]
+    first((1.0, 2.0))
+    assert calls[0] == 2 * once

@@ -17,6 +17,7 @@ import typing
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar, TypeVarTuple, overload
 
+import numpy as np
 from jaxtyping import jaxtyped
 
 from ._bvar import BVar
@@ -76,9 +77,12 @@ class Op(Maker, Generic[*Ins, Out]):
     _in_hints: tuple[object | None, ...] = ()
     _out_hint: object | None = None
     _names: tuple[str, ...] = ()
+    # The signatures of the calls whose checks passed (see `_run_checked`), per class.
+    _passed: set[tuple[object, ...]] = set()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        cls._passed = set()
         if "name" not in cls.__dict__:
             cls.name = cls.__name__
         names = _positional_names(cls.forward)
@@ -111,11 +115,16 @@ class Op(Maker, Generic[*Ins, Out]):
         return f"argument '{self._names[i]}'" if i < len(self._names) else f"argument {i}"
 
     def check_backward(self, g: object, grads: tuple[object, ...]) -> None:
+        key = _signature((g, *grads))
+        if key is not None and ("backward", key) in self._passed:
+            return
         names = ["the gradient of the output"] + [
             f"the gradient for {self.arg_name(i)}" for i in range(len(grads))
         ]
         with jaxtyped("context"):
             check_values(self.name, names, (self._out_hint, *self._in_hints), (g, *grads))
+        if key is not None:
+            _remember(self._passed, ("backward", key))
 
     def _forward(self, values: Sequence[object]) -> tuple[Any, Any]:
         """`forward` on `values`, its result checked for the (output, continuation) form, so a
@@ -124,6 +133,15 @@ class Op(Maker, Generic[*Ins, Out]):
         return _staged(self.name, "forward", result)
 
     def _run_checked(self, values: Sequence[object]) -> tuple[Any, Any]:
+        # A check is a function of the values' types, shapes and dtypes only, so one that
+        # passed need not run again for the same ones: `_passed` remembers their signatures.
+        passed = self._passed
+        key_in = _signature(values)
+        if key_in is not None and ("in", key_in) in passed:
+            out, backward = self._forward(values)
+            key_out = _signature((out,))
+            if key_out is not None and ("out", key_in + key_out) in passed:
+                return out, backward
         names = [self.arg_name(i) for i in range(len(values))]
         hints = self._in_hints
         if len(hints) != len(values):
@@ -138,6 +156,10 @@ class Op(Maker, Generic[*Ins, Out]):
                 (*values, out),
                 start=len(values),
             )
+        key_out = _signature((out,))
+        if key_in is not None and key_out is not None:
+            _remember(passed, ("in", key_in))
+            _remember(passed, ("out", key_in + key_out))
         return out, backward
 
     @overload
@@ -214,6 +236,30 @@ class Op(Maker, Generic[*Ins, Out]):
         return BVar(out, tape, tape.record(out, tuple(parents), backward, self))
 
 
+_PASSED_LIMIT = 4096
+
+
+def _signature(values: Sequence[object]) -> tuple[object, ...] | None:
+    """What a jaxtyping check of `values` depends on: the type, shape and dtype of each
+    value. None where a value's check could depend on more (a structure, an ndarray subclass)."""
+    key: list[object] = []
+    for v in values:
+        t = type(v)
+        if t is np.ndarray:
+            key.append((v.shape, v.dtype))  # type: ignore[attr-defined]  # t is ndarray
+        elif t is float or t is int or t is bool or isinstance(v, np.generic):
+            key.append(t)
+        else:
+            return None
+    return tuple(key)
+
+
+def _remember(passed: set[tuple[object, ...]], key: tuple[object, ...]) -> None:
+    if len(passed) >= _PASSED_LIMIT:
+        passed.clear()  # a bound on memory for programs that see endless new shapes
+    passed.add(key)
+
+
 def _staged(name: str, what: str, result: object) -> tuple[Any, Any]:
     """`result` as (output, gradient continuation), or a CheckError saying what it is instead,
     so a forgotten continuation fails at the op that forgot it, not later in another."""
@@ -279,6 +325,7 @@ class _FunctionOp(Op[*Ins, Out]):
         ret_args = typing.get_args(ret) if typing.get_origin(ret) is tuple else ()
         self._out_hint = usable_hint(ret_args[0]) if ret_args else None
         self.hinted = self._out_hint is not None or any(h is not None for h in self._in_hints)
+        self._passed = set()
 
     def forward(self, *xs: *Ins) -> tuple[Out, Callable[[Out], tuple[*Ins]]]:
         out, back = _staged(self.name, "forward", self._f(*xs))
