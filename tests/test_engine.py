@@ -5,13 +5,14 @@ import re
 import threading
 import weakref
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pytest
+from jaxtyping import Float
 
 import typedprop as tp
-from typedprop import _tape
+from typedprop import Mat, Vec, _tape
 from typedprop.testing import check_grads
 
 RETURNED = (
@@ -660,3 +661,39 @@ def test_bvar_repr() -> None:
 
     tp.grad(f, 2.0)
     assert seen == ["BVar(2.0, node 0)"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Ops that skip the gradients of constants (Maker.takes_needs)
+# ---------------------------------------------------------------------------------------------
+
+
+class _SkippingMatVec(tp.Op[Float[Mat, "m n"], Float[Vec, " n"], Float[Vec, " m"]]):
+    """matvec whose continuation is told which inputs need a gradient, and records it."""
+
+    name = "matvec"
+    takes_needs = True
+    seen: ClassVar[list[tuple[bool, ...]]] = []
+
+    def forward(self, w: Mat, x: Vec) -> tuple[Vec, Callable[..., tuple[Any, Any]]]:
+        def backward(g: Vec, needs: tuple[bool, ...]) -> tuple[Any, Any]:
+            self.seen.append(needs)
+            return (np.outer(g, x) if needs[0] else None, w.T @ g if needs[1] else None)
+
+        return w @ x, backward
+
+
+@pytest.mark.parametrize("checked", [True, False])
+def test_an_op_skips_the_gradient_of_a_constant(checked: bool) -> None:
+    op = _SkippingMatVec()
+    op.seen.clear()
+    w, x = np.arange(6.0).reshape(2, 3), np.array([1.0, -1.0, 2.0])
+    with tp.checks(checked):
+        gw = tp.grad(lambda w_: tp.ops.sum(op(w_, x)), w)
+        gx = tp.grad(lambda x_: tp.ops.sum(op(w, x_)), x)
+        both = tp.grad_n(lambda w_, x_: tp.ops.sum(op(w_, x_)), w, x)
+    assert op.seen == [(True, False), (False, True), (True, True)]
+    np.testing.assert_array_equal(gw, np.outer(np.ones(2), x))
+    np.testing.assert_array_equal(gx, w.T @ np.ones(2))
+    np.testing.assert_array_equal(both[0], gw)
+    np.testing.assert_array_equal(both[1], gx)

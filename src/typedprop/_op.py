@@ -121,8 +121,14 @@ class Op(Maker, Generic[*Ins, Out]):
         names = ["the gradient of the output"] + [
             f"the gradient for {self.arg_name(i)}" for i in range(len(grads))
         ]
+        # A None gradient is one the op skipped for a constant input (see `takes_needs`).
+        in_hints = self._in_hints if len(self._in_hints) == len(grads) else (None,) * len(grads)
+        hints = (
+            self._out_hint,
+            *(None if gi is None else h for h, gi in zip(in_hints, grads, strict=True)),
+        )
         with jaxtyped("context"):
-            check_values(self.name, names, (self._out_hint, *self._in_hints), (g, *grads))
+            check_values(self.name, names, hints, (g, *grads))
         if key is not None:
             _remember(self._passed, ("backward", key))
 

@@ -37,6 +37,11 @@ class Maker:
     takes_partial: bool = False
     #: Whether `check_backward` has anything to check (the op declared jaxtyping hints).
     hinted: bool = False
+    #: Whether the continuation takes a second argument, `needs`: one bool per input, False for
+    #: a constant, whose gradient the engine drops. Such an op may skip computing it (the
+    #: gradient of `W @ x` for a constant input `x` is a whole matrix product) and return
+    #: None in its place.
+    takes_needs: bool = False
 
     def arg_name(self, i: int) -> str:
         return f"argument {i}"
@@ -152,7 +157,10 @@ def sweep(tape: Tape, out: int, seed: object, wanted: Sequence[int]) -> list[obj
             continue
         if type(g) is Partial:
             g = finalize(node.value, g)
-        in_grads = node.backward(g)
+        if maker.takes_needs:
+            in_grads = node.backward(g, tuple([p >= 0 for p in parents]))  # type: ignore[call-arg]  # see Maker.takes_needs
+        else:
+            in_grads = node.backward(g)
         if type(in_grads) is not tuple or len(in_grads) != len(parents):
             got = f"{len(in_grads)} values" if type(in_grads) is tuple else type(in_grads).__name__
             raise CheckError(
