@@ -114,7 +114,8 @@ def check_grads(
 
         def shifted(sign: float, ds: list[Any] = ds) -> float:
             moved = [
-                (np.asarray(leaf) + sign * eps * d).astype(np.result_type(leaf))
+                # asarray, not astype: a 0-d array plus a number is a numpy scalar.
+                np.asarray(leaf + sign * eps * d, dtype=leaf.dtype)
                 if isinstance(leaf, np.ndarray)
                 else type(leaf)(leaf + sign * eps * float(d))
                 for leaf, d in zip(leaves, ds, strict=True)

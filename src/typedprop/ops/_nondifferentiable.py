@@ -1,3 +1,310 @@
-"""Ops without gradients, returning plain values. (Being written.)"""
+"""Functions without gradients: `argmax`, `argmin`, the comparisons (`equal`, `not_equal`,
+`less`, `less_equal`, `greater`, `greater_equal`) and `shape`, `ndim`, `size`.
 
-__all__: list[str] = []
+Their results are integers, booleans and shapes, which have no gradient, so they are plain
+numpy values, never BVars: they take BVars or plain values (a BVar is read through its
+`.value`), record nothing on the tape, and the gradient of the rest of the computation flows as
+if they were not there. Their results feed the ops that take constants: a comparison is a
+condition for `where`, an argmax an index for `getitem` or `take`.
+
+!!! example
+    ```python
+    >>> import numpy as np
+    >>> import typedprop as tp
+    >>> from typedprop import ops
+    >>> def largest(x: tp.BVar[tp.Vec]) -> tp.BVar[float]:
+    ...     i = ops.argmax(x)  # a plain integer
+    ...     return ops.take(x, i) * 2.0
+    >>> tp.backprop(largest, np.array([1.0, 3.0, 2.0]))
+    (np.float64(6.0), array([0., 2., 0.]))
+    ```
+
+Internal: users import the functions from `typedprop.ops`.
+"""
+
+from typing import Any, ClassVar, Literal, TypeAlias, overload
+
+import numpy as np
+
+from .._bvar import BVar
+from .._errors import CheckError
+from .._tape import check_live
+from ._broadcast import broadcast_error
+from ._shapes import describe_shape, normalize_axis
+
+__all__ = [
+    "argmax",
+    "argmin",
+    "equal",
+    "greater",
+    "greater_equal",
+    "less",
+    "less_equal",
+    "ndim",
+    "not_equal",
+    "shape",
+    "size",
+]
+
+_Scalar: TypeAlias = float | complex | np.number[Any] | np.bool_
+_Array: TypeAlias = np.ndarray[Any, Any]
+_Value: TypeAlias = _Array | _Scalar
+_Input: TypeAlias = BVar[_Value] | _Value
+"""What these functions read: a number or an array, a BVar of one or plain."""
+_IntArray: TypeAlias = np.ndarray[tuple[Any, ...], np.dtype[np.intp]]
+_BoolArray: TypeAlias = np.ndarray[tuple[Any, ...], np.dtype[np.bool_]]
+
+
+def _plain(x: object) -> Any:
+    """The plain value of `x`: a BVar's `.value` (the BVar must still be usable, as for any
+    op), anything else as it is."""
+    if type(x) is BVar:
+        if x._tape is not None:
+            check_live(x._tape)
+        return x.value
+    return x
+
+
+class ArgReduce:
+    """The position of an extreme element, over all of `x` (flattened) or along `axis`.
+    Subclasses set `name` and `reduce` (`np.argmax`, `np.argmin`)."""
+
+    name: ClassVar[str]
+    reduce: ClassVar[Any]
+
+    @overload
+    def __call__(
+        self, x: _Input, /, axis: None = None, keepdims: Literal[False] = False
+    ) -> np.intp: ...
+    @overload
+    def __call__(
+        self, x: _Input, /, axis: int | None = None, keepdims: bool = False
+    ) -> _IntArray: ...
+    def __call__(self, x: _Input, /, axis: int | None = None, keepdims: bool = False) -> Any:
+        value = _plain(x)
+        if axis is not None:
+            if isinstance(axis, tuple):
+                raise CheckError(f"{self.name}: axis must be an int or None, got a tuple")
+            normalize_axis(self.name, value, axis)
+        if np.size(value) == 0:
+            raise CheckError(f"{self.name}: {describe_shape('x', value)} is empty")
+        return type(self).reduce(value, axis=axis, keepdims=keepdims)
+
+
+class Argmax(ArgReduce):
+    """The index of the largest element of `x`, as `numpy.argmax`: of the flattened array by
+    default, an integer array of indices along `axis` otherwise. The first one wins a tie.
+    Not differentiable: the result is a plain integer (array).
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> x = np.array([[1.0, 5.0, 2.0], [7.0, 0.0, 3.0]])
+        >>> ops.argmax(x)
+        np.int64(3)
+        >>> ops.argmax(tp.constant(x), axis=1)
+        array([1, 0])
+        ```
+    """
+
+    name = "argmax"
+    reduce = np.argmax
+
+
+class Argmin(ArgReduce):
+    """The index of the smallest element of `x`, as `numpy.argmin`: of the flattened array by
+    default, an integer array of indices along `axis` otherwise. Not differentiable.
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> from typedprop import ops
+        >>> ops.argmin(np.array([[1.0, 5.0], [-7.0, 0.0]]), axis=0, keepdims=True)
+        array([[1, 1]])
+        ```
+    """
+
+    name = "argmin"
+    reduce = np.argmin
+
+
+class Comparison:
+    """An elementwise comparison with numpy broadcasting, giving plain booleans. Subclasses
+    set `name` and `compare` (a numpy ufunc)."""
+
+    name: ClassVar[str]
+    compare: ClassVar[np.ufunc]
+
+    @overload
+    def __call__(self, a: BVar[float] | _Scalar, b: BVar[float] | _Scalar, /) -> np.bool_: ...
+    @overload
+    def __call__(self, a: BVar[_Array] | _Array, b: _Input, /) -> _BoolArray: ...
+    @overload
+    def __call__(self, a: _Input, b: BVar[_Array] | _Array, /) -> _BoolArray: ...
+    def __call__(self, a: _Input, b: _Input, /) -> Any:
+        va, vb = _plain(a), _plain(b)
+        try:
+            return type(self).compare(va, vb)
+        except ValueError:
+            try:
+                np.broadcast_shapes(np.shape(va), np.shape(vb))
+            except ValueError:
+                raise broadcast_error(self.name, ("a", "b"), (va, vb)) from None
+            raise
+
+
+class Equal(Comparison):
+    """`a == b`, elementwise, as `numpy.equal`; plain booleans, no gradient.
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> ops.equal(tp.constant(np.array([1.0, 2.0])), 2.0)
+        array([False,  True])
+        ```
+    """
+
+    name = "equal"
+    compare = np.equal
+
+
+class NotEqual(Comparison):
+    """`a != b`, elementwise, as `numpy.not_equal`; plain booleans, no gradient.
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> from typedprop import ops
+        >>> ops.not_equal(np.array([1.0, 2.0]), 2.0)
+        array([ True, False])
+        ```
+    """
+
+    name = "not_equal"
+    compare = np.not_equal
+
+
+class Less(Comparison):
+    """`a < b`, elementwise, as `numpy.less`; plain booleans, no gradient.
+
+    !!! example
+        ```python
+        >>> from typedprop import ops
+        >>> ops.less(1.0, 2.0)
+        np.True_
+        ```
+    """
+
+    name = "less"
+    compare = np.less
+
+
+class LessEqual(Comparison):
+    """`a <= b`, elementwise, as `numpy.less_equal`; plain booleans, no gradient.
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> from typedprop import ops
+        >>> ops.less_equal(np.array([[1.0], [3.0]]), np.array([1.0, 2.0]))
+        array([[ True,  True],
+               [False, False]])
+        ```
+    """
+
+    name = "less_equal"
+    compare = np.less_equal
+
+
+class Greater(Comparison):
+    """`a > b`, elementwise, as `numpy.greater`; plain booleans, no gradient. The usual
+    condition for `where`.
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> def relu_sum(x: tp.BVar[tp.Vec]) -> tp.BVar[float]:
+        ...     return ops.sum(ops.where(ops.greater(x, 0.0), x, 0.0))
+        >>> tp.grad(relu_sum, np.array([-1.0, 2.0]))
+        array([0., 1.])
+        ```
+    """
+
+    name = "greater"
+    compare = np.greater
+
+
+class GreaterEqual(Comparison):
+    """`a >= b`, elementwise, as `numpy.greater_equal`; plain booleans, no gradient.
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> from typedprop import ops
+        >>> ops.greater_equal(np.array([1.0, 2.0]), 2.0)
+        array([False,  True])
+        ```
+    """
+
+    name = "greater_equal"
+    compare = np.greater_equal
+
+
+argmax = Argmax()
+argmin = Argmin()
+equal = Equal()
+not_equal = NotEqual()
+less = Less()
+less_equal = LessEqual()
+greater = Greater()
+greater_equal = GreaterEqual()
+
+
+def shape(x: _Input, /) -> tuple[int, ...]:
+    """The shape of `x` (a BVar's value, or a plain value) as a tuple of ints; `()` for a number.
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> ops.shape(tp.constant(np.zeros((2, 3))))
+        (2, 3)
+        ```
+    """
+    return tuple(int(n) for n in np.shape(_plain(x)))
+
+
+def ndim(x: _Input, /) -> int:
+    """The number of axes of `x` (a BVar's value, or a plain value); 0 for a number.
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> from typedprop import ops
+        >>> ops.ndim(np.zeros((2, 3)))
+        2
+        ```
+    """
+    return int(np.ndim(_plain(x)))
+
+
+def size(x: _Input, /) -> int:
+    """The number of elements of `x` (a BVar's value, or a plain value); 1 for a number.
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> ops.size(tp.constant(np.zeros((2, 3))))
+        6
+        ```
+    """
+    return int(np.size(_plain(x)))

@@ -33,7 +33,7 @@ def normalize_axis(op: str, x: Any, axis: Axis, name: str = "x") -> tuple[int, .
         if not -ndim <= a < ndim:
             raise CheckError(
                 f"{op}: axis {a} is out of range for {describe_shape(name, x)} "
-                f"({ndim} axis{'es' * (ndim != 1)})"
+                f"({ndim} {'axis' if ndim == 1 else 'axes'})"
             )
     normalized = tuple(sorted(int(a) % ndim for a in axes))
     if len(set(normalized)) != len(normalized):

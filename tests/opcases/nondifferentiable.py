@@ -1,9 +1,0 @@
-"""Cases for the nondifferentiable family. (Being written.)"""
-
-from typing import Any
-
-from opcases import OpCase
-
-CASES: list[OpCase] = []
-
-AUTOGRAD: dict[str, Any] = {}
