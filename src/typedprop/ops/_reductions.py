@@ -1,6 +1,11 @@
-"""Reductions with numpy's `axis` and `keepdims`: `sum`, `mean`, ... Reducing every axis (the
-default) gives a scalar; the gradient is put back to the input's shape by one helper
-(`_shapes.unreduce`).
+"""Reductions with numpy's `axis` and `keepdims`: `sum`, `mean`, `var`, `std`, `max`, `min`,
+`prod`, `logsumexp` and `norm`; and the normalisations along one axis built on the same stable
+exponential, `softmax` and `log_softmax`.
+
+Reducing every axis (the default) gives a scalar; the gradient is put back to the input's shape
+by one helper (`_shapes.unreduce`). The exponential ops shift by the maximum before `exp`, in
+their values and their gradients, so inputs of magnitude 1e3 or 1e4 give exact, finite results
+and no warnings.
 
 !!! example
     ```python
@@ -13,23 +18,46 @@ default) gives a scalar; the gradient is put back to the input's shape by one he
     >>> tp.grad(lambda v: ops.sum(ops.sum(v, axis=1) ** 2), x)
     array([[ 6.,  6.],
            [14., 14.]])
+    >>> ops.logsumexp(np.array([1000.0, 1000.0]))  # 1000 + log(2)
+    np.float64(1000.6931471805599)
+    >>> tp.grad(lambda v: ops.max(v), np.array([1.0, 3.0, 3.0]))
+    array([0. , 0.5, 0.5])
     ```
 
 Internal: users import the ops from `typedprop.ops`.
 """
 
+import math
+import warnings
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal, Protocol, TypeAlias, cast, overload
 
 import numpy as np
 
+from .._arrays import DT
+from .._bvar import BVar
+from .._errors import CheckError
 from .._op import Op
-from ._shapes import normalize_axis, unreduce
-from ._types import Axis, as_reduction
+from ._shapes import describe_shape, normalize_axis, unreduce
+from ._types import Axis, as_along_axis, as_reduction
 
-__all__ = ["sum"]
+__all__ = [
+    "log_softmax",
+    "logsumexp",
+    "max",
+    "mean",
+    "min",
+    "norm",
+    "prod",
+    "softmax",
+    "std",
+    "sum",
+    "var",
+]
 
 _Grad1 = Callable[[Any], tuple[Any]]
+_Arr: TypeAlias = np.ndarray[Any, DT]
+_Out: TypeAlias = np.ndarray[tuple[Any, ...], DT]
 
 
 class Reduce(Op[Any, Any]):
@@ -56,11 +84,279 @@ class Reduce(Op[Any, Any]):
         raise NotImplementedError
 
 
+def _count(x: Any, axes: tuple[int, ...]) -> int:
+    """How many elements of `x` each reduction over `axes` combines."""
+    shape = np.shape(x)
+    return math.prod(shape[a] for a in axes)
+
+
+def _float_dtype(x: Any) -> np.dtype[Any]:
+    return np.result_type(x, 0.0)
+
+
+def _extreme(op: str, x: Any, axes: tuple[int, ...], choose: Callable[..., Any]) -> Any:
+    """`choose` (np.max or np.min) over `axes` with keepdims, with the error for empty
+    slices (which have no maximum) naming the op and the argument."""
+    try:
+        return choose(x, axis=axes, keepdims=True)
+    except ValueError:
+        if np.size(x) != 0:
+            raise
+        raise CheckError(
+            f"{op}: {describe_shape('x', x)} has no elements to reduce along axes {axes}"
+        ) from None
+
+
+def shifted_exp(op: str, x: Any, axes: tuple[int, ...]) -> tuple[Any, Any, Any]:
+    """The stable exponential behind logsumexp, softmax and the cross-entropies: `shift`, the
+    maximum over `axes` (0 where that is infinite, so all -inf gives exp(-inf) = 0, not nan),
+    `e = exp(x - shift)` (at most 1) and `s`, its sum over `axes` (at least 1 when the maximum
+    is finite). All three keep the reduced axes. `log(s) + shift` is logsumexp, `e / s` softmax."""
+    m = _extreme(op, x, axes, np.max)
+    shift = np.where(np.isfinite(m), m, 0.0).astype(m.dtype, copy=False)
+    e = np.exp(x - shift)
+    return shift, e, np.sum(e, axis=axes, keepdims=True)
+
+
+def log_of_sum(s: Any) -> Any:
+    """`log(s)` for the sum of a shifted exponential: 0 (every entry -inf) gives -inf, the
+    exact value of logsumexp there, without numpy's divide-by-zero warning."""
+    with np.errstate(divide="ignore"):
+        return np.log(s)
+
+
+# ---------------------------------------------------------------------------------------------
+# Sums and moments
+# ---------------------------------------------------------------------------------------------
+
+
 class Sum(Reduce):
     name = "sum"
 
     def reduce(self, x: Any, axes: tuple[int, ...]) -> tuple[Any, Callable[[Any], Any]]:
         return np.sum(x, axis=axes, keepdims=True), lambda g: g.astype(np.result_type(x))
+
+
+class Mean(Reduce):
+    name = "mean"
+
+    def reduce(self, x: Any, axes: tuple[int, ...]) -> tuple[Any, Callable[[Any], Any]]:
+        n = _count(x, axes)
+        return np.mean(x, axis=axes, keepdims=True), lambda g: g / n
+
+
+class _Spread(Reduce):
+    """var and std: the squared deviations from the mean over `axes`, divided by `n - ddof`.
+
+    Like numpy, `n - ddof <= 0` warns "Degrees of freedom <= 0 for slice" and divides by 0
+    (inf or nan, with numpy's warning)."""
+
+    def __init__(self, axis: Axis = None, ddof: float = 0, keepdims: bool = False) -> None:
+        super().__init__(axis, keepdims)
+        self.ddof = ddof
+
+    def variance(self, x: Any, axes: tuple[int, ...]) -> tuple[Any, Any, Any]:
+        """The variance (keepdims), the deviations `x - mean` and the divisor `n - ddof`."""
+        dof = _count(x, axes) - self.ddof
+        if dof <= 0:
+            warnings.warn("Degrees of freedom <= 0 for slice", RuntimeWarning, stacklevel=2)
+            dof = 0
+        d = x - np.mean(x, axis=axes, keepdims=True)
+        return np.sum(d * d, axis=axes, keepdims=True) / dof, d, dof
+
+
+class Var(_Spread):
+    name = "var"
+
+    def reduce(self, x: Any, axes: tuple[int, ...]) -> tuple[Any, Callable[[Any], Any]]:
+        v, d, dof = self.variance(x, axes)
+        return v, lambda g: g * d * 2 / dof
+
+
+class Std(_Spread):
+    name = "std"
+
+    def reduce(self, x: Any, axes: tuple[int, ...]) -> tuple[Any, Callable[[Any], Any]]:
+        v, d, dof = self.variance(x, axes)
+        out = np.sqrt(v)
+        # At std = 0 (a constant slice) this is 0 / 0: nan with numpy's warning, since the
+        # derivative of sqrt at 0 is infinite and the direction of approach decides the limit.
+        return out, lambda g: g * d / (out * dof)
+
+
+# ---------------------------------------------------------------------------------------------
+# Extremes and products
+# ---------------------------------------------------------------------------------------------
+
+
+class _Extreme(Reduce):
+    """max and min: the gradient goes to the elements equal to the result, split evenly
+    between ties (as autograd and JAX do). A slice holding nan has the result nan, and its nan
+    elements share the gradient."""
+
+    choose: Callable[..., Any]
+
+    def reduce(self, x: Any, axes: tuple[int, ...]) -> tuple[Any, Callable[[Any], Any]]:
+        out = _extreme(self.name, x, axes, type(self).choose)
+        chosen = np.equal(x, out)
+        count = np.sum(chosen, axis=axes, keepdims=True)
+        if not count.all():
+            # Only a nan in the slice makes no element equal the result.
+            chosen |= np.isnan(x)
+            count = np.sum(chosen, axis=axes, keepdims=True)
+        share = count.astype(_float_dtype(x))
+        return out, lambda g: g * chosen / share
+
+
+class Max(_Extreme):
+    name = "max"
+    choose = staticmethod(np.max)
+
+
+class Min(_Extreme):
+    name = "min"
+    choose = staticmethod(np.min)
+
+
+def _others_product(x: Any, axes: tuple[int, ...]) -> Any:
+    """For each element of `x`, the product of the other elements of its slice over `axes`:
+    `prod / x` without the division, so exact where `x` has one zero (the others' product) or
+    several (0). Prefix and suffix products of each slice, flattened to the last axis."""
+    x = np.asarray(x)
+    k = len(axes)
+    last = tuple(range(x.ndim - k, x.ndim))
+    moved = np.moveaxis(x, axes, last)
+    kept, n = moved.shape[: x.ndim - k], math.prod(moved.shape[x.ndim - k :])
+    if n == 0:
+        return np.zeros_like(x)
+    flat = moved.reshape(*kept, n)
+    ones = np.ones((*kept, 1), dtype=x.dtype)
+    before = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
+    after = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    return np.moveaxis((before * after).reshape(moved.shape), last, axes)
+
+
+class Prod(Reduce):
+    name = "prod"
+
+    def reduce(self, x: Any, axes: tuple[int, ...]) -> tuple[Any, Callable[[Any], Any]]:
+        return np.prod(x, axis=axes, keepdims=True), lambda g: g * _others_product(x, axes)
+
+
+# ---------------------------------------------------------------------------------------------
+# Exponentials and norms
+# ---------------------------------------------------------------------------------------------
+
+
+class LogSumExp(Reduce):
+    """`log(sum(exp(x)))` as `shift + log(sum(exp(x - shift)))`; its gradient is softmax,
+    `e / s` from the forward pass. Entries -inf contribute 0; a slice of only -inf gives -inf
+    (its gradient is 0 / 0: nan with numpy's warning)."""
+
+    name = "logsumexp"
+
+    def reduce(self, x: Any, axes: tuple[int, ...]) -> tuple[Any, Callable[[Any], Any]]:
+        shift, e, s = shifted_exp(self.name, x, axes)
+        return log_of_sum(s) + shift, lambda g: g * e / s
+
+
+class Norm(Reduce):
+    """The 2-norm over `axes`, `sqrt(sum(x**2))`; its gradient `x / norm` is taken as 0 where
+    the norm is 0 (the minimum-norm subgradient), without a warning."""
+
+    name = "norm"
+
+    def reduce(self, x: Any, axes: tuple[int, ...]) -> tuple[Any, Callable[[Any], Any]]:
+        out = np.sqrt(np.sum(x * x, axis=axes, keepdims=True))
+
+        def grad(g: Any) -> Any:
+            unit = np.zeros(np.shape(x), dtype=np.result_type(x, out))
+            np.divide(x, out, out=unit, where=out != 0)
+            return g * unit
+
+        return out, grad
+
+
+class _AlongAxis(Op[Any, Any]):
+    """softmax and log_softmax: shape-preserving normalisations along one axis, computed
+    from `shifted_exp`; subclasses define `normalize(x, shift, e, s)`."""
+
+    def __init__(self, axis: int = -1) -> None:
+        self.axis = axis
+
+    def forward(self, x: Any) -> tuple[Any, _Grad1]:
+        if isinstance(self.axis, bool) or not isinstance(self.axis, int | np.integer):
+            raise CheckError(f"{self.name}: axis must be an int, got {type(self.axis).__name__}")
+        axes = normalize_axis(self.name, x, self.axis)
+        shift, e, s = shifted_exp(self.name, x, axes)
+        out, grad = self.normalize(x, axes[0], shift, e, s)
+        return out, lambda g: (grad(g),)
+
+    def normalize(
+        self, x: Any, axis: int, shift: Any, e: Any, s: Any
+    ) -> tuple[Any, Callable[[Any], Any]]:
+        raise NotImplementedError
+
+
+class Softmax(_AlongAxis):
+    name = "softmax"
+
+    def normalize(
+        self, x: Any, axis: int, shift: Any, e: Any, s: Any
+    ) -> tuple[Any, Callable[[Any], Any]]:
+        p = e / s
+        return p, lambda g: p * (g - np.sum(g * p, axis=axis, keepdims=True))
+
+
+class LogSoftmax(_AlongAxis):
+    name = "log_softmax"
+
+    def normalize(
+        self, x: Any, axis: int, shift: Any, e: Any, s: Any
+    ) -> tuple[Any, Callable[[Any], Any]]:
+        out = (x - shift) - log_of_sum(s)
+        return out, lambda g: g - e / s * np.sum(g, axis=axis, keepdims=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# The public ops
+# ---------------------------------------------------------------------------------------------
+
+
+class Spread(Protocol):
+    """`f(x, axis=None, ddof=0, keepdims=False)` (var, std): typed like `Reduction`, with
+    numpy's `ddof` (the divisor is `n - ddof`)."""
+
+    @overload
+    def __call__(
+        self,
+        x: BVar[np.ndarray[Any, Any]] | BVar[float],
+        /,
+        axis: None = None,
+        ddof: float = 0,
+        keepdims: Literal[False] = False,
+    ) -> BVar[float]: ...
+    @overload
+    def __call__(
+        self, x: BVar[_Arr[DT]], /, axis: Axis = None, ddof: float = 0, keepdims: bool = False
+    ) -> BVar[_Out[DT]]: ...
+    @overload
+    def __call__(
+        self,
+        x: np.ndarray[Any, Any] | float,
+        /,
+        axis: None = None,
+        ddof: float = 0,
+        keepdims: Literal[False] = False,
+    ) -> float: ...
+    @overload
+    def __call__(
+        self, x: _Arr[DT], /, axis: Axis = None, ddof: float = 0, keepdims: bool = False
+    ) -> _Out[DT]: ...
+
+
+def as_spread(op: object) -> Spread:
+    return cast(Spread, op)
 
 
 @as_reduction
@@ -77,3 +373,206 @@ def sum(x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any:
         ```
     """
     return Sum(axis, keepdims)(x)
+
+
+@as_reduction
+def mean(x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any:
+    """The mean of `x`'s elements over `axis` (all by default), as `numpy.mean`.
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> ops.mean(np.array([[1.0, 2.0], [3.0, 4.0]]), axis=1)
+        array([1.5, 3.5])
+        >>> tp.grad(ops.mean, np.array([1.0, 2.0, 3.0, 4.0]))
+        array([0.25, 0.25, 0.25, 0.25])
+        ```
+    """
+    return Mean(axis, keepdims)(x)
+
+
+@as_spread
+def var(x: Any, /, axis: Axis = None, ddof: float = 0, keepdims: bool = False) -> Any:
+    """The variance of `x` over `axis`, as `numpy.var`: the mean squared deviation from the
+    mean, with divisor `n - ddof` (`ddof=1` for the unbiased estimate). Its gradient is
+    `2 (x - mean) / (n - ddof)`.
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> x = np.array([1.0, 2.0, 6.0])
+        >>> ops.var(x), ops.var(x, ddof=1)
+        (np.float64(4.666666666666667), np.float64(7.0))
+        >>> tp.grad(lambda v: ops.var(v, ddof=1), x)
+        array([-2., -1.,  3.])
+        ```
+    """
+    return Var(axis, ddof, keepdims)(x)
+
+
+@as_spread
+def std(x: Any, /, axis: Axis = None, ddof: float = 0, keepdims: bool = False) -> Any:
+    """The standard deviation of `x` over `axis`, as `numpy.std`: `sqrt(var(x, axis, ddof))`.
+    Its gradient is `(x - mean) / ((n - ddof) std)`.
+
+    The value for a constant slice is numpy's, 0; there the derivative is infinite (sqrt at 0)
+    and the gradient is 0 / 0, nan with numpy's RuntimeWarning. Use `sqrt(var + eps)` where
+    inputs may be constant.
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> x = np.array([1.0, 3.0])
+        >>> ops.std(x)
+        np.float64(1.0)
+        >>> tp.grad(ops.std, x)
+        array([-0.5,  0.5])
+        ```
+    """
+    return Std(axis, ddof, keepdims)(x)
+
+
+@as_reduction
+def max(x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any:
+    """The maximum of `x` over `axis`, as `numpy.max`. The gradient goes to the maximal
+    elements, split evenly between ties. An empty slice is an error (it has no maximum).
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> ops.max(np.array([[1.0, 5.0], [4.0, 2.0]]), axis=0)
+        array([4., 5.])
+        >>> tp.grad(ops.max, np.array([1.0, 3.0, 3.0]))
+        array([0. , 0.5, 0.5])
+        ```
+    """
+    return Max(axis, keepdims)(x)
+
+
+@as_reduction
+def min(x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any:
+    """The minimum of `x` over `axis`, as `numpy.min`. The gradient goes to the minimal
+    elements, split evenly between ties. An empty slice is an error (it has no minimum).
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> tp.grad(ops.min, np.array([2.0, 1.0, 1.0, 1.0, 3.0]))
+        array([0.        , 0.33333333, 0.33333333, 0.33333333, 0.        ])
+        ```
+    """
+    return Min(axis, keepdims)(x)
+
+
+@as_reduction
+def prod(x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any:
+    """The product of `x`'s elements over `axis`, as `numpy.prod`. The gradient for each
+    element is the product of the others in its slice, computed without dividing, so it is
+    exact when the slice holds zeros: with one zero only that element gets a non-zero gradient,
+    with two or more every gradient is 0.
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> tp.grad(ops.prod, np.array([2.0, 3.0, 4.0]))
+        array([12.,  8.,  6.])
+        >>> tp.grad(ops.prod, np.array([2.0, 0.0, 4.0]))
+        array([0., 8., 0.])
+        ```
+    """
+    return Prod(axis, keepdims)(x)
+
+
+@as_reduction
+def logsumexp(x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any:
+    """`log(sum(exp(x)))` over `axis`, as `scipy.special.logsumexp`, computed with the
+    maximum shifted out: exact and warning-free for large inputs (1e3, 1e4) and for entries
+    -inf (which contribute nothing; all -inf gives -inf). The gradient is the softmax over
+    `axis`.
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> ops.logsumexp(np.array([1e4, 1e4, -np.inf]))
+        np.float64(10000.69314718056)
+        >>> tp.grad(ops.logsumexp, np.array([1e4, 1e4, -np.inf]))
+        array([0.5, 0.5, 0. ])
+        ```
+    """
+    return LogSumExp(axis, keepdims)(x)
+
+
+@as_reduction
+def norm(x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any:
+    """The 2-norm over `axis`, `sqrt(sum(x**2))`: the Euclidean norm of a vector, the
+    Frobenius norm of a matrix over both axes (`numpy.linalg.norm` with its default `ord`).
+    The gradient is `x / norm`, and 0 where the norm is 0.
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> ops.norm(np.array([3.0, 4.0]))
+        np.float64(5.0)
+        >>> tp.grad(ops.norm, np.array([3.0, 4.0]))
+        array([0.6, 0.8])
+        >>> tp.grad(ops.norm, np.zeros(2))
+        array([0., 0.])
+        ```
+    """
+    return Norm(axis, keepdims)(x)
+
+
+@as_along_axis
+def softmax(x: Any, /, axis: int = -1) -> Any:
+    """`exp(x) / sum(exp(x))` along `axis` (the last by default), shape-preserving, computed
+    with the maximum shifted out: finite and warning-free for inputs of magnitude 1e3 or 1e4.
+    The gradient is `p * (g - sum(g * p))` along `axis`.
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> ops.softmax(np.array([1e4, 1e4, -1e4]))
+        array([0.5, 0.5, 0. ])
+        >>> tp.grad(lambda v: ops.softmax(v) @ np.array([1.0, 0.0]), np.array([0.0, 0.0]))
+        array([ 0.25, -0.25])
+        ```
+    """
+    return Softmax(axis)(x)
+
+
+@as_along_axis
+def log_softmax(x: Any, /, axis: int = -1) -> Any:
+    """`x - logsumexp(x)` along `axis` (the last by default), shape-preserving and stable:
+    finite for inputs of magnitude 1e3 or 1e4 (where `log(softmax(x))` would give -inf). The
+    gradient is `g - softmax(x) * sum(g)` along `axis`.
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> ops.log_softmax(np.array([1e4, 0.0]))
+        array([     0., -10000.])
+        >>> tp.grad(lambda v: ops.log_softmax(v) @ np.array([0.0, 1.0]), np.array([0.0, 0.0]))
+        array([-0.5,  0.5])
+        ```
+    """
+    return LogSoftmax(axis)(x)
