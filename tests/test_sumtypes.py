@@ -79,14 +79,16 @@ def test_a_python_branch_on_the_value_picks_the_path() -> None:
     assert tp.grad(relu_like, -2.0) == 0.5
 
 
-def test_numpy_functions_refuse_a_bvar() -> None:
+def test_numpy_functions_refuse_a_bvar_or_record_it() -> None:
     def f(v: BVar[Vec]) -> BVar[float]:
         np.asarray(v)  # what a user might try
         return v @ v
 
     with pytest.raises(TypeError, match="a BVar cannot become a numpy array"):
         tp.grad(f, np.ones(3))
-    with pytest.raises(TypeError, match="does not support ufuncs"):
-        np.sum(tp.constant(np.ones(3)))
+    # numpy's reductions call the array's method, BVar's sum among them: they record.
+    assert tp.grad(lambda v: np.sum(v * v), np.ones(3)).tolist() == [2.0, 2.0, 2.0]
+    with pytest.raises(tp.CheckError, match="sum: argument 'out' is not supported on a BVar"):
+        np.sum(tp.constant(np.ones(3)), out=np.zeros(()))
     with pytest.raises(TypeError, match="does not support ufuncs"):
         np.exp(tp.constant(np.ones(3)))

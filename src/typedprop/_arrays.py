@@ -33,3 +33,6 @@ DT = TypeVar("DT", bound=np.dtype[Any])
 """An array's dtype, kept through ops that change the shape."""
 S = TypeVar("S", bound=tuple[Any, ...])
 """An array's shape type."""
+
+Axis: TypeAlias = int | tuple[int, ...] | None
+"""An axis argument: one axis, several, or None for all."""

@@ -11,11 +11,12 @@ Internal: users import `BVar`, `constant`, `sequence` and `collect` from `typedp
 """
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, final, overload
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, final, overload
 
 import numpy as np
 
 from ._arrays import DT, N, S
+from ._arrays import Axis as _Axis
 from ._errors import CheckError
 from ._structures import Mismatch, Partial, check_supported, resolve_path
 from ._tape import Maker, Tape, check_live
@@ -385,6 +386,258 @@ class BVar(Generic[T_co]):
     def __rmatmul__(self, other: object, /) -> "BVar[Any]":
         return _ar.matmul(other, self)
 
+    # -- numpy's array methods: each is an op of typedprop.ops ---------------------------------
+    # Written out so that mypy and editors see each signature. Reducing every axis gives a
+    # BVar[float]; reducing some axes, or keeping them, an array of the input's dtype.
+
+    @overload
+    def sum(
+        self: "BVar[np.ndarray[Any, Any]] | BVar[float]",
+        axis: None = None,
+        keepdims: Literal[False] = False,
+    ) -> "BVar[float]": ...
+    @overload
+    def sum(
+        self: "BVar[np.ndarray[Any, DT]]",
+        axis: _Axis = None,
+        keepdims: bool = False,
+    ) -> "BVar[np.ndarray[tuple[Any, ...], DT]]": ...
+    def sum(
+        self: "BVar[Any]", axis: _Axis = None, keepdims: bool = False, **numpy_args: object
+    ) -> "BVar[Any]":
+        """`ops.sum(x, axis, keepdims)`, as numpy's `ndarray.sum`.
+
+        !!! example
+            ```python
+            >>> import numpy as np
+            >>> import typedprop as tp
+            >>> tp.grad(lambda x: x.sum(), np.array([1.0, 2.0]))
+            array([1., 1.])
+            ```
+        """
+        _numpy_call("sum", numpy_args)
+        result: BVar[Any] = _ops.sum(self, axis, keepdims=keepdims)
+        return result
+
+    @overload
+    def mean(
+        self: "BVar[np.ndarray[Any, Any]] | BVar[float]",
+        axis: None = None,
+        keepdims: Literal[False] = False,
+    ) -> "BVar[float]": ...
+    @overload
+    def mean(
+        self: "BVar[np.ndarray[Any, DT]]",
+        axis: _Axis = None,
+        keepdims: bool = False,
+    ) -> "BVar[np.ndarray[tuple[Any, ...], DT]]": ...
+    def mean(
+        self: "BVar[Any]", axis: _Axis = None, keepdims: bool = False, **numpy_args: object
+    ) -> "BVar[Any]":
+        """`ops.mean(x, axis, keepdims)`, as numpy's `ndarray.mean`.
+
+        !!! example
+            ```python
+            >>> import numpy as np
+            >>> import typedprop as tp
+            >>> tp.grad(lambda x: x.mean(), np.array([1.0, 2.0]))
+            array([0.5, 0.5])
+            ```
+        """
+        _numpy_call("mean", numpy_args)
+        result: BVar[Any] = _ops.mean(self, axis, keepdims=keepdims)
+        return result
+
+    @overload
+    def max(
+        self: "BVar[np.ndarray[Any, Any]] | BVar[float]",
+        axis: None = None,
+        keepdims: Literal[False] = False,
+    ) -> "BVar[float]": ...
+    @overload
+    def max(
+        self: "BVar[np.ndarray[Any, DT]]",
+        axis: _Axis = None,
+        keepdims: bool = False,
+    ) -> "BVar[np.ndarray[tuple[Any, ...], DT]]": ...
+    def max(
+        self: "BVar[Any]", axis: _Axis = None, keepdims: bool = False, **numpy_args: object
+    ) -> "BVar[Any]":
+        """`ops.max(x, axis, keepdims)`, as numpy's `ndarray.max`.
+
+        !!! example
+            ```python
+            >>> import numpy as np
+            >>> import typedprop as tp
+            >>> tp.grad(lambda x: x.max(), np.array([1.0, 3.0]))
+            array([0., 1.])
+            ```
+        """
+        _numpy_call("max", numpy_args)
+        result: BVar[Any] = _ops.max(self, axis, keepdims=keepdims)
+        return result
+
+    @overload
+    def min(
+        self: "BVar[np.ndarray[Any, Any]] | BVar[float]",
+        axis: None = None,
+        keepdims: Literal[False] = False,
+    ) -> "BVar[float]": ...
+    @overload
+    def min(
+        self: "BVar[np.ndarray[Any, DT]]",
+        axis: _Axis = None,
+        keepdims: bool = False,
+    ) -> "BVar[np.ndarray[tuple[Any, ...], DT]]": ...
+    def min(
+        self: "BVar[Any]", axis: _Axis = None, keepdims: bool = False, **numpy_args: object
+    ) -> "BVar[Any]":
+        """`ops.min(x, axis, keepdims)`, as numpy's `ndarray.min`.
+
+        !!! example
+            ```python
+            >>> import numpy as np
+            >>> import typedprop as tp
+            >>> tp.grad(lambda x: x.min(), np.array([1.0, 3.0]))
+            array([1., 0.])
+            ```
+        """
+        _numpy_call("min", numpy_args)
+        result: BVar[Any] = _ops.min(self, axis, keepdims=keepdims)
+        return result
+
+    @overload
+    def prod(
+        self: "BVar[np.ndarray[Any, Any]] | BVar[float]",
+        axis: None = None,
+        keepdims: Literal[False] = False,
+    ) -> "BVar[float]": ...
+    @overload
+    def prod(
+        self: "BVar[np.ndarray[Any, DT]]",
+        axis: _Axis = None,
+        keepdims: bool = False,
+    ) -> "BVar[np.ndarray[tuple[Any, ...], DT]]": ...
+    def prod(
+        self: "BVar[Any]", axis: _Axis = None, keepdims: bool = False, **numpy_args: object
+    ) -> "BVar[Any]":
+        """`ops.prod(x, axis, keepdims)`, as numpy's `ndarray.prod`.
+
+        !!! example
+            ```python
+            >>> import numpy as np
+            >>> import typedprop as tp
+            >>> tp.grad(lambda x: x.prod(), np.array([2.0, 3.0]))
+            array([3., 2.])
+            ```
+        """
+        _numpy_call("prod", numpy_args)
+        result: BVar[Any] = _ops.prod(self, axis, keepdims=keepdims)
+        return result
+
+    @overload
+    def var(
+        self: "BVar[np.ndarray[Any, Any]] | BVar[float]",
+        axis: None = None,
+        ddof: float = 0,
+        keepdims: Literal[False] = False,
+    ) -> "BVar[float]": ...
+    @overload
+    def var(
+        self: "BVar[np.ndarray[Any, DT]]",
+        axis: _Axis = None,
+        ddof: float = 0,
+        keepdims: bool = False,
+    ) -> "BVar[np.ndarray[tuple[Any, ...], DT]]": ...
+    def var(
+        self: "BVar[Any]",
+        axis: _Axis = None,
+        ddof: float = 0,
+        keepdims: bool = False,
+        **numpy_args: object,
+    ) -> "BVar[Any]":
+        """`ops.var(x, axis, ddof, keepdims)`, as numpy's `ndarray.var`.
+
+        !!! example
+            ```python
+            >>> import numpy as np
+            >>> import typedprop as tp
+            >>> tp.grad(lambda x: x.var(), np.array([1.0, 3.0]))
+            array([-1.,  1.])
+            ```
+        """
+        _numpy_call("var", numpy_args)
+        result: BVar[Any] = _ops.var(self, axis, ddof, keepdims=keepdims)
+        return result
+
+    @overload
+    def std(
+        self: "BVar[np.ndarray[Any, Any]] | BVar[float]",
+        axis: None = None,
+        ddof: float = 0,
+        keepdims: Literal[False] = False,
+    ) -> "BVar[float]": ...
+    @overload
+    def std(
+        self: "BVar[np.ndarray[Any, DT]]",
+        axis: _Axis = None,
+        ddof: float = 0,
+        keepdims: bool = False,
+    ) -> "BVar[np.ndarray[tuple[Any, ...], DT]]": ...
+    def std(
+        self: "BVar[Any]",
+        axis: _Axis = None,
+        ddof: float = 0,
+        keepdims: bool = False,
+        **numpy_args: object,
+    ) -> "BVar[Any]":
+        """`ops.std(x, axis, ddof, keepdims)`, as numpy's `ndarray.std`.
+
+        !!! example
+            ```python
+            >>> import numpy as np
+            >>> import typedprop as tp
+            >>> tp.grad(lambda x: x.std(), np.array([1.0, 3.0]))
+            array([-0.5,  0.5])
+            ```
+        """
+        _numpy_call("std", numpy_args)
+        result: BVar[Any] = _ops.std(self, axis, ddof, keepdims=keepdims)
+        return result
+
+    # -- indexing ------------------------------------------------------------------------------
+
+    def __getitem__(
+        self: "BVar[np.ndarray[Any, DT]]", key: "_Key", /
+    ) -> "BVar[np.ndarray[tuple[Any, ...], DT]]":
+        """`ops.getitem(x, key)`: numpy's indexing and slicing of an array (basic, integer
+        arrays, boolean masks); the gradient flows back into the picked elements. For the parts
+        of a structure (a tuple, a dataclass), use `unpack` or `view`.
+
+        !!! example
+            ```python
+            >>> import numpy as np
+            >>> import typedprop as tp
+            >>> tp.grad(lambda x: x[1:].sum() + x[[0, 0]].sum(), np.array([1.0, 2.0, 3.0]))
+            array([2., 1., 1.])
+            ```
+        """
+        if not isinstance(self.value, np.ndarray | np.generic):
+            raise CheckError(
+                f"getitem: indexing is for arrays, and this BVar holds a "
+                f"{type(self.value).__name__}: take a structure apart with unpack() or view()"
+            )
+        result: BVar[np.ndarray[tuple[Any, ...], DT]] = _ops.getitem(self, key)
+        return result
+
+
+def _numpy_call(name: str, numpy_args: dict[str, object]) -> None:
+    """Accept the arguments numpy passes when `np.sum(x)` calls `x.sum(...)` (`out=None`,
+    `dtype=None`), and refuse any other, naming it: a BVar cannot write into `out`."""
+    for key, value in numpy_args.items():
+        if value is not None or key not in ("out", "dtype"):
+            raise CheckError(f"{name}: argument '{key}' is not supported on a BVar")
+
 
 def constant(x: T) -> BVar[T]:
     """`x` as a BVar that gets no gradient: ops treat it as a fixed input.
@@ -486,4 +739,6 @@ def collect(xs: list[BVar[T]]) -> BVar[list[T]]:
 
 # The operators above need the arithmetic ops, and the ops need BVar: import them last, once
 # BVar exists (a cycle Python resolves because nothing here runs before the import finishes).
+from . import ops as _ops  # noqa: E402
 from .ops import _arithmetic as _ar  # noqa: E402
+from .ops._indexing import Key as _Key  # noqa: E402

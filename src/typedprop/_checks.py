@@ -83,8 +83,8 @@ def usable_hint(hint: object) -> object | None:
     (type variables, `Any`, `object`)."""
     if hint is Any or hint is object or isinstance(hint, typing.TypeVar | typing.TypeVarTuple):
         return None
-    if typing.get_origin(hint) is typing.Unpack:
-        return None
+    if typing.get_origin(hint) is typing.Unpack or getattr(hint, "__unpacked__", False):
+        return None  # `Unpack[...]` or `*tuple[X, ...]`: any number of inputs
     return hint
 
 

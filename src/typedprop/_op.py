@@ -92,16 +92,17 @@ class Op(Maker, Generic[*Ins, Out]):
                 cls._names = names
             return
         *ins, out = args
-        variadic = any(
-            isinstance(h, TypeVarTuple) or typing.get_origin(h) is typing.Unpack for h in ins
-        )
+        variadic = any(_unpacked(h) for h in ins)
         if names is not None and not variadic:
             if len(names) != len(ins):
                 raise TypeError(
                     f"{cls.__name__}.forward takes {len(names)} input{'s' * (len(names) != 1)} "
                     f"({', '.join(names)}), but the class declares {len(ins)}"
                 )
-        cls._names = names if names is not None else tuple(f"x{i}" for i in range(len(ins)))
+        if variadic:
+            cls._names = names or ()  # any number of inputs: no arity to check
+        else:
+            cls._names = names if names is not None else tuple(f"x{i}" for i in range(len(ins)))
         cls._in_hints = tuple(usable_hint(h) for h in ins)
         cls._out_hint = usable_hint(out)
         cls.hinted = cls._out_hint is not None or any(h is not None for h in cls._in_hints)
@@ -275,6 +276,15 @@ def _staged(name: str, what: str, result: object) -> tuple[Any, Any]:
             f"{_describe(result)}"
         )
     return result[0], result[1]
+
+
+def _unpacked(hint: object) -> bool:
+    """Whether `hint` stands for any number of inputs: `*Ins`, `Unpack[...]`, `*tuple[X, ...]`."""
+    return (
+        isinstance(hint, TypeVarTuple)
+        or typing.get_origin(hint) is typing.Unpack
+        or bool(getattr(hint, "__unpacked__", False))
+    )
 
 
 def _op_type_args(cls: type) -> tuple[object, ...] | None:

@@ -1,59 +1,164 @@
-"""Arithmetic with numpy broadcasting: add, subtract, multiply, divide, negative, power and
-matmul. These are the ops behind `BVar`'s operators.
+"""Arithmetic with numpy broadcasting: add, subtract, multiply, divide, negative, power, maximum
+and minimum, and matmul (exported by the linear algebra family). These are the ops behind
+`BVar`'s operators.
 
 Each op is forward plus staged gradient; every gradient of a broadcasting op passes through
 `unbroadcast`. Values follow numpy's promotion: a Python number mixed with a float32 array keeps
 float32 (NEP 50), while a numpy float64 scalar or array promotes it to float64. Gradients always
-take their input's dtype.
+take their input's dtype. Python numbers give Python numbers where Python's arithmetic does, but
+division by zero and negative bases to fractional powers follow numpy (inf or nan with numpy's
+RuntimeWarning), not Python (ZeroDivisionError, complex results).
+
+!!! example
+    ```python
+    >>> import numpy as np
+    >>> import typedprop as tp
+    >>> from typedprop import ops
+    >>> def f(p: tp.BVar[tuple[tp.Mat, tp.Vec]]) -> tp.BVar[float]:
+    ...     a, b = p.unpack()
+    ...     return ops.sum(ops.maximum(ops.multiply(a, b), 0.0))
+    >>> ga, gb = tp.grad(f, (np.array([[1.0, -2.0], [3.0, 4.0]]), np.array([1.0, 2.0])))
+    >>> ga
+    array([[1., 0.],
+           [1., 2.]])
+    >>> gb
+    array([4., 4.])
+    ```
+
+Internal: users import the ops from `typedprop.ops`.
 """
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
+from .._bvar import BVar
 from .._errors import CheckError
 from .._op import Op
 from ._broadcast import broadcast_error, unbroadcast
+from ._elementwise import describe_type, is_number_or_array
+from ._types import as_binary, as_elementwise
 
-__all__: list[str] = []
+__all__ = [
+    "add",
+    "divide",
+    "maximum",
+    "minimum",
+    "multiply",
+    "negative",
+    "power",
+    "subtract",
+]
 
+R = TypeVar("R")
+
+_Grad1 = Callable[[Any], tuple[Any]]
 _Grad2 = Callable[[Any], tuple[Any, Any]]
+
+
+# Python's + and * on sequences concatenate and repeat, and numpy would turn one into an array
+# whose gradient does not fit it: neither is arithmetic. Other objects (a type registered with
+# its own operators) are left to their operators.
+_NOT_NUMBERS = (tuple, list, dict, set, frozenset, str, bytes)
+
+
+def _not_numbers(op: str, a: object, b: object) -> CheckError:
+    return CheckError(
+        f"{op}: arguments must be numbers or arrays, got {describe_type(a)} and {describe_type(b)}"
+    )
+
+
+def _broadcast_error(op: str, a: Any, b: Any) -> CheckError | None:
+    """The error for inputs `a` and `b` whose shapes do not broadcast; None if they do."""
+    try:
+        np.broadcast_shapes(np.shape(a), np.shape(b))
+    except ValueError:
+        return broadcast_error(op, ("a", "b"), (a, b))
+    return None
+
+
+def _guarded(
+    op: str,
+    compute: Callable[[Any, Any], R],
+    a: Any,
+    b: Any,
+    shape_error: Callable[[str, Any, Any], CheckError | None] = _broadcast_error,
+) -> R:
+    """`compute(a, b)`, with numpy's ValueError for shapes that do not fit explained by
+    `shape_error` as a CheckError naming the op and both shapes. Sequences, mappings and
+    strings are refused up front; other objects are left to their operators (a registered
+    type may define them), and refused if those fail with a TypeError."""
+    if isinstance(a, _NOT_NUMBERS) or isinstance(b, _NOT_NUMBERS):
+        raise _not_numbers(op, a, b)
+    try:
+        return compute(a, b)
+    except (ValueError, TypeError) as e:
+        if isinstance(e, TypeError) and not (is_number_or_array(a) and is_number_or_array(b)):
+            raise _not_numbers(op, a, b) from e
+        error = shape_error(op, a, b)
+        if error is None:
+            raise
+        raise error from None
+
+
+def _python_numbers(a: object, b: object) -> bool:
+    return type(a) in (int, float) and type(b) in (int, float)
+
+
+def _divide(a: Any, b: Any) -> Any:
+    """`a / b`, but like numpy for Python numbers divided by zero: inf or nan with numpy's
+    RuntimeWarning instead of ZeroDivisionError."""
+    try:
+        return a / b
+    except ZeroDivisionError:
+        return np.divide(a, b)
+
+
+def _power(a: Any, b: Any) -> Any:
+    """`a ** b`, but like numpy for Python numbers where Python differs: `0.0 ** -1` is inf
+    and `(-8.0) ** 0.5` is nan, each with numpy's RuntimeWarning, not ZeroDivisionError and a
+    complex number."""
+    try:
+        out = a**b
+    except ZeroDivisionError:
+        return np.power(np.float64(a), b)
+    if type(out) is complex and _python_numbers(a, b):
+        return np.power(np.float64(a), b)
+    return out
 
 
 class _Binary(Op[Any, Any, Any]):
     """A binary numpy op; subclasses give `compute`, and `shape_error` to explain a
-    ValueError from numpy as a CheckError that names the op and both shapes."""
+    ValueError from numpy as a CheckError that names the op and both shapes (see
+    `_guarded`)."""
 
     def forward(self, a: Any, b: Any) -> tuple[Any, _Grad2]:
-        try:
-            out, grad = self.compute(a, b)
-        except (ValueError, TypeError):
-            error = self.shape_error(a, b)
-            if error is None:
-                raise
-            raise error from None
-        if isinstance(out, tuple | list | str):
-            # Python's + and * on sequences concatenate and repeat: not arithmetic.
-            raise CheckError(
-                f"{self.name}: arguments must be numbers or arrays, got "
-                f"{type(a).__name__} and {type(b).__name__}"
-            )
-        return out, grad
+        return _guarded(self.name, self.compute, a, b, type(self).shape_error)
 
     def compute(self, a: Any, b: Any) -> tuple[Any, _Grad2]:
         raise NotImplementedError
 
-    def shape_error(self, a: Any, b: Any) -> CheckError | None:
-        """The error for inputs whose shapes do not broadcast; None if they do."""
-        try:
-            np.broadcast_shapes(np.shape(a), np.shape(b))
-        except ValueError:
-            return broadcast_error(self.name, ("a", "b"), (a, b))
-        return None
+    @staticmethod
+    def shape_error(op: str, a: Any, b: Any) -> CheckError | None:
+        """The error for inputs whose shapes do not fit; None if they do."""
+        return _broadcast_error(op, a, b)
 
 
 class Add(_Binary):
+    """`a + b`, elementwise with numpy broadcasting (the op behind `+`).
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> tp.grad_n(lambda a, b: ops.sum(ops.add(a, b)), np.ones((2, 3)), np.ones(3))
+        (array([[1., 1., 1.],
+               [1., 1., 1.]]), array([2., 2., 2.]))
+        ```
+    """
+
     name = "add"
 
     def compute(self, a: Any, b: Any) -> tuple[Any, _Grad2]:
@@ -61,6 +166,17 @@ class Add(_Binary):
 
 
 class Subtract(_Binary):
+    """`a - b`, elementwise with numpy broadcasting (the op behind `-`).
+
+    !!! example
+        ```python
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> tp.grad_n(ops.subtract, 5.0, 2.0)
+        (1.0, -1.0)
+        ```
+    """
+
     name = "subtract"
 
     def compute(self, a: Any, b: Any) -> tuple[Any, _Grad2]:
@@ -68,6 +184,17 @@ class Subtract(_Binary):
 
 
 class Multiply(_Binary):
+    """`a * b`, elementwise with numpy broadcasting (the op behind `*`).
+
+    !!! example
+        ```python
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> tp.grad_n(ops.multiply, 5.0, 2.0)
+        (2.0, 5.0)
+        ```
+    """
+
     name = "multiply"
 
     def compute(self, a: Any, b: Any) -> tuple[Any, _Grad2]:
@@ -75,13 +202,25 @@ class Multiply(_Binary):
 
 
 class Divide(_Binary):
+    """`a / b`, elementwise with numpy broadcasting (the op behind `/`). Division by zero
+    gives inf (or nan for `0 / 0`) with numpy's RuntimeWarning, for Python numbers too.
+
+    !!! example
+        ```python
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> tp.grad_n(ops.divide, 1.0, 2.0)
+        (0.5, -0.25)
+        ```
+    """
+
     name = "divide"
 
     def compute(self, a: Any, b: Any) -> tuple[Any, _Grad2]:
-        out = a / b
+        out = _divide(a, b)
 
         def grad(g: Any) -> tuple[Any, Any]:
-            ga = g / b
+            ga = _divide(g, b)
             return unbroadcast(ga, a), unbroadcast(-ga * out, b)
 
         return out, grad
@@ -89,16 +228,17 @@ class Divide(_Binary):
 
 class Power(_Binary):
     """`a ** b` with both differentiable; the gradient for `b` needs log(a), so it is only
-    finite for positive `a` (numpy's warnings and nan otherwise)."""
+    finite for positive `a` (numpy's warnings and nan otherwise). `power` uses it only when
+    both are BVars on the tape."""
 
     name = "power"
 
     def compute(self, a: Any, b: Any) -> tuple[Any, _Grad2]:
-        out = a**b
+        out = _power(a, b)
 
         def grad(g: Any) -> tuple[Any, Any]:
             return (
-                unbroadcast(g * b * a ** (b - 1), a),
+                unbroadcast(g * b * _power(a, b - 1), a),
                 unbroadcast(g * out * np.log(a), b),
             )
 
@@ -113,13 +253,13 @@ class PowerConst(Op[Any, Any]):
     def __init__(self, p: Any) -> None:
         self.p = p
 
-    def forward(self, x: Any) -> tuple[Any, Callable[[Any], tuple[Any]]]:
+    def forward(self, x: Any) -> tuple[Any, _Grad1]:
         p = self.p
-        out = x**p
+        out = _guarded(self.name, _power, x, p)
         if np.all(np.equal(p, 0)):
             # x ** 0 is constant; p * x ** (p - 1) would divide by zero at x = 0.
             return out, lambda g: (unbroadcast(g * 0.0, x),)
-        return out, lambda g: (unbroadcast(g * p * x ** (p - 1), x),)
+        return out, lambda g: (unbroadcast(g * p * _power(x, p - 1), x),)
 
 
 class ExpBase(Op[Any, Any]):
@@ -130,17 +270,106 @@ class ExpBase(Op[Any, Any]):
     def __init__(self, c: Any) -> None:
         self.c = c
 
-    def forward(self, x: Any) -> tuple[Any, Callable[[Any], tuple[Any]]]:
-        out = self.c**x
-        log_c = np.log(self.c)
-        return out, lambda g: (unbroadcast(g * out * log_c, x),)
+    def forward(self, x: Any) -> tuple[Any, _Grad1]:
+        c = self.c
+        out = _guarded(self.name, _power, c, x)
+        # log(c) only when a gradient is asked for: a negative base to an integer power is
+        # fine until then.
+        return out, lambda g: (unbroadcast(g * out * np.log(c), x),)
 
 
 class Negative(Op[Any, Any]):
+    """`-x` (the op behind unary `-`). Like the binary ops, it leaves objects other than
+    sequences, mappings and strings to their own `-` (a registered type may define it), and
+    refuses them if that fails.
+
+    !!! example
+        ```python
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> tp.grad(ops.negative, 3.0)
+        -1.0
+        ```
+    """
+
     name = "negative"
 
-    def forward(self, x: Any) -> tuple[Any, Callable[[Any], tuple[Any]]]:
-        return -x, lambda g: (-g,)
+    def forward(self, x: Any) -> tuple[Any, _Grad1]:
+        error = f"negative: argument 'x' must be a number or an array, got {describe_type(x)}"
+        if isinstance(x, _NOT_NUMBERS):
+            raise CheckError(error)
+        try:
+            out = -x
+        except TypeError as e:
+            raise CheckError(error) from e
+        return out, lambda g: (-g,)
+
+
+class _Extremum(_Binary):
+    """`maximum` or `minimum`: the gradient goes to the input whose value is chosen, split
+    evenly where the two tie (a subgradient, symmetric in the inputs). Where either is nan the
+    output is nan and neither gets a gradient."""
+
+    # np.maximum with np.greater, or np.minimum with np.less
+    pick: Callable[[Any, Any], Any]
+    wins: Callable[[Any, Any], Any]
+
+    def compute(self, a: Any, b: Any) -> tuple[Any, _Grad2]:
+        out = type(self).pick(a, b)
+
+        def grad(g: Any) -> tuple[Any, Any]:
+            wins = type(self).wins
+            half = np.where(np.equal(a, b), g * 0.5, 0)
+            return (
+                unbroadcast(np.where(wins(a, b), g, half), a),
+                unbroadcast(np.where(wins(b, a), g, half), b),
+            )
+
+        return out, grad
+
+
+class Maximum(_Extremum):
+    """The elementwise maximum of `a` and `b` with numpy broadcasting, as `numpy.maximum`.
+    The gradient goes to the larger input; where they are equal, half to each.
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> a, b = np.array([1.0, 5.0, 3.0]), np.array([4.0, 2.0, 3.0])
+        >>> ops.maximum(a, b)
+        array([4., 5., 3.])
+        >>> tp.grad_n(lambda x, y: ops.sum(ops.maximum(x, y)), a, b)
+        (array([0. , 1. , 0.5]), array([1. , 0. , 0.5]))
+        ```
+    """
+
+    name = "maximum"
+    pick = staticmethod(np.maximum)
+    wins = staticmethod(np.greater)
+
+
+class Minimum(_Extremum):
+    """The elementwise minimum of `a` and `b` with numpy broadcasting, as `numpy.minimum`.
+    The gradient goes to the smaller input; where they are equal, half to each.
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> a, b = np.array([1.0, 5.0, 3.0]), np.array([4.0, 2.0, 3.0])
+        >>> ops.minimum(a, b)
+        array([1., 2., 3.])
+        >>> tp.grad_n(lambda x, y: ops.sum(ops.minimum(x, y)), a, b)
+        (array([1. , 0. , 0.5]), array([0. , 1. , 0.5]))
+        ```
+    """
+
+    name = "minimum"
+    pick = staticmethod(np.minimum)
+    wins = staticmethod(np.less)
 
 
 class Matmul(_Binary):
@@ -149,7 +378,8 @@ class Matmul(_Binary):
 
     name = "matmul"
 
-    def shape_error(self, a: Any, b: Any) -> CheckError | None:
+    @staticmethod
+    def shape_error(op: str, a: Any, b: Any) -> CheckError | None:
         shapes = f"argument 'a' of shape {np.shape(a)} and argument 'b' of shape {np.shape(b)}"
         if np.ndim(a) == 0 or np.ndim(b) == 0:
             return CheckError(f"matmul: {shapes}: matmul needs arrays of at least one axis")
@@ -187,10 +417,51 @@ class Matmul(_Binary):
         return out, grad
 
 
-add = Add()
-subtract = Subtract()
-multiply = Multiply()
-divide = Divide()
-power = Power()
-negative = Negative()
+def _plain(x: object) -> object:
+    return x.value if type(x) is BVar else x
+
+
+def _on_tape(x: object) -> bool:
+    return type(x) is BVar and x._tape is not None
+
+
+_power_op = Power()
+
+
+@as_binary
+def power(a: Any, b: Any, /) -> Any:
+    """`a ** b`, elementwise with numpy broadcasting (the op behind `**`).
+
+    Only a BVar on the tape is differentiated: with a constant exponent (a plain value or a
+    `constant`) the gradient is `b * a ** (b - 1)` and takes no logarithm, so negative bases
+    are fine (`power(x, 2.0)`); with a constant base it is `a ** b * log(a)`; with both, each.
+    Like numpy, `0.0 ** -1.0` is inf and a negative base to a fractional power is nan, with
+    numpy's RuntimeWarning.
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> tp.grad(lambda x: ops.sum(ops.power(x, 2.0)), np.array([-1.0, 3.0]))
+        array([-2.,  6.])
+        >>> tp.grad_n(ops.power, 2.0, 3.0)
+        (12.0, 5.545177444479562)
+        ```
+    """
+    a_live, b_live = _on_tape(a), _on_tape(b)
+    if a_live and b_live:
+        return _power_op(a, b)
+    if b_live or (type(b) is BVar and type(a) is not BVar):
+        return ExpBase(_plain(a))(b)
+    return PowerConst(_plain(b))(a)
+
+
+add = as_binary(Add())
+subtract = as_binary(Subtract())
+multiply = as_binary(Multiply())
+divide = as_binary(Divide())
+maximum = as_binary(Maximum())
+minimum = as_binary(Minimum())
+negative = as_elementwise(Negative())
 matmul = Matmul()

@@ -1,8 +1,16 @@
-"""Elementwise maps: `exp`, `log`, ... Each is an op of one array (or number) whose output has the
-input's shape and dtype, and whose gradient is the output's gradient times the derivative.
+"""Elementwise maps: `exp`, `log`, `tanh`, `logistic`, `relu`, `clip`, ... Each is an op of one
+array (or number) whose output has the input's shape and dtype, and whose gradient is the
+output's gradient times the derivative.
 
-Every op here is written as the map and its derivative, given the input and the output, so the
-gradient reuses what the forward pass computed (`exp`'s derivative is its output).
+Every op here is written as the map and its derivative (`Elementwise.value_and_derivative`), so
+the gradient reuses what the forward pass computed: `exp`'s derivative is its output, `tanh`'s
+is `1 - out**2`, `gelu`'s reuses its `tanh`. The derivative is computed only when a gradient is
+asked for. Ops that could overflow in a naive formula (`logistic`, `softplus`, `elu`) are
+written so they stay finite and warning-free for inputs of any magnitude, in their values and
+their gradients.
+
+Inputs must be numbers or numeric arrays: numpy would turn a tuple or a list into an array,
+whose gradient would then not fit the tuple, so they are refused with a CheckError.
 
 !!! example
     ```python
@@ -10,40 +18,124 @@ gradient reuses what the forward pass computed (`exp`'s derivative is its output
     >>> import typedprop as tp
     >>> from typedprop import ops
     >>> def f(x: tp.BVar[tp.Vec]) -> tp.BVar[float]:
-    ...     return ops.sum(ops.exp(x) * x)
+    ...     return ops.sum(ops.exp(x) * ops.tanh(x))
     >>> value, gradient = tp.backprop(f, np.array([0.0, 1.0]))
     >>> gradient
-    array([1.        , 5.43656366])
+    array([1.        , 3.21183618])
     ```
 
 Internal: users import the ops from `typedprop.ops`.
 """
 
+import math
 from collections.abc import Callable
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
+from .._arrays import DT, AnyArray, N
+from .._bvar import BVar, constant
+from .._errors import CheckError
 from .._op import Op
+from .._tape import check_live
+from ._broadcast import broadcast_error, unbroadcast
 from ._types import as_elementwise
 
-__all__ = ["exp", "log"]
+__all__ = [
+    "abs",
+    "clip",
+    "cos",
+    "elu",
+    "exp",
+    "expm1",
+    "gelu",
+    "leaky_relu",
+    "log",
+    "log1p",
+    "logistic",
+    "relu",
+    "sign",
+    "sin",
+    "softplus",
+    "sqrt",
+    "square",
+    "tanh",
+]
 
 _Grad1 = Callable[[Any], tuple[Any]]
+_Derivative = Callable[[], Any]
+
+
+# ---------------------------------------------------------------------------------------------
+# Numeric inputs
+# ---------------------------------------------------------------------------------------------
+
+
+def is_number_or_array(x: object) -> bool:
+    """Whether `x` is a number (Python or numpy) or an array of numbers."""
+    if isinstance(x, np.ndarray):
+        return x.dtype.kind in "biufc"
+    return isinstance(x, int | float | complex | np.number | np.bool_)
+
+
+def describe_type(x: object) -> str:
+    """What `x` is, for a message: `tuple`, `an array of dtype <U1`."""
+    if isinstance(x, np.ndarray):
+        return f"an array of dtype {x.dtype}"
+    return type(x).__name__
+
+
+def check_number_or_array(op: str, name: str, x: object) -> None:
+    """A CheckError unless `x` is a number or a numeric array: numpy would silently turn a
+    tuple or a list into an array, and the gradient would then not fit it."""
+    if not is_number_or_array(x):
+        raise CheckError(
+            f"{op}: argument '{name}' must be a number or an array, got {describe_type(x)}"
+        )
+
+
+def _scalar_if_0d(out: Any) -> Any:
+    # np.where gives 0-d arrays where ufuncs give numpy scalars; follow the ufuncs.
+    return out[()] if isinstance(out, np.ndarray) and out.ndim == 0 else out
+
+
+def _float_dtype(x: Any) -> np.dtype[Any]:
+    """The floating dtype of `x`'s derivatives: its own for float arrays and scalars (a
+    float32 input keeps float32 gradients), float64 for Python numbers and integers."""
+    return np.result_type(x, 1.0)
+
+
+def _real(op: str, name: str, value: object) -> float:
+    """A parameter such as `alpha` as a Python float, so that it never promotes a float32
+    input (a numpy float64 scalar would)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise CheckError(f"{op}: {name} must be a real number, got {describe_type(value)}")
+    return float(value)
+
+
+# ---------------------------------------------------------------------------------------------
+# The family's base
+# ---------------------------------------------------------------------------------------------
 
 
 class Elementwise(Op[Any, Any]):
-    """An elementwise map: subclasses define `value(x)` and `derivative(x, out)`."""
+    """An elementwise map. Subclasses define `value_and_derivative(x)`: the value, and a
+    function of no arguments computing the derivative from what the value's computation kept
+    (called only when a gradient is needed). The input is refused unless it is a number or a
+    numeric array."""
 
     def forward(self, x: Any) -> tuple[Any, _Grad1]:
-        out = self.value(x)
-        return out, lambda g: (g * self.derivative(x, out),)
+        check_number_or_array(self.name, "x", x)
+        out, derivative = self.value_and_derivative(x)
+        return out, lambda g: (g * derivative(),)
 
-    def value(self, x: Any) -> Any:
-        raise NotImplementedError
+    def value_and_derivative(self, x: Any) -> tuple[Any, _Derivative]:
+        raise NotImplementedError(f"{type(self).__name__} must define value_and_derivative")
 
-    def derivative(self, x: Any, out: Any) -> Any:
-        raise NotImplementedError
+
+# ---------------------------------------------------------------------------------------------
+# Exponentials and logarithms
+# ---------------------------------------------------------------------------------------------
 
 
 class Exp(Elementwise):
@@ -60,11 +152,9 @@ class Exp(Elementwise):
 
     name = "exp"
 
-    def value(self, x: Any) -> Any:
-        return np.exp(x)
-
-    def derivative(self, x: Any, out: Any) -> Any:
-        return out
+    def value_and_derivative(self, x: Any) -> tuple[Any, _Derivative]:
+        out = np.exp(x)
+        return out, lambda: out
 
 
 class Log(Elementwise):
@@ -82,12 +172,503 @@ class Log(Elementwise):
 
     name = "log"
 
-    def value(self, x: Any) -> Any:
-        return np.log(x)
+    def value_and_derivative(self, x: Any) -> tuple[Any, _Derivative]:
+        # np.divide, not `1.0 / x`: a Python 0.0 gives inf with numpy's warning, not
+        # ZeroDivisionError.
+        return np.log(x), lambda: np.divide(1.0, x)
 
-    def derivative(self, x: Any, out: Any) -> Any:
-        return 1.0 / x
+
+class Log1p(Elementwise):
+    """`log1p(x)` = `log(1 + x)`, accurate for small `x`.
+
+    !!! example
+        ```python
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> tp.grad(ops.log1p, 1.0)
+        0.5
+        ```
+    """
+
+    name = "log1p"
+
+    def value_and_derivative(self, x: Any) -> tuple[Any, _Derivative]:
+        return np.log1p(x), lambda: np.divide(1.0, 1.0 + x)
+
+
+class Expm1(Elementwise):
+    """`expm1(x)` = `exp(x) - 1`, accurate for small `x`; its derivative is its output plus one.
+
+    !!! example
+        ```python
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> tp.grad(ops.expm1, 0.0)
+        1.0
+        ```
+    """
+
+    name = "expm1"
+
+    def value_and_derivative(self, x: Any) -> tuple[Any, _Derivative]:
+        out = np.expm1(x)
+        return out, lambda: out + 1.0
+
+
+class Sqrt(Elementwise):
+    """`sqrt(x)`, the non-negative square root; `nan` with numpy's warning for negative `x`.
+
+    !!! example
+        ```python
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> tp.grad(ops.sqrt, 4.0)
+        0.25
+        ```
+    """
+
+    name = "sqrt"
+
+    def value_and_derivative(self, x: Any) -> tuple[Any, _Derivative]:
+        out = np.sqrt(x)
+        return out, lambda: np.divide(0.5, out)
+
+
+class Square(Elementwise):
+    """`square(x)` = `x * x`.
+
+    !!! example
+        ```python
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> tp.grad(ops.square, 3.0)
+        6.0
+        ```
+    """
+
+    name = "square"
+
+    def value_and_derivative(self, x: Any) -> tuple[Any, _Derivative]:
+        return np.square(x), lambda: 2.0 * x
+
+
+class Abs(Elementwise):
+    """`abs(x)`, the absolute value; its derivative is `sign(x)` (0 at 0).
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> tp.grad(lambda v: ops.sum(ops.abs(v)), np.array([-2.0, 3.0]))
+        array([-1.,  1.])
+        ```
+    """
+
+    name = "abs"
+
+    def value_and_derivative(self, x: Any) -> tuple[Any, _Derivative]:
+        return np.abs(x), lambda: np.sign(x)
+
+
+# ---------------------------------------------------------------------------------------------
+# Trigonometric and hyperbolic
+# ---------------------------------------------------------------------------------------------
+
+
+class Sin(Elementwise):
+    """`sin(x)`, in radians.
+
+    !!! example
+        ```python
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> tp.grad(ops.sin, 0.0)
+        1.0
+        ```
+    """
+
+    name = "sin"
+
+    def value_and_derivative(self, x: Any) -> tuple[Any, _Derivative]:
+        return np.sin(x), lambda: np.cos(x)
+
+
+class Cos(Elementwise):
+    """`cos(x)`, in radians.
+
+    !!! example
+        ```python
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> tp.grad(ops.cos, 0.0)
+        -0.0
+        ```
+    """
+
+    name = "cos"
+
+    def value_and_derivative(self, x: Any) -> tuple[Any, _Derivative]:
+        return np.cos(x), lambda: -np.sin(x)
+
+
+class Tanh(Elementwise):
+    """`tanh(x)`; its derivative is `1 - tanh(x)**2`, from the output.
+
+    !!! example
+        ```python
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> tp.grad(ops.tanh, 0.0)
+        1.0
+        ```
+    """
+
+    name = "tanh"
+
+    def value_and_derivative(self, x: Any) -> tuple[Any, _Derivative]:
+        out = np.tanh(x)
+        return out, lambda: 1.0 - out * out
+
+
+# ---------------------------------------------------------------------------------------------
+# Activations
+# ---------------------------------------------------------------------------------------------
+
+
+class Logistic(Elementwise):
+    """`logistic(x)` = `1 / (1 + exp(-x))`, the sigmoid. Computed from `exp(-|x|)`, which
+    never overflows: finite, warning-free and accurate (also in the gradient) for inputs of
+    any magnitude, including tiny values for large negative `x`.
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> ops.logistic(np.array([-1000.0, 0.0, 1000.0]))
+        array([0. , 0.5, 1. ])
+        >>> tp.grad(ops.logistic, 0.0)
+        0.25
+        ```
+    """
+
+    name = "logistic"
+
+    def value_and_derivative(self, x: Any) -> tuple[Any, _Derivative]:
+        e = np.exp(-np.abs(x))
+        r = np.divide(1.0, 1.0 + e)
+        out = _scalar_if_0d(np.where(np.greater_equal(x, 0), r, e * r))
+        # logistic'(x) = e^-|x| / (1 + e^-|x|)^2 for either sign: exact where out * (1 - out)
+        # would round to 0 for large x.
+        return out, lambda: e * r * r
+
+
+class Relu(Elementwise):
+    """`relu(x)` = `max(x, 0)`; its derivative is 1 where `x > 0`, 0 elsewhere (0 at 0).
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> tp.grad(lambda v: ops.sum(ops.relu(v)), np.array([-1.0, 2.0]))
+        array([0., 1.])
+        ```
+    """
+
+    name = "relu"
+
+    def value_and_derivative(self, x: Any) -> tuple[Any, _Derivative]:
+        # A boolean derivative: g * bool keeps g's dtype.
+        return np.maximum(x, 0), lambda: np.greater(x, 0)
+
+
+class LeakyRelu(Elementwise):
+    """`leaky_relu(x, negative_slope)`: `x` where `x > 0`, `negative_slope * x` elsewhere."""
+
+    name = "leaky_relu"
+
+    def __init__(self, negative_slope: float = 0.01) -> None:
+        self.negative_slope = _real(self.name, "negative_slope", negative_slope)
+
+    def value_and_derivative(self, x: Any) -> tuple[Any, _Derivative]:
+        slope = self.negative_slope
+        positive = np.greater(x, 0)
+        out = _scalar_if_0d(np.where(positive, x, slope * x))
+
+        def derivative() -> Any:
+            dt = _float_dtype(x)
+            return np.where(positive, dt.type(1.0), dt.type(slope))
+
+        return out, derivative
+
+
+class Softplus(Elementwise):
+    """`softplus(x)` = `log(1 + exp(x))`, computed as `log1p(exp(-|x|)) + max(x, 0)`: no
+    overflow for large `x` (`softplus(1e3)` is `1e3`), and exact for large negative `x`
+    (where it is about `exp(x)`). Its derivative is `logistic(x)`, computed from the output as
+    `-expm1(-out)`, accurate for both signs.
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> ops.softplus(np.array([-1000.0, 1000.0]))
+        array([   0., 1000.])
+        >>> tp.grad(ops.softplus, 0.0)
+        0.5
+        ```
+    """
+
+    name = "softplus"
+
+    def value_and_derivative(self, x: Any) -> tuple[Any, _Derivative]:
+        out = np.log1p(np.exp(-np.abs(x))) + np.maximum(x, 0)
+        return out, lambda: -np.expm1(-out)
+
+
+class Elu(Elementwise):
+    """`elu(x, alpha)`: `x` where `x > 0`, `alpha * (exp(x) - 1)` elsewhere."""
+
+    name = "elu"
+
+    def __init__(self, alpha: float = 1.0) -> None:
+        self.alpha = _real(self.name, "alpha", alpha)
+
+    def value_and_derivative(self, x: Any) -> tuple[Any, _Derivative]:
+        alpha = self.alpha
+        positive = np.greater(x, 0)
+        # expm1 of min(x, 0), not of x: exp of a large positive x would overflow in the branch
+        # that np.where then discards.
+        out = _scalar_if_0d(np.where(positive, x, alpha * np.expm1(np.minimum(x, 0))))
+
+        def derivative() -> Any:
+            # alpha * exp(x) = out + alpha where x <= 0.
+            return np.where(positive, _float_dtype(x).type(1.0), out + alpha)
+
+        return out, derivative
+
+
+_GELU_C = math.sqrt(2.0 / math.pi)  # a Python float: a numpy float64 would promote float32
+_GELU_K = 0.044715
+
+
+class Gelu(Elementwise):
+    """`gelu(x)`, the Gaussian error linear unit in its tanh approximation:
+    `0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x**3)))`, as
+    `jax.nn.gelu(x, approximate=True)` (not the exact form with `erf`).
+
+    !!! example
+        ```python
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> round(float(ops.gelu(1.0)), 6)
+        0.841192
+        >>> tp.grad(ops.gelu, 0.0)
+        0.5
+        ```
+    """
+
+    name = "gelu"
+
+    def value_and_derivative(self, x: Any) -> tuple[Any, _Derivative]:
+        x2 = x * x
+        t = np.tanh(_GELU_C * (x + _GELU_K * x2 * x))
+        out = 0.5 * x * (1.0 + t)
+
+        def derivative() -> Any:
+            du = _GELU_C * (1.0 + 3.0 * _GELU_K * x2)
+            return 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * du
+
+        return out, derivative
+
+
+# ---------------------------------------------------------------------------------------------
+# clip
+# ---------------------------------------------------------------------------------------------
+
+
+class Clip(Op[Any, Any]):
+    """`clip(x, a_min, a_max)` with constant bounds; see `clip`."""
+
+    name = "clip"
+
+    def __init__(self, a_min: Any, a_max: Any) -> None:
+        for name, bound in (("a_min", a_min), ("a_max", a_max)):
+            if bound is not None and not is_number_or_array(bound):
+                raise CheckError(
+                    f"clip: {name} must be a number, an array or None, got {describe_type(bound)}"
+                )
+        if a_min is None and a_max is None:
+            raise CheckError("clip: a_min and a_max cannot both be None")
+        self.a_min = a_min
+        self.a_max = a_max
+
+    def forward(self, x: Any) -> tuple[Any, _Grad1]:
+        check_number_or_array(self.name, "x", x)
+        lo, hi = self.a_min, self.a_max
+        try:
+            out = np.clip(x, lo, hi)
+        except ValueError:
+            # Name the bounds that could be at fault: arrays (numbers broadcast with anything).
+            named = [("x", x)] + [
+                (n, v) for n, v in (("a_min", lo), ("a_max", hi)) if np.ndim(v) > 0
+            ]
+            names, values = zip(*named, strict=True)
+            raise broadcast_error(self.name, names, values) from None
+
+        def grad(g: Any) -> tuple[Any]:
+            # The gradient passes strictly inside the bounds; at a bound or beyond it the output
+            # does not move with x.
+            inside: Any = True
+            if lo is not None:
+                inside = np.greater(x, lo)
+            if hi is not None:
+                inside = inside & np.less(x, hi)
+            return (unbroadcast(g * inside, x),)
+
+        return out, grad
+
+
+@overload
+def clip(x: BVar[N], /, a_min: float | None, a_max: float | None) -> BVar[N]: ...
+@overload
+def clip(
+    x: BVar[np.ndarray[Any, DT]],
+    /,
+    a_min: float | AnyArray | None,
+    a_max: float | AnyArray | None,
+) -> BVar[np.ndarray[tuple[Any, ...], DT]]: ...
+@overload
+def clip(x: N, /, a_min: float | None, a_max: float | None) -> N: ...
+@overload
+def clip(
+    x: np.ndarray[Any, DT], /, a_min: float | AnyArray | None, a_max: float | AnyArray | None
+) -> np.ndarray[tuple[Any, ...], DT]: ...
+def clip(x: Any, /, a_min: Any, a_max: Any) -> Any:
+    """`x` limited to `[a_min, a_max]`, as `numpy.clip`.
+
+    **Arguments:**
+
+    - `x`: a number or an array.
+    - `a_min`, `a_max`: the bounds, constants (numbers, arrays or None for no bound, not both
+      None). Arrays broadcast with `x` as numpy does, and may make the output larger than `x`.
+
+    **Returns:** the clipped values. The gradient passes where `a_min < x < a_max`, and is 0
+    where `x` is at or beyond a bound.
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> x = np.array([-2.0, 0.5, 3.0])
+        >>> ops.clip(x, -1.0, 1.0)
+        array([-1. ,  0.5,  1. ])
+        >>> tp.grad(lambda v: ops.sum(ops.clip(v, -1.0, 1.0)), x)
+        array([0., 1., 0.])
+        ```
+    """
+    return Clip(a_min, a_max)(x)
+
+
+# ---------------------------------------------------------------------------------------------
+# sign: no gradient
+# ---------------------------------------------------------------------------------------------
+
+
+@overload
+def sign(x: BVar[N], /) -> BVar[N]: ...
+@overload
+def sign(x: N, /) -> N: ...
+def sign(x: Any, /) -> Any:
+    """`sign(x)`: -1, 0 or 1 elementwise (`nan` for `nan`), as `numpy.sign`.
+
+    Its derivative is zero wherever it exists, so no gradient flows through it: for a BVar it
+    gives a constant BVar (`typedprop.constant`), for a plain value the plain result.
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> ops.sign(np.array([-2.0, 0.0, 3.0]))
+        array([-1.,  0.,  1.])
+        >>> tp.grad(lambda v: ops.sum(ops.sign(v) * v), np.array([-2.0, 3.0]))
+        array([-1.,  1.])
+        ```
+    """
+    if type(x) is BVar:
+        if x._tape is not None:
+            check_live(x._tape)  # like an op: a BVar of a finished backprop call is refused
+        check_number_or_array("sign", "x", x.value)
+        return constant(np.sign(x.value))
+    check_number_or_array("sign", "x", x)
+    return np.sign(x)
+
+
+# ---------------------------------------------------------------------------------------------
+# The public ops
+# ---------------------------------------------------------------------------------------------
+
+
+@overload
+def leaky_relu(x: BVar[N], /, negative_slope: float = 0.01) -> BVar[N]: ...
+@overload
+def leaky_relu(x: N, /, negative_slope: float = 0.01) -> N: ...
+def leaky_relu(x: Any, /, negative_slope: float = 0.01) -> Any:
+    """`x` where `x > 0`, `negative_slope * x` elsewhere; the derivative is 1 or
+    `negative_slope` accordingly (`negative_slope` at 0).
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> ops.leaky_relu(np.array([-2.0, 3.0]), negative_slope=0.1)
+        array([-0.2,  3. ])
+        >>> tp.grad(lambda v: ops.sum(ops.leaky_relu(v)), np.array([-2.0, 3.0]))
+        array([0.01, 1.  ])
+        ```
+    """
+    return LeakyRelu(negative_slope)(x)
+
+
+@overload
+def elu(x: BVar[N], /, alpha: float = 1.0) -> BVar[N]: ...
+@overload
+def elu(x: N, /, alpha: float = 1.0) -> N: ...
+def elu(x: Any, /, alpha: float = 1.0) -> Any:
+    """The exponential linear unit: `x` where `x > 0`, `alpha * (exp(x) - 1)` elsewhere.
+    Finite and warning-free for large `x` (the exponential only ever sees `min(x, 0)`).
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> ops.elu(np.array([-1000.0, 0.0, 1000.0]))
+        array([  -1.,    0., 1000.])
+        >>> tp.grad(lambda v: ops.sum(ops.elu(v, alpha=2.0)), np.array([0.0, 3.0]))
+        array([2., 1.])
+        ```
+    """
+    return Elu(alpha)(x)
 
 
 exp = as_elementwise(Exp())
 log = as_elementwise(Log())
+log1p = as_elementwise(Log1p())
+expm1 = as_elementwise(Expm1())
+sqrt = as_elementwise(Sqrt())
+square = as_elementwise(Square())
+abs = as_elementwise(Abs())  # numpy's name; shadows the builtin in this module only
+sin = as_elementwise(Sin())
+cos = as_elementwise(Cos())
+tanh = as_elementwise(Tanh())
+logistic = as_elementwise(Logistic())
+relu = as_elementwise(Relu())
+softplus = as_elementwise(Softplus())
+gelu = as_elementwise(Gelu())

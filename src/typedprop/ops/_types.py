@@ -15,10 +15,8 @@ from typing import Any, Literal, Protocol, TypeAlias, cast, overload
 import numpy as np
 
 from .._arrays import DT, AnyArray, N
+from .._arrays import Axis as Axis
 from .._bvar import BVar
-
-Axis: TypeAlias = int | tuple[int, ...] | None
-"""An axis argument: one axis, several, or None for all."""
 
 _Arr: TypeAlias = np.ndarray[Any, DT]
 _Out: TypeAlias = np.ndarray[tuple[Any, ...], DT]
