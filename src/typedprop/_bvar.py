@@ -605,6 +605,133 @@ class BVar(Generic[T_co]):
         result: BVar[Any] = _ops.std(self, axis, ddof, keepdims=keepdims)
         return result
 
+    # -- shape ---------------------------------------------------------------------------------
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The value's shape (plain, not differentiated); `()` for a number."""
+        value: Any = self.value
+        return tuple(np.shape(value))
+
+    @property
+    def ndim(self) -> int:
+        """The value's number of axes (plain, not differentiated)."""
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        """The value's number of elements (plain, not differentiated)."""
+        return int(np.prod(self.shape))
+
+    def reshape(
+        self: "BVar[np.ndarray[Any, DT]]", *shape: "int | tuple[int, ...]"
+    ) -> "BVar[np.ndarray[tuple[Any, ...], DT]]":
+        """`ops.reshape(x, shape)`, as numpy's `ndarray.reshape`: `x.reshape(2, 3)` or
+        `x.reshape((2, 3))`.
+
+        !!! example
+            ```python
+            >>> import numpy as np
+            >>> import typedprop as tp
+            >>> tp.grad(lambda x: (x.reshape(2, 2) @ np.array([1.0, 2.0])).sum(), np.ones(4))
+            array([1., 2., 1., 2.])
+            ```
+        """
+        new = shape[0] if len(shape) == 1 else shape
+        result: BVar[np.ndarray[tuple[Any, ...], DT]] = _ops.reshape(self, new)  # type: ignore[arg-type]  # ints or one tuple, as numpy
+        return result
+
+    def ravel(self: "BVar[np.ndarray[Any, DT]]") -> "BVar[np.ndarray[tuple[int], DT]]":
+        """`ops.ravel(x)`: the elements as a vector.
+
+        !!! example
+            ```python
+            >>> import numpy as np
+            >>> import typedprop as tp
+            >>> tp.grad(lambda x: x.ravel() @ np.arange(4.0), np.ones((2, 2)))
+            array([[0., 1.],
+                   [2., 3.]])
+            ```
+        """
+        result: BVar[np.ndarray[tuple[int], DT]] = _ops.ravel(self)
+        return result
+
+    def squeeze(
+        self: "BVar[np.ndarray[Any, DT]]", axis: _Axis = None
+    ) -> "BVar[np.ndarray[tuple[Any, ...], DT]]":
+        """`ops.squeeze(x, axis)`: without axes of length 1.
+
+        !!! example
+            ```python
+            >>> import numpy as np
+            >>> import typedprop as tp
+            >>> tp.grad(lambda x: x.squeeze() @ np.array([1.0, 2.0]), np.ones((1, 2)))
+            array([[1., 2.]])
+            ```
+        """
+        result: BVar[np.ndarray[tuple[Any, ...], DT]] = _ops.squeeze(self, axis)
+        return result
+
+    # -- elementwise ---------------------------------------------------------------------------
+
+    def clip(self: "BVar[N]", a_min: float | None, a_max: float | None) -> "BVar[N]":
+        """`ops.clip(x, a_min, a_max)`: the gradient passes where `x` is inside the bounds.
+
+        !!! example
+            ```python
+            >>> import numpy as np
+            >>> import typedprop as tp
+            >>> tp.grad(lambda x: x.clip(0.0, 1.0).sum(), np.array([-1.0, 0.5, 2.0]))
+            array([0., 1., 0.])
+            ```
+        """
+        result: BVar[N] = _ops.clip(self, a_min, a_max)
+        return result
+
+    def __abs__(self: "BVar[N]") -> "BVar[N]":
+        result: BVar[N] = _ops.abs(self)
+        return result
+
+    # -- not differentiable: plain results -----------------------------------------------------
+
+    @overload
+    def argmax(self: "BVar[np.ndarray[Any, Any]] | BVar[float]", axis: None = None) -> np.intp: ...
+    @overload
+    def argmax(
+        self: "BVar[np.ndarray[Any, Any]]", axis: int
+    ) -> np.ndarray[tuple[Any, ...], np.dtype[np.intp]]: ...
+    def argmax(self: "BVar[Any]", axis: int | None = None) -> Any:
+        """`ops.argmax(x, axis)`: the index of the largest element, a plain value.
+
+        !!! example
+            ```python
+            >>> import numpy as np
+            >>> import typedprop as tp
+            >>> int(tp.constant(np.array([1.0, 3.0, 2.0])).argmax())
+            1
+            ```
+        """
+        return _ops.argmax(self, axis)
+
+    @overload
+    def argmin(self: "BVar[np.ndarray[Any, Any]] | BVar[float]", axis: None = None) -> np.intp: ...
+    @overload
+    def argmin(
+        self: "BVar[np.ndarray[Any, Any]]", axis: int
+    ) -> np.ndarray[tuple[Any, ...], np.dtype[np.intp]]: ...
+    def argmin(self: "BVar[Any]", axis: int | None = None) -> Any:
+        """`ops.argmin(x, axis)`: the index of the smallest element, a plain value.
+
+        !!! example
+            ```python
+            >>> import numpy as np
+            >>> import typedprop as tp
+            >>> int(tp.constant(np.array([1.0, 3.0, 2.0])).argmin())
+            0
+            ```
+        """
+        return _ops.argmin(self, axis)
+
     # -- indexing ------------------------------------------------------------------------------
 
     def __getitem__(
