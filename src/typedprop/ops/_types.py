@@ -14,7 +14,7 @@ from typing import Any, Literal, Protocol, TypeAlias, cast, overload
 
 import numpy as np
 
-from .._arrays import DT, AnyArray, N
+from .._arrays import DT, AnyArray, N, S
 from .._arrays import Axis as Axis
 from .._bvar import BVar
 
@@ -44,12 +44,17 @@ class Binary(Protocol):
     """`f(a, b)` with numpy broadcasting: the same types give that type, a scalar with an
     array gives the array, arrays of other ranks give an array of unknown rank."""
 
+    # A scalar with an array first: otherwise mypy would solve N as the union of the two.
+    @overload
+    def __call__(
+        self, a: BVar[float], b: BVar[np.ndarray[S, DT]] | np.ndarray[S, DT], /
+    ) -> BVar[np.ndarray[S, DT]]: ...
+    @overload
+    def __call__(self, a: float, b: BVar[np.ndarray[S, DT]], /) -> BVar[np.ndarray[S, DT]]: ...
     @overload
     def __call__(self, a: BVar[N], b: BVar[N] | N | BVar[float] | float, /) -> BVar[N]: ...
     @overload
     def __call__(self, a: N | float, b: BVar[N], /) -> BVar[N]: ...
-    @overload
-    def __call__(self, a: BVar[float] | float, b: BVar[N], /) -> BVar[N]: ...
     @overload
     def __call__(
         self, a: BVar[_Arr[DT]], b: BVar[AnyArray] | AnyArray | BVar[float] | float, /
