@@ -26,6 +26,12 @@ PAIRS: list[tuple[str, Callable[[Any], Any], Callable[[Any], Any]]] = [
     ("reshape-tuple", lambda x: x.reshape((6,)), lambda x: ops.reshape(x, 6)),
     ("ravel", lambda x: x.ravel(), lambda x: ops.ravel(x)),
     ("squeeze", lambda x: x[None].squeeze(0), lambda x: ops.squeeze(ops.getitem(x, None), 0)),
+    ("T", lambda x: x.T, lambda x: ops.transpose(x)),
+    (
+        "transpose",
+        lambda x: x[None].transpose(2, 0, 1),
+        lambda x: ops.transpose(x[None], (2, 0, 1)),
+    ),
     ("clip", lambda x: x.clip(-1.5, 2.0), lambda x: ops.clip(x, -1.5, 2.0)),
     ("abs", lambda x: abs(x), lambda x: ops.abs(x)),
     ("getitem", lambda x: x[1, ::-1], lambda x: ops.getitem(x, (1, slice(None, None, -1)))),

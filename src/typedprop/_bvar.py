@@ -672,6 +672,36 @@ class BVar(Generic[T_co]):
         result: BVar[np.ndarray[tuple[Any, ...], DT]] = _ops.squeeze(self, axis)
         return result
 
+    @property
+    def T(self: "BVar[np.ndarray[S, DT]]") -> "BVar[np.ndarray[S, DT]]":
+        """`ops.transpose(x)`: the axes reversed (a matrix transposed), as numpy's `ndarray.T`.
+
+        !!! example
+            ```python
+            >>> import numpy as np
+            >>> import typedprop as tp
+            >>> tp.grad(lambda w: (w.T @ np.array([1.0, 2.0])).sum(), np.zeros((2, 3)))
+            array([[1., 1., 1.],
+                   [2., 2., 2.]])
+            ```
+        """
+        result: BVar[np.ndarray[S, DT]] = _ops.transpose(self)
+        return result
+
+    def transpose(self: "BVar[np.ndarray[S, DT]]", *axes: int) -> "BVar[np.ndarray[S, DT]]":
+        """`ops.transpose(x, axes)`, as numpy's `ndarray.transpose`: `x.transpose(1, 0, 2)`.
+
+        !!! example
+            ```python
+            >>> import numpy as np
+            >>> import typedprop as tp
+            >>> tp.evaluate(lambda x: x.transpose(2, 0, 1), np.zeros((2, 3, 4))).shape
+            (4, 2, 3)
+            ```
+        """
+        result: BVar[np.ndarray[S, DT]] = _ops.transpose(self, axes or None)
+        return result
+
     # -- elementwise ---------------------------------------------------------------------------
 
     def clip(self: "BVar[N]", a_min: float | None, a_max: float | None) -> "BVar[N]":
