@@ -35,6 +35,11 @@ D = TypeVar("D")
 R = TypeVar("R")
 
 
+SKIPPED: Any = None
+"""What a continuation of an op with `takes_needs` returns in place of a gradient it skipped
+(that of a constant input, which the engine drops); typed Any so that it fits any gradient."""
+
+
 class Op(Maker, Generic[*Ins, Out]):
     """The base class of a primitive with inputs `*Ins` and output `Out` (PEP 646).
 

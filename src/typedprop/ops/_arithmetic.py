@@ -377,6 +377,7 @@ class Matmul(_Binary):
     axis removed again, leading axes broadcast as a batch."""
 
     name = "matmul"
+    takes_needs = True
 
     @staticmethod
     def shape_error(op: str, a: Any, b: Any) -> CheckError | None:
@@ -391,30 +392,40 @@ class Matmul(_Binary):
 
     def compute(self, a: Any, b: Any) -> tuple[Any, _Grad2]:
         out = a @ b
-        if a.ndim == 1 and b.ndim == 1:
-            return out, lambda g: (unbroadcast(g * b, a), unbroadcast(g * a, b))
-        if a.ndim == 2 and b.ndim == 1:
-            return out, lambda g: (unbroadcast(np.outer(g, b), a), unbroadcast(g @ a, b))
-        if a.ndim == 1 and b.ndim == 2:
-            return out, lambda g: (unbroadcast(b @ g, a), unbroadcast(np.outer(a, g), b))
 
-        def grad(g: Any) -> tuple[Any, Any]:
-            a2 = a[None, :] if a.ndim == 1 else a
-            b2 = b[:, None] if b.ndim == 1 else b
-            g2 = g
-            if b.ndim == 1:
-                g2 = g2[..., None]
-            if a.ndim == 1:
-                g2 = g2[..., None, :]
-            ga = g2 @ np.swapaxes(b2, -1, -2)
-            gb = np.swapaxes(a2, -1, -2) @ g2
-            if a.ndim == 1:
-                ga = ga[..., 0, :]
-            if b.ndim == 1:
-                gb = gb[..., 0]
-            return unbroadcast(ga, a), unbroadcast(gb, b)
+        def grad(g: Any, needs: tuple[bool, bool] = (True, True)) -> tuple[Any, Any]:
+            # A constant's gradient is a whole matrix product: skip it (see takes_needs).
+            ga = unbroadcast(_matmul_grad_a(g, a, b), a) if needs[0] else None
+            gb = unbroadcast(_matmul_grad_b(g, a, b), b) if needs[1] else None
+            return ga, gb
 
         return out, grad
+
+
+def _matmul_grad_a(g: Any, a: Any, b: Any) -> Any:
+    """The gradient for `a` of `a @ b`, given the output's gradient `g` (before unbroadcast)."""
+    if b.ndim == 1:
+        return np.outer(g, b) if a.ndim == 2 else (g * b if a.ndim == 1 else g[..., None] * b)
+    if a.ndim == 1:
+        return b @ g if b.ndim == 2 else (b @ g[..., None])[..., 0]
+    return g @ np.swapaxes(b, -1, -2)
+
+
+def _matmul_grad_b(g: Any, a: Any, b: Any) -> Any:
+    """The gradient for `b` of `a @ b`, given the output's gradient `g` (before unbroadcast)."""
+    if a.ndim == 1:
+        return (
+            np.outer(a, g)
+            if b.ndim == 2
+            else (g * a if b.ndim == 1 else a[:, None] * g[..., None, :])
+        )
+    if b.ndim == 1:
+        return (
+            np.swapaxes(a, -1, -2) @ g
+            if a.ndim == 2
+            else (np.swapaxes(a, -1, -2) @ g[..., None])[..., 0]
+        )
+    return np.swapaxes(a, -1, -2) @ g
 
 
 def _plain(x: object) -> object:

@@ -43,7 +43,7 @@ from .._arrays import DT, AnyArray, Mat, N, S, Vec
 from .._bvar import BVar
 from .._checks import check_values
 from .._errors import CheckError
-from .._op import Op
+from .._op import SKIPPED, Op
 from . import _arithmetic as _ar
 from ._broadcast import unbroadcast
 from ._shapes import describe_shape, normalize_axis
@@ -288,6 +288,7 @@ class MatVec(Op[Float[Mat, "m n"], Float[Vec, " n"], Float[Vec, " m"]]):
     """
 
     name = "matvec"
+    takes_needs = True
 
     def forward(self, w: Mat, x: Vec) -> tuple[Vec, Callable[[Vec], tuple[Mat, Vec]]]:
         # Typed Mat and Vec, but with runtime checks off anything may arrive.
@@ -297,9 +298,10 @@ class MatVec(Op[Float[Mat, "m n"], Float[Vec, " n"], Float[Vec, " m"]]):
             raise _explain_hints(self, (w, x))
         out: Vec = w @ x
 
-        def grad(g: Vec) -> tuple[Mat, Vec]:
-            gw: Mat = np.outer(g, x).astype(w.dtype, copy=False)
-            gx: Vec = (g @ w).astype(x.dtype, copy=False)
+        def grad(g: Vec, needs: tuple[bool, bool] = (True, True)) -> tuple[Mat, Vec]:
+            # A constant's gradient is skipped (see takes_needs): `x` is often the data.
+            gw: Mat = np.outer(g, x).astype(w.dtype, copy=False) if needs[0] else SKIPPED
+            gx: Vec = (g @ w).astype(x.dtype, copy=False) if needs[1] else SKIPPED
             return gw, gx
 
         return out, grad
