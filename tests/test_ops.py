@@ -108,3 +108,8 @@ def test_against_autograd(case: OpCase) -> None:
     np.testing.assert_allclose(value, expected, rtol=1e-10, atol=1e-12)
     for g, e in zip(grads, vjp(seed), strict=True):
         np.testing.assert_allclose(g, e, rtol=1e-8, atol=1e-10)
+
+
+def test_every_case_left_out_of_the_autograd_comparison_says_why() -> None:
+    unexplained = [c.id for c in TABLE if not c.autograd and not c.why]
+    assert not unexplained, f"cases without a reason for autograd=False: {unexplained}"
