@@ -629,3 +629,72 @@ def test_matmul_skips_the_gradient_of_a_constant(monkeypatch: pytest.MonkeyPatch
     monkeypatch.undo()
     monkeypatch.setattr(_arithmetic, "_matmul_grad_a", refuse)
     np.testing.assert_array_equal(tp.grad(lambda x_: ops.sum(w @ x_), x), w.sum(axis=0))
+
+
+@pytest.mark.parametrize("checked", [True, False], ids=["checks-on", "checks-off"])
+@pytest.mark.parametrize(
+    ("w", "x", "b", "message"),
+    [
+        (
+            (3, 2),
+            (4,),
+            (3,),
+            "linear: argument 'x' has shape (4,) and dtype float64, "
+            "which does not fit Float[ndarray, '*batch in'] "
+            "(dimension in: 4 (argument 'x', axis 0) vs 2 (argument 'w', axis 1))",
+        ),
+        (
+            (3, 2),
+            (5, 4),
+            (3,),
+            "linear: argument 'x' has shape (5, 4) and dtype float64, "
+            "which does not fit Float[ndarray, '*batch in'] "
+            "(dimension in: 4 (argument 'x', axis 1) vs 2 (argument 'w', axis 1))",
+        ),
+        (
+            (3, 2),
+            (5, 2),
+            (4,),
+            "linear: argument 'b' has shape (4,) and dtype float64, "
+            "which does not fit Float[ndarray, 'out'] "
+            "(dimension out: 4 (argument 'b', axis 0) vs 3 (argument 'w', axis 0))",
+        ),
+        (
+            (3, 2),
+            (),
+            (3,),
+            "linear: argument 'x' has shape () and dtype float64, "
+            "which does not fit Float[ndarray, '*batch in'] "
+            "(expected Float[ndarray, '*batch in']: at least 1 axis, got 0)",
+        ),
+    ],
+    ids=["vector", "batch", "bias", "scalar"],
+)
+def test_linear_shape_errors(
+    checked: bool, w: tuple[int, ...], x: tuple[int, ...], b: tuple[int, ...], message: str
+) -> None:
+    with tp.checks(checked), pytest.raises(tp.CheckError) as e:
+        ops.linear(np.ones(w), np.ones(x), np.ones(b))
+    assert str(e.value) == message
+
+
+def test_linear_skips_the_gradient_of_constant_data() -> None:
+    w, b = np.ones((3, 2)), np.zeros(3)
+    seen: list[tuple[bool, ...]] = []
+    real = ops.linear.forward
+
+    def spy(w_: Any, x_: Any, b_: Any) -> Any:
+        out, grad = real(w_, x_, b_)
+
+        def recorded(g: Any, needs: tuple[bool, bool, bool] = (True, True, True)) -> Any:
+            seen.append(needs)
+            return grad(g, needs)
+
+        return out, recorded
+
+    ops.linear.forward = spy  # type: ignore[method-assign]
+    try:
+        tp.grad_n(lambda w_, b_: ops.sum(ops.linear(w_, np.ones((4, 2)), b_)), w, b)
+    finally:
+        del ops.linear.forward  # type: ignore[attr-defined]
+    assert seen == [(True, False, True)]

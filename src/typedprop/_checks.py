@@ -107,16 +107,21 @@ def _show_value(x: object) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def _named_dims(hint: object) -> list[str] | None:
-    """The dimension names of a jaxtyping hint, one per axis, or None where the axes cannot be
-    matched one to one (variadic dims, `...`)."""
+def _named_dims(hint: object, ndim: int) -> list[str] | None:
+    """The dimension names of a jaxtyping hint for a value of `ndim` axes, one per axis ("" for
+    the axes a variadic `*batch` or `...` covers), or None where the axes cannot be matched one to
+    one (two variadic parts, or too few axes)."""
     dim_str = getattr(hint, "dim_str", None)
     if not isinstance(dim_str, str):
         return None
-    dims = dim_str.split()
-    if any(d.startswith("*") or d == "..." for d in dims):
+    dims = [d.lstrip("#") for d in dim_str.split()]
+    variadic = [i for i, d in enumerate(dims) if d.startswith("*") or d == "..."]
+    if not variadic:
+        return dims
+    if len(variadic) > 1 or ndim < len(dims) - 1:
         return None
-    return [d.lstrip("#") for d in dims]
+    i = variadic[0]
+    return dims[:i] + [""] * (ndim - len(dims) + 1) + dims[i + 1 :]
 
 
 def _explain(
@@ -128,10 +133,17 @@ def _explain(
     if isinstance(x, np.ndarray) and isinstance(allowed, tuple) and str(x.dtype) not in allowed:
         kind = getattr(getattr(hint, "dtype", None), "__name__", "the hint's")
         return f"dtype {x.dtype} is not a {kind} dtype"
-    dims = _named_dims(hint)
-    if not isinstance(x, np.ndarray) or dims is None:
+    dim_str = getattr(hint, "dim_str", None)
+    if not isinstance(x, np.ndarray) or not isinstance(dim_str, str):
         return f"expected {_show_hint(hint)}"
-    if x.ndim != len(dims):
+    dims = _named_dims(hint, x.ndim)
+    if dims is None:
+        fixed = [d for d in dim_str.split() if not (d.startswith("*") or d == "...")]
+        if len(fixed) == len(dim_str.split()) - 1 and x.ndim < len(fixed):
+            axes = "axis" if len(fixed) == 1 else "axes"
+            return f"expected {_show_hint(hint)}: at least {len(fixed)} {axes}, got {x.ndim}"
+        return f"expected {_show_hint(hint)}"
+    if len(dims) != x.ndim:
         return f"expected {_show_hint(hint)}: {len(dims)} axes, got {x.ndim}"
     for axis, dim in enumerate(dims):
         size = x.shape[axis]
@@ -140,10 +152,11 @@ def _explain(
         if not dim.isidentifier() or dim == "_":
             continue
         for j in range(bad):
-            other, other_dims = values[j], _named_dims(hints[j])
-            if not isinstance(other, np.ndarray) or other_dims is None:
+            other = values[j]
+            if not isinstance(other, np.ndarray):
                 continue
-            if len(other_dims) != other.ndim:
+            other_dims = _named_dims(hints[j], other.ndim)
+            if other_dims is None or len(other_dims) != other.ndim:
                 continue
             for other_axis, other_dim in enumerate(other_dims):
                 if other_dim == dim and other.shape[other_axis] != size:

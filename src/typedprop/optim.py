@@ -87,6 +87,16 @@ def _replace(x: P, values: list[Any]) -> P:
     return result
 
 
+def _descend(param: Any, rate: float, step: Any) -> Any:
+    """`param - rate * step` as a new value, with one temporary array instead of two (the
+    largest parameters are matrices of a few MB, updated every step)."""
+    if isinstance(step, np.ndarray):
+        out = step * -rate
+        out += param
+        return out
+    return param - rate * step
+
+
 class Optimizer(Generic[P]):
     """The base of the optimizers: made for parameters of type `P`, it turns parameters and
     their gradients into new parameters, keeping a state per float leaf. Subclasses define
@@ -132,7 +142,7 @@ class SGD(Optimizer[P]):
     """
 
     def update(self, i: int, param: Any, grad: Any) -> Any:
-        return param - self.lr * grad
+        return _descend(param, self.lr, grad)
 
 
 class Momentum(Optimizer[P]):
@@ -159,7 +169,7 @@ class Momentum(Optimizer[P]):
         v = self._velocity[i]
         v = grad if v is None else self.momentum * v + grad
         self._velocity[i] = v
-        return param - self.lr * v
+        return _descend(param, self.lr, v)
 
 
 class Adam(Optimizer[P]):

@@ -44,6 +44,11 @@ CASES = [
     OpCase("matmul", "(1,2,3)@(4,3,2)", lambda m, a, b: m.matmul(a, b), ((1, 2, 3), (4, 3, 2))),
     OpCase("matmul", "(5,2,3)@(3,)", lambda m, a, b: m.matmul(a, b), ((5, 2, 3), (3,))),
     OpCase("matmul", "(3,)@(5,3,2)", lambda m, a, b: m.matmul(a, b), ((3,), (5, 3, 2))),
+    # linear: one sample, a batch, a stack of batches
+    OpCase("linear", "vec", lambda m, w, x, b: m.linear(w, x, b), ((3, 2), (2,), (3,))),
+    OpCase("linear", "batch", lambda m, w, x, b: m.linear(w, x, b), ((3, 2), (4, 2), (3,))),
+    OpCase("linear", "stacked", lambda m, w, x, b: m.linear(w, x, b), ((3, 2), (5, 4, 2), (3,))),
+    OpCase("linear", "(1,1)", lambda m, w, x, b: m.linear(w, x, b), ((1, 1), (1,), (1,))),
     # matvec
     OpCase("matvec", "(2,3)@(3,)", lambda m, w, x: m.matvec(w, x), ((2, 3), (3,))),
     OpCase("matvec", "(1,4)@(4,)", lambda m, w, x: m.matvec(w, x), ((1, 4), (4,))),
@@ -240,6 +245,7 @@ def _outer(a: Any, b: Any) -> Any:
 
 AUTOGRAD: dict[str, Any] = {
     "matvec": lambda w, x: anp.dot(w, x),
+    "linear": lambda w, x, b: anp.dot(x, anp.transpose(w)) + b,
     "vdot": _vdot,  # autograd.numpy.vdot has no gradient
     "outer": _outer,  # autograd.numpy.outer's gradient does not flatten
     "solve": anp.linalg.solve,

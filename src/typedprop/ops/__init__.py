@@ -12,8 +12,8 @@ One family per module:
   leaky_relu, log, log1p, logistic, relu, sign, sin, softplus, sqrt, square, tanh.
 - Arithmetic with numpy broadcasting (the ops behind BVar's operators) (`_arithmetic`): add, divide,
   maximum, minimum, multiply, negative, power, subtract.
-- Linear algebra (`_linalg`): cholesky, dot, einsum, inv, matmul, matvec, outer, slogdet, solve,
-  trace, transpose, vdot.
+- Linear algebra (`_linalg`): cholesky, dot, einsum, inv, linear, matmul, matvec, outer, slogdet,
+  solve, trace, transpose, vdot.
 - Reductions with `axis` and `keepdims`, and softmax (`_reductions`): log_softmax, logsumexp, max,
   mean, min, norm, prod, softmax, std, sum, var.
 - Shape (`_shape`): broadcast_to, concatenate, expand_dims, pad, ravel, repeat, reshape, split,
@@ -83,6 +83,7 @@ from ._linalg import cholesky as cholesky
 from ._linalg import dot as dot
 from ._linalg import einsum as einsum
 from ._linalg import inv as inv
+from ._linalg import linear as linear
 from ._linalg import matmul as matmul
 from ._linalg import matvec as matvec
 from ._linalg import outer as outer

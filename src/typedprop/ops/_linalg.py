@@ -39,7 +39,7 @@ from typing import Any, Protocol, TypeAlias, cast, overload
 import numpy as np
 from jaxtyping import Float, jaxtyped
 
-from .._arrays import DT, AnyArray, Mat, N, S, Vec
+from .._arrays import DT, AnyArray, Array, Mat, N, S, Vec
 from .._bvar import BVar
 from .._checks import check_values
 from .._errors import CheckError
@@ -53,6 +53,7 @@ __all__ = [
     "dot",
     "einsum",
     "inv",
+    "linear",
     "matmul",
     "matvec",
     "outer",
@@ -119,7 +120,7 @@ def _factorable(op: str, name: str, a: Any, what: str) -> Iterator[None]:
         raise CheckError(f"{op}: {describe_shape(name, a)} is {what} (numpy: {e})") from e
 
 
-def _explain_hints(op: Op[Any, Any, Any], values: Sequence[Any]) -> CheckError:
+def _explain_hints(op: Op[*tuple[Any, ...], Any], values: Sequence[Any]) -> CheckError:
     """The error that the runtime check of `op`'s hints gives for `values`, for a hinted op
     whose cheap shape test failed with runtime checks off: the same words either way."""
     names = [op.arg_name(i) for i in range(len(values))]
@@ -309,6 +310,68 @@ class MatVec(Op[Float[Mat, "m n"], Float[Vec, " n"], Float[Vec, " m"]]):
 
 matvec = MatVec()
 
+
+class Linear(
+    Op[
+        Float[Mat, "out in"],
+        Float[Array, "*batch in"],
+        Float[Vec, " out"],
+        Float[Array, "*batch out"],
+    ]
+):
+    """`linear(w, x, b)`: the dense layer `x @ w.T + b`, one sample `x` (a vector of `in`
+    features, giving `w @ x + b`) or a batch (samples in the last axis). One op where
+    `matmul`, `transpose` and `add` would be three: no transposed copy of the weight gradient,
+    and the gradient of a constant input (the data) is not computed.
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> w, b = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]), np.zeros(3)
+        >>> ops.linear(w, np.array([1.0, 1.0]), b)
+        array([ 3.,  7., 11.])
+        >>> tp.grad(lambda w: ops.sum(ops.linear(w, np.ones((4, 2)), b)), w)
+        array([[4., 4.],
+               [4., 4.],
+               [4., 4.]])
+        ```
+    """
+
+    name = "linear"
+    takes_needs = True
+
+    def forward(
+        self, w: Mat, x: Array, b: Vec
+    ) -> tuple[Array, Callable[[Array], tuple[Mat, Array, Vec]]]:
+        # Typed Mat, Array and Vec, but with runtime checks off anything may arrive.
+        sw: tuple[int, ...] = np.shape(w)
+        sx: tuple[int, ...] = np.shape(x)
+        sb: tuple[int, ...] = np.shape(b)
+        if len(sw) != 2 or len(sx) < 1 or sx[-1] != sw[1] or sb != sw[:1]:
+            raise _explain_hints(self, (w, x, b))
+        out: Array = (w @ x if x.ndim == 1 else x @ w.T) + b
+
+        def grad(
+            g: Array, needs: tuple[bool, bool, bool] = (True, True, True)
+        ) -> tuple[Mat, Array, Vec]:
+            # A batch's axes folded into one, so the weight gradient is one matrix product.
+            g2 = g.reshape(-1, g.shape[-1]) if g.ndim > 1 else g
+            x2 = x.reshape(-1, x.shape[-1]) if x.ndim > 1 else x
+            gw: Mat = SKIPPED
+            if needs[0]:
+                gw = (np.outer(g2, x2) if g2.ndim == 1 else g2.T @ x2).astype(w.dtype, copy=False)
+            gx: Array = (g @ w).astype(x.dtype, copy=False) if needs[1] else SKIPPED
+            gb: Vec = SKIPPED
+            if needs[2]:
+                gb = (g2 if g2.ndim == 1 else g2.sum(axis=0)).astype(b.dtype, copy=False)
+            return gw, gx, gb
+
+        return out, grad
+
+
+linear = Linear()
 
 # The arithmetic ops whose value and gradient `dot` reuses.
 _MULTIPLY = _ar.Multiply()

@@ -169,6 +169,10 @@ class IntegerLabelsCrossEntropy(Op[Any, Any]):
             )
 
     def forward(self, logits: Any) -> tuple[Any, Callable[[Any], tuple[Any]]]:
+        if type(logits) is np.ndarray and logits.ndim == 1 and self.labels.ndim == 0:
+            fast = self._one_sample(logits)
+            if fast is not None:
+                return fast
         self.check(logits)
         index = self.labels[..., None]
         shift, e, s = shifted_exp(self.name, logits, (np.ndim(logits) - 1,))
@@ -180,6 +184,27 @@ class IntegerLabelsCrossEntropy(Op[Any, Any]):
             p = e / s
             np.put_along_axis(p, index, np.take_along_axis(p, index, axis=-1) - 1, axis=-1)
             return (unbroadcast(p * (g / n), logits),)
+
+        return value, grad
+
+    def _one_sample(self, logits: Any) -> tuple[Any, Callable[[Any], tuple[Any]]] | None:
+        """The loss of one sample (a vector of logits and one label), the per-sample training
+        loop's case, without the batch machinery; None where the general path must decide (a
+        bad label, an infinite maximum), so that errors and edge cases have one home."""
+        label = self.labels[()]
+        if self.labels.dtype.kind not in "iu" or not 0 <= label < logits.shape[0]:
+            return None
+        shift = logits.max()
+        if not np.isfinite(shift):
+            return None
+        e = np.exp(logits - shift)
+        s = e.sum()
+        value = np.log(s) - (logits[label] - shift)
+
+        def grad(g: Any) -> tuple[Any]:
+            p = e * (g / s)
+            p[label] -= g
+            return (p,)
 
         return value, grad
 
