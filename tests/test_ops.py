@@ -16,11 +16,12 @@ import autograd
 import autograd.numpy as anp
 import numpy as np
 import pytest
-from opcases import AUTOGRAD, SCALAR, TABLE, OpCase, Shape
 
 import typedprop as tp
 from typedprop import ops
 from typedprop.testing import check_grads
+
+from opcases import AUTOGRAD, SCALAR, TABLE, OpCase, Shape
 
 IDS = [c.id for c in TABLE]
 assert len(set(IDS)) == len(IDS), f"duplicate case ids: {[i for i in IDS if IDS.count(i) > 1]}"

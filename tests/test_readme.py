@@ -29,4 +29,4 @@ def test_the_quick_start_has_two_commands_that_install() -> None:
     ]
     assert len(commands) == 2
     assert all("pip install" in c for c in commands)
-    assert "examples/" in commands[0] and "pytest" in commands[1]
+    assert "typedprop-mnist" in commands[0] and "pytest" in commands[1]

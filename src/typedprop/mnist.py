@@ -344,7 +344,7 @@ def _parser() -> argparse.ArgumentParser:
         "--epochs",
         type=int,
         default=None,
-        help="passes over the training data (default: 10 for sgd, 15 for adam)",
+        help="passes over the training data (default: 30 for sgd, 15 for adam)",
     )
     p.add_argument(
         "--batch-size",
@@ -409,7 +409,7 @@ def main(argv: Sequence[str] | None = None) -> float:
             f"{args.load} takes {net.hidden1.w.shape[1]} inputs; the data has {sizes[0]}"
         )
     sgd = args.optimizer == "sgd"
-    epochs = args.epochs if args.epochs is not None else (10 if sgd else 15)
+    epochs = args.epochs if args.epochs is not None else (30 if sgd else 15)
     batch = args.batch_size if args.batch_size is not None else (1 if sgd else 32)
     source = str(args.data) if args.data else "the built-in 8x8 digits (scikit-learn)"
     print(
