@@ -3,11 +3,12 @@
 The one public door: everything users need is re-exported here (and `typedprop.testing`).
 
 - Running: `backprop`, `grad`, `evaluate`, `backprop_n`, `grad_n`, `backprop_with`.
+- Recorded graphs: `trace` records a function once, as a `Graph` to run many times.
 - Variables: `BVar`, `constant`, and for structures `BVar.view`, `BVar.unpack`, `sequence`,
   `collect`.
 - Primitives: `Op` (subclass it), `op1`, `op2`, `op3` (build one from a function).
 - Structures: the `Backprop` protocol and `register_backprop` for your own types.
-- Checks: `checks`, `checks_enabled`, `CheckError`, `TapeError`.
+- Checks: `checks`, `checks_enabled`, `CheckError`, `TapeError`, `TraceError`.
 - Array types for hints: `Array`, `Vec`, `Mat`.
 """
 
@@ -29,12 +30,15 @@ from ._checks import checks as checks
 from ._checks import checks_enabled as checks_enabled
 from ._errors import CheckError as CheckError
 from ._errors import TapeError as TapeError
+from ._errors import TraceError as TraceError
 from ._op import Op as Op
 from ._op import op1 as op1
 from ._op import op2 as op2
 from ._op import op3 as op3
 from ._structures import Backprop as Backprop
 from ._structures import register_backprop as register_backprop
+from ._trace import Graph as Graph
+from ._trace import trace as trace
 
 # Last: the ops subclass Op, and BVar's operators use them, so _bvar and _op load first.
 from . import ops as ops  # noqa: E402  # isort: skip

@@ -837,7 +837,8 @@ def _select(whole: BVar[Any], path: tuple[int, ...], part: object) -> BVar[Any]:
     def backward(g: object) -> tuple[object]:
         return (Partial.nest(path, g),)
 
-    return BVar(part, tape, tape.record(part, (whole._index,), backward, _VIEW))
+    # The path goes with the node: a recorded graph (`_trace`) selects the part again by it.
+    return BVar(part, tape, tape.record(part, (whole._index,), backward, _VIEW, path))
 
 
 def sequence(xs: BVar[list[T]]) -> list[BVar[T]]:

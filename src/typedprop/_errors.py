@@ -40,3 +40,23 @@ class TapeError(RuntimeError):
         the function being differentiated (return its .value to keep a result)
         ```
     """
+
+
+class TraceError(TypeError):
+    """`typedprop.trace` met something a recorded graph cannot replay: a Python branch on a
+    traced value (`if x.value > 0:`), or a traced value passed to an op as a plain constant.
+    Use the implicit style (`typedprop.backprop`) for such functions, or a branch op
+    (`typedprop.ops.where`).
+
+    !!! example
+        ```python
+        >>> import typedprop as tp
+        >>> def relu(x: tp.BVar[float]) -> tp.BVar[float]:
+        ...     return x if x.value > 0 else x * 0.0
+        >>> try:
+        ...     tp.trace(relu, 1.0)
+        ... except tp.TraceError as e:
+        ...     print(str(e)[:60])
+        trace: a Python branch on a traced value (the truth of x.val
+        ```
+    """

@@ -22,9 +22,10 @@ from jaxtyping import jaxtyped
 
 from ._bvar import BVar
 from ._checks import check_values, checks_enabled, usable_hint
-from ._errors import CheckError
+from ._errors import CheckError, TraceError
 from ._structures import describe as _describe
 from ._tape import Maker, Tape, check_live
+from ._traced import is_traced, unwrap, wrap
 
 Ins = TypeVarTuple("Ins")
 Out = TypeVar("Out")
@@ -237,6 +238,8 @@ class Op(Maker, Generic[*Ins, Out]):
         if self._names and len(values) != len(self._names):
             n = len(self._names)
             raise TypeError(f"{self.name} takes {n} argument{'s' * (n != 1)}, got {len(values)}")
+        if tape is not None and tape.tracing:
+            return self._call_tracing(values, tuple(parents), tape)
         if self.hinted and checks_enabled():
             out, backward = self._run_checked(values)
         else:
@@ -246,6 +249,26 @@ class Op(Maker, Generic[*Ins, Out]):
         if tape is None:
             return BVar(out)
         return BVar(out, tape, tape.record(out, tuple(parents), backward, self))
+
+    def _call_tracing(self, values: list[object], parents: tuple[int, ...], tape: Tape) -> object:
+        """`__call__` while `typedprop.trace` records: the op runs on the real values behind
+        the traced ones, its output is handed back traced, and its constant arguments are kept
+        with the node for the replays."""
+        for value, p in zip(values, parents, strict=True):
+            if p < 0 and is_traced(value):
+                raise TraceError(
+                    f"trace: {self.name} was given a traced value as a plain constant (a "
+                    "parameter's .value, or something computed from it): a recorded graph "
+                    "would keep it fixed. Pass the BVar itself, or use the implicit style "
+                    "(typedprop.backprop)"
+                )
+        real = [unwrap(v) for v in values]
+        if self.hinted and checks_enabled():
+            out, backward = self._run_checked(real)
+        else:
+            out, backward = self._forward(real)
+        consts = tuple(v if p < 0 else None for v, p in zip(real, parents, strict=True))
+        return BVar(wrap(out), tape, tape.record(out, parents, backward, self, consts))
 
 
 _PASSED_LIMIT = 4096

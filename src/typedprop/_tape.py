@@ -51,7 +51,7 @@ class Maker:
 
 
 class Node:
-    __slots__ = ("backward", "maker", "parents", "value")
+    __slots__ = ("backward", "extra", "maker", "parents", "value")
 
     def __init__(
         self,
@@ -59,19 +59,25 @@ class Node:
         parents: tuple[int, ...],
         backward: Callable[[object], tuple[object, ...]] | None,
         maker: Maker | None,
+        extra: object = None,
     ) -> None:
         self.value = value
         self.parents = parents
         self.backward = backward
         self.maker = maker
+        # What a recorded graph needs to replay the node (see `_trace`): an op's argument
+        # values, a view's path. Set only while tracing.
+        self.extra = extra
 
 
 class Tape:
-    __slots__ = ("nodes", "open")
+    __slots__ = ("nodes", "open", "tracing")
 
-    def __init__(self) -> None:
+    def __init__(self, tracing: bool = False) -> None:
         self.nodes: list[Node | None] = []
         self.open = True
+        #: Recording for `typedprop.trace`: ops see real values, user code traced ones.
+        self.tracing = tracing
 
     def leaf(self, value: object) -> int:
         """Record a parameter; returns its position."""
@@ -84,9 +90,10 @@ class Tape:
         parents: tuple[int, ...],
         backward: Callable[[object], tuple[object, ...]],
         maker: Maker,
+        extra: object = None,
     ) -> int:
         """Record a computed value; returns its position."""
-        self.nodes.append(Node(value, parents, backward, maker))
+        self.nodes.append(Node(value, parents, backward, maker, extra))
         return len(self.nodes) - 1
 
 
@@ -115,12 +122,12 @@ def check_live(tape: Tape) -> Tape:
 
 
 @contextmanager
-def recording() -> Iterator[Tape]:
+def recording(tracing: bool = False) -> Iterator[Tape]:
     """A new tape, innermost for this thread while the block runs and closed after it."""
     stack: list[Tape] | None = getattr(_local, "stack", None)
     if stack is None:
         stack = _local.stack = []
-    tape = Tape()
+    tape = Tape(tracing)
     stack.append(tape)
     try:
         yield tape

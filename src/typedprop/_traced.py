@@ -1,0 +1,122 @@
+"""The values that user code sees while `typedprop.trace` records a function.
+
+A recorded graph replays the ops, not the Python code between them, so a Python decision on a
+value (`if x.value > 0:`) would be frozen into the graph. While tracing, the parameters' float
+arrays and floats are handed to the function as `TracedArray` and `TracedFloat`: they compute
+like the real values, and their results stay traced, but asking for their truth raises
+`TraceError` at trace time. Ops never see them: `Op.__call__` unwraps its inputs and wraps its
+output while a tape is tracing.
+
+Internal: used by `_op`, `_bvar` and `_trace`.
+"""
+
+from typing import Any
+
+import numpy as np
+
+from ._errors import TraceError
+from ._structures import kind_of
+
+_BRANCH = (
+    "trace: a Python branch on a traced value (the truth of x.value, or of a comparison with "
+    "it) cannot be recorded: the graph replays the ops, not the Python code between them. Use "
+    "the implicit style (typedprop.backprop) for this function, or a branch op "
+    "(typedprop.ops.where)"
+)
+
+
+class TracedArray(np.ndarray):
+    """A float array being traced: numpy computes with it as usual, its results (reductions
+    too) stay traced, and its truth raises TraceError."""
+
+    def __array_wrap__(
+        self, array: Any, context: Any = None, return_scalar: bool = False
+    ) -> Any:
+        # Never a plain scalar: `np.sum(x.value) > 0` must stay traced to be caught.
+        return array.view(TracedArray) if isinstance(array, np.ndarray) else array
+
+    def __bool__(self) -> bool:
+        raise TraceError(_BRANCH)
+
+
+class TracedScalar(TracedArray):
+    """A numpy float scalar (float64, float32) being traced, held as a 0-d array; unwrapped
+    back to the scalar, so that ops see numpy's own types and promotion rules."""
+
+
+class TracedFloat(float):
+    """A Python float (or numpy float64) being traced: its comparisons are traced arrays, and
+    its truth raises TraceError."""
+
+    def __bool__(self) -> bool:
+        raise TraceError(_BRANCH)
+
+    def _compare(self, other: object, how: Any) -> Any:
+        return np.asarray(how(float(self), other)).view(TracedArray)
+
+    def __lt__(self, other: object) -> Any:
+        return self._compare(other, np.less)
+
+    def __le__(self, other: object) -> Any:
+        return self._compare(other, np.less_equal)
+
+    def __gt__(self, other: object) -> Any:
+        return self._compare(other, np.greater)
+
+    def __ge__(self, other: object) -> Any:
+        return self._compare(other, np.greater_equal)
+
+
+def wrap(value: Any) -> Any:
+    """`value` as user code sees it while tracing: float arrays and floats traced, the leaves
+    of structures too; everything else as it is."""
+    t = type(value)
+    if t is np.ndarray:
+        return value.view(TracedArray) if value.dtype.kind == "f" else value
+    if t is float:
+        return TracedFloat(value)
+    if isinstance(value, np.floating):
+        return np.asarray(value).view(TracedScalar)
+    if t is TracedArray or t is TracedFloat or t is TracedScalar:
+        return value
+    try:
+        kind = kind_of(value)
+    except TypeError:
+        return value
+    if kind.is_leaf:
+        return value
+    return kind.rebuild(value, [wrap(c) for c in kind.children(value)])
+
+
+def unwrap(value: Any) -> Any:
+    """The real value behind a traced one (structures' leaves too)."""
+    t = type(value)
+    if t is TracedArray:
+        return value.view(np.ndarray)
+    if t is TracedScalar:
+        return value.view(np.ndarray)[()]
+    if t is TracedFloat:
+        return float(value)
+    if t is np.ndarray or t is float or t is int or value is None:
+        return value
+    try:
+        kind = kind_of(value)
+    except TypeError:
+        return value
+    if kind.is_leaf:
+        return value
+    return kind.rebuild(value, [unwrap(c) for c in kind.children(value)])
+
+
+def is_traced(value: Any) -> bool:
+    """Whether `value` is, or holds, a traced value."""
+    t = type(value)
+    if t is TracedArray or t is TracedFloat or t is TracedScalar:
+        return True
+    if t is np.ndarray or t is float or t is int or value is None:
+        return False
+    try:
+        kind = kind_of(value)
+    except TypeError:
+        return False
+    return not kind.is_leaf and any(is_traced(c) for c in kind.children(value))

@@ -1,0 +1,230 @@
+"""typedprop.trace: a recorded graph gives exactly the implicit style's values and gradients (on
+every case of the op table, the MNIST network and the examples), keeps one record per parameter
+structure, refuses what it cannot replay, and works as an op."""
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pytest
+
+import typedprop as tp
+from typedprop import Vec, data, mnist, ops
+from typedprop import _op as op_module
+
+from opcases import TABLE, OpCase
+
+
+def _weights(like: Any) -> Any:
+    w = np.random.default_rng(5).uniform(0.5, 1.5, np.shape(like))
+    dtype = np.result_type(like)
+    return np.asarray(w, dtype=dtype) if np.ndim(like) else dtype.type(w)
+
+
+def _params(case: OpCase) -> tuple[Any, ...]:
+    rng = np.random.default_rng(sum(map(ord, case.id)) + 1)
+    out = []
+    for shape in case.shapes:
+        size = () if shape == "scalar" else shape
+        x = rng.uniform(0.5, 1.5, size)
+        if case.domain == "real":
+            x = x * rng.choice([-1.0, 1.0], size)
+        elif case.domain == "unit":
+            x = rng.uniform(-0.9, 0.9, size)
+        out.append(float(x) if shape == "scalar" else np.asarray(x))
+    return tuple(out)
+
+
+def _same(a: Any, b: Any) -> None:
+    assert type(a) is type(b)
+    np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("case", TABLE, ids=[c.id for c in TABLE])
+def test_traced_equals_implicit_on_every_op_case(case: OpCase) -> None:
+    params = _params(case)
+    w = _weights(case.fn(ops, *params))
+
+    def f(p: tp.BVar[tuple[Any, ...]]) -> tp.BVar[float]:
+        return ops.sum(case.fn(ops, *p.unpack()) * w)
+
+    graph = tp.trace(f, params)
+    value, grads = graph.backprop(params)
+    expected_value, expected = tp.backprop(f, params)
+    _same(value, expected_value)
+    for g, e in zip(grads, expected, strict=True):
+        _same(g, e)
+    # A second set of parameters of the same shapes: the same record, replayed.
+    other = tuple(np.asarray(p * 0.9) if isinstance(p, np.ndarray) else p * 0.9 for p in params)
+    value2, grads2 = graph.backprop(other)
+    expected_value2, expected2 = tp.backprop(f, other)
+    _same(value2, expected_value2)
+    for g, e in zip(grads2, expected2, strict=True):
+        _same(g, e)
+    assert len(graph._records) == 1
+
+
+@pytest.mark.parametrize("batch", [1, 32])
+def test_traced_equals_implicit_on_the_mnist_network(batch: int) -> None:
+    split = data.load_digits(seed=0)
+    x = split.train_x[0] if batch == 1 else split.train_x[:batch]
+    y = int(split.train_y[0]) if batch == 1 else split.train_y[:batch]
+    net = mnist.init_network((64, 300, 100, 10), seed=1)
+
+    def loss(n: tp.BVar[mnist.Network]) -> tp.BVar[float]:
+        return mnist.loss(n, x, y)
+
+    graph = tp.trace(loss, net)
+    for params in (net, mnist.init_network((64, 300, 100, 10), seed=2)):
+        value, g = graph.backprop(params)
+        expected_value, expected = tp.backprop(loss, params)
+        _same(value, expected_value)
+        assert type(g) is mnist.Network
+        for layer, expected_layer in zip(g, expected, strict=True):
+            _same(layer.w, expected_layer.w)
+            _same(layer.b, expected_layer.b)
+    assert graph.evaluate(net) == tp.evaluate(loss, net)
+
+
+@dataclass
+class Line:
+    slope: float
+
+
+@dataclass
+class Parabola:
+    curve: float
+    slope: float
+
+
+def at_two(p: tp.BVar[Line | Parabola]) -> tp.BVar[float]:
+    match p.value:
+        case Line():
+            return p.narrow(Line).view(lambda m: m.slope) * 2.0
+        case Parabola():
+            q = p.narrow(Parabola)
+            return q.view(lambda m: m.curve) * 4.0 + q.view(lambda m: m.slope) * 2.0
+    raise AssertionError("unreachable")
+
+
+def test_each_variant_of_a_union_gets_its_own_record() -> None:
+    graph = tp.trace(at_two, Line(1.0))
+    assert graph.grad(Parabola(1.0, 3.0)) == Parabola(4.0, 2.0)
+    assert graph.grad(Line(5.0)) == Line(2.0)
+    assert len(graph._records) == 2
+
+
+def test_each_list_length_and_shape_gets_its_own_record() -> None:
+    def total(xs: tp.BVar[list[Vec]]) -> tp.BVar[float]:
+        return ops.sum(ops.stack(tp.sequence(xs)) ** 2)
+
+    graph = tp.trace(total, [np.ones(2)])
+    assert [g.tolist() for g in graph.grad([np.ones(2), np.full(2, 3.0)])] == [[2, 2], [6, 6]]
+    assert graph.grad([np.ones(3)])[0].tolist() == [2, 2, 2]
+    assert len(graph._records) == 3
+
+
+def test_a_branch_on_a_traced_value_is_refused_at_trace_time() -> None:
+    def relu(x: tp.BVar[float]) -> tp.BVar[float]:
+        return x if x.value > 0 else x * 0.0
+
+    message = "trace: a Python branch on a traced value (the truth of x.value, or of a comparison"
+    with pytest.raises(tp.TraceError, match=re.escape(message)):
+        tp.trace(relu, 1.0)
+
+    def positive_part(v: tp.BVar[Vec]) -> tp.BVar[float]:
+        return ops.sum(v) if np.all(v.value > 0) else ops.sum(v * 0.0)
+
+    with pytest.raises(tp.TraceError, match="Use the implicit style"):
+        tp.trace(positive_part, np.ones(3))
+
+    def via_an_op(v: tp.BVar[Vec]) -> tp.BVar[float]:
+        s = ops.sum(v)
+        return s * 2.0 if s.value > 1.0 else s
+
+    with pytest.raises(tp.TraceError, match="a Python branch on a traced value"):
+        tp.trace(via_an_op, np.ones(3))
+    # The implicit style takes all three.
+    assert tp.grad(relu, 1.0) == 1.0 and tp.grad(via_an_op, np.ones(3)).tolist() == [2, 2, 2]
+
+
+def test_a_traced_value_used_as_a_constant_is_refused() -> None:
+    with pytest.raises(
+        tp.TraceError,
+        match=re.escape(
+            "trace: multiply was given a traced value as a plain constant (a parameter's "
+            ".value, or something computed from it): a recorded graph would keep it fixed"
+        ),
+    ):
+        tp.trace(lambda v: ops.sum(v * v.value), np.ones(3))
+
+
+def test_shapes_and_branch_free_code_on_shapes_are_fine() -> None:
+    def f(v: tp.BVar[Vec]) -> tp.BVar[float]:
+        # Shapes are part of the record's key: deciding on them is safe.
+        return ops.sum(v[:2]) if v.shape[0] > 2 else ops.sum(v)
+
+    graph = tp.trace(f, np.ones(3))
+    assert graph.grad(np.ones(2)).tolist() == [1, 1]
+    assert graph.grad(np.ones(4)).tolist() == [1, 1, 0, 0]
+
+
+def test_runtime_checks_run_at_trace_time_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = [0]
+    real = op_module.check_values
+
+    def counted(*args: Any, **kwargs: Any) -> None:
+        calls[0] += 1
+        real(*args, **kwargs)
+
+    monkeypatch.setattr(op_module, "check_values", counted)
+    # A fresh check cache, so that the trace's checks run whatever ran before.
+    monkeypatch.setattr(type(ops.matvec), "_passed", set())
+    w = np.ones((3, 2))
+    graph = tp.trace(lambda x: ops.sum(ops.matvec(w, x)), np.zeros(2))
+    traced = calls[0]
+    assert traced > 0
+    graph.evaluate(np.ones(2))
+    graph.evaluate(np.full(2, 2.0))
+    assert calls[0] == traced
+    with pytest.raises(tp.CheckError, match=re.escape("dimension n: 3 (argument 'x', axis 0)")):
+        graph.evaluate(np.ones(3))  # new shapes: a new trace, checked
+
+
+def test_a_graph_is_an_op() -> None:
+    square = tp.trace(lambda x: x * x, 0.0).as_op()
+    assert tp.grad(lambda x: square(x) * 3.0, 2.0) == 12.0
+    outer = tp.trace(lambda x: square(x) + x, 0.0)
+    assert outer.backprop(3.0) == (12.0, 7.0)
+    assert square(4.0) == 16.0
+
+
+def test_constant_output_has_a_zero_gradient() -> None:
+    graph = tp.trace(lambda v: tp.constant(1.5), np.ones(2))
+    assert graph.backprop(np.ones(2))[0] == 1.5
+    assert graph.grad(np.ones(2)).tolist() == [0.0, 0.0]
+
+
+def test_a_failed_trace_leaves_no_tape_behind() -> None:
+    from typedprop import _tape
+
+    with pytest.raises(tp.TraceError):
+        tp.trace(lambda x: x if x.value > 0 else x, 1.0)
+    assert _tape.active() is None
+    assert tp.grad(lambda x: x * x, 3.0) == 6.0
+
+
+def test_the_function_must_return_a_bvar() -> None:
+    with pytest.raises(
+        tp.CheckError, match="trace: the function must return a BVar, but it returned a float"
+    ):
+        tp.trace(lambda x: 1.0, 0.0)  # type: ignore[arg-type, return-value]  # the point of the test
+
+
+def test_backprop_with_a_seed() -> None:
+    graph = tp.trace(lambda v: v * 2.0, np.zeros(2))
+    value, g = graph.backprop_with(np.ones(2), np.array([1.0, 3.0]))
+    assert value.tolist() == [2.0, 2.0] and g.tolist() == [2.0, 6.0]
+    with pytest.raises(tp.CheckError, match="backprop_with: the seed does not fit the output"):
+        graph.backprop_with(np.ones(2), np.ones(3))
