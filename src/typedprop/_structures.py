@@ -578,10 +578,11 @@ def array_ids(x: object) -> set[int]:
     return set().union(*(array_ids(c) for c in kind.children(x)))
 
 
-def finalize(x: T, g: object, unshare: set[int] | None = None) -> T:
+def finalize(x: T, g: object, unshare: set[int] | None = None, refit: bool = False) -> T:
     """The whole gradient of `x` from an accumulated `g` (None, Partial or whole), with exactly
     `x`'s type at every leaf.
 
+    With `refit`, each leaf's gradient is first fitted to its parameter (see `fit`).
     With `unshare`, a set of array ids already handed out, an array leaf met a second time is
     copied, and so is a view: ops pass one gradient array to several inputs (`add` gives `g` to
     both), and a user who changes one returned gradient in place must not change another."""
@@ -589,6 +590,12 @@ def finalize(x: T, g: object, unshare: set[int] | None = None) -> T:
         return zero(x)
     kind = kind_of(x)
     if kind.is_leaf:
+        if refit:
+            # From a sweep that skipped the per-gradient `fit` (a validated recorded graph):
+            # give each leaf its parameter's exact type here.
+            g = kind.fit(g, x)
+            if g is None:
+                return zero(x)
         if unshare is not None and isinstance(g, np.ndarray):
             # Before coerce: an ndarray subclass's gradient is a view of this array. A view
             # (an op's gradient may be a reshaped or broadcast `g`) may share memory with
@@ -603,7 +610,9 @@ def finalize(x: T, g: object, unshare: set[int] | None = None) -> T:
         gs: list[object] = [g.parts.get(i) for i in range(len(xs))]
     else:
         gs = kind.children(g)
-    rebuilt: T = kind.rebuild(x, [finalize(c, gc, unshare) for c, gc in zip(xs, gs, strict=True)])
+    rebuilt: T = kind.rebuild(
+        x, [finalize(c, gc, unshare, refit) for c, gc in zip(xs, gs, strict=True)]
+    )
     return rebuilt
 
 

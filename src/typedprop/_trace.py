@@ -26,7 +26,16 @@ from ._backprop import _scalar_seed
 from ._bvar import BVar
 from ._errors import CheckError
 from ._op import Op
-from ._structures import array_ids, check_supported, finalize, fit, kind_of
+from ._structures import (
+    Mismatch,
+    Partial,
+    accumulate,
+    array_ids,
+    check_supported,
+    finalize,
+    fit,
+    kind_of,
+)
 from ._tape import Maker, Node, Tape, recording, sweep
 from ._traced import unwrap, wrap
 
@@ -38,13 +47,15 @@ _OP, _VIEW, _OTHER = 0, 1, 2
 
 @dataclass(frozen=True)
 class _Step:
-    """One recorded node: how to compute its value from earlier ones."""
+    """One recorded node: how to compute its value from earlier ones, and its gradient."""
 
-    how: int  # _OP, _VIEW (a part at `extra`, a path) or _OTHER (collect: a list of values)
+    how: int  # _OP, _VIEW (a part at `path`) or _OTHER (collect: a list of the parents)
     maker: Maker
     parents: tuple[int, ...]
-    extra: Any  # an op's constant arguments (None where a parent gives the value); a path
+    consts: tuple[Any, ...]  # an op's constant arguments (None where a parent gives the value)
+    path: tuple[int, ...]  # a view's path
     backward: Any  # views and collects: the continuation, which depends on no value
+    needs: tuple[bool, ...]  # which parents take a gradient (all but constants)
 
 
 class _Record:
@@ -54,33 +65,81 @@ class _Record:
         self.steps = steps
         self.out = out  # the output's node; None when the output is a constant
         self.constant = constant  # the output's value when it does not depend on the parameter
+        # The first gradient goes through the engine's checked sweep (each gradient has its
+        # input's shape and dtype); the same ops on the same shapes need no second look.
+        self.validated = False
 
-    def replay(self, x: Any) -> tuple[Tape, Any]:
-        """A tape holding the record run on `x` (node 0 its leaf), and the output's value."""
-        tape = Tape()
-        nodes: list[Node | None] = tape.nodes
-        nodes.append(Node(x, (), None, None))
+    def replay(self, x: Any) -> tuple[list[Any], list[Any], Any]:
+        """The values and gradient continuations of the record run on `x` (node 0 is `x`),
+        and the output's value."""
+        values: list[Any] = [x]
+        backs: list[Any] = [None]
         for step in self.steps:
-            parents = step.parents
             if step.how == _OP:
                 args = [
-                    c if p < 0 else nodes[p].value  # type: ignore[union-attr]  # p < i: set
-                    for p, c in zip(parents, step.extra, strict=True)
+                    c if p < 0 else values[p]
+                    for p, c in zip(step.parents, step.consts, strict=True)
                 ]
-                op = cast(Op[Any, Any], step.maker)
-                value, backward = op._forward(args)
-                nodes.append(Node(value, parents, backward, op))
+                # The (output, continuation) form was checked when the record was made.
+                value, back = step.maker.forward(*args)  # type: ignore[attr-defined]  # an Op
             elif step.how == _VIEW:
-                value = nodes[parents[0]].value  # type: ignore[union-attr]  # recorded before
-                for i in step.extra:
+                value = values[step.parents[0]]
+                for i in step.path:
                     value = kind_of(value).children(value)[i]
-                nodes.append(Node(value, parents, step.backward, step.maker))
+                back = step.backward
             else:
-                value = [nodes[p].value for p in parents]  # type: ignore[union-attr]
-                nodes.append(Node(value, parents, step.backward, step.maker))
+                value = [values[p] for p in step.parents]
+                back = step.backward
+            values.append(value)
+            backs.append(back)
         if self.out is None:
-            return tape, self.constant
-        return tape, nodes[self.out].value  # type: ignore[union-attr]  # just appended
+            return values, backs, self.constant
+        return values, backs, values[self.out]
+
+    def gradient(self, values: list[Any], backs: list[Any], seed: object) -> object:
+        """The accumulated gradient of node 0 (the parameter) for `seed` at the output."""
+        assert self.out is not None
+        if not self.validated:
+            tape = Tape()
+            tape.nodes.append(Node(values[0], (), None, None))
+            for step, value, back in zip(self.steps, values[1:], backs[1:], strict=True):
+                tape.nodes.append(Node(value, step.parents, back, step.maker))
+            (g,) = sweep(tape, self.out, seed, [0])
+            self.validated = True
+            return g
+        return _sweep(self.steps, values, backs, self.out, seed)
+
+
+def _sweep(
+    steps: list[_Step], values: list[Any], backs: list[Any], out: int, seed: object
+) -> object:
+    """The reverse sweep over a validated record: `_tape.sweep` without the per-gradient
+    checks, which held for these ops on these shapes when the record was first run."""
+    grads: list[Any] = [None] * len(values)
+    grads[out] = seed
+    for i in range(out, 0, -1):
+        g = grads[i]
+        if g is None:
+            continue
+        grads[i] = None
+        step = steps[i - 1]
+        back = backs[i]
+        backs[i] = None  # free what the continuation holds as soon as it has run
+        if step.how == _VIEW:
+            (gk,) = back(g)
+            p = step.parents[0]
+            grads[p] = accumulate(grads[p], gk)
+            continue
+        if type(g) is Partial:
+            g = finalize(values[i], g)
+        values[i] = None
+        in_grads = back(g, step.needs) if step.maker.takes_needs else back(g)
+        for p, gk in zip(step.parents, in_grads, strict=True):
+            if p < 0 or gk is None:
+                continue
+            prev = grads[p]
+            grads[p] = gk if prev is None else accumulate(prev, gk)
+    return grads[0]
 
 
 def _signature(x: Any) -> Any:
@@ -151,7 +210,7 @@ class Graph(Generic[X, Y]):
             10.0
             ```
         """
-        _, value = self._record_for(x).replay(x)
+        _, _, value = self._record_for(x).replay(x)
         result: Y = value
         return result
 
@@ -166,9 +225,9 @@ class Graph(Generic[X, Y]):
             ```
         """
         record = self._record_for(x)
-        tape, value = record.replay(x)
+        values, backs, value = record.replay(x)
         seed = _scalar_seed(value, "backprop")
-        return value, self._gradient(record, tape, x, seed)
+        return value, _gradient(record, values, backs, x, seed)
 
     def backprop_with(self, x: X, seed: Y) -> tuple[Y, X]:
         """The value at `x` and the vector-Jacobian product with `seed`, the gradient of the
@@ -184,12 +243,12 @@ class Graph(Generic[X, Y]):
             ```
         """
         record = self._record_for(x)
-        tape, value = record.replay(x)
+        values, backs, value = record.replay(x)
         try:
             fitted = fit(seed, value)
-        except Exception as e:
+        except Mismatch as e:
             raise CheckError(f"backprop_with: the seed does not fit the output: {e}") from None
-        return value, self._gradient(record, tape, x, fitted)
+        return value, _gradient(record, values, backs, x, fitted)
 
     def grad(self, x: X) -> X:
         """The gradient at `x`, of exactly `x`'s type, as `typedprop.grad`.
@@ -202,12 +261,6 @@ class Graph(Generic[X, Y]):
             ```
         """
         return self.backprop(x)[1]
-
-    def _gradient(self, record: _Record, tape: Tape, x: X, seed: object) -> X:
-        if record.out is None or seed is None:
-            return finalize(x, None)
-        (g,) = sweep(tape, record.out, seed, [0])
-        return finalize(x, g, array_ids(seed))
 
     def as_op(self) -> Op[X, Y]:
         """The graph as an op of one input, usable inside other functions, traced or not
@@ -224,18 +277,23 @@ class Graph(Generic[X, Y]):
         return _GraphOp(self)
 
 
+def _gradient(record: _Record, values: list[Any], backs: list[Any], x: X, seed: object) -> X:
+    if record.out is None or seed is None:
+        return finalize(x, None)
+    return finalize(x, record.gradient(values, backs, seed), array_ids(seed), refit=True)
+
+
 class _GraphOp(Op[Any, Any]):
     def __init__(self, graph: Graph[Any, Any]) -> None:
         self.graph = graph
         self.name = f"graph({getattr(graph.f, '__name__', 'f')})"
 
     def forward(self, x: Any) -> tuple[Any, Callable[[Any], tuple[Any]]]:
-        graph = self.graph
-        record = graph._record_for(x)
-        tape, value = record.replay(x)
+        record = self.graph._record_for(x)
+        values, backs, value = record.replay(x)
 
         def backward(g: Any) -> tuple[Any]:
-            return (graph._gradient(record, tape, x, g),)
+            return (_gradient(record, values, backs, x, g),)
 
         return value, backward
 
@@ -252,12 +310,15 @@ def _trace(f: Callable[[BVar[Any]], BVar[Any]], x: Any) -> _Record:
         steps: list[_Step] = []
         for node in tape.nodes[1:]:
             assert node is not None and node.maker is not None  # one leaf, then made nodes
+            needs = tuple(p >= 0 for p in node.parents)
             if isinstance(node.maker, Op):
-                steps.append(_Step(_OP, node.maker, node.parents, node.extra, None))
+                consts = cast(tuple[Any, ...], node.extra)
+                steps.append(_Step(_OP, node.maker, node.parents, consts, (), None, needs))
             elif node.maker.takes_partial:
-                steps.append(_Step(_VIEW, node.maker, node.parents, node.extra, node.backward))
+                path = cast(tuple[int, ...], node.extra)
+                steps.append(_Step(_VIEW, node.maker, node.parents, (), path, node.backward, needs))
             else:
-                steps.append(_Step(_OTHER, node.maker, node.parents, None, node.backward))
+                steps.append(_Step(_OTHER, node.maker, node.parents, (), (), node.backward, needs))
         if y._tape is None:
             return _Record(steps, None, unwrap(y.value))
         return _Record(steps, y._index, None)

@@ -54,6 +54,8 @@ __all__ = [
 R = TypeVar("R")
 
 _Grad1 = Callable[[Any], tuple[Any]]
+_Needs = tuple[bool, bool]
+_BOTH: _Needs = (True, True)
 _Grad2 = Callable[[Any], tuple[Any, Any]]
 
 
@@ -61,6 +63,8 @@ _Grad2 = Callable[[Any], tuple[Any, Any]]
 # whose gradient does not fit it: neither is arithmetic. Other objects (a type registered with
 # its own operators) are left to their operators.
 _NOT_NUMBERS = (tuple, list, dict, set, frozenset, str, bytes)
+# The common arguments, let through without the isinstance checks.
+_PLAIN = {np.ndarray, float, int, np.float64, np.float32}
 
 
 def _not_numbers(op: str, a: object, b: object) -> CheckError:
@@ -89,7 +93,9 @@ def _guarded(
     `shape_error` as a CheckError naming the op and both shapes. Sequences, mappings and
     strings are refused up front; other objects are left to their operators (a registered
     type may define them), and refused if those fail with a TypeError."""
-    if isinstance(a, _NOT_NUMBERS) or isinstance(b, _NOT_NUMBERS):
+    if (type(a) not in _PLAIN or type(b) not in _PLAIN) and (
+        isinstance(a, _NOT_NUMBERS) or isinstance(b, _NOT_NUMBERS)
+    ):
         raise _not_numbers(op, a, b)
     try:
         return compute(a, b)
@@ -131,7 +137,10 @@ def _power(a: Any, b: Any) -> Any:
 class _Binary(Op[Any, Any, Any]):
     """A binary numpy op; subclasses give `compute`, and `shape_error` to explain a
     ValueError from numpy as a CheckError that names the op and both shapes (see
-    `_guarded`)."""
+    `_guarded`). Their gradients skip a constant input's (`takes_needs`): in `x * c`, `g * x`
+    is wasted work."""
+
+    takes_needs = True
 
     def forward(self, a: Any, b: Any) -> tuple[Any, _Grad2]:
         return _guarded(self.name, self.compute, a, b, type(self).shape_error)
@@ -162,7 +171,13 @@ class Add(_Binary):
     name = "add"
 
     def compute(self, a: Any, b: Any) -> tuple[Any, _Grad2]:
-        return a + b, lambda g: (unbroadcast(g, a), unbroadcast(g, b))
+        def grad(g: Any, needs: _Needs = _BOTH) -> tuple[Any, Any]:
+            return (
+                unbroadcast(g, a) if needs[0] else None,
+                unbroadcast(g, b) if needs[1] else None,
+            )
+
+        return a + b, grad
 
 
 class Subtract(_Binary):
@@ -180,7 +195,13 @@ class Subtract(_Binary):
     name = "subtract"
 
     def compute(self, a: Any, b: Any) -> tuple[Any, _Grad2]:
-        return a - b, lambda g: (unbroadcast(g, a), unbroadcast(-g, b))
+        def grad(g: Any, needs: _Needs = _BOTH) -> tuple[Any, Any]:
+            return (
+                unbroadcast(g, a) if needs[0] else None,
+                unbroadcast(-g, b) if needs[1] else None,
+            )
+
+        return a - b, grad
 
 
 class Multiply(_Binary):
@@ -198,7 +219,13 @@ class Multiply(_Binary):
     name = "multiply"
 
     def compute(self, a: Any, b: Any) -> tuple[Any, _Grad2]:
-        return a * b, lambda g: (unbroadcast(g * b, a), unbroadcast(g * a, b))
+        def grad(g: Any, needs: _Needs = _BOTH) -> tuple[Any, Any]:
+            return (
+                unbroadcast(g * b, a) if needs[0] else None,
+                unbroadcast(g * a, b) if needs[1] else None,
+            )
+
+        return a * b, grad
 
 
 class Divide(_Binary):
@@ -219,9 +246,12 @@ class Divide(_Binary):
     def compute(self, a: Any, b: Any) -> tuple[Any, _Grad2]:
         out = _divide(a, b)
 
-        def grad(g: Any) -> tuple[Any, Any]:
+        def grad(g: Any, needs: _Needs = _BOTH) -> tuple[Any, Any]:
             ga = _divide(g, b)
-            return unbroadcast(ga, a), unbroadcast(-ga * out, b)
+            return (
+                unbroadcast(ga, a) if needs[0] else None,
+                unbroadcast(-ga * out, b) if needs[1] else None,
+            )
 
         return out, grad
 
@@ -236,10 +266,10 @@ class Power(_Binary):
     def compute(self, a: Any, b: Any) -> tuple[Any, _Grad2]:
         out = _power(a, b)
 
-        def grad(g: Any) -> tuple[Any, Any]:
+        def grad(g: Any, needs: _Needs = _BOTH) -> tuple[Any, Any]:
             return (
-                unbroadcast(g * b * _power(a, b - 1), a),
-                unbroadcast(g * out * np.log(a), b),
+                unbroadcast(g * b * _power(a, b - 1), a) if needs[0] else None,
+                unbroadcast(g * out * np.log(a), b) if needs[1] else None,
             )
 
         return out, grad
@@ -317,12 +347,12 @@ class _Extremum(_Binary):
     def compute(self, a: Any, b: Any) -> tuple[Any, _Grad2]:
         out = type(self).pick(a, b)
 
-        def grad(g: Any) -> tuple[Any, Any]:
+        def grad(g: Any, needs: _Needs = _BOTH) -> tuple[Any, Any]:
             wins = type(self).wins
             half = np.where(np.equal(a, b), g * 0.5, 0)
             return (
-                unbroadcast(np.where(wins(a, b), g, half), a),
-                unbroadcast(np.where(wins(b, a), g, half), b),
+                unbroadcast(np.where(wins(a, b), g, half), a) if needs[0] else None,
+                unbroadcast(np.where(wins(b, a), g, half), b) if needs[1] else None,
             )
 
         return out, grad

@@ -15,6 +15,12 @@ from .._errors import CheckError
 def unbroadcast(g: object, like: object) -> object:
     """The gradient `g` of a broadcast result, reduced to the shape and dtype of the input
     `like` (an array or a scalar)."""
+    if type(like) is np.ndarray:
+        # The common case first: nothing was broadcast.
+        if type(g) is np.ndarray and g.shape == like.shape and g.dtype == like.dtype:
+            return g
+    elif type(like) is float and type(g) is float:
+        return g
     if isinstance(like, np.ndarray):
         garr = np.asarray(g)
         shape = like.shape
