@@ -29,9 +29,7 @@ class TracedArray(np.ndarray):
     """A float array being traced: numpy computes with it as usual, its results (reductions
     too) stay traced, and its truth raises TraceError."""
 
-    def __array_wrap__(
-        self, array: Any, context: Any = None, return_scalar: bool = False
-    ) -> Any:
+    def __array_wrap__(self, array: Any, context: Any = None, return_scalar: bool = False) -> Any:
         # Never a plain scalar: `np.sum(x.value) > 0` must stay traced to be caught.
         return array.view(TracedArray) if isinstance(array, np.ndarray) else array
 
