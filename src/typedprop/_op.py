@@ -243,7 +243,12 @@ class Op(Maker, Generic[*Ins, Out]):
         if self.hinted and checks_enabled():
             out, backward = self._run_checked(values)
         else:
-            out, backward = self._forward(values)
+            # Typed as forward's declared result, but any op may return anything: checked.
+            result: object = self.forward(*values)  # type: ignore[arg-type]  # arity checked
+            if type(result) is tuple and len(result) == 2 and callable(result[1]):
+                out, backward = result
+            else:
+                out, backward = _staged(self.name, "forward", result)
         if not any_bvar:
             return out
         if tape is None:

@@ -71,11 +71,15 @@ class Node:
 
 
 class Tape:
-    __slots__ = ("nodes", "open", "tracing")
+    __slots__ = ("live", "nodes", "open", "thread", "tracing")
 
     def __init__(self, tracing: bool = False) -> None:
         self.nodes: list[Node | None] = []
         self.open = True
+        # `live`: the innermost open tape of `thread`, the one ops may record on; kept by
+        # `recording`, so that `check_live` needs no thread-local lookup in the common case.
+        self.live = False
+        self.thread = threading.get_ident()
         #: Recording for `typedprop.trace`: ops see real values, user code traced ones.
         self.tracing = tracing
 
@@ -98,6 +102,7 @@ class Tape:
 
 
 _local = threading.local()
+_get_ident = threading.get_ident
 
 
 def active() -> Tape | None:
@@ -108,6 +113,8 @@ def active() -> Tape | None:
 
 def check_live(tape: Tape) -> Tape:
     """`tape` if ops may record on it now; a TapeError saying why not otherwise."""
+    if tape.live and tape.thread == _get_ident():
+        return tape
     if tape is not active():
         if not tape.open:
             raise TapeError(
@@ -128,13 +135,19 @@ def recording(tracing: bool = False) -> Iterator[Tape]:
     if stack is None:
         stack = _local.stack = []
     tape = Tape(tracing)
+    if stack:
+        stack[-1].live = False
     stack.append(tape)
+    tape.live = True
     try:
         yield tape
     finally:
         stack.remove(tape)
+        tape.live = False
         tape.open = False
         tape.nodes = []
+        if stack:
+            stack[-1].live = True
 
 
 def sweep(tape: Tape, out: int, seed: object, wanted: Sequence[int]) -> list[object]:
@@ -191,7 +204,7 @@ def sweep(tape: Tape, out: int, seed: object, wanted: Sequence[int]) -> list[obj
                     and v.dtype.kind in "fc"
                 ):
                     gk = _fit(maker, k, gk, v)
-            elif type(v) is not float or type(gk) is not float:
+            elif type(gk) is not type(v) or type(v) not in _SCALARS:
                 gk = _fit(maker, k, gk, v)
             if gk is not None:
                 prev = grads[p]
@@ -199,6 +212,10 @@ def sweep(tape: Tape, out: int, seed: object, wanted: Sequence[int]) -> list[obj
         if checking and maker.hinted:
             maker.check_backward(g, in_grads)
     return [grads[i] for i in wanted]
+
+
+# Scalar types whose gradient, of the same type, needs no fitting.
+_SCALARS = {float, np.float64, np.float32}
 
 
 def _fit(maker: Maker, k: int, g: object, v: object) -> object:

@@ -71,6 +71,10 @@ _Derivative = Callable[[], Any]
 # ---------------------------------------------------------------------------------------------
 
 
+# The common inputs, whose check is a type test (arrays: and a numeric dtype).
+_PLAIN = {np.ndarray, float, np.float64, np.float32}
+
+
 def is_number_or_array(x: object) -> bool:
     """Whether `x` is a number (Python or numpy) or an array of numbers."""
     if isinstance(x, np.ndarray):
@@ -125,7 +129,9 @@ class Elementwise(Op[Any, Any]):
     numeric array."""
 
     def forward(self, x: Any) -> tuple[Any, _Grad1]:
-        check_number_or_array(self.name, "x", x)
+        t = type(x)
+        if (t is np.ndarray and x.dtype.kind not in "biufc") or t not in _PLAIN:
+            check_number_or_array(self.name, "x", x)
         out, derivative = self.value_and_derivative(x)
         return out, lambda g: (g * derivative(),)
 
