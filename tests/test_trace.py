@@ -228,3 +228,23 @@ def test_backprop_with_a_seed() -> None:
     assert value.tolist() == [2.0, 2.0] and g.tolist() == [2.0, 6.0]
     with pytest.raises(tp.CheckError, match="backprop_with: the seed does not fit the output"):
         graph.backprop_with(np.ones(2), np.ones(3))
+
+
+def test_traced_equals_implicit_on_the_brief_example() -> None:
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples"))
+    import brief
+
+    rng = np.random.default_rng(3)
+    inp, targ = rng.normal(size=6), rng.uniform(0.1, 0.9, size=2)
+    loss = brief.squared_error(inp, targ)
+    graph = tp.trace(loss, brief.init_params(6, 4, 2, seed=3))
+    for seed in (3, 4):
+        params = brief.init_params(6, 4, 2, seed=seed)
+        value, g = graph.backprop(params)
+        expected_value, expected = tp.backprop(loss, params)
+        _same(value, expected_value)
+        for a, b in zip(g, expected, strict=True):
+            _same(a, b)

@@ -114,3 +114,17 @@ def grad_n_unpacks_into_typed_names() -> None:
     assert_type(y, float)
     assert_type(hw, Mat)
     assert_type(hx, Vec)
+
+
+def recorded_graphs_have_the_implicit_styles_types(w: Mat, v: Vec) -> None:
+    # A graph is typed by its parameter and output: its results are those of backprop.
+    def loss(p: BVar[tuple[Mat, Vec]]) -> BVar[float]:
+        a, b = p.unpack()
+        return (a @ b) @ b
+
+    graph = tp.trace(loss, (w, v))
+    assert_type(graph, tp.Graph[tuple[Mat, Vec], float])
+    assert_type(graph.grad((w, v)), tuple[Mat, Vec])
+    assert_type(graph.backprop((w, v)), tuple[float, tuple[Mat, Vec]])
+    assert_type(graph.evaluate((w, v)), float)
+    assert_type(graph.as_op(), tp.Op[tuple[Mat, Vec], float])

@@ -125,3 +125,14 @@ def grad_n_parameters_that_do_not_fit_f() -> None:
 def grad_n_with_too_few_parameters() -> None:
     # f3 takes three parameters.
     tp.grad_n(f3, mat(), vec())  # type: ignore[arg-type]  # E: Argument 1 to "grad_n" has incompatible type
+
+
+def graph_on_another_structure(w: Mat, v: Vec) -> None:
+    def loss(p: BVar[tuple[Mat, Vec]]) -> BVar[float]:
+        a, b = p.unpack()
+        return (a @ b) @ b
+
+    graph = tp.trace(loss, (w, v))
+    graph.grad((v, v))  # type: ignore[arg-type]  # E: Argument 1 to "grad" of "Graph" has incompatible type
+    g: tuple[Vec, Vec] = graph.grad((w, v))  # type: ignore[assignment]
+    del g
