@@ -697,3 +697,25 @@ def test_an_op_skips_the_gradient_of_a_constant(checked: bool) -> None:
     np.testing.assert_array_equal(gx, w.T @ np.ones(2))
     np.testing.assert_array_equal(both[0], gw)
     np.testing.assert_array_equal(both[1], gx)
+
+
+def test_view_gradients_are_handed_out_without_copies_unless_they_share_memory() -> None:
+    # The gradient of w through w.T is a transpose view of a fresh product: nothing else holds
+    # its memory, so it is handed out as it is (a copy would cost a pass over the weights).
+    x = np.arange(6.0).reshape(3, 2)
+    gw = tp.grad(lambda w: tp.ops.sum(x @ w.T), np.ones((4, 2)))
+    assert gw.flags.writeable
+
+    # Two parameters whose gradients are views of one array: the second is a copy.
+    def f(p: tp.BVar[tuple[tp.Mat, tp.Mat]]) -> tp.BVar[float]:
+        a, b = p.unpack()
+        s = tp.ops.reshape(a, (4,)) + tp.ops.reshape(b, (4,))
+        return s @ np.arange(4.0)
+
+    ga, gb = tp.grad(f, (np.ones((2, 2)), np.ones((2, 2))))
+    assert not np.shares_memory(ga, gb)
+    ga[0, 0] = 100.0
+    assert gb[0, 0] == 0.0
+    # A broadcast (read-only) gradient is copied.
+    g = tp.grad(lambda v: tp.ops.sum(tp.ops.broadcast_to(v, (3, 2))), np.ones(2))
+    assert g.flags.writeable and g.tolist() == [3.0, 3.0]

@@ -565,10 +565,17 @@ def accumulate(a: object, b: object) -> object:
     return kind_of(a).add(a, b)
 
 
+def _root(a: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """The array that owns `a`'s memory (`a` itself unless it is a view)."""
+    while isinstance(a.base, np.ndarray):
+        a = a.base
+    return a
+
+
 def array_ids(x: object) -> set[int]:
-    """The ids of the arrays among the leaves of `x`."""
+    """The ids of the arrays among the leaves of `x`, and of the arrays owning their memory."""
     if isinstance(x, np.ndarray):
-        return {id(x)}
+        return {id(x), id(_root(x))}
     try:
         kind = kind_of(x)
     except TypeError:
@@ -583,9 +590,10 @@ def finalize(x: T, g: object, unshare: set[int] | None = None, refit: bool = Fal
     `x`'s type at every leaf.
 
     With `refit`, each leaf's gradient is first fitted to its parameter (see `fit`).
-    With `unshare`, a set of array ids already handed out, an array leaf met a second time is
-    copied, and so is a view: ops pass one gradient array to several inputs (`add` gives `g` to
-    both), and a user who changes one returned gradient in place must not change another."""
+    With `unshare`, a set of the ids of arrays already handed out (and of the arrays owning
+    their memory), an array leaf whose memory was handed out already is copied, and so is a
+    read-only view: ops pass one gradient array to several inputs (`add` gives `g` to both),
+    and a user who changes one returned gradient in place must not change another."""
     if g is None:
         return zero(x)
     kind = kind_of(x)
@@ -597,12 +605,15 @@ def finalize(x: T, g: object, unshare: set[int] | None = None, refit: bool = Fal
             if g is None:
                 return zero(x)
         if unshare is not None and isinstance(g, np.ndarray):
-            # Before coerce: an ndarray subclass's gradient is a view of this array. A view
-            # (an op's gradient may be a reshaped or broadcast `g`) may share memory with
-            # another gradient or be read-only: hand out a copy.
-            if id(g) in unshare or g.base is not None:
-                g = g.copy()
+            # Before coerce: an ndarray subclass's gradient is a view of this array. An op's
+            # gradient may be a view (a transpose, a reshape, a broadcast `g`): copy it only
+            # if it is read-only or its memory was handed out already (to another gradient,
+            # or as the seed), so that changing one returned array changes no other.
+            root = _root(g)
+            if id(g) in unshare or id(root) in unshare or not g.flags.writeable:
+                g = root = g.copy()
             unshare.add(id(g))
+            unshare.add(id(root))
         result: T = kind.coerce(g, x)
         return result
     xs = kind.children(x)
