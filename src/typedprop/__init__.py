@@ -10,6 +10,8 @@ The one public door: everything users need is re-exported here (and `typedprop.t
 - Structures: the `Backprop` protocol and `register_backprop` for your own types.
 - Checks: `checks`, `checks_enabled`, `CheckError`, `TapeError`, `TraceError`.
 - Array types for hints: `Array`, `Vec`, `Mat`.
+- Static shapes: `shapecheck` (dimensions bound per call, checked at run time and by
+  `typedprop.mypy_plugin`), and the sized constructors `zeros`, `ones`, `normal`.
 """
 
 from ._arrays import Array as Array
@@ -28,6 +30,9 @@ from ._bvar import constant as constant
 from ._bvar import sequence as sequence
 from ._checks import checks as checks
 from ._checks import checks_enabled as checks_enabled
+from ._constructors import normal as normal
+from ._constructors import ones as ones
+from ._constructors import zeros as zeros
 from ._errors import CheckError as CheckError
 from ._errors import TapeError as TapeError
 from ._errors import TraceError as TraceError
@@ -35,6 +40,7 @@ from ._op import Op as Op
 from ._op import op1 as op1
 from ._op import op2 as op2
 from ._op import op3 as op3
+from ._shapecheck import shapecheck as shapecheck
 from ._structures import Backprop as Backprop
 from ._structures import register_backprop as register_backprop
 from ._trace import Graph as Graph

@@ -1,0 +1,171 @@
+"""`shapecheck`: the jaxtyping dimensions of a function's hints, bound across each call, checked
+at run time here and statically by `typedprop.mypy_plugin`.
+
+Decorate a function (or a method, `__call__` included) whose parameters and return value have
+jaxtyping hints. At each call, with runtime checks on (`typedprop.checks_enabled()`), the
+arguments and then the return value are checked by beartype inside one jaxtyping context, so a
+dimension name means one size across the whole call, exactly as for an op. A hint `BVar[X]` is
+checked on the BVar's value. A violation raises `CheckError`, naming the function, the argument
+and the dimension. With checks off the function runs unwrapped but for one test of the switch.
+
+Internal: users import `shapecheck` from `typedprop`.
+"""
+
+import functools
+import inspect
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from jaxtyping import jaxtyped
+
+from ._bvar import BVar
+from ._checks import check_values, checks_enabled, usable_hint
+from ._op import _remember, _signature
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What to check for one decorated function, read from its hints on its first call."""
+
+    signature: inspect.Signature
+    hints: dict[str, object]  # parameter name -> hint of the value (inside BVar[...])
+    bvars: frozenset[str]  # parameters whose hint is BVar[...]
+    ret: object | None
+    ret_bvar: bool
+
+
+def _unwrap_hint(hint: object) -> tuple[object | None, bool]:
+    if typing.get_origin(hint) is BVar:
+        args = typing.get_args(hint)
+        return (usable_hint(args[0]) if args else None), True
+    return usable_hint(hint), False
+
+
+def _plan(f: Callable[..., object]) -> _Plan:
+    try:
+        hints = typing.get_type_hints(f, include_extras=True)
+    except Exception as e:  # a forward reference that does not resolve at run time
+        raise TypeError(
+            f"shapecheck: cannot read the hints of {f.__qualname__} at run time ({e}); "
+            "avoid `from __future__ import annotations` and local forward references"
+        ) from e
+    signature = inspect.signature(f)
+    checked: dict[str, object] = {}
+    bvars: set[str] = set()
+    for name, param in signature.parameters.items():
+        if name not in hints or param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            continue  # `*args` and `**kwargs` are left unchecked
+        hint, is_bvar = _unwrap_hint(hints[name])
+        if hint is not None:
+            checked[name] = hint
+            if is_bvar:
+                bvars.add(name)
+    ret, ret_bvar = _unwrap_hint(hints["return"]) if "return" in hints else (None, False)
+    return _Plan(signature, checked, frozenset(bvars), ret, ret_bvar)
+
+
+def shapecheck(f: F) -> F:
+    """Check `f`'s jaxtyping hints at each call, with each dimension name bound to one size
+    across the arguments and the return value; with `typedprop.mypy_plugin` on, mypy checks
+    the same dimensions wherever it knows the sizes.
+
+    Runtime checks follow `typedprop.checks`: on by default, off for a block with
+    `checks(False)` or for a process with `TYPEDPROP_CHECKS=0`. A check that passed is
+    remembered for the same argument shapes and dtypes, as for ops.
+
+    **Raises:** `CheckError` when an argument or the return value does not fit its hint.
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> from jaxtyping import Float
+        >>> import typedprop as tp
+        >>> @tp.shapecheck
+        ... def affine(w: Float[tp.Mat, "m n"], x: Float[tp.Vec, " n"]) -> Float[tp.Vec, " m"]:
+        ...     return w @ x
+        >>> affine(np.ones((2, 3)), np.ones(3))
+        array([3., 3.])
+        >>> try:
+        ...     affine(np.ones((2, 3)), np.ones(4))
+        ... except tp.CheckError as e:
+        ...     print(str(e).replace(", which", ",\\n which").replace(" (dim", "\\n (dim"))
+        affine: argument 'x' has shape (4,) and dtype float64,
+         which does not fit Float[ndarray, 'n']
+         (dimension n: 4 (argument 'x', axis 0) vs 3 (argument 'w', axis 1))
+        ```
+    """
+    name = getattr(f, "__name__", "function")
+    plan: _Plan | None = None
+    passed: set[tuple[object, ...]] = set()
+
+    @functools.wraps(f)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        nonlocal plan
+        if not checks_enabled():
+            return f(*args, **kwargs)
+        if plan is None:
+            plan = _plan(f)
+        bound = plan.signature.bind(*args, **kwargs)
+        names: list[str] = []
+        hints: list[object | None] = []
+        values: list[object] = []
+        for param, value in bound.arguments.items():
+            hint = plan.hints.get(param)
+            if hint is None:
+                continue
+            if param in plan.bvars and isinstance(value, BVar):
+                value = value.value
+            names.append(f"argument '{param}'")
+            hints.append(hint)
+            values.append(value)
+        key_in = _signature(values)
+        if key_in is not None and ("in", key_in) in passed:
+            out = f(*args, **kwargs)  # the arguments passed before: check the result only
+            if plan.ret is None:
+                return out
+            ret = _value(out, plan.ret_bvar)
+            key_out = _signature((ret,))
+            if key_out is not None and ("out", key_in + key_out) in passed:
+                return out
+            with jaxtyped("context"):
+                _check_result(name, names, hints, values, plan.ret, ret, bind=True)
+        else:
+            with jaxtyped("context"):
+                check_values(name, names, hints, values)
+                out = f(*args, **kwargs)
+                ret = _value(out, plan.ret_bvar)
+                if plan.ret is not None:
+                    _check_result(name, names, hints, values, plan.ret, ret, bind=False)
+            key_out = _signature((ret,)) if plan.ret is not None else ()
+        if key_in is not None and key_out is not None:
+            _remember(passed, ("in", key_in))
+            _remember(passed, ("out", key_in + key_out))
+        return out
+
+    return typing.cast(F, checked)
+
+
+def _check_result(
+    name: str,
+    names: list[str],
+    hints: list[object | None],
+    values: list[object],
+    hint: object,
+    ret: object,
+    bind: bool,
+) -> None:
+    """Check the return value `ret` against `hint`, inside the call's jaxtyping context (with
+    `bind`, the arguments are checked again first, to bind their dimensions)."""
+    if bind:
+        check_values(name, names, hints, values)
+    check_values(
+        name, [*names, "the return value"], [*hints, hint], [*values, ret], start=len(values)
+    )
+
+
+def _value(x: object, unwrap: bool) -> object:
+    return x.value if unwrap and isinstance(x, BVar) else x

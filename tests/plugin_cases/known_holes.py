@@ -1,0 +1,90 @@
+"""Known holes: calls that a complete static check would reject but the plugin accepts. Each
+case says why. If the plugin learns to reject one, its test fails: move the case to a reject
+file."""
+
+# Marker comments hold whole mypy messages: long lines, kept as written.
+# ruff: noqa: E501
+# fmt: off
+
+from collections.abc import Callable
+from typing import Any, TypeAlias
+
+import numpy as np
+from jaxtyping import Float
+
+import typedprop as tp
+from typedprop import BVar, Mat, Vec, ops
+
+W: TypeAlias = Float[Mat, "3 4"]
+
+
+@tp.shapecheck
+def dense(w: Float[Mat, "o i"], x: Float[Vec, " i"]) -> Float[Vec, " o"]:
+    return w @ x
+
+
+class Generic(tp.Op[Any, Any, Any]):
+    """An op class between Op and the one that gives the hints."""
+
+
+class Concrete(Generic):
+    name = "concrete"
+
+    def forward(self, w: Mat, x: Vec) -> tuple[Vec, Callable[[Vec], tuple[Mat, Vec]]]:
+        return w @ x, lambda g: (np.outer(g, x), w.T @ g)
+
+
+def case_call_through_a_local_function_value() -> None:
+    # mypy gives no plugin hook the callee of a call through a local variable.
+    f = dense
+    f(tp.zeros(3, 4), tp.zeros(5))
+
+
+def case_call_through_a_lambda() -> None:
+    g: Callable[[Mat, Vec], Vec] = lambda w, x: dense(w, x)  # noqa: E731
+    g(tp.zeros(3, 4), tp.zeros(5))
+
+
+def case_generic_call_inside_an_argument() -> None:
+    # mypy infers constant's type from the expected argument type, which has no sizes.
+    ops.matvec(tp.constant(tp.zeros(3, 4)), tp.constant(tp.zeros(5)))
+
+
+def case_type_alias() -> None:
+    # mypy drops Annotated's arguments in a type alias before the plugin sees them.
+    w: W = np.zeros((3, 4))
+    dense(w, tp.zeros(5))
+
+
+def case_library_ops_typed_any() -> None:
+    # The library's broadcasting ops are typed Any: their shapes are checked at run time only.
+    ops.add(tp.zeros(3), tp.zeros(4))
+
+
+def case_bvar_operators(w: BVar[Float[Mat, "3 4"]], x: BVar[Float[Vec, " 5"]]) -> None:
+    # BVar's `@` is typed by rank only.
+    _ = w @ x
+
+
+def case_numpy_arithmetic() -> None:
+    # numpy's `@` keeps no shape at all.
+    _ = tp.zeros(3, 4) @ tp.zeros(5)
+
+
+def case_local_checked_function() -> None:
+    # A function defined inside another one has no global name for the plugin to look up.
+    @tp.shapecheck
+    def inner(x: Float[Vec, " 3"]) -> Float[Vec, " 3"]:
+        return x
+
+    inner(tp.zeros(5))
+
+
+@tp.shapecheck
+def case_return_in_a_deferred_body(x: Float[Vec, " 3"]) -> Float[Vec, " 2"]:
+    # The body uses a module variable defined further down: mypy defers it, and checks it again
+    # later where no plugin hook sees its return statements.
+    return LATER
+
+
+LATER = tp.zeros(4)
