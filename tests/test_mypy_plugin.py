@@ -307,3 +307,21 @@ def test_constructors() -> None:
     assert np.array_equal(tp.normal(3, rng=1), tp.normal(3, rng=np.random.default_rng(1)))
     with pytest.raises(TypeError, match=r"pass the sizes as separate arguments"):
         tp.zeros((2, 3))  # type: ignore[call-overload]
+
+
+def test_the_static_sizes_example_catches_a_swapped_layer(tmp_path: Path) -> None:
+    """What examples/static_sizes.py's docstring promises, from a real mypy run."""
+    source = (REPO / "examples" / "static_sizes.py").read_text()
+    swapped = source.replace(
+        "tp.normal(HIDDEN2, HIDDEN1, rng=0)", "tp.normal(HIDDEN1, HIDDEN2, rng=0)"
+    )
+    assert swapped != source
+    (tmp_path / "swapped.py").write_text(swapped)
+    stdout, _, status = api.run(
+        ["--config-file", str(CONFIG), "--no-incremental", str(tmp_path / "swapped.py")]
+    )
+    assert status == 1
+    assert (
+        'error: Dimension mismatch in call to "dense": dimension in: 300 (argument "x", axis 0) '
+        'vs 100 (argument "w", axis 1)  [dim-mismatch]'
+    ) in stdout
