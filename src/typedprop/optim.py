@@ -41,6 +41,39 @@ def _is_float_leaf(x: object) -> bool:
     return (isinstance(x, np.ndarray) and x.dtype.kind == "f") or isinstance(x, float | np.floating)
 
 
+def _leaf_pairs(params: Any, grads: Any, out: list[tuple[Any, Any]]) -> bool:
+    """The float leaves of `params` with the gradient leaves at the same places, in order, into
+    `out`; False at the first place where `grads` does not fit (see `_pairs` for the error).
+    The quick walk of every step: no paths are built."""
+    kind = kind_of(params)
+    if kind.is_leaf:
+        if type(params) is np.ndarray:
+            if params.dtype.kind != "f":
+                return True
+            if type(grads) is not np.ndarray or grads.shape != params.shape:
+                return False
+            if grads.dtype.kind != "f":
+                return False
+        elif _is_float_leaf(params):
+            if np.shape(grads) != np.shape(params) or not _is_float_leaf(grads):
+                return False
+        else:
+            return True
+        out.append((params, grads))
+        return True
+    if type(grads) is not type(params):
+        return False
+    ps, gs = kind.children(params), kind.children(grads)
+    if len(ps) != len(gs):
+        return False
+    return all(_leaf_pairs(p, g, out) for p, g in zip(ps, gs, strict=True))
+
+
+def _key(x: Any) -> object:
+    """What the optimizer's state per leaf depends on: an array's shape and dtype, a type."""
+    return (x.shape, x.dtype) if type(x) is np.ndarray else type(x)
+
+
 def _pairs(params: Any, grads: Any, path: str, out: list[tuple[str, Any, Any]]) -> None:
     """The float leaves of `params` with the gradient leaves at the same places, in order;
     raises CheckError naming the first place where `grads` does not have `params`' shape."""
@@ -109,20 +142,20 @@ class Optimizer(Generic[P]):
         self.steps = 0
         pairs: list[tuple[str, Any, Any]] = []
         _pairs(params, params, "", pairs)
-        self._shapes = [(np.shape(p), np.result_type(p)) for _, p, _ in pairs]
+        self._keys = [_key(p) for _, p, _ in pairs]
 
     def step(self, params: P, grads: P) -> P:
         """New parameters: one step from `params` against their gradients `grads`."""
-        pairs: list[tuple[str, Any, Any]] = []
-        _pairs(params, grads, "", pairs)
-        shapes = [(np.shape(p), np.result_type(p)) for _, p, _ in pairs]
-        if shapes != self._shapes:
+        pairs: list[tuple[Any, Any]] = []
+        if not _leaf_pairs(params, grads, pairs):
+            _pairs(params, grads, "", [])  # raises, naming the place
+        if [_key(p) for p, _ in pairs] != self._keys:
             raise CheckError(
                 f"{type(self).__name__}.step: the parameters do not have the structure and "
                 "shapes the optimizer was made for"
             )
         self.steps += 1
-        return _replace(params, [self.update(i, p, g) for i, (_, p, g) in enumerate(pairs)])
+        return _replace(params, [self.update(i, p, g) for i, (p, g) in enumerate(pairs)])
 
     def update(self, i: int, param: Any, grad: Any) -> Any:
         raise NotImplementedError
@@ -163,7 +196,7 @@ class Momentum(Optimizer[P]):
         if not 0 <= momentum < 1:
             raise CheckError(f"Momentum: momentum must be in [0, 1), got {momentum}")
         self.momentum = float(momentum)
-        self._velocity: list[Any] = [None] * len(self._shapes)
+        self._velocity: list[Any] = [None] * len(self._keys)
 
     def update(self, i: int, param: Any, grad: Any) -> Any:
         v = self._velocity[i]
@@ -198,7 +231,7 @@ class Adam(Optimizer[P]):
             if not 0 <= b < 1:
                 raise CheckError(f"Adam: {name} must be in [0, 1), got {b}")
         self.b1, self.b2, self.eps = float(b1), float(b2), float(eps)
-        n = len(self._shapes)
+        n = len(self._keys)
         self._m: list[Any] = [0.0] * n
         self._v: list[Any] = [0.0] * n
 
