@@ -77,13 +77,7 @@ def wrap(value: Any) -> Any:
         return np.asarray(value).view(TracedScalar)
     if t is TracedArray or t is TracedFloat or t is TracedScalar:
         return value
-    try:
-        kind = kind_of(value)
-    except TypeError:
-        return value
-    if kind.is_leaf:
-        return value
-    return kind.rebuild(value, [wrap(c) for c in kind.children(value)])
+    return _map_parts(wrap, value)
 
 
 def unwrap(value: Any) -> Any:
@@ -97,13 +91,7 @@ def unwrap(value: Any) -> Any:
         return float(value)
     if t is np.ndarray or t is float or t is int or value is None:
         return value
-    try:
-        kind = kind_of(value)
-    except TypeError:
-        return value
-    if kind.is_leaf:
-        return value
-    return kind.rebuild(value, [unwrap(c) for c in kind.children(value)])
+    return _map_parts(unwrap, value)
 
 
 def is_traced(value: Any) -> bool:
@@ -113,8 +101,19 @@ def is_traced(value: Any) -> bool:
         return True
     if t is np.ndarray or t is float or t is int or value is None:
         return False
+    return any(is_traced(c) for c in _parts(value))
+
+
+def _parts(value: Any) -> list[Any]:
+    """The children of a structure typedprop knows; none for a leaf or an unknown value."""
     try:
         kind = kind_of(value)
     except TypeError:
-        return False
-    return not kind.is_leaf and any(is_traced(c) for c in kind.children(value))
+        return []
+    return [] if kind.is_leaf else kind.children(value)
+
+
+def _map_parts(f: Any, value: Any) -> Any:
+    """`value` with `f` applied to each of its children, if it is a structure."""
+    parts = _parts(value)
+    return kind_of(value).rebuild(value, [f(c) for c in parts]) if parts else value
