@@ -10,6 +10,14 @@ same program in typedprop's implicit style:
   (the dimension names).
 - `logistic` is built with `op1` from a function that returns the value and its gradient, as
   backprop's `op1 $ \\x -> (logistic x, ...)`.
+- `Params` is the heterogeneous parameter tuple, backprop's `Tuple '[L n m, R n, L o n, R o]`,
+  as a NamedTuple: its jaxtyping hints name the sizes that the layers share, and `shapecheck`
+  checks them whenever a `Params` is built, at run time and, with `typedprop.mypy_plugin`, in
+  mypy. The brief's sizes are `Final` constants, so mypy knows them: build the second layer
+  with `tp.normal(OUTPUTS, INPUTS, ...)` and mypy says, before anything runs,
+
+      error: Dimension mismatch in call to "Params": dimension n: 8 (argument "w2", axis 1) vs 5 (argument "w1", axis 0)  [dim-mismatch]
+
 - `net_grad` returns a gradient of exactly the parameters' type, `Params`, which mypy proves.
 
 Run it: `python examples/brief.py` trains the network on one input for a few steps of gradient
@@ -17,6 +25,7 @@ descent and prints the error falling.
 """
 
 from collections.abc import Callable
+from typing import Final, NamedTuple
 
 import numpy as np
 from jaxtyping import Float
@@ -44,8 +53,19 @@ def logistic(x: Float[Vec, " n"]) -> tuple[Float[Vec, " n"], Callable[[Vec], Vec
     return y, lambda g: g * y * (1.0 - y)
 
 
-# w1 (hidden x input), b1 (hidden), w2 (output x hidden), b2 (output)
-Params = tuple[Mat, Vec, Mat, Vec]
+INPUTS: Final = 8
+HIDDEN: Final = 5
+OUTPUTS: Final = 3
+
+
+@tp.shapecheck
+class Params(NamedTuple):
+    """The parameters: m inputs, n hidden units, o outputs (the seed's `L n m`, `R n`, ...)."""
+
+    w1: Float[Mat, "n m"]
+    b1: Float[Vec, " n"]
+    w2: Float[Mat, "o n"]
+    b2: Float[Vec, " o"]
 
 
 def neural_net(inp: Vec, params: BVar[Params]) -> BVar[Vec]:
@@ -70,28 +90,27 @@ def net_grad(inp: Vec, targ: Vec, params: Params) -> Params:
     return tp.grad(squared_error(inp, targ), params)
 
 
-def init_params(n_in: int, n_hidden: int, n_out: int, seed: int = 0) -> Params:
+def init_params(seed: int = 0) -> Params:
+    """The brief's network, weights drawn with variance 1/fan-in, biases zero."""
     rng = np.random.default_rng(seed)
-    return (
-        rng.normal(0.0, 1.0 / np.sqrt(n_in), (n_hidden, n_in)),
-        np.zeros(n_hidden),
-        rng.normal(0.0, 1.0 / np.sqrt(n_hidden), (n_out, n_hidden)),
-        np.zeros(n_out),
+    return Params(
+        w1=tp.normal(HIDDEN, INPUTS, scale=INPUTS**-0.5, rng=rng),
+        b1=tp.zeros(HIDDEN),
+        w2=tp.normal(OUTPUTS, HIDDEN, scale=HIDDEN**-0.5, rng=rng),
+        b2=tp.zeros(OUTPUTS),
     )
 
 
 def descend(params: Params, grads: Params, rate: float) -> Params:
     """One step of gradient descent."""
-    w1, b1, w2, b2 = params
-    g1, gb1, g2, gb2 = grads
-    return (w1 - rate * g1, b1 - rate * gb1, w2 - rate * g2, b2 - rate * gb2)
+    return Params(*(p - rate * g for p, g in zip(params, grads, strict=True)))
 
 
 def main(steps: int = 200, rate: float = 0.2, seed: int = 0) -> list[float]:
     """Fit one input to one target; returns the error after each step."""
     rng = np.random.default_rng(seed)
-    inp, targ = rng.normal(size=8), rng.uniform(0.1, 0.9, size=3)
-    params = init_params(8, 5, 3, seed)
+    inp, targ = tp.normal(INPUTS, rng=rng), rng.uniform(0.1, 0.9, size=OUTPUTS)
+    params = init_params(seed)
     errors: list[float] = []
     for step in range(steps):
         error, grads = tp.backprop(squared_error(inp, targ), params)

@@ -66,10 +66,19 @@ Three mistakes, and what `mypy --strict` says about them, pasted from a run:
 The optimizer is made for one parameter structure (`optim.SGD(net, lr=0.02)` is an
 `SGD[Network]`), so gradients of another structure are refused before the program runs.
 
+With `typedprop.mypy_plugin` on (this repository's `mypy.ini` has it), mypy checks sizes too,
+wherever it knows them. `Layer` is decorated with `typedprop.shapecheck`, so building one binds
+`out` across `w` and `b`; the seed's sizes are `Final` constants of `typedprop.mnist`, and
+`typedprop.normal` and `typedprop.zeros` give arrays of those sizes:
+
+    first = mnist.Layer(tp.normal(HIDDEN1, PIXELS, rng=seed), tp.zeros(HIDDEN2))
+    # error: Dimension mismatch in call to "Layer": dimension out: 100 (argument "b", axis 0) vs 300 (argument "w", axis 0)  [dim-mismatch]
+
 ## 4. What the runtime catches
 
-mypy knows ranks, not sizes. A picture of the wrong size is caught when it reaches the first
-layer, with the dimension named (section 4 of `main` below shows it live):
+The pictures' size comes with the data, at run time, where mypy cannot see it. A picture of
+the wrong size is caught when it reaches the first layer, with the dimension named (section 4
+of `main` below shows it live):
 
     linear: argument 'x' has shape (65,) and dtype float64, which does not fit
     Float[ndarray, '*batch in'] (dimension in: 65 (argument 'x', axis 0) vs 64 (argument 'w', axis 1))
@@ -91,6 +100,7 @@ import numpy as np
 
 import typedprop as tp
 from typedprop import data, mnist
+from typedprop.mnist import HIDDEN1, PIXELS
 
 
 def main(epochs: int = 3, hidden: tuple[int, int] = (100, 50), seed: int = 0) -> float:
@@ -110,6 +120,10 @@ def main(epochs: int = 3, hidden: tuple[int, int] = (100, 50), seed: int = 0) ->
     print("scores for one sample:", tp.evaluate(lambda n: mnist.logits(n, x), net).shape)
     batch = split.train_x[:5]
     print("scores for a batch of 5:", tp.evaluate(lambda n: mnist.logits(n, batch), net).shape)
+
+    # 3. Static sizes: mypy (with the plugin) checks that this layer's bias fits its weights.
+    first = mnist.Layer(tp.normal(HIDDEN1, PIXELS, rng=seed), tp.zeros(HIDDEN1))
+    print("a first layer for MNIST's pictures:", first.w.shape, first.b.shape)
 
     # 4. The runtime checks: a picture with one pixel too many.
     try:

@@ -5,11 +5,13 @@ so that the compiler knows every layer's shape. Python cannot put sizes in types
 *structure* of the parameters can still be exact, and typedprop keeps it exact through
 differentiation:
 
+    @tp.shapecheck
     @dataclass(frozen=True)
     class Hidden:              # a tanh layer
         w: Float[Mat, "out in"]
         b: Float[Vec, " out"]
 
+    @tp.shapecheck
     @dataclass(frozen=True)
     class Readout:             # the last layer: one linear output per sample
         w: Float[Vec, " in"]
@@ -22,7 +24,10 @@ differentiation:
 
 The layers are not all of one type: the hidden layers hold a matrix and a vector, the readout
 a vector and a float, because a network with one output gives one number per sample. mypy knows
-each field's rank; the jaxtyping strings name the dimensions for the runtime checks.
+each field's rank; the jaxtyping strings name the dimensions, and `tp.shapecheck` checks them
+whenever a layer is built (`out` is one size across `w` and `b`), at run time and, where the
+sizes are known statically, in mypy with `typedprop.mypy_plugin`. Here the sizes come from a
+list chosen at run time, so the runtime check is the one that sees them.
 
 `tp.grad(loss, net)` is a `Network` again: a list of `Hidden` gradients of the same length and
 shapes, and a `Readout` gradient whose `b` is a Python float. mypy proves it (`grads.readout.b`
@@ -46,6 +51,7 @@ import typedprop as tp
 from typedprop import Array, BVar, Mat, Vec, ops, optim
 
 
+@tp.shapecheck
 @dataclass(frozen=True)
 class Hidden:
     """A hidden layer: `tanh(x @ w.T + b)` for a batch `x` of samples in rows."""
@@ -54,6 +60,7 @@ class Hidden:
     b: Float[Vec, " out"]
 
 
+@tp.shapecheck
 @dataclass(frozen=True)
 class Readout:
     """The output layer: one number per sample, `x @ w + b`, no activation (regression)."""
@@ -78,14 +85,13 @@ def make_network(sizes: list[int], seed: int = 0) -> Network:
         raise ValueError(f"sizes must be [inputs, hidden..., 1], got {sizes}")
     rng = np.random.default_rng(seed)
     hidden = [
-        Hidden(
-            w=rng.normal(0.0, 1.0 / np.sqrt(n_in), (n_out, n_in)),
-            b=np.zeros(n_out),
-        )
+        Hidden(w=tp.normal(n_out, n_in, scale=1.0 / np.sqrt(n_in), rng=rng), b=tp.zeros(n_out))
         for n_in, n_out in zip(sizes[:-2], sizes[1:-1], strict=True)
     ]
     n_last = sizes[-2]
-    return Network(hidden, Readout(w=rng.normal(0.0, 1.0 / np.sqrt(n_last), n_last), b=0.0))
+    return Network(
+        hidden, Readout(w=tp.normal(n_last, scale=1.0 / np.sqrt(n_last), rng=rng), b=0.0)
+    )
 
 
 def predict(net: BVar[Network], x: Float[Array, "batch in"]) -> BVar[Vec]:

@@ -6,7 +6,7 @@ An Elman network reads a sequence of numbers `x_1 .. x_T` one at a time, keeping
 
 and after each step predicts the next number, `y_t = v . h_t + c`. Its parameters are one
 dataclass, `RNN`, with the shapes in jaxtyping hints (`Float[Mat, "h h"]`: W is square, of the
-state's size).
+state's size), checked by `tp.shapecheck` whenever an `RNN` is built.
 
 The sequence is an ordinary `list[float]`, and it is differentiated too. Haskell backprop's
 `sequenceVar` and `collectVar` have their typedprop forms:
@@ -36,6 +36,7 @@ import typedprop as tp
 from typedprop import BVar, Mat, Vec, ops, optim
 
 
+@tp.shapecheck
 @dataclass(frozen=True)
 class RNN:
     """An Elman network with one input and one output per step."""
@@ -52,10 +53,10 @@ def init_rnn(hidden: int, seed: int = 0) -> RNN:
     dies out over the sequence), zero biases."""
     rng = np.random.default_rng(seed)
     return RNN(
-        w=rng.normal(0.0, 1.0 / np.sqrt(hidden), (hidden, hidden)),
-        u=rng.normal(0.0, 1.0, hidden),
-        b=np.zeros(hidden),
-        v=rng.normal(0.0, 1.0 / np.sqrt(hidden), hidden),
+        w=tp.normal(hidden, hidden, scale=1.0 / np.sqrt(hidden), rng=rng),
+        u=tp.normal(hidden, rng=rng),
+        b=tp.zeros(hidden),
+        v=tp.normal(hidden, scale=1.0 / np.sqrt(hidden), rng=rng),
         c=0.0,
     )
 

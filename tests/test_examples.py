@@ -19,19 +19,31 @@ import brief  # noqa: E402
 
 def test_brief_gradient_matches_finite_differences() -> None:
     rng = np.random.default_rng(1)
-    inp, targ = rng.normal(size=6), rng.uniform(0.1, 0.9, size=2)
-    params = brief.init_params(6, 4, 2, seed=1)
+    inp, targ = rng.normal(size=brief.INPUTS), rng.uniform(0.1, 0.9, size=brief.OUTPUTS)
+    params = brief.init_params(seed=1)
     check_grads(brief.squared_error(inp, targ), params)
 
 
 def test_brief_gradient_has_the_parameters_type() -> None:
     rng = np.random.default_rng(2)
-    inp, targ = rng.normal(size=6), rng.uniform(0.1, 0.9, size=2)
-    params = brief.init_params(6, 4, 2, seed=2)
+    inp, targ = rng.normal(size=brief.INPUTS), rng.uniform(0.1, 0.9, size=brief.OUTPUTS)
+    params = brief.init_params(seed=2)
     grads = brief.net_grad(inp, targ, params)
-    assert type(grads) is tuple and len(grads) == 4
+    assert type(grads) is brief.Params
     for g, p in zip(grads, params, strict=True):
         assert type(g) is np.ndarray and g.shape == p.shape and g.dtype == p.dtype
+
+
+def test_brief_params_share_their_sizes() -> None:
+    """`Params` binds the sizes its layers share, as backprop's `Tuple '[L n m, R n, L o n, R o]`
+    does in its type."""
+    w1, b1, w2, b2 = brief.init_params()
+    assert (w1.shape, b1.shape, w2.shape, b2.shape) == ((5, 8), (5,), (3, 5), (3,))
+    with pytest.raises(tp.CheckError) as e:
+        brief.Params(w1, b1, np.zeros((3, 4)), b2)
+    assert str(e.value).endswith(
+        "(dimension n: 4 (argument 'w2', axis 1) vs 5 (argument 'w1', axis 0))"
+    )
 
 
 def test_brief_training_reduces_the_error(capsys: pytest.CaptureFixture[str]) -> None:

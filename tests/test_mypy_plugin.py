@@ -21,12 +21,15 @@ mypy behaves as before). Caches live under `.mypy_cache/test_mypy_plugin/`.
 import ast
 import configparser
 import contextlib
+import copy
 import os
+import pickle
 import re
 import tokenize
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pytest
@@ -35,7 +38,7 @@ from mypy import api
 from mypy.version import __version__ as mypy_version
 
 import typedprop as tp
-from typedprop import Mat, Vec
+from typedprop import Mat, Vec, optim
 
 REPO = Path(__file__).resolve().parents[1]
 CASES = REPO / "tests" / "plugin_cases"
@@ -299,6 +302,68 @@ def test_shapecheck_on_dunder_call() -> None:
         _Model()(np.ones(5))
 
 
+@tp.shapecheck
+class _Layer(NamedTuple):
+    w: Float[Mat, "out in"]
+    b: Float[Vec, " out"]
+
+
+@tp.shapecheck
+@dataclass
+class _Recurrent:
+    w: Float[Mat, "h h"]
+    u: Float[Vec, " h"]
+
+
+def test_shapecheck_on_a_namedtuple_checks_its_constructor() -> None:
+    layer = _Layer(np.ones((2, 3)), np.zeros(2))
+    assert type(layer) is _Layer and layer.b.shape == (2,)
+    with pytest.raises(tp.CheckError) as e:
+        _Layer(np.ones((2, 3)), b=np.zeros(3))
+    assert str(e.value) == (
+        "_Layer: argument 'b' has shape (3,) and dtype float64, which does not fit "
+        "Float[ndarray, 'out'] (dimension out: 3 (argument 'b', axis 0) vs 2 (argument 'w', "
+        "axis 0))"
+    )
+    with tp.checks(False):
+        assert _Layer(np.ones((2, 3)), np.zeros(3)).b.shape == (3,)
+
+
+def test_shapecheck_on_a_dataclass_checks_its_constructor() -> None:
+    assert _Recurrent(np.eye(2), np.zeros(2)).w.shape == (2, 2)
+    with pytest.raises(tp.CheckError) as e:
+        _Recurrent(np.ones((2, 3)), np.zeros(2))
+    assert str(e.value).endswith(
+        "(dimension h: 3 (argument 'w', axis 1) vs 2 (argument 'w', axis 0))"
+    )
+    with pytest.raises(tp.CheckError, match=r"_Recurrent: argument 'u' has shape \(3,\)"):
+        _Recurrent(w=np.eye(2), u=np.zeros(3))
+
+
+def test_checked_structures_are_rebuilt_without_a_check() -> None:
+    """Gradients and optimizer steps rebuild a structure without calling its constructor: one
+    check at construction, none per step (and pickling goes through the constructor)."""
+    layer = _Layer(np.ones((2, 3)), np.zeros(2))
+    rnn = _Recurrent(np.eye(2), np.zeros(2))
+    g = tp.grad(lambda p: tp.ops.sum(p.unpack()[1]), layer)
+    assert type(g) is _Layer and g.w.shape == (2, 3)
+    assert type(tp.grad(lambda p: tp.ops.sum(p.view(lambda r: r.u)), rnn)) is _Recurrent
+    assert type(optim.SGD(layer, lr=0.1).step(layer, g)) is _Layer
+    assert pickle.loads(pickle.dumps(layer)).w.shape == (2, 3)
+    assert copy.deepcopy(rnn).u.shape == (2,)
+    assert _Layer._make([np.ones(2), np.ones(5)]).b.shape == (5,)  # _make: no check
+
+
+def test_shapecheck_refuses_other_classes() -> None:
+    class Plain:
+        w: Float[Mat, "m n"]
+
+    with pytest.raises(
+        TypeError, match="Plain is a class but neither a NamedTuple nor a dataclass"
+    ):
+        tp.shapecheck(Plain)
+
+
 def test_constructors() -> None:
     assert tp.zeros(2, 3).shape == (2, 3) and tp.zeros(2, 3).dtype == np.float64
     assert np.array_equal(tp.ones(3), np.ones(3))
@@ -309,19 +374,42 @@ def test_constructors() -> None:
         tp.zeros((2, 3))  # type: ignore[call-overload]
 
 
-def test_the_static_sizes_example_catches_a_swapped_layer(tmp_path: Path) -> None:
-    """What examples/static_sizes.py's docstring promises, from a real mypy run."""
-    source = (REPO / "examples" / "static_sizes.py").read_text()
-    swapped = source.replace(
-        "tp.normal(HIDDEN2, HIDDEN1, rng=0)", "tp.normal(HIDDEN1, HIDDEN2, rng=0)"
-    )
-    assert swapped != source
-    (tmp_path / "swapped.py").write_text(swapped)
-    stdout, _, status = api.run(
-        ["--config-file", str(CONFIG), "--no-incremental", str(tmp_path / "swapped.py")]
-    )
-    assert status == 1
-    assert (
+# Each example that writes static sizes, a mistake in them, and mypy's message, which the
+# example's docstring quotes.
+_MISTAKES = {
+    "static_sizes.py": (
+        [("tp.normal(HIDDEN2, HIDDEN1, rng=0)", "tp.normal(HIDDEN1, HIDDEN2, rng=0)")],
         'error: Dimension mismatch in call to "dense": dimension in: 300 (argument "x", axis 0) '
-        'vs 100 (argument "w", axis 1)  [dim-mismatch]'
-    ) in stdout
+        'vs 100 (argument "w", axis 1)  [dim-mismatch]',
+    ),
+    "brief.py": (
+        [("w2=tp.normal(OUTPUTS, HIDDEN,", "w2=tp.normal(OUTPUTS, INPUTS,")],
+        'error: Dimension mismatch in call to "Params": dimension n: 8 (argument "w2", axis 1) '
+        'vs 5 (argument "w1", axis 0)  [dim-mismatch]',
+    ),
+    "mnist.py": (
+        [
+            ("import HIDDEN1, PIXELS", "import HIDDEN1, HIDDEN2, PIXELS"),
+            ("rng=seed), tp.zeros(HIDDEN1))", "rng=seed), tp.zeros(HIDDEN2))"),
+        ],
+        'error: Dimension mismatch in call to "Layer": dimension out: 100 (argument "b", axis 0) '
+        'vs 300 (argument "w", axis 0)  [dim-mismatch]',
+    ),
+}
+
+
+def test_the_examples_static_sizes_catch_what_their_docstrings_say(tmp_path: Path) -> None:
+    """Each mistake, made in a copy of its example, is rejected by a real mypy run with the
+    message the example quotes; the examples themselves pass (`mypy.ini` checks them)."""
+    for name, (edits, message) in _MISTAKES.items():
+        source = (REPO / "examples" / name).read_text()
+        assert message.removeprefix("error: ") in source, f"{name} quotes another message"
+        for old, new in edits:
+            assert source.count(old) == 1, f"{name}: {old!r}"
+            source = source.replace(old, new)
+        (tmp_path / f"wrong_{name}").write_text(source)
+    stdout, _, status = api.run(["--config-file", str(CONFIG), "--no-incremental", str(tmp_path)])
+    assert status == 1
+    errors = [line for line in stdout.splitlines() if ": error: " in line]
+    for name, (_, message) in _MISTAKES.items():
+        assert any(f"wrong_{name}:" in line and line.endswith(message) for line in errors), name

@@ -151,6 +151,12 @@ def _explain(
             return f"dimension {axis}: expected size {dim}, got {size}"
         if not dim.isidentifier() or dim == "_":
             continue
+        for earlier in range(axis):  # a name repeated within the value: `Float[Mat, "h h"]`
+            if dims[earlier] == dim and x.shape[earlier] != size:
+                return (
+                    f"dimension {dim}: {size} ({names[bad]}, axis {axis}) vs "
+                    f"{x.shape[earlier]} ({names[bad]}, axis {earlier})"
+                )
         for j in range(bad):
             other = values[j]
             if not isinstance(other, np.ndarray):

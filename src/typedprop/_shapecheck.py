@@ -11,6 +11,7 @@ and the dimension. With checks off the function runs unwrapped but for one test 
 Internal: users import `shapecheck` from `typedprop`.
 """
 
+import dataclasses
 import functools
 import inspect
 import typing
@@ -45,14 +46,18 @@ def _unwrap_hint(hint: object) -> tuple[object | None, bool]:
     return usable_hint(hint), False
 
 
-def _plan(f: Callable[..., object]) -> _Plan:
+def _plan(f: Callable[..., object], owner: type | None = None) -> _Plan:
+    """The plan for `f`, whose hints are its own, or the fields' of `owner` for a constructor."""
+    source = f if owner is None else owner
     try:
-        hints = typing.get_type_hints(f, include_extras=True)
+        hints = typing.get_type_hints(source, include_extras=True)
     except Exception as e:  # a forward reference that does not resolve at run time
         raise TypeError(
-            f"shapecheck: cannot read the hints of {f.__qualname__} at run time ({e}); "
+            f"shapecheck: cannot read the hints of {source.__qualname__} at run time ({e}); "
             "avoid `from __future__ import annotations` and local forward references"
         ) from e
+    if owner is not None:
+        hints.pop("return", None)
     signature = inspect.signature(f)
     checked: dict[str, object] = {}
     bvars: set[str] = set()
@@ -72,6 +77,11 @@ def shapecheck(f: F) -> F:
     """Check `f`'s jaxtyping hints at each call, with each dimension name bound to one size
     across the arguments and the return value; with `typedprop.mypy_plugin` on, mypy checks
     the same dimensions wherever it knows the sizes.
+
+    On a NamedTuple or a dataclass, it checks the constructor's arguments against the fields'
+    hints, so that `Layer(w, b)` binds `out` across `w` and `b`. typedprop's own rebuilding of
+    a structure (gradients, optimizer steps) does not call the constructor and is not checked
+    again.
 
     Runtime checks follow `typedprop.checks`: on by default, off for a block with
     `checks(False)` or for a process with `TYPEDPROP_CHECKS=0`. A check that passed is
@@ -98,7 +108,30 @@ def shapecheck(f: F) -> F:
          (dimension n: 4 (argument 'x', axis 0) vs 3 (argument 'w', axis 1))
         ```
     """
-    name = getattr(f, "__name__", "function")
+    if isinstance(f, type):
+        return typing.cast(F, _shapecheck_class(f))
+    return typing.cast(F, _checked(f, getattr(f, "__name__", "function"), None))
+
+
+def _shapecheck_class(cls: type) -> type:
+    """`cls` with its constructor checked: a NamedTuple's `__new__` (its `_make`, which
+    rebuilding uses, goes around it), a dataclass's `__init__`."""
+    # setattr: mypy refuses assignments to methods, which is the point here.
+    if issubclass(cls, tuple) and hasattr(cls, "_fields"):
+        setattr(cls, "__new__", staticmethod(_checked(cls.__new__, cls.__name__, cls)))  # noqa: B010
+    elif dataclasses.is_dataclass(cls):
+        setattr(cls, "__init__", _checked(cls.__init__, cls.__name__, cls))  # noqa: B010
+    else:
+        raise TypeError(
+            f"shapecheck: {cls.__qualname__} is a class but neither a NamedTuple nor a "
+            "dataclass; decorate its methods instead"
+        )
+    return cls
+
+
+def _checked(f: Callable[..., Any], name: str, owner: type | None) -> Callable[..., Any]:
+    """`f` checked at each call; `owner`: the class whose fields' hints `f` (its constructor)
+    takes."""
     plan: _Plan | None = None
     passed: set[tuple[object, ...]] = set()
 
@@ -108,7 +141,7 @@ def shapecheck(f: F) -> F:
         if not checks_enabled():
             return f(*args, **kwargs)
         if plan is None:
-            plan = _plan(f)
+            plan = _plan(f, owner)
         bound = plan.signature.bind(*args, **kwargs)
         names: list[str] = []
         hints: list[object | None] = []
@@ -146,7 +179,7 @@ def shapecheck(f: F) -> F:
             _remember(passed, ("out", key_in + key_out))
         return out
 
-    return typing.cast(F, checked)
+    return checked
 
 
 def _check_result(

@@ -33,7 +33,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, Final, NamedTuple
 
 import numpy as np
 from jaxtyping import Float, Int
@@ -43,9 +43,15 @@ from ._arrays import Array, Mat, Vec
 from ._backprop import backprop, evaluate
 from ._bvar import BVar
 from ._checks import checks
+from ._constructors import normal, zeros
+from ._shapecheck import shapecheck
 from .data import Split, load_digits, load_mnist
 
 __all__ = [
+    "DIGITS",
+    "HIDDEN1",
+    "HIDDEN2",
+    "PIXELS",
     "Layer",
     "Network",
     "accuracy",
@@ -60,8 +66,35 @@ __all__ = [
 ]
 
 
+PIXELS: Final = 784
+"""The inputs of the seed's network: MNIST's 28 x 28 pictures, one pixel per input."""
+HIDDEN1: Final = 300
+HIDDEN2: Final = 100
+"""The seed's hidden layer sizes (`typedprop-mnist --hidden H1 H2` chooses others)."""
+DIGITS: Final = 10
+"""The outputs: one score per digit."""
+
+
+@shapecheck
 class Layer(NamedTuple):
-    """One dense layer: `w @ x + b`, with `out` units from `in` inputs."""
+    """One dense layer: `w @ x + b`, with `out` units from `in` inputs.
+
+    Building one checks that `b` has one entry per row of `w`, at run time and, where the
+    sizes are known statically (`Final` constants, `typedprop.normal`), with
+    `typedprop.mypy_plugin` in mypy:
+
+    !!! example
+        ```python
+        >>> import typedprop as tp
+        >>> from typedprop.mnist import HIDDEN1, HIDDEN2, PIXELS, Layer
+        >>> layer = Layer(tp.normal(HIDDEN1, PIXELS, rng=0), tp.zeros(HIDDEN1))
+        >>> try:
+        ...     Layer(layer.w, tp.zeros(HIDDEN2))
+        ... except tp.CheckError as e:
+        ...     print(str(e).split(" (dimension ")[1])
+        out: 100 (argument 'b', axis 0) vs 300 (argument 'w', axis 0))
+        ```
+    """
 
     w: Float[Mat, "out in"]
     b: Float[Vec, " out"]
@@ -90,7 +123,7 @@ def init_network(sizes: tuple[int, int, int, int], seed: int = 0) -> Network:
     rng = np.random.default_rng(seed)
 
     def layer(n_in: int, n_out: int) -> Layer:
-        return Layer(rng.normal(0.0, 1.0 / np.sqrt(n_in), (n_out, n_in)), np.zeros(n_out))
+        return Layer(normal(n_out, n_in, scale=1.0 / np.sqrt(n_in), rng=rng), zeros(n_out))
 
     n_in, h1, h2, n_out = sizes
     return Network(layer(n_in, h1), layer(h1, h2), layer(h2, n_out))
@@ -291,7 +324,8 @@ def load_network(path: str | Path) -> Network:
         missing = [f"{n}.{p}" for n, p in _PARTS if f"{n}.{p}" not in saved.files]
         if missing:
             raise ValueError(f"{path}: not a saved network: missing {', '.join(missing)}")
-        layers = [Layer(saved[f"{n}.w"], saved[f"{n}.b"]) for n in Network._fields]
+        # `_make`: the shapes are checked below, with or without runtime checks.
+        layers = [Layer._make((saved[f"{n}.w"], saved[f"{n}.b"])) for n in Network._fields]
     for i, layer in enumerate(layers):
         if layer.w.ndim != 2 or layer.b.shape != layer.w.shape[:1]:
             raise ValueError(
@@ -365,7 +399,7 @@ def _parser() -> argparse.ArgumentParser:
         "--hidden",
         type=int,
         nargs=2,
-        default=[300, 100],
+        default=[HIDDEN1, HIDDEN2],
         metavar=("H1", "H2"),
         help="hidden layer sizes",
     )
@@ -402,7 +436,7 @@ def main(argv: Sequence[str] | None = None) -> float:
     accuracy."""
     args = _parser().parse_args(argv)
     split = load_mnist(args.data, args.train_size) if args.data else load_digits(args.seed)
-    sizes = (split.train_x.shape[1], args.hidden[0], args.hidden[1], 10)
+    sizes = (split.train_x.shape[1], args.hidden[0], args.hidden[1], DIGITS)
     net = load_network(args.load) if args.load else init_network(sizes, args.seed)
     if net.hidden1.w.shape[1] != sizes[0]:
         raise SystemExit(

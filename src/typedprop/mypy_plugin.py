@@ -819,6 +819,12 @@ def _shapecheck_hook(ctx: FunctionContext) -> Type:
     return sig.copy_modified(fallback=fallback)
 
 
+def _mark_checked_class(ctx: ClassDefContext) -> None:
+    """`@shapecheck` on a class: its constructor's calls are checked against the fields' hints
+    (the runtime side checks a NamedTuple's `__new__`, a dataclass's `__init__`)."""
+    ctx.cls.info.metadata.setdefault(_METADATA, {})["shapecheck"] = True
+
+
 def _check_body_now(func: FuncDef, api: CheckerPluginInterface) -> bool:
     """Make sure the body of `func` has been type-checked, so that its return statements have
     types; False where that cannot be done.
@@ -942,6 +948,9 @@ class TypedpropPlugin(Plugin):
     def get_base_class_hook(self, fullname: str) -> Callable[[ClassDefContext], None] | None:
         return _op_base_hook if fullname == _OP else None
 
+    def get_class_decorator_hook(self, fullname: str) -> Callable[[ClassDefContext], None] | None:
+        return _mark_checked_class if fullname == _SHAPECHECK else None
+
     def get_attribute_hook(self, fullname: str) -> Callable[[AttributeContext], Type] | None:
         if fullname in ("numpy._ArrayOrScalarCommon.T", "numpy.ndarray.T", f"{_BVAR}.T"):
             return _guarded(partial(_attribute_moved_hook, True))
@@ -1033,8 +1042,20 @@ class TypedpropPlugin(Plugin):
             return None, True
         if node is None:
             return None, True
+        if isinstance(node.node, TypeInfo):
+            return _checked_constructor(node.node), True
         t = _node_type(node.node)
         return _is_checked(t), t is not None or not isinstance(node.node, Decorator | Var)
+
+
+def _checked_constructor(info: TypeInfo) -> CallableType | None:
+    """The constructor of a `shapecheck`ed NamedTuple (`__new__`) or dataclass (`__init__`),
+    whose parameters are the fields with their hints."""
+    if not info.metadata.get(_METADATA, {}).get("shapecheck"):
+        return None
+    node = info.get_method("__new__" if info.tuple_type is not None else "__init__")
+    t = node.type if isinstance(node, FuncDef) else None
+    return t if isinstance(t, CallableType) else None
 
 
 def _node_type(node: object) -> Type | None:

@@ -6,7 +6,7 @@ no new errors."""
 # fmt: off
 
 from collections.abc import Callable
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import numpy as np
 from jaxtyping import Float
@@ -127,3 +127,29 @@ def case_rank_mismatch_is_mypy_s_business() -> None:
 def case_without_static_sizes(p: BVar[tuple[Mat, Vec]], x: Vec) -> BVar[Vec]:
     w, b = p.unpack()
     return ops.matvec(w, x) + b
+
+
+@tp.shapecheck
+class Dense(NamedTuple):
+    w: Float[Mat, "out in"]
+    b: Float[Vec, " out"]
+
+
+class Unchecked(NamedTuple):
+    w: Float[Mat, "out in"]
+    b: Float[Vec, " out"]
+
+
+def case_checked_class_right_and_unknown_sizes(n: int) -> None:
+    Dense(tp.normal(3, IN), tp.zeros(3))
+    Dense(tp.normal(n, IN), tp.zeros(3))
+    Dense(np.zeros((3, 4)), np.zeros(5))  # numpy's sizes: left to the run time
+
+
+def case_class_without_shapecheck() -> None:
+    # Like an undecorated function: jaxtyping alone does not bind `out` across fields.
+    Unchecked(tp.normal(3, IN), tp.zeros(4))
+
+
+def case_rebuilding_is_not_a_call() -> None:
+    Dense._make([tp.normal(3, IN), tp.zeros(4)])

@@ -60,6 +60,19 @@ class Model:
         return float(x @ y)
 
 
+@tp.shapecheck
+class Dense(NamedTuple):
+    w: Float[Mat, "out in"]
+    b: Float[Vec, " out"]
+
+
+@tp.shapecheck
+@dataclass
+class Recurrent:
+    w: Float[Mat, "h h"]
+    u: Float[Vec, " h"]
+
+
 def case_function_named_dimension() -> None:
     dense(tp.zeros(HIDDEN, IN), tp.zeros(HIDDEN), tp.zeros(100))  # E: Dimension mismatch in call to "dense": dimension i: 100 (argument "x", axis 0) vs 784 (argument "w", axis 1)  [dim-mismatch]
 
@@ -163,3 +176,19 @@ class Network:
     @tp.shapecheck
     def case_return_of_method(self, x: Float[Array, "*batch 784"]) -> Float[Vec, " 10"]:
         return tp.ones(12)  # E: Dimension mismatch in return from "case_return_of_method": axis 0 of the returned value is 12, but the return hint fixes it to 10  [dim-mismatch]
+
+
+def case_namedtuple_constructor() -> None:
+    Dense(tp.normal(HIDDEN, IN), tp.zeros(IN))  # E: Dimension mismatch in call to "Dense": dimension out: 784 (argument "b", axis 0) vs 128 (argument "w", axis 0)  [dim-mismatch]
+
+
+def case_namedtuple_constructor_keywords() -> None:
+    Dense(b=tp.zeros(10), w=tp.normal(HIDDEN, IN))  # E: Dimension mismatch in call to "Dense": dimension out: 10 (argument "b", axis 0) vs 128 (argument "w", axis 0)  [dim-mismatch]
+
+
+def case_dataclass_constructor_square() -> None:
+    Recurrent(tp.normal(16, 8), tp.zeros(16))  # E: Dimension mismatch in call to "Recurrent": dimension h: 8 (argument "w", axis 1) vs 16 (argument "w", axis 0)  [dim-mismatch]
+
+
+def case_dataclass_constructor() -> None:
+    Recurrent(w=tp.normal(16, 16), u=tp.zeros(HIDDEN))  # E: Dimension mismatch in call to "Recurrent": dimension h: 128 (argument "u", axis 0) vs 16 (argument "w", axis 0)  [dim-mismatch]
