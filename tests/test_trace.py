@@ -238,11 +238,11 @@ def test_traced_equals_implicit_on_the_brief_example() -> None:
     import brief
 
     rng = np.random.default_rng(3)
-    inp, targ = rng.normal(size=6), rng.uniform(0.1, 0.9, size=2)
+    inp, targ = rng.normal(size=brief.INPUTS), rng.uniform(0.1, 0.9, size=brief.OUTPUTS)
     loss = brief.squared_error(inp, targ)
-    graph = tp.trace(loss, brief.init_params(6, 4, 2, seed=3))
+    graph = tp.trace(loss, brief.init_params(seed=3))
     for seed in (3, 4):
-        params = brief.init_params(6, 4, 2, seed=seed)
+        params = brief.init_params(seed=seed)
         value, g = graph.backprop(params)
         expected_value, expected = tp.backprop(loss, params)
         _same(value, expected_value)
