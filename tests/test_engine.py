@@ -129,6 +129,64 @@ def test_intermediates_are_dropped_during_the_sweep() -> None:
     assert alive_at["before"] == (False, False)
 
 
+def _own_value_probe() -> tuple[Callable[[tp.BVar[float]], tp.BVar[float]], list[bool]]:
+    """A function whose middle node's continuation records whether the node's own value (an
+    array it does not capture) is still alive when it runs."""
+    ref: list[weakref.ref[Any]] = []
+    alive: list[bool] = []
+
+    @tp.op1
+    def expand(x: float) -> tuple[np.ndarray, Callable[[np.ndarray], float]]:
+        big = np.full(100_000, x)
+        ref[:] = [weakref.ref(big)]
+
+        def back(g: np.ndarray) -> float:
+            alive.append(ref[0]() is not None)
+            return float(g.sum())
+
+        return big, back
+
+    @tp.op1
+    def total(v: np.ndarray) -> tuple[float, Callable[[float], np.ndarray]]:
+        n = v.shape[0]  # keeps the length, not the array
+        return float(v.sum()), lambda g: np.full(n, g)
+
+    return lambda x: total(expand(x)) * 2.0, alive
+
+
+def test_a_node_value_is_freed_before_its_own_continuation_runs() -> None:
+    # The sweep lets go of a node before calling its continuation: a large activation that
+    # the continuation does not need is not kept alive through the call.
+    f, alive = _own_value_probe()
+    assert tp.backprop(f, 1.5) == (300_000.0, 200_000.0)
+    assert alive == [False]
+    graph = tp.trace(f, 1.5)
+    for _ in range(3):
+        assert graph.backprop(1.5) == (300_000.0, 200_000.0)
+    # The first replay goes through the checked sweep, which holds the values; not the others.
+    assert alive[2:] == [False, False]
+
+
+@pytest.mark.parametrize("arity", [1, 2, 3])
+def test_a_bvar_of_a_finished_call_is_refused_in_any_argument(arity: int) -> None:
+    kept: list[tp.BVar[float]] = []
+    tp.grad(lambda x: kept.append(x) or x, 1.0)  # type: ignore[func-returns-value]  # keep x
+    op = {
+        1: tp.op1(lambda a: (a, lambda g: g)),
+        2: tp.op2(lambda a, b: (a + b, lambda g: (g, g))),
+        3: tp.op3(lambda a, b, c: (a + b + c, lambda g: (g, g, g))),
+    }[arity]
+    for position in range(arity):
+
+        def f(x: tp.BVar[float], position: int = position) -> tp.BVar[float]:
+            args: list[Any] = [x] * arity
+            args[position] = kept[0]
+            return op(*args)  # type: ignore[no-any-return]
+
+        with pytest.raises(tp.TapeError, match=re.escape(RETURNED)):
+            tp.grad(f, 2.0)
+
+
 def test_nothing_of_a_call_is_kept_after_it_returns() -> None:
     refs: list[weakref.ref[Any]] = []
 
@@ -719,3 +777,62 @@ def test_view_gradients_are_handed_out_without_copies_unless_they_share_memory()
     # A broadcast (read-only) gradient is copied.
     g = tp.grad(lambda v: tp.ops.sum(tp.ops.broadcast_to(v, (3, 2))), np.ones(2))
     assert g.flags.writeable and g.tolist() == [3.0, 3.0]
+
+
+# ---------------------------------------------------------------------------------------------
+# The ops' fast paths give their general paths' results, bit for bit
+# ---------------------------------------------------------------------------------------------
+
+
+def test_cross_entropy_rows_equal_the_general_path() -> None:
+    from typedprop.ops._losses import IntegerLabelsCrossEntropy
+
+    rng = np.random.default_rng(7)
+    logits, labels = rng.normal(size=(6, 4)) * 30.0, rng.integers(4, size=6)
+    value, back = IntegerLabelsCrossEntropy(labels).forward(logits)
+    (g,) = back(1.5)
+    # The general path's arithmetic, written out: take_along_axis and put_along_axis.
+    index = labels[:, None]
+    m = logits.max(axis=1, keepdims=True)
+    e = np.exp(logits - m)
+    s = e.sum(axis=1, keepdims=True)
+    picked = np.take_along_axis(logits, index, axis=-1) - m
+    assert value == np.sum(np.log(s) - picked) / 6
+    p = e / s
+    np.put_along_axis(p, index, np.take_along_axis(p, index, axis=-1) - 1, axis=-1)
+    assert np.array_equal(g, p * (1.5 / 6))
+
+
+def test_transpose_without_axes_equals_the_permutation_path() -> None:
+    x = np.arange(6.0).reshape(2, 3)
+    f = tp.trace(lambda w: (w.T * np.array([1.0, 2.0])).sum(), x)
+    general = tp.grad(lambda w: (tp.ops.transpose(w, (1, 0)) * np.array([1.0, 2.0])).sum(), x)
+    for _ in range(2):
+        assert np.array_equal(f.grad(x), general)
+    assert np.array_equal(tp.ops.transpose(np.zeros((2, 3, 4))), np.zeros((4, 3, 2)))
+
+
+def test_matvec_weight_gradient_is_the_outer_product() -> None:
+    rng = np.random.default_rng(8)
+    w, x, g = rng.normal(size=(3, 4)), rng.normal(size=4), rng.normal(size=3)
+    _, back = tp.ops.matvec.forward(w, x)
+    gw, gx = back(g)
+    assert np.array_equal(gw, np.outer(g, x)) and gw.flags.c_contiguous
+    assert np.array_equal(gx, g @ w)
+
+
+@pytest.mark.parametrize("scalar", [float, np.float64, np.float32])
+def test_scalar_gradients_keep_their_type(scalar: Any) -> None:
+    x = scalar(1.5)
+    grads = tp.grad_n(lambda a, b: a * b + a - b, x, scalar(2.0))
+    assert [type(g) for g in grads] == [scalar, scalar]
+    assert grads == (scalar(3.0), scalar(0.5))
+
+
+def test_binary_ops_explain_shape_errors_on_either_path() -> None:
+    # Arrays take the binary ops' fast path, a list the general one: the same explanation.
+    message = "add: argument 'a' of shape (2,) and argument 'b' of shape (3,) do not broadcast"
+    with pytest.raises(tp.CheckError, match=re.escape(message)):
+        tp.ops.add(np.ones(2), np.ones(3))
+    with pytest.raises(tp.CheckError, match="add: arguments must be numbers or arrays"):
+        tp.ops.add(np.ones(2), [1.0, 2.0])  # type: ignore[call-overload]  # the point

@@ -13,6 +13,7 @@ Internal: users import `Op`, `op1`, `op2` and `op3` from `typedprop`.
 """
 
 import inspect
+import threading
 import typing
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar, TypeVarTuple, overload
@@ -24,8 +25,10 @@ from ._bvar import BVar
 from ._checks import check_values, checks_enabled, usable_hint
 from ._errors import CheckError, TraceError
 from ._structures import describe as _describe
-from ._tape import Maker, Tape, check_live
+from ._tape import Maker, Node, Tape, check_live
 from ._traced import is_traced, unwrap, wrap
+
+_get_ident = threading.get_ident
 
 Ins = TypeVarTuple("Ins")
 Out = TypeVar("Out")
@@ -217,34 +220,78 @@ class Op(Maker, Generic[*Ins, Out]):
     @overload
     def __call__(self: "Op[A, B, C, D, R]", a: A, b: B, c: C, d: D, /) -> R: ...
     def __call__(self, *args: object) -> object:
-        values: list[object] = []
-        parents: list[int] = []
+        # The engine's hottest path: one or two arguments are unrolled (no lists, no loop),
+        # and the tape's liveness is tested inline, `check_live` explaining a failure.
         tape: Tape | None = None
         any_bvar = False
-        for a in args:
+        n = len(args)
+        values: Sequence[object]
+        parents: tuple[int, ...]
+        if n == 1:
+            (a,) = args
             if type(a) is BVar:
                 any_bvar = True
-                values.append(a.value)
+                values = (a.value,)
                 t = a._tape
                 if t is None:
-                    parents.append(-1)
-                    continue
-                if t is not tape:
-                    tape = check_live(t)
-                parents.append(a._index)
+                    parents = (-1,)
+                else:
+                    tape = t if t.live and t.thread == _get_ident() else check_live(t)
+                    parents = (a._index,)
             else:
-                values.append(a)
-                parents.append(-1)
-        if self._names and len(values) != len(self._names):
-            n = len(self._names)
-            raise TypeError(f"{self.name} takes {n} argument{'s' * (n != 1)}, got {len(values)}")
+                values, parents = args, (-1,)
+        elif n == 2:
+            a, b = args
+            pa = pb = -1
+            if type(a) is BVar:
+                any_bvar = True
+                va = a.value
+                t = a._tape
+                if t is not None:
+                    tape = t if t.live and t.thread == _get_ident() else check_live(t)
+                    pa = a._index
+            else:
+                va = a
+            if type(b) is BVar:
+                any_bvar = True
+                vb = b.value
+                t = b._tape
+                if t is not None:
+                    if t is not tape:
+                        tape = t if t.live and t.thread == _get_ident() else check_live(t)
+                    pb = b._index
+            else:
+                vb = b
+            values, parents = (va, vb), (pa, pb)
+        else:
+            vs: list[object] = []
+            ps: list[int] = []
+            for a in args:
+                if type(a) is BVar:
+                    any_bvar = True
+                    vs.append(a.value)
+                    t = a._tape
+                    if t is None:
+                        ps.append(-1)
+                        continue
+                    if t is not tape:
+                        tape = check_live(t)
+                    ps.append(a._index)
+                else:
+                    vs.append(a)
+                    ps.append(-1)
+            values, parents = vs, tuple(ps)
+        names = self._names
+        if names and n != len(names):
+            k = len(names)
+            raise TypeError(f"{self.name} takes {k} argument{'s' * (k != 1)}, got {n}")
         if tape is not None and tape.tracing:
-            return self._call_tracing(values, tuple(parents), tape)
+            return self._call_tracing(values, parents, tape)
         if self.hinted and checks_enabled():
             out, backward = self._run_checked(values)
         else:
             # Typed as forward's declared result, but any op may return anything: checked.
-            result: object = self.forward(*values)  # type: ignore[arg-type]  # arity checked
+            result: object = self.forward(*values)  # arity checked above
             if type(result) is tuple and len(result) == 2 and callable(result[1]):
                 out, backward = result
             else:
@@ -253,9 +300,13 @@ class Op(Maker, Generic[*Ins, Out]):
             return out
         if tape is None:
             return BVar(out)
-        return BVar(out, tape, tape.record(out, tuple(parents), backward, self))
+        nodes = tape.nodes
+        nodes.append(Node(out, parents, backward, self))  # `Tape.record`, inlined
+        return BVar(out, tape, len(nodes) - 1)
 
-    def _call_tracing(self, values: list[object], parents: tuple[int, ...], tape: Tape) -> object:
+    def _call_tracing(
+        self, values: Sequence[object], parents: tuple[int, ...], tape: Tape
+    ) -> object:
         """`__call__` while `typedprop.trace` records: the op runs on the real values behind
         the traced ones, its output is handed back traced, and its constant arguments are kept
         with the node for the replays."""

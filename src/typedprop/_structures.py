@@ -550,6 +550,8 @@ def accumulate(a: object, b: object) -> object:
         return b
     if b is None:
         return a
+    if type(a) is np.ndarray and type(b) is np.ndarray:
+        return _ARRAY.add(a, b)  # the common case, without `kind_of`
     if type(a) is Partial:
         if type(b) is Partial:
             for i, g in b.parts.items():

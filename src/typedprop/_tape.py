@@ -11,8 +11,9 @@ it in errors. Parameters are leaves: nodes with no maker.
 The reverse sweep walks the nodes from the output back to the parameters once, iteratively (a
 chain of any length works), hands each node's accumulated gradient to its continuation, checks
 what comes back, and adds it into the inputs' gradients with the structures' `add`. A node is
-dropped as soon as it has been visited, so its value and whatever its continuation captured can
-be freed while the sweep goes on.
+dropped when the sweep reaches it, before its continuation runs, so its value (unless the
+continuation holds it) and then whatever its continuation captured are freed while the sweep
+goes on.
 
 Each thread has a stack of open tapes; ops record only on the innermost. A tape is closed when
 its `backprop` call ends, however it ends, so nothing of a failed call is left behind.
@@ -177,10 +178,19 @@ def sweep(tape: Tape, out: int, seed: object, wanted: Sequence[int]) -> list[obj
             continue
         if type(g) is Partial:
             g = finalize(node.value, g)
+        backward = node.backward
+        # Let go of the node before its continuation runs: its value is freed now, unless the
+        # continuation holds it (a large batch's activation, not kept alive through the call).
+        node = None
         if maker.takes_needs:
-            in_grads = node.backward(g, tuple([p >= 0 for p in parents]))  # type: ignore[call-arg]  # see Maker.takes_needs
+            needs = (
+                (parents[0] >= 0, parents[1] >= 0)  # the binary ops, without a list
+                if len(parents) == 2
+                else tuple([p >= 0 for p in parents])
+            )
+            in_grads = backward(g, needs)  # type: ignore[call-arg]  # see Maker.takes_needs
         else:
-            in_grads = node.backward(g)
+            in_grads = backward(g)
         if type(in_grads) is not tuple or len(in_grads) != len(parents):
             got = f"{len(in_grads)} values" if type(in_grads) is tuple else type(in_grads).__name__
             raise CheckError(
@@ -211,6 +221,8 @@ def sweep(tape: Tape, out: int, seed: object, wanted: Sequence[int]) -> list[obj
                 grads[p] = gk if prev is None else accumulate(prev, gk)
         if checking and maker.hinted:
             maker.check_backward(g, in_grads)
+        # Nor keep a value or a dropped gradient alive through the next node's continuation.
+        in_grads, gk, v, parent, prev = (), None, None, None, None
     return [grads[i] for i in wanted]
 
 

@@ -11,6 +11,9 @@ import numpy as np
 
 from .._errors import CheckError
 
+# Scalar types whose gradient, of the same type, has nothing to undo.
+_SCALARS = {float, np.float64, np.float32}
+
 
 def unbroadcast(g: object, like: object) -> object:
     """The gradient `g` of a broadcast result, reduced to the shape and dtype of the input
@@ -19,8 +22,8 @@ def unbroadcast(g: object, like: object) -> object:
         # The common case first: nothing was broadcast.
         if type(g) is np.ndarray and g.shape == like.shape and g.dtype == like.dtype:
             return g
-    elif type(like) is float and type(g) is float:
-        return g
+    elif type(like) is type(g) and type(like) in _SCALARS:
+        return g  # a scalar of the input's own type (and so dtype): nothing to undo
     if isinstance(like, np.ndarray):
         garr = np.asarray(g)
         shape = like.shape

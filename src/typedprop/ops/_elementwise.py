@@ -29,6 +29,7 @@ Internal: users import the ops from `typedprop.ops`.
 
 import math
 from collections.abc import Callable
+from functools import partial
 from typing import Any, overload
 
 import numpy as np
@@ -133,10 +134,15 @@ class Elementwise(Op[Any, Any]):
         if (t is np.ndarray and x.dtype.kind not in "biufc") or t not in _PLAIN:
             check_number_or_array(self.name, "x", x)
         out, derivative = self.value_and_derivative(x)
-        return out, lambda g: (g * derivative(),)
+        # A partial, not a closure: see `typedprop.ops._arithmetic`.
+        return out, partial(_times_derivative, derivative)
 
     def value_and_derivative(self, x: Any) -> tuple[Any, _Derivative]:
         raise NotImplementedError(f"{type(self).__name__} must define value_and_derivative")
+
+
+def _times_derivative(derivative: _Derivative, g: Any) -> tuple[Any]:
+    return (g * derivative(),)
 
 
 # ---------------------------------------------------------------------------------------------

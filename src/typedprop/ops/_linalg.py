@@ -34,6 +34,7 @@ import contextlib
 import string
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from typing import Any, Protocol, TypeAlias, cast, overload
 
 import numpy as np
@@ -292,23 +293,34 @@ class MatVec(Op[Float[Mat, "m n"], Float[Vec, " n"], Float[Vec, " m"]]):
     takes_needs = True
 
     def forward(self, w: Mat, x: Vec) -> tuple[Vec, Callable[[Vec], tuple[Mat, Vec]]]:
-        # Typed Mat and Vec, but with runtime checks off anything may arrive.
-        sw: tuple[int, ...] = np.shape(w)
-        sx: tuple[int, ...] = np.shape(x)
+        # Typed Mat and Vec, but with runtime checks off anything may arrive. (`.shape` for
+        # arrays: np.shape's dispatch costs as much as a small matrix-vector product.)
+        sw: tuple[int, ...] = w.shape if type(w) is np.ndarray else np.shape(w)
+        sx: tuple[int, ...] = x.shape if type(x) is np.ndarray else np.shape(x)
         if len(sw) != 2 or len(sx) != 1 or sw[1] != sx[0]:
             raise _explain_hints(self, (w, x))
         out: Vec = w @ x
+        # A partial, not a closure: see `typedprop.ops._arithmetic`.
+        return out, partial(_matvec_grad, w, x)
 
-        def grad(g: Vec, needs: tuple[bool, bool] = (True, True)) -> tuple[Mat, Vec]:
-            # A constant's gradient is skipped (see takes_needs): `x` is often the data.
-            gw: Mat = np.outer(g, x).astype(w.dtype, copy=False) if needs[0] else SKIPPED
-            gx: Vec = (g @ w).astype(x.dtype, copy=False) if needs[1] else SKIPPED
-            return gw, gx
 
-        return out, grad
+def _matvec_grad(
+    w: Mat, x: Vec, g: Vec, needs: tuple[bool, bool] = (True, True)
+) -> tuple[Mat, Vec]:
+    # A constant's gradient is skipped (see takes_needs): `x` is often the data.
+    gw: Mat = _outer_product(g, x).astype(w.dtype, copy=False) if needs[0] else SKIPPED
+    gx: Vec = (g @ w).astype(x.dtype, copy=False) if needs[1] else SKIPPED
+    return gw, gx
 
 
 matvec = MatVec()
+
+
+def _outer_product(a: Any, b: Any) -> Any:
+    """`np.outer(a, b)`, the same products, without its conversions for two 1-D arrays."""
+    if type(a) is np.ndarray and type(b) is np.ndarray and a.ndim == 1 and b.ndim == 1:
+        return a[:, None] * b
+    return np.outer(a, b)
 
 
 class Linear(
@@ -811,6 +823,11 @@ class _Transpose(Op[Any, Any]):
         return perm
 
     def forward(self, x: Any) -> tuple[Any, _Grad1]:
+        if self.axes is None and type(x) is np.ndarray:
+            # The common case (`w.T`), without `permutation` and `argsort`, which cost more
+            # than the transpose: the axes reversed, which is its own inverse.
+            rev = tuple(range(x.ndim - 1, -1, -1))
+            return x.transpose(rev), lambda g: (_to(np.transpose(g, rev), x),)
         perm = self.permutation(x)
         inverse = tuple(int(i) for i in np.argsort(perm))
         return np.transpose(x, perm), lambda g: (_to(np.transpose(g, inverse), x),)

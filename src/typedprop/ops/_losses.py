@@ -174,10 +174,23 @@ class IntegerLabelsCrossEntropy(Op[Any, Any]):
             if fast is not None:
                 return fast
         self.check(logits)
-        index = self.labels[..., None]
         shift, e, s = shifted_exp(self.name, logits, (np.ndim(logits) - 1,))
-        picked = np.take_along_axis(logits, index, axis=-1) - shift
         n = _batch(logits)
+        if type(logits) is np.ndarray and logits.ndim == 2:
+            # A batch of rows, the common case: numpy's indexing selects the same entries as
+            # take_along_axis and put_along_axis, at a fraction of their cost.
+            at = (np.arange(logits.shape[0]), self.labels)
+            picked = logits[at][:, None] - shift
+            value = np.sum(log_of_sum(s) - picked) / n
+
+            def grad_rows(g: Any) -> tuple[Any]:
+                p = e / s
+                p[at] -= 1
+                return (unbroadcast(p * (g / n), logits),)
+
+            return value, grad_rows
+        index = self.labels[..., None]
+        picked = np.take_along_axis(logits, index, axis=-1) - shift
         value = np.sum(log_of_sum(s) - picked) / n
 
         def grad(g: Any) -> tuple[Any]:
