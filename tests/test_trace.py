@@ -164,7 +164,8 @@ def test_a_traced_value_used_as_a_constant_is_refused() -> None:
         tp.TraceError,
         match=re.escape(
             "trace: multiply was given a traced value as a plain constant (a parameter's "
-            ".value, or something computed from it): a recorded graph would keep it fixed"
+            ".value, or something computed from it or from the data in Python): a recorded "
+            "graph would keep it fixed"
         ),
     ):
         tp.trace(lambda v: ops.sum(v * v.value), np.ones(3))

@@ -310,12 +310,20 @@ class Op(Maker, Generic[*Ins, Out]):
         """`__call__` while `typedprop.trace` records: the op runs on the real values behind
         the traced ones, its output is handed back traced, and its constant arguments are kept
         with the node for the replays."""
-        for value, p in zip(values, parents, strict=True):
-            if p < 0 and is_traced(value):
+        data = tape.data
+        for k, (value, p) in enumerate(zip(values, parents, strict=True)):
+            if p >= 0:
+                continue
+            slot = data.get(id(value)) if data else None
+            if slot is not None and slot[1] is value:
+                # Data handed to the function: the node of its slot, refilled at each replay.
+                parents = (*parents[:k], slot[0], *parents[k + 1 :])
+            elif is_traced(value):
                 raise TraceError(
                     f"trace: {self.name} was given a traced value as a plain constant (a "
-                    "parameter's .value, or something computed from it): a recorded graph "
-                    "would keep it fixed. Pass the BVar itself, or use the implicit style "
+                    "parameter's .value, or something computed from it or from the data in "
+                    "Python): a recorded graph would keep it fixed. Pass the BVar or the data "
+                    "itself, compute with typedprop.ops, or use the implicit style "
                     "(typedprop.backprop)"
                 )
         real = [unwrap(v) for v in values]

@@ -72,7 +72,7 @@ class Node:
 
 
 class Tape:
-    __slots__ = ("live", "nodes", "open", "thread", "tracing")
+    __slots__ = ("data", "live", "nodes", "open", "thread", "tracing")
 
     def __init__(self, tracing: bool = False) -> None:
         self.nodes: list[Node | None] = []
@@ -83,6 +83,9 @@ class Tape:
         self.thread = threading.get_ident()
         #: Recording for `typedprop.trace`: ops see real values, user code traced ones.
         self.tracing = tracing
+        #: While tracing with data: id of each traced data value handed to the function ->
+        #: (its node, the value), so that an op given it records the node, not a constant.
+        self.data: dict[int, tuple[int, object]] | None = None
 
     def leaf(self, value: object) -> int:
         """Record a parameter; returns its position."""

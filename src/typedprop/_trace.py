@@ -26,7 +26,7 @@ Internal: users import `trace`, `Graph` and `TraceError` from `typedprop`.
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, Generic, TypeVar, TypeVarTuple, cast
 
 import numpy as np
 
@@ -49,22 +49,33 @@ from ._traced import is_traced, unwrap, wrap
 
 X = TypeVar("X")
 Y = TypeVar("Y")
+Ds = TypeVarTuple("Ds")
 
-_OP, _VIEW, _OTHER = 0, 1, 2
+# A graph keeps at most this many records, dropping the oldest: integer data keys records by
+# value, and a program may pass endless new values.
+_RECORDS_LIMIT = 256
+
+_OP, _VIEW, _OTHER, _DATA = 0, 1, 2, 3
+
+# The maker of a data node: a leaf refilled from the data at each replay, with no gradient.
+_DATA_MAKER = Maker()
+_DATA_MAKER.name = "data"
 
 
 @dataclass(frozen=True, slots=True)
 class _Step:
     """One recorded node: how to compute its value from earlier ones, and its gradient."""
 
-    how: int  # _OP, _VIEW (a part at `path`) or _OTHER (collect: a list of the parents)
+    # _OP, _VIEW (a part at `path`), _OTHER (collect: a list of the parents) or _DATA (a float
+    # leaf of the data, the one at `path[0]` in `_signature`'s order)
+    how: int
     maker: Maker
     parents: tuple[int, ...]
     # An op's or a collect's constant arguments (None where a parent gives the value).
     consts: tuple[Any, ...]
     path: tuple[Any, ...]  # a view's path: child positions, each with how to select it
     backward: Any  # views and collects: the continuation, which depends on no value
-    needs: tuple[bool, ...]  # which parents take a gradient (all but constants)
+    needs: tuple[bool, ...]  # which parents take a gradient (all but constants and data)
 
 
 class _Record:
@@ -84,7 +95,7 @@ class _Record:
         # The first gradient goes through the engine's checked sweep (each gradient has its
         # input's shape and dtype); the same ops on the same shapes need no second look.
         self.validated = False
-        self._forward: Callable[[Any], tuple[list[Any], list[Any]]] = (
+        self._forward: Callable[[Any, list[Any]], tuple[list[Any], list[Any]]] = (
             _compile("replay", *_forward_source(steps))
             if len(steps) <= _UNROLL_LIMIT
             else _looped_forward(steps)
@@ -92,10 +103,10 @@ class _Record:
         # Made on the first unchecked sweep: a graph only evaluated never needs it.
         self._sweep: Callable[[list[Any], list[Any], object], object] | None = None
 
-    def replay(self, x: Any) -> tuple[list[Any], list[Any], Any]:
-        """The values and gradient continuations of the record run on `x` (node 0 is `x`),
-        and the output's value."""
-        values, backs = self._forward(x)
+    def replay(self, x: Any, data: list[Any]) -> tuple[list[Any], list[Any], Any]:
+        """The values and gradient continuations of the record run on `x` (node 0 is `x`) and
+        the float leaves of the data, and the output's value."""
+        values, backs = self._forward(x, data)
         if self.out is None:
             return values, backs, self.constant
         return values, backs, values[self.out]
@@ -159,12 +170,16 @@ def _shared(ns: dict[str, Any], prefix: str, key: Any, value: Any) -> str:
 
 
 def _forward_source(steps: list[_Step]) -> tuple[str, dict[str, Any]]:
-    """The source of `replay(v0) -> (values, continuations)`, one line per step, and its
+    """The source of `replay(v0, data) -> (values, continuations)`, one line per step, and its
     globals."""
     ns: dict[str, Any] = {}
-    lines = ["def replay(v0):"]
+    lines = ["def replay(v0, data):"]
     backs = ["None"]
     for i, step in enumerate(steps, 1):
+        if step.how == _DATA:
+            lines.append(f"    v{i} = data[{step.path[0]}]")
+            backs.append("None")
+            continue
         args = []
         if step.how != _VIEW:
             for j, (p, c) in enumerate(zip(step.parents, step.consts, strict=True)):
@@ -197,6 +212,22 @@ def _forward_source(steps: list[_Step]) -> tuple[str, dict[str, Any]]:
     return "\n".join(lines) + "\n", ns
 
 
+def _reach(steps: list[_Step], out: int) -> tuple[list[bool], list[bool]]:
+    """The nodes a gradient can reach from `out`, and those that can receive a Partial (from a
+    view or a collect; an op's gradient is whole, as the checked sweep saw on the first run)."""
+    reached = [False] * (out + 1)
+    reached[out] = True
+    partial = [False] * (out + 1)
+    for i in range(out, 0, -1):
+        if reached[i]:
+            step = steps[i - 1]
+            for p, need in zip(step.parents, step.needs, strict=True):
+                if need:
+                    reached[p] = True
+                    partial[p] = partial[p] or step.how != _OP
+    return reached, partial
+
+
 def _sweep_source(steps: list[_Step], out: int) -> tuple[str, dict[str, Any]]:
     """The source of `sweep(values, continuations, seed) -> gradient of node 0`: `_tape.sweep`
     without the per-gradient checks, which held for these ops on these shapes when the record
@@ -206,18 +237,7 @@ def _sweep_source(steps: list[_Step], out: int) -> tuple[str, dict[str, Any]]:
     continuation and gradient is dropped once used, and a node's first gradient (in the sweep's
     order) is stored without `accumulate`, since nothing was there before it."""
     ns: dict[str, Any] = {"Partial": Partial, "finalize": finalize, "accumulate": accumulate}
-    # The nodes a gradient can reach, and which can receive a Partial (from a view or a
-    # collect; an op's gradient is whole, as the checked sweep saw on the first run).
-    reached = [False] * (out + 1)
-    reached[out] = True
-    partial = [False] * (out + 1)
-    for i in range(out, 0, -1):
-        if reached[i]:
-            step = steps[i - 1]
-            for p in step.parents:
-                if p >= 0:
-                    reached[p] = True
-                    partial[p] = partial[p] or step.how != _OP
+    reached, partial = _reach(steps, out)
     names = ", ".join(f"b{i}" if reached[i] else "_" for i in range(len(steps) + 1))
     lines = ["def sweep(values, backs, seed):", f"    {names}, = backs"]
     for i in range(1, out + 1):
@@ -252,8 +272,8 @@ def _sweep_source(steps: list[_Step], out: int) -> tuple[str, dict[str, Any]]:
         targets = "".join(f"t{j}, " for j in range(len(step.parents)))
         lines.append(f"{pad}{targets}= {call}" if targets else f"{pad}{call}")
         for j, p in enumerate(step.parents):
-            if p < 0:
-                continue  # a constant
+            if not step.needs[j]:
+                continue  # a constant or data
             if seen[p]:
                 lines.append(f"{pad}g{p} = accumulate(g{p}, t{j})")
             else:
@@ -265,11 +285,11 @@ def _sweep_source(steps: list[_Step], out: int) -> tuple[str, dict[str, Any]]:
 
 
 # How `_looped_forward` computes a step: an op on one value, on two values, on a constant and
-# a value, on a value and a constant, on any arguments; a view; a collect.
-_OP1, _OP2, _OP_CV, _OP_VC, _OP_N, _SELECT, _LIST = range(7)
+# a value, on a value and a constant, on any arguments; a view; a collect; a data leaf.
+_OP1, _OP2, _OP_CV, _OP_VC, _OP_N, _SELECT, _LIST, _DATUM = range(8)
 
 
-def _looped_forward(steps: list[_Step]) -> Callable[[Any], tuple[list[Any], list[Any]]]:
+def _looped_forward(steps: list[_Step]) -> Callable[[Any, list[Any]], tuple[list[Any], list[Any]]]:
     """What `_forward_source` generates, as a loop over one tuple per step (for long records)."""
     plan: list[tuple[int, Any, Any, Any]] = []
     forwards: dict[int, Any] = {}  # one bound method per op, as in `_shared`
@@ -277,6 +297,8 @@ def _looped_forward(steps: list[_Step]) -> Callable[[Any], tuple[list[Any], list
         parents, consts = step.parents, step.consts
         if step.how == _VIEW:
             plan.append((_SELECT, step.backward, parents[0], step.path))
+        elif step.how == _DATA:
+            plan.append((_DATUM, None, step.path[0], None))
         elif step.how == _OTHER:
             plan.append((_LIST, step.backward, parents, consts))
         else:
@@ -294,7 +316,7 @@ def _looped_forward(steps: list[_Step]) -> Callable[[Any], tuple[list[Any], list
             else:
                 plan.append((_OP_N, f, parents, consts))
 
-    def replay(x: Any) -> tuple[list[Any], list[Any]]:
+    def replay(x: Any, data: list[Any]) -> tuple[list[Any], list[Any]]:
         values = [x]
         backs: list[Any] = [None]
         for how, f, a, b in plan:
@@ -310,6 +332,8 @@ def _looped_forward(steps: list[_Step]) -> Callable[[Any], tuple[list[Any], list
                 v, k = values[a], f
                 for i, select in b:
                     v = v[i] if select is None else select(v, i)
+            elif how == _DATUM:
+                v, k = data[a], None
             else:
                 args = [c if p < 0 else values[p] for p, c in zip(a, b, strict=True)]
                 v, k = (args, f) if how == _LIST else f(*args)
@@ -323,21 +347,14 @@ def _looped_forward(steps: list[_Step]) -> Callable[[Any], tuple[list[Any], list
 def _looped_sweep(steps: list[_Step], out: int) -> Callable[[list[Any], list[Any], object], object]:
     """What `_sweep_source` generates, as a loop over one tuple per node (for long records)."""
     plan: list[tuple[int, bool, bool, Any, tuple[int, ...]]] = []
-    reached = [False] * (out + 1)
-    reached[out] = True
-    partial = [False] * (out + 1)
-    for i in range(out, 0, -1):
-        if reached[i]:
-            step = steps[i - 1]
-            for p in step.parents:
-                if p >= 0:
-                    reached[p] = True
-                    partial[p] = partial[p] or step.how != _OP
+    reached, partial = _reach(steps, out)
     for i in range(out, 0, -1):
         if reached[i]:
             step = steps[i - 1]
             needs = step.needs if step.how == _OP and step.maker.takes_needs else None
-            plan.append((i, step.how == _VIEW, partial[i], needs, step.parents))
+            # The parents that take a gradient; -1 for constants and data.
+            targets = tuple(p if n else -1 for p, n in zip(step.parents, step.needs, strict=True))
+            plan.append((i, step.how == _VIEW, partial[i], needs, targets))
 
     def sweep(values: list[Any], backs: list[Any], seed: object) -> object:
         grads: list[Any] = [None] * (out + 1)
@@ -366,34 +383,64 @@ def _looped_sweep(steps: list[_Step], out: int) -> Callable[[list[Any], list[Any
     return sweep
 
 
-def _signature(x: Any) -> Any:
-    """What a record depends on: the structure of `x`, its arrays' shapes and dtypes, and the
-    values of its non-float leaves (an int may be used as a size or an index)."""
+def _signature(x: Any, leaves: list[Any] | None = None) -> Any:
+    """What a record depends on: the structure of `x`, the shapes and dtypes of its float
+    arrays and the types of its floats, and the values of its other leaves: an integer or an
+    integer array (a size, a label, an index) may be built into an op, so each value gets its
+    record. With `leaves` (for data), the float leaves are appended to it, in order: the
+    replay reads them there."""
     t = type(x)
     if t is np.ndarray:
+        if x.dtype.kind != "f":
+            return (t, x.shape, x.dtype, x.tobytes())
+        if leaves is not None:
+            leaves.append(x)
         return (t, x.shape, x.dtype)
-    if t is float:
+    if t is float or isinstance(x, np.floating):
+        if leaves is not None:
+            leaves.append(x)
         return t
-    kind = kind_of(x)
-    if kind.is_leaf:
-        if isinstance(x, np.floating):
-            return t
+    try:
+        kind = kind_of(x)
+    except TypeError:
+        kind = None  # a value typedprop has no structure for (in data): a leaf, kept by value
+    if kind is None or kind.is_leaf:
         try:
             hash(x)
         except TypeError:
             return (t, id(x))
         return (t, x)
     keys = tuple(x.keys()) if isinstance(x, dict) else None
-    return (t, keys, tuple(_signature(c) for c in kind.children(x)))
+    return (t, keys, tuple(_signature(c, leaves) for c in kind.children(x)))
 
 
-class Graph(Generic[X, Y]):
+def _traced_data(x: Any, tape: Tape) -> Any:
+    """`x` as the traced function sees it: each float leaf (in `_signature`'s order) traced and
+    recorded as a leaf node, which an op given that very value records as its input."""
+    t = type(x)
+    if (t is np.ndarray and x.dtype.kind == "f") or t is float or isinstance(x, np.floating):
+        traced = wrap(x)  # a new object, so its identity names this leaf alone
+        assert tape.data is not None
+        tape.data[id(traced)] = (tape.leaf(x), traced)
+        return traced
+    try:
+        kind = kind_of(x)
+    except TypeError:
+        return x
+    if kind.is_leaf:
+        return x
+    return kind.rebuild(x, [_traced_data(c, tape) for c in kind.children(x)])
+
+
+class Graph(Generic[X, Y, *Ds]):
     """A function recorded by `trace`, run on new parameters without tracing again.
 
     `evaluate`, `backprop` and `grad` take parameters of the type `X` the graph was traced
-    with and return what `typedprop.evaluate`, `backprop` and `grad` would, exactly typed.
-    Parameters of another structure, shapes or dtypes are traced on first use and kept.
-    `as_op()` makes the graph an op, usable inside other functions.
+    with, and data of the types `*Ds` it was traced with (none for `Graph[X, Y]`), and return
+    what `typedprop.evaluate`, `backprop` and `grad` would, exactly typed. Parameters or data
+    of another structure, shapes or dtypes, and integer data of other values, are traced on
+    first use and kept (up to 256 records, the oldest dropped first). `as_op()` makes a graph
+    without data an op, usable inside other functions.
 
     !!! example
         ```python
@@ -409,23 +456,37 @@ class Graph(Generic[X, Y]):
         ```
     """
 
-    def __init__(self, f: Callable[[BVar[X]], BVar[Y]]) -> None:
+    def __init__(self, f: Callable[[BVar[X], *Ds], BVar[Y]]) -> None:
         self.f = f
         self._records: dict[Any, _Record] = {}
+        self._arity: int | None = None  # how many data arguments the records take
 
     def __repr__(self) -> str:
         name = getattr(self.f, "__name__", "f")
         return f"Graph({name}, {len(self._records)} record{'s' * (len(self._records) != 1)})"
 
-    def _record_for(self, x: X) -> _Record:
-        key = _signature(x)
+    def _record_for(self, x: Any, data: tuple[Any, ...]) -> tuple[_Record, list[Any]]:
+        """The record for `x` and `data` (traced now if there is none yet), and the float
+        leaves of the data."""
+        if self._arity is not None and len(data) != self._arity:
+            s = "s" * (self._arity != 1)
+            raise CheckError(
+                f"{getattr(self.f, '__name__', 'f')}: the graph was traced with {self._arity} "
+                f"data argument{s}, called with {len(data)}"
+            )
+        leaves: list[Any] = []
+        key = (_signature(x), _signature(data, leaves)) if data else _signature(x)
         record = self._records.get(key)
         if record is None:
-            record = self._records[key] = _trace(self.f, x)
-        return record
+            record = _trace(self.f, x, data)
+            if len(self._records) >= _RECORDS_LIMIT:
+                del self._records[next(iter(self._records))]
+            self._records[key] = record
+            self._arity = len(data)
+        return record, leaves
 
-    def evaluate(self, x: X) -> Y:
-        """The value of the function at `x` (no gradient).
+    def evaluate(self, x: X, *data: *Ds) -> Y:
+        """The value of the function at `x` and `data` (no gradient).
 
         !!! example
             ```python
@@ -434,12 +495,14 @@ class Graph(Generic[X, Y]):
             10.0
             ```
         """
-        _, _, value = self._record_for(x).replay(x)
+        record, leaves = self._record_for(x, data)
+        _, _, value = record.replay(x, leaves)
         result: Y = value
         return result
 
-    def backprop(self, x: X) -> tuple[Y, X]:
-        """The value at `x` and the gradient, of exactly `x`'s type, as `typedprop.backprop`.
+    def backprop(self, x: X, *data: *Ds) -> tuple[Y, X]:
+        """The value at `x` and `data`, and the gradient with respect to `x`, of exactly `x`'s
+        type, as `typedprop.backprop`.
 
         !!! example
             ```python
@@ -448,12 +511,12 @@ class Graph(Generic[X, Y]):
             (10.0, 6.0)
             ```
         """
-        record = self._record_for(x)
-        values, backs, value = record.replay(x)
+        record, leaves = self._record_for(x, data)
+        values, backs, value = record.replay(x, leaves)
         seed = _scalar_seed(value, "backprop")
         return value, _gradient(record, values, backs, x, seed)
 
-    def backprop_with(self, x: X, seed: Y) -> tuple[Y, X]:
+    def backprop_with(self, x: X, seed: Y, *data: *Ds) -> tuple[Y, X]:
         """The value at `x` and the vector-Jacobian product with `seed`, the gradient of the
         output, as `typedprop.backprop_with`.
 
@@ -466,16 +529,16 @@ class Graph(Generic[X, Y]):
             (array([2., 2.]), array([2., 6.]))
             ```
         """
-        record = self._record_for(x)
-        values, backs, value = record.replay(x)
+        record, leaves = self._record_for(x, data)
+        values, backs, value = record.replay(x, leaves)
         try:
             fitted = fit(seed, value)
         except Mismatch as e:
             raise CheckError(f"backprop_with: the seed does not fit the output: {e}") from None
         return value, _gradient(record, values, backs, x, fitted)
 
-    def grad(self, x: X) -> X:
-        """The gradient at `x`, of exactly `x`'s type, as `typedprop.grad`.
+    def grad(self, x: X, *data: *Ds) -> X:
+        """The gradient at `x` and `data`, of exactly `x`'s type, as `typedprop.grad`.
 
         !!! example
             ```python
@@ -484,9 +547,9 @@ class Graph(Generic[X, Y]):
             6.0
             ```
         """
-        return self.backprop(x)[1]
+        return self.backprop(x, *data)[1]
 
-    def as_op(self) -> Op[X, Y]:
+    def as_op(self: "Graph[X, Y]") -> Op[X, Y]:
         """The graph as an op of one input, usable inside other functions, traced or not
         (backprop's `bpOp`): its gradient is the graph's.
 
@@ -498,6 +561,12 @@ class Graph(Generic[X, Y]):
             12.0
             ```
         """
+        if self._arity:
+            raise CheckError(
+                f"as_op: the graph takes data ({self._arity} argument"
+                f"{'s' * (self._arity != 1)}), but an op's inputs are its parameters alone; "
+                "trace a function of the parameters, closing over the data"
+            )
         return _GraphOp(self)
 
 
@@ -513,8 +582,8 @@ class _GraphOp(Op[Any, Any]):
         self.name = f"graph({getattr(graph.f, '__name__', 'f')})"
 
     def forward(self, x: Any) -> tuple[Any, Callable[[Any], tuple[Any]]]:
-        record = self.graph._record_for(x)
-        values, backs, value = record.replay(x)
+        record, leaves = self.graph._record_for(x, ())
+        values, backs, value = record.replay(x, leaves)
 
         def backward(g: Any) -> tuple[Any]:
             return (_gradient(record, values, backs, x, g),)
@@ -522,19 +591,29 @@ class _GraphOp(Op[Any, Any]):
         return value, backward
 
 
-def _trace(f: Callable[[BVar[Any]], BVar[Any]], x: Any) -> _Record:
-    """Run `f` once on a tracing tape and keep its steps."""
+def _trace(f: Callable[..., BVar[Any]], x: Any, data: tuple[Any, ...]) -> _Record:
+    """Run `f` once on a tracing tape and keep its steps: node 0 is the parameter, the next
+    ones the float leaves of the data."""
     check_supported(x, "trace: the parameter")
     with recording(tracing=True) as tape:
-        y = f(BVar(wrap(x), tape, tape.leaf(x)))
+        param = BVar(wrap(x), tape, tape.leaf(x))
+        tape.data = {}
+        traced = [_traced_data(d, tape) for d in data]
+        n_data = len(tape.nodes) - 1
+        y = f(param, *traced)
         if type(y) is not BVar:
             raise CheckError(
                 f"trace: the function must return a BVar, but it returned a {type(y).__name__}"
             )
         steps: list[_Step] = []
-        for node in tape.nodes[1:]:
-            assert node is not None and node.maker is not None  # one leaf, then made nodes
-            needs = tuple(p >= 0 for p in node.parents)
+        for i, node in enumerate(tape.nodes[1:], 1):
+            assert node is not None
+            if i <= n_data:
+                steps.append(_Step(_DATA, _DATA_MAKER, (), (), (i - 1,), None, ()))
+                continue
+            assert node.maker is not None  # the leaves, then made nodes
+            # Constants (p < 0) and data take no gradient.
+            needs = tuple(p == 0 or p > n_data for p in node.parents)
             if isinstance(node.maker, Op):
                 consts = cast(tuple[Any, ...], node.extra)
                 steps.append(_Step(_OP, node.maker, node.parents, consts, (), None, needs))
@@ -582,15 +661,24 @@ def _collected_constants(items: list[Any], parents: tuple[int, ...]) -> tuple[An
     return tuple(item if p < 0 else None for item, p in zip(items, parents, strict=True))
 
 
-def trace(f: Callable[[BVar[X]], BVar[Y]], x: X) -> Graph[X, Y]:
-    """Record `f`'s ops at `x` once, as a `Graph` to run on new parameters of the same
-    structure without tracing again (Haskell backprop's explicit style).
+def trace(f: Callable[[BVar[X], *Ds], BVar[Y]], x: X, *data: *Ds) -> Graph[X, Y, *Ds]:
+    """Record `f`'s ops at `x` (and `data`) once, as a `Graph` to run on new parameters of the
+    same structure without tracing again (Haskell backprop's explicit style).
 
     `f` runs once, on tracing variables: each op it applies is recorded with its constant
     arguments. The graph then replays the ops alone, so it is faster than `typedprop.backprop`
     wherever `f`'s own Python code, building variables and checking shapes cost more than the
     numpy work; runtime shape checks run at trace time only. A Python branch on a traced value
     (`if x.value > 0:`) raises `TraceError`: branch with `ops.where`, or use the implicit style.
+
+    **Data.** Values `f` closes over are constants of the record. What changes from call to
+    call without being differentiated (a batch of samples, its targets) is passed as `data`:
+    `f(params, *data)` is traced once, and `graph.grad(params, *data)` replays it on new data of
+    the same structure and shapes. Float arrays and floats in the data must reach ops as they
+    are (`ops.linear(w, x, b)`, `w * scale`); a value computed from them in Python would be
+    frozen, and raises `TraceError`. Integers and integer arrays (labels, indices) may be built
+    into ops, so each value gets its own record: few distinct values (a sample's label) are
+    cheap, a new array each call (a batch's labels) traces each call.
 
     !!! example
         ```python
@@ -600,8 +688,12 @@ def trace(f: Callable[[BVar[X]], BVar[Y]], x: X) -> Graph[X, Y]:
         >>> graph = tp.trace(lambda w: ops.sum(w * w), np.zeros(2))
         >>> graph.grad(np.array([1.0, 2.0]))
         array([2., 4.])
+        >>> fit = tp.trace(lambda w, x, t: ops.mean_squared_error(x @ w, t),
+        ...                np.zeros(2), np.zeros((3, 2)), np.zeros(3))
+        >>> fit.grad(np.array([1.0, 0.0]), np.eye(3, 2), np.array([1.0, 0.0, 0.0]))
+        array([0., 0.])
         ```
     """
-    graph = Graph(f)
-    graph._record_for(x)
+    graph: Graph[X, Y, *Ds] = Graph(f)
+    graph._record_for(x, data)
     return graph

@@ -45,6 +45,7 @@ from ._bvar import BVar
 from ._checks import checks
 from ._constructors import normal, zeros
 from ._shapecheck import shapecheck
+from ._trace import trace
 from .data import Split, load_digits, load_mnist
 
 __all__ = [
@@ -204,8 +205,8 @@ def accuracy(net: Network, x: Array, y: Int[np.ndarray, " batch"]) -> float:
 
 
 class History(NamedTuple):
-    """What training saw: the mean training loss and accuracy of each epoch, and the held-out
-    accuracy after it."""
+    """What training saw: the mean training loss of each epoch, and the accuracy on the
+    training part and on the held-out part after it."""
 
     train_loss: list[float]
     train_accuracy: list[float]
@@ -227,7 +228,12 @@ def train(
 
     `optimizer` is `"sgd"` (the seed's: plain gradient descent, one sample at a time by
     default, learning rate 0.02) or `"adam"` (mini-batches of `batch_size`, learning rate
-    0.001). With `progress`, a progress bar shows the running loss and accuracy.
+    0.001). With `progress`, a progress bar shows the running loss.
+
+    One sample at a time, the loss is recorded once per label by `typedprop.trace`, with the
+    sample as data, and replayed at each step: the same arithmetic as `typedprop.backprop`,
+    without running `loss`'s Python code again. Mini-batches use `typedprop.backprop`, since a
+    batch's labels, integer data, would make a record per batch.
 
     !!! example
         ```python
@@ -250,36 +256,28 @@ def train(
     )
     x, y = split.train_x, split.train_y
     rng = np.random.default_rng(seed)
+    graph = trace(loss, net, x[0], int(y[0])) if batch_size == 1 else None
     history = History([], [], [])
     for epoch in range(epochs):
         order = rng.permutation(len(y))
         batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
         losses: list[float] = []
-        hits: list[int] = []  # per step, from the scores of its forward pass
-        seen = 0
         bar = _progress(len(batches), f"epoch {epoch + 1}/{epochs}", progress)
         for k, rows in enumerate(batches):
-            xb = x[rows[0]] if batch_size == 1 else x[rows]
-            yb = y[rows[0]] if batch_size == 1 else y[rows]
-
-            def batch_loss(
-                n: BVar[Network], xb: Array = xb, yb: Any = yb, hits: list[int] = hits
-            ) -> BVar[float]:
-                scores = logits(n, xb)
-                hits.append(int(np.sum(np.argmax(scores.value, axis=-1) == yb)))
-                return ops.softmax_cross_entropy_with_integer_labels(scores, yb)
-
-            value, g = backprop(batch_loss, net)
+            if graph is not None:
+                value, g = graph.backprop(net, x[rows[0]], int(y[rows[0]]))
+            else:
+                xb, yb = x[rows], y[rows]
+                value, g = backprop(lambda n: loss(n, xb, yb), net)  # noqa: B023  # called here
             net = opt.step(net, g)
             losses.append(float(value))
-            seen += len(rows)
             if bar is not None and (k % 50 == 0 or k == len(batches) - 1):
-                bar.set_postfix(loss=f"{np.mean(losses[-500:]):.3f}", acc=f"{sum(hits) / seen:.3f}")
+                bar.set_postfix(loss=f"{np.mean(losses[-500:]):.3f}")
                 bar.update(k + 1 - bar.n)
         if bar is not None:
             bar.close()
         history.train_loss.append(float(np.mean(losses)))
-        history.train_accuracy.append(sum(hits) / seen)
+        history.train_accuracy.append(accuracy(net, x, y))
         history.test_accuracy.append(accuracy(net, split.test_x, split.test_y))
         if progress:
             print(f"epoch {epoch + 1}: held-out accuracy {history.test_accuracy[-1]:.4f}")

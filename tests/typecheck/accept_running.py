@@ -10,7 +10,7 @@ from typing import assert_type
 import numpy as np
 
 import typedprop as tp
-from typedprop import BVar, Mat, Vec
+from typedprop import BVar, Mat, Vec, ops
 
 
 def mat() -> Mat:
@@ -128,3 +128,18 @@ def recorded_graphs_have_the_implicit_styles_types(w: Mat, v: Vec) -> None:
     assert_type(graph.backprop((w, v)), tuple[float, tuple[Mat, Vec]])
     assert_type(graph.evaluate((w, v)), float)
     assert_type(graph.as_op(), tp.Op[tuple[Mat, Vec], float])
+
+
+def recorded_graphs_with_data_are_typed_by_the_data(w: Mat, v: Vec, labels: list[int]) -> None:
+    # The data's types follow the parameter's in the graph's type; results are backprop's.
+    def loss(p: BVar[Mat], x: Vec, label: int) -> BVar[float]:
+        return ops.softmax_cross_entropy_with_integer_labels(ops.matvec(p, x), label)
+
+    graph = tp.trace(loss, w, v, labels[0])
+    assert_type(graph, tp.Graph[Mat, float, Vec, int])
+    assert_type(graph.grad(w, v, 3), Mat)
+    assert_type(graph.backprop(w, v, 3), tuple[float, Mat])
+    assert_type(graph.evaluate(w, v, 3), float)
+    assert_type(graph.backprop_with(w, 1.0, v, 3), tuple[float, Mat])
+    lam = tp.trace(lambda p, x: ops.sum(ops.matvec(p, x)), w, v)
+    assert_type(lam, tp.Graph[Mat, float, Vec])

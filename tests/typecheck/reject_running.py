@@ -8,7 +8,7 @@ a piece of mypy's message; tests/test_static.py checks both. Checked by mypy onl
 import numpy as np
 
 import typedprop as tp
-from typedprop import BVar, Mat, Vec
+from typedprop import BVar, Mat, Vec, ops
 
 
 def mat() -> Mat:
@@ -136,3 +136,14 @@ def graph_on_another_structure(w: Mat, v: Vec) -> None:
     graph.grad((v, v))  # type: ignore[arg-type]  # E: Argument 1 to "grad" of "Graph" has incompatible type
     g: tuple[Vec, Vec] = graph.grad((w, v))  # type: ignore[assignment]
     del g
+
+
+def graph_with_data_called_without_it(w: Mat, v: Vec) -> None:
+    def loss(p: BVar[Mat], x: Vec) -> BVar[float]:
+        return ops.sum(ops.matvec(p, x))
+
+    graph = tp.trace(loss, w, v)
+    graph.grad(w)  # type: ignore[call-arg]  # E: Too few arguments for "grad" of "Graph"
+    graph.grad(w, 1.0)  # type: ignore[arg-type]  # E: Argument 2 to "grad" of "Graph" has incompatible type "float"
+    graph.as_op()  # type: ignore[misc]  # E: Invalid self argument
+    tp.trace(loss, w, 1.0)  # type: ignore[arg-type]  # E: Argument 1 to "trace" has incompatible type
