@@ -25,7 +25,7 @@ Internal: users import `Backprop` and `register_backprop` from `typedprop`.
 
 import dataclasses
 from collections.abc import Callable
-from typing import Any, Protocol, Self, TypeVar, runtime_checkable
+from typing import Any, Protocol, Self, TypeVar, cast, runtime_checkable
 
 import numpy as np
 
@@ -598,6 +598,18 @@ def finalize(x: T, g: object, unshare: set[int] | None = None, refit: bool = Fal
     and a user who changes one returned gradient in place must not change another."""
     if g is None:
         return zero(x)
+    a: Any = x  # T, known here to be an array
+    if (
+        type(g) is np.ndarray
+        and type(a) is np.ndarray
+        and g.dtype == a.dtype
+        and g.shape == a.shape
+        and a.dtype.kind in "fc"
+    ):
+        # The common leaf, which `fit` and `coerce` below would return unchanged.
+        if unshare is not None:
+            g = _unshared(g, unshare)
+        return cast(T, g)
     kind = kind_of(x)
     if kind.is_leaf:
         if refit:
@@ -607,15 +619,8 @@ def finalize(x: T, g: object, unshare: set[int] | None = None, refit: bool = Fal
             if g is None:
                 return zero(x)
         if unshare is not None and isinstance(g, np.ndarray):
-            # Before coerce: an ndarray subclass's gradient is a view of this array. An op's
-            # gradient may be a view (a transpose, a reshape, a broadcast `g`): copy it only
-            # if it is read-only or its memory was handed out already (to another gradient,
-            # or as the seed), so that changing one returned array changes no other.
-            root = _root(g)
-            if id(g) in unshare or id(root) in unshare or not g.flags.writeable:
-                g = root = g.copy()
-            unshare.add(id(g))
-            unshare.add(id(root))
+            # Before coerce: an ndarray subclass's gradient is a view of this array.
+            g = _unshared(g, unshare)
         result: T = kind.coerce(g, x)
         return result
     xs = kind.children(x)
@@ -627,6 +632,19 @@ def finalize(x: T, g: object, unshare: set[int] | None = None, refit: bool = Fal
         x, [finalize(c, gc, unshare, refit) for c, gc in zip(xs, gs, strict=True)]
     )
     return rebuilt
+
+
+def _unshared(g: np.ndarray[Any, Any], unshare: set[int]) -> np.ndarray[Any, Any]:
+    """`g`, or a copy of it if it is read-only or its memory was handed out already (to another
+    gradient, or as the seed; ids in `unshare`, to which `g`'s are added). An op's gradient may
+    be a view (a transpose, a reshape, a broadcast `g`): copying only these ensures that
+    changing one returned array changes no other."""
+    root = _root(g)
+    if id(g) in unshare or id(root) in unshare or not g.flags.writeable:
+        g = root = g.copy()
+    unshare.add(id(g))
+    unshare.add(id(root))
+    return g
 
 
 # ---------------------------------------------------------------------------------------------

@@ -373,7 +373,9 @@ class Linear(
             x2 = x.reshape(-1, x.shape[-1]) if x.ndim > 1 else x
             gw: Mat = SKIPPED
             if needs[0]:
-                gw = (np.outer(g2, x2) if g2.ndim == 1 else g2.T @ x2).astype(w.dtype, copy=False)
+                # One sample: the outer product as numpy's `outer` computes it, without its
+                # argument handling.
+                gw = (g2[:, None] * x2 if g2.ndim == 1 else g2.T @ x2).astype(w.dtype, copy=False)
             gx: Array = (g @ w).astype(x.dtype, copy=False) if needs[1] else SKIPPED
             gb: Vec = SKIPPED
             if needs[2]:
