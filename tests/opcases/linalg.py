@@ -44,6 +44,14 @@ CASES = [
     OpCase("matmul", "(1,2,3)@(4,3,2)", lambda m, a, b: m.matmul(a, b), ((1, 2, 3), (4, 3, 2))),
     OpCase("matmul", "(5,2,3)@(3,)", lambda m, a, b: m.matmul(a, b), ((5, 2, 3), (3,))),
     OpCase("matmul", "(3,)@(5,3,2)", lambda m, a, b: m.matmul(a, b), ((3,), (5, 3, 2))),
+    # A transposed operand (a dense layer's `h @ w.T`), whose gradient is formed in its
+    # memory order.
+    OpCase(
+        "matmul", "(4,3)@(2,3).T", lambda m, h, w: m.matmul(h, m.transpose(w)), ((4, 3), (2, 3))
+    ),
+    OpCase(
+        "matmul", "(3,2).T@(3,4)", lambda m, w, h: m.matmul(m.transpose(w), h), ((3, 2), (3, 4))
+    ),
     # linear: one sample, a batch, a stack of batches
     OpCase("linear", "vec", lambda m, w, x, b: m.linear(w, x, b), ((3, 2), (2,), (3,))),
     OpCase("linear", "batch", lambda m, w, x, b: m.linear(w, x, b), ((3, 2), (4, 2), (3,))),
