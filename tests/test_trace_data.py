@@ -222,3 +222,160 @@ def test_integer_arrays_among_the_parameters_key_records_too() -> None:
     graph = tp.trace(f, (w, np.array([0, 0])))
     g, _ = graph.grad((w, np.array([2, 1])))
     _same(g, np.array([0.0, 1.0, 1.0]))
+
+
+# What a record cannot replay is refused at trace time, never frozen into it -----------------
+
+_FROZEN_SETTING = (
+    "was given a traced value as a setting (an exponent, bounds, a condition or an index "
+    "computed from the parameters or the data), which a recorded graph would keep fixed. Use "
+    "the implicit style (typedprop.backprop)"
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "f", "data"),
+    [
+        ("power", lambda w, s: ops.sum(w**s), 2.0),
+        ("power", lambda w, x: ops.sum(x**w), np.full(3, 2.0)),
+        ("clip", lambda w, lo: ops.sum(ops.clip(w, lo, 10.0)), 0.0),
+        ("leaky_relu", lambda w, a: ops.sum(ops.leaky_relu(w, a)), 0.1),
+        ("elu", lambda w, a: ops.sum(ops.elu(w, a)), 1.0),
+        ("where", lambda w, x: ops.sum(ops.where(x > 0, w, 0.0)), np.ones(3)),
+        ("getitem", lambda w, x: ops.sum(w[x > 0]), np.ones(3)),
+        ("where", lambda w, x: ops.sum(ops.where(w.value > 0, w, 0.0)), np.ones(3)),
+    ],
+)
+def test_a_setting_from_the_data_or_the_parameters_is_refused(name: str, f: Any, data: Any) -> None:
+    with pytest.raises(tp.TraceError) as e:
+        tp.trace(f, np.array([0.3, -0.7, 1.2]), data)
+    assert str(e.value) == f"trace: {name} {_FROZEN_SETTING}"
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        lambda w, x: ops.sum(w * ops.logistic(x)),
+        lambda w, x: w * 1.0 + ops.sum(x),
+        lambda w, x: ops.sum(w * tp.constant(ops.exp(x))),
+    ],
+)
+def test_an_op_on_the_data_alone_is_refused(f: Any) -> None:
+    with pytest.raises(tp.TraceError) as e:
+        tp.trace(f, np.ones(3), np.ones(3))
+    assert (
+        "was applied to traced values with no BVar among its arguments (the data alone, or "
+        "a parameter's .value): a recorded graph would keep its result fixed. Compute it "
+        "outside the traced function and pass the result as data" in str(e.value)
+    )
+
+
+@pytest.mark.parametrize(
+    ("f", "data"),
+    [
+        (lambda w, s: ops.sum(w * (s * 2.0)), 1.0),  # Python arithmetic on a float
+        (lambda w, s: ops.sum(w * -s), 1.0),
+        (lambda w, s: ops.sum(w * abs(s)), 1.0),
+        (lambda w, x: ops.sum(w * x[0]), np.ones(2)),  # an element of an array
+    ],
+)
+def test_python_arithmetic_on_the_data_is_refused(f: Any, data: Any) -> None:
+    with pytest.raises(tp.TraceError, match="was given a traced value as a plain constant"):
+        tp.trace(f, np.ones(2), data)
+
+
+def test_plain_ops_outside_a_trace_are_unaffected() -> None:
+    x = np.array([0.0, 1.0])
+    _same(ops.logistic(x), 1.0 / (1.0 + np.exp(-x)))
+
+
+# Found in review: each failed before its fix --------------------------------------------------
+
+
+def test_ops_after_the_output_are_recorded_and_ignored() -> None:
+    def f(w: BVar[Vec]) -> BVar[float]:
+        loss = ops.sum(w * w)
+        ops.tanh(w)  # a value computed after the output (a metric), not returned
+        return loss
+
+    graph = tp.trace(f, np.ones(3))
+    for _ in range(3):  # the first gradient is the engine's checked sweep, then the record's
+        _same(graph.grad(np.array([1.0, 2.0, 3.0])), np.array([2.0, 4.0, 6.0]))
+
+
+def test_a_data_input_may_get_no_gradient_from_its_op() -> None:
+    scale = tp.op2(lambda w, x: (w * x, lambda g: (g * x, None)), name="scale")
+    f = lambda w, x: ops.sum(scale(w, x))  # noqa: E731
+    graph = tp.trace(f, np.ones(3), np.ones(3))
+    x = np.array([1.0, 2.0, 3.0])
+    for _ in range(2):
+        _same(graph.grad(np.ones(3), x), x)
+
+
+class _Scale(tp.Op[Any, Any]):
+    """Gives a Python float gradient for a float32 scalar input: the engine converts it."""
+
+    name = "scale"
+
+    def __init__(self, c: float) -> None:
+        self.c = c
+
+    def forward(self, a: Any) -> Any:
+        return a * np.float32(self.c), lambda g: (float(g) * self.c,)
+
+
+def test_a_gradient_converted_by_the_checked_sweep_keeps_the_record_checked() -> None:
+    s1, s2 = _Scale(1.786106414881354), _Scale(0.5503783629581965)
+
+    def f(w: BVar[np.float32]) -> BVar[np.float32]:
+        return s2(s1(w))
+
+    graph = tp.trace(f, np.float32(0.3))
+    expected = tp.backprop(f, np.float32(0.3))
+    for _ in range(3):
+        value, g = graph.backprop(np.float32(0.3))
+        assert g == expected[1] and type(g) is np.float32
+
+
+def test_ndarray_subclass_data_replays_as_arrays(tmp_path: Any) -> None:
+    rows = np.memmap(tmp_path / "rows", dtype=np.float64, mode="w+", shape=(20, 3))
+    rows[:] = np.arange(60.0).reshape(20, 3)
+    f = _Counting(lambda w, x: ops.sum(w * x))
+    graph = tp.trace(f, np.ones(3), rows[0])
+    for i in range(20):
+        _same(graph.grad(np.ones(3), rows[i]), np.asarray(rows[i]))
+    assert f.calls == 1
+
+
+def test_threads_share_a_graph(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    monkeypatch.setattr(trace_module, "_RECORDS_LIMIT", 1)  # an eviction at each new label
+    f = lambda z, y: ops.softmax_cross_entropy_with_integer_labels(z, y)  # noqa: E731
+    z = np.array([0.5, -1.0, 2.0, 0.0])
+    graph = tp.trace(f, z, 0)
+    expected = [tp.grad(lambda z, y=y: f(z, y), z) for y in range(4)]
+    errors: list[str] = []
+
+    def work(seed: int) -> None:
+        rng = np.random.default_rng(seed)
+        for _ in range(300):
+            y = int(rng.integers(0, 4))
+            try:
+                if not np.array_equal(graph.grad(z, y), expected[y]):
+                    errors.append(f"wrong gradient for {y}")
+            except Exception as e:  # collected: an exception in a thread would be lost
+                errors.append(repr(e))
+
+    threads = [threading.Thread(target=work, args=(s,)) for s in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+
+
+def test_a_python_float_datum_may_be_made_a_constant() -> None:
+    f = lambda w, s: ops.sum(w * tp.constant(s))  # noqa: E731
+    graph = tp.trace(f, np.ones(2), 1.0)
+    _same(graph.grad(np.ones(2), 3.0), np.array([3.0, 3.0]))

@@ -21,12 +21,13 @@ from typing import Any, Generic, TypeVar, TypeVarTuple, overload
 import numpy as np
 from jaxtyping import jaxtyped
 
+from . import _tape as _tapes
 from ._bvar import BVar
 from ._checks import check_values, checks_enabled, usable_hint
 from ._errors import CheckError, TraceError
 from ._structures import describe as _describe
 from ._tape import Maker, Node, Tape, check_live
-from ._traced import is_traced, unwrap, wrap
+from ._traced import holds_traced, is_traced, unwrap, wrap
 
 _get_ident = threading.get_ident
 
@@ -287,6 +288,8 @@ class Op(Maker, Generic[*Ins, Out]):
             raise TypeError(f"{self.name} takes {k} argument{'s' * (k != 1)}, got {n}")
         if tape is not None and tape.tracing:
             return self._call_tracing(values, parents, tape)
+        if tape is None and _tapes.tracings:
+            self._refuse_traced(values)
         if self.hinted and checks_enabled():
             out, backward = self._run_checked(values)
         else:
@@ -304,12 +307,31 @@ class Op(Maker, Generic[*Ins, Out]):
         nodes.append(Node(out, parents, backward, self))  # `Tape.record`, inlined
         return BVar(out, tape, len(nodes) - 1)
 
+    def _refuse_traced(self, values: Sequence[object]) -> None:
+        """While `trace` records, an op on no BVar runs outside the record: refuse traced
+        values (data, or a parameter's .value), whose result the record would keep fixed."""
+        if _tapes.tracing_tape() is not None and any(holds_traced(v) for v in values):
+            raise TraceError(
+                f"trace: {self.name} was applied to traced values with no BVar among its "
+                "arguments (the data alone, or a parameter's .value): a recorded graph would "
+                "keep its result fixed. Compute it outside the traced function and pass the "
+                "result as data, or use the implicit style (typedprop.backprop)"
+            )
+
     def _call_tracing(
         self, values: Sequence[object], parents: tuple[int, ...], tape: Tape
     ) -> object:
         """`__call__` while `typedprop.trace` records: the op runs on the real values behind
         the traced ones, its output is handed back traced, and its constant arguments are kept
         with the node for the replays."""
+        for setting in vars(self).values():
+            if holds_traced(setting):
+                raise TraceError(
+                    f"trace: {self.name} was given a traced value as a setting (an exponent, "
+                    "bounds, a condition or an index computed from the parameters or the "
+                    "data), which a recorded graph would keep fixed. Use the implicit style "
+                    "(typedprop.backprop)"
+                )
         data = tape.data
         for k, (value, p) in enumerate(zip(values, parents, strict=True)):
             if p >= 0:

@@ -460,8 +460,8 @@ def _classify(cls: type) -> _Kind:
         return _NAMEDTUPLE
     if issubclass(cls, np.ndarray):
         return _ARRAY
-    if issubclass(cls, np.floating | np.complexfloating):
-        return _SCALAR
+    if issubclass(cls, np.floating | np.complexfloating | float):
+        return _SCALAR  # float's subclasses too (a traced float while `trace` records)
     if issubclass(cls, np.integer | np.bool_):
         return _CONSTANT
     for base, kind in ((tuple, _SEQUENCE), (list, _SEQUENCE), (dict, _DICT)):

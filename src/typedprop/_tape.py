@@ -22,6 +22,7 @@ its `backprop` call ends, however it ends, so nothing of a failed call is left b
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 import numpy as np
 
@@ -135,6 +136,7 @@ def check_live(tape: Tape) -> Tape:
 @contextmanager
 def recording(tracing: bool = False) -> Iterator[Tape]:
     """A new tape, innermost for this thread while the block runs and closed after it."""
+    global tracings
     stack: list[Tape] | None = getattr(_local, "stack", None)
     if stack is None:
         stack = _local.stack = []
@@ -143,9 +145,15 @@ def recording(tracing: bool = False) -> Iterator[Tape]:
         stack[-1].live = False
     stack.append(tape)
     tape.live = True
+    if tracing:
+        with _tracings_lock:
+            tracings += 1
     try:
         yield tape
     finally:
+        if tracing:
+            with _tracings_lock:
+                tracings -= 1
         stack.remove(tape)
         tape.live = False
         tape.open = False
@@ -154,9 +162,29 @@ def recording(tracing: bool = False) -> Iterator[Tape]:
             stack[-1].live = True
 
 
-def sweep(tape: Tape, out: int, seed: object, wanted: Sequence[int]) -> list[object]:
+#: How many tracing tapes are open, in any thread: while there are none, an op called without a
+#: tape (on plain values) needs no look for traced ones (see `tracing_tape`).
+tracings = 0
+_tracings_lock = threading.Lock()
+
+
+def tracing_tape() -> Tape | None:
+    """This thread's innermost tape if it is recording for `typedprop.trace`."""
+    tape = active()
+    return tape if tape is not None and tape.tracing else None
+
+
+def sweep(
+    tape: Tape,
+    out: int,
+    seed: object,
+    wanted: Sequence[int],
+    converted: list[int] | None = None,
+) -> list[object]:
     """Propagate `seed`, the gradient of node `out`, back through the tape; return the
-    accumulated gradients of the nodes `wanted` (None, a Partial, or a whole gradient)."""
+    accumulated gradients of the nodes `wanted` (None, a Partial, or a whole gradient).
+    `converted`, if given, receives the nodes whose gradient from an op had to be converted to
+    another precision to fit its input (a recorded graph must then keep checking)."""
     nodes = tape.nodes
     grads: list[object] = [None] * len(nodes)
     grads[out] = seed
@@ -209,6 +237,7 @@ def sweep(tape: Tape, out: int, seed: object, wanted: Sequence[int]) -> list[obj
             v = parent.value
             # The engine's invariant: a gradient has exactly its input's shape and dtype. The
             # common cases are tested inline; `fit` handles the rest and explains failures.
+            given: Any = gk
             if type(v) is np.ndarray:
                 if not (
                     type(gk) is np.ndarray
@@ -219,6 +248,9 @@ def sweep(tape: Tape, out: int, seed: object, wanted: Sequence[int]) -> list[obj
                     gk = _fit(maker, k, gk, v)
             elif type(gk) is not type(v) or type(v) not in _SCALARS:
                 gk = _fit(maker, k, gk, v)
+            if converted is not None and gk is not given and gk is not None:
+                if _precision(given) != _precision(gk):
+                    converted.append(p)
             if gk is not None:
                 prev = grads[p]
                 grads[p] = gk if prev is None else accumulate(prev, gk)
@@ -227,6 +259,13 @@ def sweep(tape: Tape, out: int, seed: object, wanted: Sequence[int]) -> list[obj
         # Nor keep a value or a dropped gradient alive through the next node's continuation.
         in_grads, gk, v, parent, prev = (), None, None, None, None
     return [grads[i] for i in wanted]
+
+
+def _precision(x: object) -> object:
+    """The dtype of an array or a number (a Python float's is float64); None for others."""
+    if isinstance(x, np.ndarray | np.generic):
+        return x.dtype
+    return np.dtype(type(x)) if type(x) in (float, int, complex) else None
 
 
 # Scalar types whose gradient, of the same type, needs no fitting.

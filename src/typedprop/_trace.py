@@ -24,6 +24,7 @@ which a record cannot honour, raises `TraceError` at trace time (see `_traced`).
 Internal: users import `trace`, `Graph` and `TraceError` from `typedprop`.
 """
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, TypeVarTuple, cast
@@ -45,7 +46,7 @@ from ._structures import (
     kind_of,
 )
 from ._tape import Maker, Node, Tape, recording, sweep
-from ._traced import is_traced, unwrap, wrap
+from ._traced import TracedArray, TracedFloat, is_traced, unwrap, wrap
 
 X = TypeVar("X")
 Y = TypeVar("Y")
@@ -119,9 +120,17 @@ class _Record:
             tape = Tape()
             tape.nodes.append(Node(values[0], (), None, None))
             for step, value, back in zip(self.steps, values[1:], backs[1:], strict=True):
-                tape.nodes.append(Node(value, step.parents, back, step.maker))
-            (g,) = sweep(tape, self.out, seed, [0])
-            self.validated = True
+                # Data (and constants) take no gradient here either.
+                parents = tuple(
+                    p if n else -1 for p, n in zip(step.parents, step.needs, strict=True)
+                )
+                tape.nodes.append(Node(value, parents, back, step.maker))
+            converted: list[int] = []
+            (g,) = sweep(tape, self.out, seed, [0], converted)
+            # The unchecked sweep converts nothing: where the checked one had to convert a
+            # gradient's precision (an op giving a float64 gradient for a float32 input), the
+            # record keeps the checked sweep, whose results are the implicit style's.
+            self.validated = not converted
             return g
         if self._sweep is None:
             self._sweep = (
@@ -238,7 +247,8 @@ def _sweep_source(steps: list[_Step], out: int) -> tuple[str, dict[str, Any]]:
     order) is stored without `accumulate`, since nothing was there before it."""
     ns: dict[str, Any] = {"Partial": Partial, "finalize": finalize, "accumulate": accumulate}
     reached, partial = _reach(steps, out)
-    names = ", ".join(f"b{i}" if reached[i] else "_" for i in range(len(steps) + 1))
+    # Nodes after the output (an op whose value `f` did not return) take no gradient.
+    names = ", ".join(f"b{i}" if i <= out and reached[i] else "_" for i in range(len(steps) + 1))
     lines = ["def sweep(values, backs, seed):", f"    {names}, = backs"]
     for i in range(1, out + 1):
         if partial[i]:
@@ -390,13 +400,13 @@ def _signature(x: Any, leaves: list[Any] | None = None) -> Any:
     record. With `leaves` (for data), the float leaves are appended to it, in order: the
     replay reads them there."""
     t = type(x)
-    if t is np.ndarray:
+    if isinstance(x, np.ndarray):
         if x.dtype.kind != "f":
             return (t, x.shape, x.dtype, x.tobytes())
         if leaves is not None:
-            leaves.append(x)
+            leaves.append(x if t is np.ndarray else np.asarray(x))
         return (t, x.shape, x.dtype)
-    if t is float or isinstance(x, np.floating):
+    if isinstance(x, float | np.floating):
         if leaves is not None:
             leaves.append(x)
         return t
@@ -408,28 +418,51 @@ def _signature(x: Any, leaves: list[Any] | None = None) -> Any:
         try:
             hash(x)
         except TypeError:
-            return (t, id(x))
+            return (t, _Identity(x))
         return (t, x)
     keys = tuple(x.keys()) if isinstance(x, dict) else None
     return (t, keys, tuple(_signature(c, leaves) for c in kind.children(x)))
 
 
+class _Identity:
+    """An unhashable leaf in a record's key, compared by identity: the key holds the value, so
+    its id cannot pass to another value while the record lives."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def __hash__(self) -> int:
+        return id(self.value)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is _Identity and other.value is self.value
+
+
 def _traced_data(x: Any, tape: Tape) -> Any:
     """`x` as the traced function sees it: each float leaf (in `_signature`'s order) traced and
     recorded as a leaf node, which an op given that very value records as its input."""
-    t = type(x)
-    if (t is np.ndarray and x.dtype.kind == "f") or t is float or isinstance(x, np.floating):
-        traced = wrap(x)  # a new object, so its identity names this leaf alone
-        assert tape.data is not None
-        tape.data[id(traced)] = (tape.leaf(x), traced)
-        return traced
-    try:
-        kind = kind_of(x)
-    except TypeError:
-        return x
-    if kind.is_leaf:
-        return x
-    return kind.rebuild(x, [_traced_data(c, tape) for c in kind.children(x)])
+    traced: Any
+    if isinstance(x, np.ndarray) and x.dtype.kind == "f":
+        x = np.asarray(x)  # an ndarray subclass (a memmap) replays as a plain array
+        traced = x.view(TracedArray)
+    elif isinstance(x, np.floating):
+        traced = wrap(x)
+    elif isinstance(x, float):
+        traced = TracedFloat(x)
+    else:
+        try:
+            kind = kind_of(x)
+        except TypeError:
+            return x
+        if kind.is_leaf:
+            return x
+        return kind.rebuild(x, [_traced_data(c, tape) for c in kind.children(x)])
+    # A new object, so that its identity names this leaf alone.
+    assert tape.data is not None
+    tape.data[id(traced)] = (tape.leaf(x), traced)
+    return traced
 
 
 class Graph(Generic[X, Y, *Ds]):
@@ -460,6 +493,7 @@ class Graph(Generic[X, Y, *Ds]):
         self.f = f
         self._records: dict[Any, _Record] = {}
         self._arity: int | None = None  # how many data arguments the records take
+        self._lock = threading.RLock()
 
     def __repr__(self) -> str:
         name = getattr(self.f, "__name__", "f")
@@ -478,11 +512,16 @@ class Graph(Generic[X, Y, *Ds]):
         key = (_signature(x), _signature(data, leaves)) if data else _signature(x)
         record = self._records.get(key)
         if record is None:
-            record = _trace(self.f, x, data)
-            if len(self._records) >= _RECORDS_LIMIT:
-                del self._records[next(iter(self._records))]
-            self._records[key] = record
-            self._arity = len(data)
+            # Threads may share a graph: one traces, evicts and inserts at a time (reentrant:
+            # the graph may run, as an op, inside a function it traces).
+            with self._lock:
+                record = self._records.get(key)
+                if record is None:
+                    record = _trace(self.f, x, data)
+                    if len(self._records) >= _RECORDS_LIMIT:
+                        del self._records[next(iter(self._records))]
+                    self._records[key] = record
+                    self._arity = len(data)
         return record, leaves
 
     def evaluate(self, x: X, *data: *Ds) -> Y:
@@ -668,17 +707,23 @@ def trace(f: Callable[[BVar[X], *Ds], BVar[Y]], x: X, *data: *Ds) -> Graph[X, Y,
     `f` runs once, on tracing variables: each op it applies is recorded with its constant
     arguments. The graph then replays the ops alone, so it is faster than `typedprop.backprop`
     wherever `f`'s own Python code, building variables and checking shapes cost more than the
-    numpy work; runtime shape checks run at trace time only. A Python branch on a traced value
-    (`if x.value > 0:`) raises `TraceError`: branch with `ops.where`, or use the implicit style.
+    numpy work; runtime shape checks run at trace time only. What a record cannot replay
+    raises `TraceError` at trace time: a Python branch on a traced value (`if x.value > 0:`), a
+    value computed in Python from the parameters or the data and given to an op (as an input,
+    or as a setting such as an exponent or a `where` condition), an op applied to data alone.
+    Use the implicit style for such functions. Conversions out of numpy and Python arithmetic
+    (`float(x)`, `x.item()`, `np.asarray(x)`, `math.exp(x)`) cannot be seen: their results
+    would be frozen into the record, so keep them out of a traced function.
 
     **Data.** Values `f` closes over are constants of the record. What changes from call to
     call without being differentiated (a batch of samples, its targets) is passed as `data`:
     `f(params, *data)` is traced once, and `graph.grad(params, *data)` replays it on new data of
     the same structure and shapes. Float arrays and floats in the data must reach ops as they
-    are (`ops.linear(w, x, b)`, `w * scale`); a value computed from them in Python would be
-    frozen, and raises `TraceError`. Integers and integer arrays (labels, indices) may be built
-    into ops, so each value gets its own record: few distinct values (a sample's label) are
-    cheap, a new array each call (a batch's labels) traces each call.
+    are, next to a BVar (`ops.linear(w, x, b)`, `w * scale`); a value computed from them in
+    Python, or by an op on data alone, would be frozen, and raises `TraceError`. Integers and
+    integer arrays (labels, indices) may be built into ops, so each value gets its own record:
+    few distinct values (a sample's label) are cheap, a new array each call (a batch's labels)
+    traces each call.
 
     !!! example
         ```python

@@ -1,11 +1,14 @@
 """The values that user code sees while `typedprop.trace` records a function.
 
 A recorded graph replays the ops, not the Python code between them, so a Python decision on a
-value (`if x.value > 0:`) would be frozen into the graph. While tracing, the parameters' float
-arrays and floats are handed to the function as `TracedArray` and `TracedFloat`: they compute
-like the real values, and their results stay traced, but asking for their truth raises
-`TraceError` at trace time. Ops never see them: `Op.__call__` unwraps its inputs and wraps its
-output while a tape is tracing.
+value (`if x.value > 0:`) would be frozen into the graph. While tracing, the parameters' and
+the data's float arrays and floats are handed to the function as `TracedArray` and
+`TracedFloat`: they compute like the real values, and their results (numpy's arithmetic,
+Python's on floats, indexing) stay traced, but asking for their truth raises `TraceError` at
+trace time, and so does an op given one as a constant or a setting. Ops never see them:
+`Op.__call__` unwraps its inputs and wraps its output while a tape is tracing. What leaves the
+traced world unseen (`float(x)`, `x.item()`, `np.asarray(x)`, `math.exp(x)`) is frozen into the
+record: the docs of `typedprop.trace` say so.
 
 Internal: used by `_op`, `_bvar` and `_trace`.
 """
@@ -20,8 +23,7 @@ from ._structures import kind_of
 _BRANCH = (
     "trace: a Python branch on a traced value (the truth of x.value, or of a comparison with "
     "it) cannot be recorded: the graph replays the ops, not the Python code between them. Use "
-    "the implicit style (typedprop.backprop) for this function, or a branch op "
-    "(typedprop.ops.where)"
+    "the implicit style (typedprop.backprop) for this function"
 )
 
 
@@ -35,6 +37,11 @@ class TracedArray(np.ndarray):
 
     def __bool__(self) -> bool:
         raise TraceError(_BRANCH)
+
+    def __getitem__(self, key: Any) -> Any:
+        # An element is a numpy scalar, which `__array_wrap__` never sees: keep it traced.
+        item = super().__getitem__(key)
+        return np.asarray(item).view(TracedScalar) if isinstance(item, np.generic) else item
 
 
 class TracedScalar(TracedArray):
@@ -63,6 +70,27 @@ class TracedFloat(float):
 
     def __ge__(self, other: object) -> Any:
         return self._compare(other, np.greater_equal)
+
+
+def _traced_float_method(name: str) -> Any:
+    """`float`'s method `name` on a TracedFloat, its float result traced again: Python
+    arithmetic on a traced float (`2.0 * scale`) stays traced, so that an op given it refuses
+    it, rather than the record keeping the value of the trace."""
+    method = getattr(float, name)
+
+    def traced(self: float, *args: Any) -> Any:
+        result = method(self, *args)
+        return TracedFloat(result) if type(result) is float else result
+
+    traced.__name__ = name
+    return traced
+
+
+for _name in (
+    "__add__ __radd__ __sub__ __rsub__ __mul__ __rmul__ __truediv__ __rtruediv__ "
+    "__floordiv__ __rfloordiv__ __mod__ __rmod__ __pow__ __rpow__ __neg__ __pos__ __abs__"
+).split():
+    setattr(TracedFloat, _name, _traced_float_method(_name))
 
 
 def wrap(value: Any) -> Any:
@@ -102,6 +130,16 @@ def is_traced(value: Any) -> bool:
     if t is np.ndarray or t is float or t is int or value is None:
         return False
     return any(is_traced(c) for c in _parts(value))
+
+
+def holds_traced(value: Any) -> bool:
+    """Whether `value` is or holds a traced value, or is an array viewing one's memory (what
+    `np.asarray` makes of a traced array)."""
+    while isinstance(value, np.ndarray):
+        if type(value) is TracedArray or type(value) is TracedScalar:
+            return True
+        value = value.base
+    return is_traced(value)
 
 
 def _parts(value: Any) -> list[Any]:
