@@ -106,6 +106,7 @@ def predict(net: BVar[Network], x: Float[Array, "batch in"]) -> BVar[Vec]:
     return out
 
 
+@tp.shapecheck
 def loss(net: BVar[Network], x: Float[Array, "batch in"], y: Float[Vec, " batch"]) -> BVar[float]:
     """The mean squared error of the network on the samples `x` with targets `y`."""
     return ops.mean_squared_error(predict(net, x), y)

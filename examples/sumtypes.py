@@ -86,6 +86,7 @@ def predict(p: BVar[Model], x: Float[Vec, " n"]) -> BVar[Vec]:
     raise TypeError(f"predict: not a Line or a Parabola: {p.value!r}")
 
 
+@tp.shapecheck
 def loss(p: BVar[Model], x: Float[Vec, " n"], y: Float[Vec, " n"]) -> BVar[float]:
     """The mean squared error of the model on the data `(x, y)`."""
     return ops.mean_squared_error(predict(p, x), y)

@@ -237,3 +237,23 @@ def test_rnn_training_reduces_the_loss_below_the_naive_forecast(
     out = capsys.readouterr().out
     naive = float(out.split("naive forecast x_t+1 = x_t: ")[1].split(")")[0])
     assert losses[-1] < naive
+
+
+# ---------------------------------------------------------------------------------------------
+# The examples' parameter structures and losses check the sizes they share
+# ---------------------------------------------------------------------------------------------
+
+
+def test_the_examples_check_the_sizes_they_share() -> None:
+    with pytest.raises(tp.CheckError) as e:
+        tp.grad(lambda p: sumtypes.loss(p, np.zeros(5), np.zeros(4)), sumtypes.Line(1.0, 0.0))
+    assert str(e.value).endswith(
+        "(dimension n: 4 (argument 'y', axis 0) vs 5 (argument 'x', axis 0))"
+    )
+    net = neural.make_network([2, 3, 1])
+    with pytest.raises(tp.CheckError, match=r"dimension batch: 6 \(argument 'y', axis 0\) vs 5"):
+        tp.grad(lambda n: neural.loss(n, np.zeros((5, 2)), np.zeros(6)), net)
+    with pytest.raises(tp.CheckError, match=r"^Hidden: argument 'b' has shape \(4,\)"):
+        neural.Hidden(np.zeros((3, 2)), np.zeros(4))
+    with pytest.raises(tp.CheckError, match=r"dimension h: 2 \(argument 'w', axis 1\) vs 3"):
+        rnn.RNN(np.zeros((3, 2)), np.zeros(3), np.zeros(3), np.zeros(3), 0.0)
