@@ -3,6 +3,7 @@ it on new parameters and new data of the same shapes, with the implicit style's 
 last bit; integer data keys a record by its value; data that the record could not replay is
 refused at trace time."""
 
+import re
 from typing import Any
 
 import numpy as np
@@ -256,18 +257,39 @@ def test_a_setting_from_the_data_or_the_parameters_is_refused(name: str, f: Any,
     "f",
     [
         lambda w, x: ops.sum(w * ops.logistic(x)),
-        lambda w, x: w * 1.0 + ops.sum(x),
+        lambda w, x: ops.sum(w) + ops.sum(ops.multiply(ops.exp(x), 2.0)),
         lambda w, x: ops.sum(w * tp.constant(ops.exp(x))),
+        lambda w, x: ops.sum(ops.matvec(ops.outer(x, x), w)),
     ],
 )
-def test_an_op_on_the_data_alone_is_refused(f: Any) -> None:
-    with pytest.raises(tp.TraceError) as e:
-        tp.trace(f, np.ones(3), np.ones(3))
-    assert (
-        "was applied to traced values with no BVar among its arguments (the data alone, or "
-        "a parameter's .value): a recorded graph would keep its result fixed. Compute it "
-        "outside the traced function and pass the result as data" in str(e.value)
-    )
+def test_ops_on_the_data_alone_are_recorded(f: Any) -> None:
+    """An op on the data alone is a node of the record, computed again from new data."""
+    counting = _Counting(f)
+    graph = tp.trace(counting, np.ones(3), np.ones(3))
+    w = np.array([0.5, -1.0, 2.0])
+    for x in (np.array([1.0, 2.0, 3.0]), np.array([-1.0, 0.5, 0.0])):
+        value, g = graph.backprop(w, x)
+        expected = tp.backprop(lambda w, x=x: f(w, x), w)
+        _same(value, expected[0])
+        _same(g, expected[1])
+    assert counting.calls == 1
+
+
+def test_an_op_on_a_parameters_value_alone_is_refused() -> None:
+    with pytest.raises(tp.TraceError, match="trace: exp was given a traced value as a plain "):
+        tp.trace(lambda w: ops.sum(w * ops.exp(w.value)), np.ones(3))
+
+
+def test_numpy_on_what_an_op_made_of_the_data_is_refused() -> None:
+    with pytest.raises(tp.TraceError, match="trace: sum was given a traced value as a plain "):
+        tp.trace(lambda w, x: w * 1.0 + ops.sum(ops.exp(x) * 2.0), np.ones(3), np.ones(3))
+
+
+def test_a_condition_made_by_an_op_on_the_data_is_still_a_setting() -> None:
+    with pytest.raises(tp.TraceError, match=f"trace: where {re.escape(_FROZEN_SETTING)}"):
+        tp.trace(
+            lambda w, x: ops.sum(ops.where(ops.greater(x, 0.0), w, 0.0)), np.ones(2), np.ones(2)
+        )
 
 
 @pytest.mark.parametrize(

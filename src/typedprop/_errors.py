@@ -44,10 +44,10 @@ class TapeError(RuntimeError):
 
 class TraceError(TypeError):
     """`typedprop.trace` met something a recorded graph cannot replay: a Python branch on a
-    traced value (`if x.value > 0:`), or a traced value (from the parameters or the data)
-    given to an op as a plain constant, as a setting (an exponent, clip bounds, a `where`
-    condition, an index), or with no BVar among its arguments. Use the implicit style
-    (`typedprop.backprop`) for such functions.
+    traced value (`if x.value > 0:`), or a value computed in Python from the parameters or the
+    data, given to an op as a plain constant or as a setting (an exponent, clip bounds, a
+    `where` condition, an index). Use the implicit style (`typedprop.backprop`) for such
+    functions.
 
     !!! example
         ```python

@@ -27,7 +27,7 @@ from ._checks import check_values, checks_enabled, usable_hint
 from ._errors import CheckError, TraceError
 from ._structures import describe as _describe
 from ._tape import Maker, Node, Tape, check_live
-from ._traced import holds_traced, is_traced, unwrap, wrap
+from ._traced import TracedArray, TracedScalar, holds_traced, unwrap, wrap
 
 _get_ident = threading.get_ident
 
@@ -289,7 +289,9 @@ class Op(Maker, Generic[*Ins, Out]):
         if tape is not None and tape.tracing:
             return self._call_tracing(values, parents, tape)
         if tape is None and _tapes.tracings:
-            self._refuse_traced(values)
+            tracing = _tapes.tracing_tape()
+            if tracing is not None and any(holds_traced(v) for v in values):
+                return self._call_on_data(values, tracing)
         if self.hinted and checks_enabled():
             out, backward = self._run_checked(values)
         else:
@@ -307,16 +309,22 @@ class Op(Maker, Generic[*Ins, Out]):
         nodes.append(Node(out, parents, backward, self))  # `Tape.record`, inlined
         return BVar(out, tape, len(nodes) - 1)
 
-    def _refuse_traced(self, values: Sequence[object]) -> None:
-        """While `trace` records, an op on no BVar runs outside the record: refuse traced
-        values (data, or a parameter's .value), whose result the record would keep fixed."""
-        if _tapes.tracing_tape() is not None and any(holds_traced(v) for v in values):
-            raise TraceError(
-                f"trace: {self.name} was applied to traced values with no BVar among its "
-                "arguments (the data alone, or a parameter's .value): a recorded graph would "
-                "keep its result fixed. Compute it outside the traced function and pass the "
-                "result as data, or use the implicit style (typedprop.backprop)"
-            )
+    def _call_on_data(self, values: Sequence[object], tape: Tape) -> object:
+        """`__call__` on no BVar while `trace` records, given the data (or values computed from
+        it by ops): recorded as a node of the data, which takes no gradient and is computed
+        again from the new data at each replay. Its result is handed back traced, so that an
+        op given it records that node."""
+        out, node = self._record(values, (-1,) * len(values), tape)
+        assert node > 0  # a traced input that is not data was refused by `_record`
+        if isinstance(out, np.ndarray):
+            marked: object = out.view(TracedArray)
+        elif isinstance(out, np.generic):
+            marked = np.asarray(out).view(TracedScalar)
+        else:
+            return wrap(out)  # not an array: traced, refused by any op given it
+        assert tape.data is not None
+        tape.data[id(marked)] = (node, marked)
+        return marked
 
     def _call_tracing(
         self, values: Sequence[object], parents: tuple[int, ...], tape: Tape
@@ -324,6 +332,14 @@ class Op(Maker, Generic[*Ins, Out]):
         """`__call__` while `typedprop.trace` records: the op runs on the real values behind
         the traced ones, its output is handed back traced, and its constant arguments are kept
         with the node for the replays."""
+        out, node = self._record(values, parents, tape)
+        return BVar(wrap(out), tape, node)
+
+    def _record(
+        self, values: Sequence[object], parents: tuple[int, ...], tape: Tape
+    ) -> tuple[object, int]:
+        """Run the op on the real values behind the traced ones and record it on the tracing
+        `tape`, data as its node; the output, and the node (0 if no input was a node)."""
         for setting in vars(self).values():
             if holds_traced(setting):
                 raise TraceError(
@@ -340,7 +356,7 @@ class Op(Maker, Generic[*Ins, Out]):
             if slot is not None and slot[1] is value:
                 # Data handed to the function: the node of its slot, refilled at each replay.
                 parents = (*parents[:k], slot[0], *parents[k + 1 :])
-            elif is_traced(value):
+            elif holds_traced(value):
                 raise TraceError(
                     f"trace: {self.name} was given a traced value as a plain constant (a "
                     "parameter's .value, or something computed from it or from the data in "
@@ -353,8 +369,10 @@ class Op(Maker, Generic[*Ins, Out]):
             out, backward = self._run_checked(real)
         else:
             out, backward = self._forward(real)
+        if max(parents, default=-1) < 0:
+            return out, 0
         consts = tuple(v if p < 0 else None for v, p in zip(real, parents, strict=True))
-        return BVar(wrap(out), tape, tape.record(out, parents, backward, self, consts))
+        return out, tape.record(out, parents, backward, self, consts)
 
 
 _PASSED_LIMIT = 4096

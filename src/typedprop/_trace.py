@@ -644,6 +644,8 @@ def _trace(f: Callable[..., BVar[Any]], x: Any, data: tuple[Any, ...]) -> _Recor
             raise CheckError(
                 f"trace: the function must return a BVar, but it returned a {type(y).__name__}"
             )
+        assert tape.data is not None
+        no_gradient = {node for node, _ in tape.data.values()}
         steps: list[_Step] = []
         for i, node in enumerate(tape.nodes[1:], 1):
             assert node is not None
@@ -651,8 +653,8 @@ def _trace(f: Callable[..., BVar[Any]], x: Any, data: tuple[Any, ...]) -> _Recor
                 steps.append(_Step(_DATA, _DATA_MAKER, (), (), (i - 1,), None, ()))
                 continue
             assert node.maker is not None  # the leaves, then made nodes
-            # Constants (p < 0) and data take no gradient.
-            needs = tuple(p == 0 or p > n_data for p in node.parents)
+            # Constants (p < 0), data and what ops made of the data alone take no gradient.
+            needs = tuple(p >= 0 and p not in no_gradient for p in node.parents)
             if isinstance(node.maker, Op):
                 consts = cast(tuple[Any, ...], node.extra)
                 steps.append(_Step(_OP, node.maker, node.parents, consts, (), None, needs))
@@ -710,8 +712,8 @@ def trace(f: Callable[[BVar[X], *Ds], BVar[Y]], x: X, *data: *Ds) -> Graph[X, Y,
     numpy work; runtime shape checks run at trace time only. What a record cannot replay
     raises `TraceError` at trace time: a Python branch on a traced value (`if x.value > 0:`), a
     value computed in Python from the parameters or the data and given to an op (as an input,
-    or as a setting such as an exponent or a `where` condition), an op applied to data alone.
-    Use the implicit style for such functions. Conversions out of numpy and Python arithmetic
+    or as a setting such as an exponent or a `where` condition). Use the implicit style for
+    such functions. Conversions out of numpy and Python arithmetic
     (`float(x)`, `x.item()`, `np.asarray(x)`, `math.exp(x)`) cannot be seen: their results
     would be frozen into the record, so keep them out of a traced function.
 
@@ -719,8 +721,9 @@ def trace(f: Callable[[BVar[X], *Ds], BVar[Y]], x: X, *data: *Ds) -> Graph[X, Y,
     call without being differentiated (a batch of samples, its targets) is passed as `data`:
     `f(params, *data)` is traced once, and `graph.grad(params, *data)` replays it on new data of
     the same structure and shapes. Float arrays and floats in the data must reach ops as they
-    are, next to a BVar (`ops.linear(w, x, b)`, `w * scale`); a value computed from them in
-    Python, or by an op on data alone, would be frozen, and raises `TraceError`. Integers and
+    are (`ops.linear(w, x, b)`, `w * scale`, `ops.logistic(x)`: an op on the data alone is
+    recorded too); a value computed from them in Python would be frozen, and raises
+    `TraceError`. Integers and
     integer arrays (labels, indices) may be built into ops, so each value gets its own record:
     few distinct values (a sample's label) are cheap, a new array each call (a batch's labels)
     traces each call.
