@@ -22,7 +22,6 @@ its `backprop` call ends, however it ends, so nothing of a failed call is left b
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
 
 import numpy as np
 
@@ -237,20 +236,21 @@ def sweep(
             v = parent.value
             # The engine's invariant: a gradient has exactly its input's shape and dtype. The
             # common cases are tested inline; `fit` handles the rest and explains failures.
-            given: Any = gk
             if type(v) is np.ndarray:
-                if not (
+                fits = (
                     type(gk) is np.ndarray
                     and gk.shape == v.shape
                     and gk.dtype == v.dtype
                     and v.dtype.kind in "fc"
-                ):
-                    gk = _fit(maker, k, gk, v)
-            elif type(gk) is not type(v) or type(v) not in _SCALARS:
-                gk = _fit(maker, k, gk, v)
-            if converted is not None and gk is not given and gk is not None:
-                if _precision(given) != _precision(gk):
-                    converted.append(p)
+                )
+            else:
+                fits = type(gk) is type(v) and type(v) in _SCALARS
+            if not fits:
+                fitted = _fit(maker, k, gk, v)
+                if converted is not None and fitted is not None:
+                    if _precision(fitted) != _precision(gk):
+                        converted.append(p)
+                gk = fitted
             if gk is not None:
                 prev = grads[p]
                 grads[p] = gk if prev is None else accumulate(prev, gk)

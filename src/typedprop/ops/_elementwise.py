@@ -115,9 +115,9 @@ def _real(op: str, name: str, value: object) -> float:
     input (a numpy float64 scalar would)."""
     if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
         raise CheckError(f"{op}: {name} must be a real number, got {describe_type(value)}")
-    t = type(value)
-    if t is not float and issubclass(t, float) and not issubclass(t, np.floating):
-        return value  # type: ignore[return-value]  # a float subclass: a traced float while `trace` records, kept to be seen
+    if isinstance(value, float) and type(value) is not float and not isinstance(value, np.floating):
+        # A float subclass: a traced float while `trace` records, kept so that it is seen.
+        return value
     return float(value)
 
 
