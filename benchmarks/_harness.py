@@ -103,6 +103,51 @@ class Case:
     notes: list[str] = field(default_factory=list)
 
 
+def typedprop_run(loss: Callable[[Any], Any], params: Any, checks: bool, traced: bool) -> Run:
+    """typedprop's contender: `backprop(loss, params)` at each run, or, `traced`, a graph of
+    `loss` recorded once and replayed; runtime checks on or off."""
+    import typedprop as tp  # here, not at the top: the peers' processes do not load it
+
+    if not traced:
+
+        def run() -> Any:
+            with tp.checks(checks):
+                return tp.backprop(loss, params)
+
+        return run
+    with tp.checks(checks):
+        graph = tp.trace(loss, params)
+
+    def replay() -> Any:
+        with tp.checks(checks):
+            return graph.backprop(params)
+
+    return replay
+
+
+def typedprop_and_peers(
+    contender: Callable[..., Contender], runs: dict[str, Any], jit: str
+) -> list[Contender]:
+    """The contenders every benchmark has after its hand-written ones: typedprop implicit and
+    traced, checks off and on, then the peers. `contender(name, group, make, *args)` binds a
+    benchmark's sizes; `runs` maps "typedprop", "autograd", "mygrad", "torch" and "jax" to the
+    benchmark's `make` functions (typedprop's takes `checks, traced`, JAX's `jit`); `jit` names
+    JAX's compiled contender."""
+    cs = []
+    for checks in (False, True):
+        on = "on" if checks else "off"
+        for style, traced in (("implicit", False), ("traced", True)):
+            name = f"typedprop {style}, checks {on}"
+            cs.append(contender(name, "numpy", runs["typedprop"], checks, traced))
+    return cs + [
+        contender("autograd", "autograd", runs["autograd"]),
+        contender("mygrad", "mygrad", runs["mygrad"]),
+        contender("torch eager", "torch", runs["torch"]),
+        contender("jax, no jit", "jax", runs["jax"], False),
+        contender(jit, "jax", runs["jax"], True),
+    ]
+
+
 # ---------------------------------------------------------------------------------------------
 # Verification
 

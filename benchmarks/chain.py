@@ -8,8 +8,8 @@ cost of recording one node, forward and backward.
 
 Contenders: hand-written numpy (the baseline: numpy calls forward, the chain rule backward),
 hand-written on Python floats with `math` (scalar only; a reference), typedprop (`backprop`,
-`typedprop.ops.sin`/`tanh` and the `*`/`+` operators) with checks on and off, typedprop traced
-once it exists, HIPS autograd, mygrad, PyTorch eager, JAX without and with jit.
+`typedprop.ops.sin`/`tanh` and the `*`/`+` operators) with checks on and off, typedprop traced,
+HIPS autograd, mygrad, PyTorch eager, JAX without and with jit.
 
 Issue targets: typedprop implicit <= 3 us per op node on the scalar chain, traced <= 1 us;
 checks on within 2x of checks off.
@@ -21,10 +21,10 @@ checks on within 2x of checks off.
 import math
 from typing import Any
 
+import _harness as harness
 import numpy as np
 from _harness import BASELINE, Case, Contender, Run, main
 
-import typedprop as tp
 from typedprop import BVar, ops
 
 MUL, ADD = 1.5, 0.25
@@ -101,26 +101,8 @@ def typedprop_chain(size: int | None, cycles: int) -> Any:
     return chain
 
 
-def typedprop_run(size: int | None, cycles: int, checks: bool) -> Run:
-    chain, x = typedprop_chain(size, cycles), start(size)
-
-    def run() -> Any:
-        with tp.checks(checks):
-            return tp.backprop(chain, x)
-
-    return run
-
-
-def traced_run(size: int | None, cycles: int, checks: bool) -> Run:
-    x = start(size)
-    with tp.checks(checks):
-        graph = tp.trace(typedprop_chain(size, cycles), x)
-
-    def run() -> Any:
-        with tp.checks(checks):
-            return graph.backprop(x)
-
-    return run
+def typedprop_run(size: int | None, cycles: int, checks: bool, traced: bool) -> Run:
+    return harness.typedprop_run(typedprop_chain(size, cycles), start(size), checks, traced)
 
 
 # --- peers -----------------------------------------------------------------------------------
@@ -200,18 +182,14 @@ def contenders(size: int | None, cycles: int) -> list[Contender]:
     cs = [c(BASELINE, "numpy", numpy_run)]
     if size is None:
         cs.append(c("hand-written Python floats (math)", "numpy", floats_run))
-    for checks in (False, True):
-        on = "on" if checks else "off"
-        cs.append(c(f"typedprop implicit, checks {on}", "numpy", typedprop_run, checks))
-        if hasattr(tp, "trace"):
-            cs.append(c(f"typedprop traced, checks {on}", "numpy", traced_run, checks))
-    cs += [
-        c("autograd", "autograd", autograd_run),
-        c("mygrad", "mygrad", mygrad_run),
-        c("torch eager", "torch", torch_run),
-        c("jax, no jit", "jax", jax_run, False),
-        c("jax.jit (compiled reference)", "jax", jax_run, True),
-    ]
+    runs = {
+        "typedprop": typedprop_run,
+        "autograd": autograd_run,
+        "mygrad": mygrad_run,
+        "torch": torch_run,
+        "jax": jax_run,
+    }
+    cs += harness.typedprop_and_peers(c, runs, "jax.jit (compiled reference)")
     return cs
 
 

@@ -11,7 +11,7 @@ sqrt(fan-in), biases small and non-zero (seed 0).
 Contenders: hand-written numpy forward and backward (the baseline, the seed's formulas:
 `1 / (1 + exp(-a))`), typedprop with the public API (`backprop` of a loss written with
 `typedprop.ops`), checks on and off, typedprop traced (`typedprop.trace(loss, params)` once,
-then `graph.backprop(params)` per run) once it exists, HIPS autograd (`value_and_grad`), mygrad
+then `graph.backprop(params)` per run), HIPS autograd (`value_and_grad`), mygrad
 (`backward()`), PyTorch eager (`torch.autograd.grad`), JAX without jit (`value_and_grad`, op by
 op) and with jit (a compiled reference). Then the peak memory of one run at the largest batch.
 
@@ -25,10 +25,10 @@ Issue targets (ratios to hand-written numpy, checks off): typedprop implicit <= 
 
 from typing import Any, NamedTuple
 
+import _harness as harness
 import numpy as np
 from _harness import BASELINE, Case, Contender, Run, main
 
-import typedprop as tp
 from typedprop import BVar, Mat, Vec, ops
 
 SIZES = (784, 300, 100, 10)
@@ -125,27 +125,9 @@ def typedprop_loss(x: np.ndarray, y: Any) -> Any:
     return loss
 
 
-def typedprop_run(batch: int, checks: bool) -> Run:
+def typedprop_run(batch: int, checks: bool, traced: bool) -> Run:
     params, x, y = problem(batch)
-    loss = typedprop_loss(x, y)
-
-    def run() -> Any:
-        with tp.checks(checks):
-            return tp.backprop(loss, params)
-
-    return run
-
-
-def traced_run(batch: int, checks: bool) -> Run:
-    params, x, y = problem(batch)
-    with tp.checks(checks):
-        graph = tp.trace(typedprop_loss(x, y), params)
-
-    def run() -> Any:
-        with tp.checks(checks):
-            return graph.backprop(params)
-
-    return run
+    return harness.typedprop_run(typedprop_loss(x, y), params, checks, traced)
 
 
 # --- peers -----------------------------------------------------------------------------------
@@ -263,18 +245,14 @@ def contenders(batch: int) -> list[Contender]:
         return Contender(name, group, lambda: make(batch, *a))
 
     cs = [c(BASELINE, "numpy", numpy_run)]
-    for checks in (False, True):
-        on = "on" if checks else "off"
-        cs.append(c(f"typedprop implicit, checks {on}", "numpy", typedprop_run, checks))
-        if hasattr(tp, "trace"):
-            cs.append(c(f"typedprop traced, checks {on}", "numpy", traced_run, checks))
-    cs += [
-        c("autograd", "autograd", autograd_run),
-        c("mygrad", "mygrad", mygrad_run),
-        c("torch eager", "torch", torch_run),
-        c("jax, no jit", "jax", jax_run, False),
-        c("jax.jit (compiled reference)", "jax", jax_run, True),
-    ]
+    runs = {
+        "typedprop": typedprop_run,
+        "autograd": autograd_run,
+        "mygrad": mygrad_run,
+        "torch": torch_run,
+        "jax": jax_run,
+    }
+    cs += harness.typedprop_and_peers(c, runs, "jax.jit (compiled reference)")
     return cs
 
 

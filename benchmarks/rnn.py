@@ -9,8 +9,8 @@ Contenders: hand-written numpy (the baseline: the forward loop keeps the states,
 loop keeps the pre-activation gradients, and the weight gradients are three matrix products at
 the end, with `U x_t` for all steps as one product first), hand-written numpy accumulating the
 weight gradients step by step (a reference: what a tape does), typedprop (`backprop` of the
-loop written with `typedprop.ops.matvec` and `tanh`) with checks on and off, typedprop traced
-once it exists, HIPS autograd, mygrad, PyTorch eager (the same Python loop), JAX without jit
+loop written with `typedprop.ops.matvec` and `tanh`) with checks on and off, typedprop traced,
+HIPS autograd, mygrad, PyTorch eager (the same Python loop), JAX without jit
 (the same loop, op by op) and with jit (`lax.scan` under `jit`: a compiled reference).
 
 Issue targets (ratios to hand-written numpy, checks off): typedprop implicit <= 2.5, traced
@@ -22,10 +22,10 @@ Issue targets (ratios to hand-written numpy, checks off): typedprop implicit <= 
 
 from typing import Any, NamedTuple
 
+import _harness as harness
 import numpy as np
 from _harness import BASELINE, Case, Contender, Run, main
 
-import typedprop as tp
 from typedprop import BVar, Mat, Vec, ops
 
 HIDDEN, INPUT = 16, 8
@@ -118,27 +118,9 @@ def typedprop_loss(xs: np.ndarray, v: np.ndarray) -> Any:
     return loss
 
 
-def typedprop_run(steps: int, checks: bool) -> Run:
+def typedprop_run(steps: int, checks: bool, traced: bool) -> Run:
     params, xs, v = problem(steps)
-    loss = typedprop_loss(xs, v)
-
-    def run() -> Any:
-        with tp.checks(checks):
-            return tp.backprop(loss, params)
-
-    return run
-
-
-def traced_run(steps: int, checks: bool) -> Run:
-    params, xs, v = problem(steps)
-    with tp.checks(checks):
-        graph = tp.trace(typedprop_loss(xs, v), params)
-
-    def run() -> Any:
-        with tp.checks(checks):
-            return graph.backprop(params)
-
-    return run
+    return harness.typedprop_run(typedprop_loss(xs, v), params, checks, traced)
 
 
 # --- peers -----------------------------------------------------------------------------------
@@ -242,18 +224,14 @@ def contenders(steps: int) -> list[Contender]:
         c(BASELINE, "numpy", numpy_run),
         c("hand-written numpy, step-by-step accumulation", "numpy", numpy_stepwise_run),
     ]
-    for checks in (False, True):
-        on = "on" if checks else "off"
-        cs.append(c(f"typedprop implicit, checks {on}", "numpy", typedprop_run, checks))
-        if hasattr(tp, "trace"):
-            cs.append(c(f"typedprop traced, checks {on}", "numpy", traced_run, checks))
-    cs += [
-        c("autograd", "autograd", autograd_run),
-        c("mygrad", "mygrad", mygrad_run),
-        c("torch eager", "torch", torch_run),
-        c("jax, no jit", "jax", jax_run, False),
-        c("jax.jit of lax.scan (compiled reference)", "jax", jax_run, True),
-    ]
+    runs = {
+        "typedprop": typedprop_run,
+        "autograd": autograd_run,
+        "mygrad": mygrad_run,
+        "torch": torch_run,
+        "jax": jax_run,
+    }
+    cs += harness.typedprop_and_peers(c, runs, "jax.jit of lax.scan (compiled reference)")
     return cs
 
 

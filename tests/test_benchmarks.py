@@ -1,0 +1,53 @@
+"""The benchmark scripts run: each with its smallest settings and the contenders this
+environment has (hand-written numpy and typedprop), checking every contender against numpy
+before it prints its table. Their timings are not tested here: they are read from the tables."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+
+TYPEDPROP_ROWS = [
+    f"| typedprop {style}, checks {on} |"
+    for on in ("off", "on")
+    for style in ("implicit", "traced")
+]
+
+
+def _run(script: str, *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / script), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.mark.parametrize("script", ["chain.py", "mlp.py", "rnn.py"])
+def test_the_peer_benchmarks_run(script: str) -> None:
+    out = _run(script, "--quick", "--only", "numpy", "--no-memory", "--in-process")
+    assert "| hand-written numpy |" in out
+    for row in TYPEDPROP_ROWS:
+        assert row in out, row
+    assert "all verified against hand-written numpy before timing" in out
+
+
+def test_the_mnist_epoch_benchmark_runs() -> None:
+    out = _run("mnist_epoch.py", "--rounds", "1", "--samples", "300")
+    assert "| typedprop (mnist.train: trace + optim.SGD) |" in out
+    assert "parameters after 200 steps agree to" in out
+
+
+def test_the_op_overhead_benchmark_runs() -> None:
+    out = _run("op_overhead.py", "--rounds", "1")
+    assert "matvec chain in backprop, checks off" in out
+
+
+def test_the_plugin_cost_benchmark_runs() -> None:
+    out = _run("mypy_plugin.py", "--rounds", "1", "examples/monotest.py")
+    assert "ratio with/without:" in out
