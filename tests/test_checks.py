@@ -17,7 +17,8 @@ import pytest
 from jaxtyping import Float
 
 import typedprop as tp
-from typedprop import Mat, Vec, _tape
+from typedprop import Mat, Vec
+from typedprop._core import tape as _tape
 from typedprop.testing import check_grads
 
 F32 = np.float32
@@ -569,7 +570,7 @@ def test_failed_check_inside_backprop_leaves_no_tape() -> None:
 
 def _counting(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Count the jaxtyping checks the ops run (calls of `check_values`)."""
-    from typedprop import _op
+    from typedprop._core import op as _op
 
     calls = [0]
     real = _op.check_values

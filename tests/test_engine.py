@@ -12,7 +12,8 @@ import pytest
 from jaxtyping import Float
 
 import typedprop as tp
-from typedprop import Mat, Vec, _tape
+from typedprop import Mat, Vec
+from typedprop._core import tape as _tape
 from typedprop.testing import check_grads
 
 RETURNED = (

@@ -11,8 +11,8 @@ import pytest
 
 import typedprop as tp
 from typedprop import Vec, data, mnist, ops
-from typedprop import _op as op_module
-from typedprop import _trace as trace_module
+from typedprop._core import op as op_module
+from typedprop._tracing import graph as trace_module
 
 from opcases import TABLE, OpCase
 
@@ -218,7 +218,7 @@ def test_constant_output_has_a_zero_gradient(replay: str) -> None:
 
 
 def test_a_failed_trace_leaves_no_tape_behind() -> None:
-    from typedprop import _tape
+    from typedprop._core import tape as _tape
 
     with pytest.raises(tp.TraceError):
         tp.trace(lambda x: x if x.value > 0 else x, 1.0)

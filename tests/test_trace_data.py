@@ -11,7 +11,7 @@ import pytest
 
 import typedprop as tp
 from typedprop import BVar, Vec, mnist, ops
-from typedprop import _trace as trace_module
+from typedprop._tracing import graph as trace_module
 
 
 @pytest.fixture(autouse=True, params=["unrolled", "looped"])

@@ -14,39 +14,37 @@ The one public door: everything users need is re-exported here (and `typedprop.t
   `typedprop.mypy_plugin`), and the sized constructors `zeros`, `ones`, `normal`.
 """
 
-from ._arrays import Array as Array
-from ._arrays import Floating as Floating
-from ._arrays import Mat as Mat
-from ._arrays import Vec as Vec
+from . import ops as ops  # the op library; it also gives BVar's operators their ops
 from ._backprop import backprop as backprop
 from ._backprop import backprop_n as backprop_n
 from ._backprop import backprop_with as backprop_with
 from ._backprop import evaluate as evaluate
 from ._backprop import grad as grad
 from ._backprop import grad_n as grad_n
-from ._bvar import BVar as BVar
-from ._bvar import collect as collect
-from ._bvar import constant as constant
-from ._bvar import sequence as sequence
-from ._checks import checks as checks
-from ._checks import checks_enabled as checks_enabled
-from ._constructors import normal as normal
-from ._constructors import ones as ones
-from ._constructors import zeros as zeros
-from ._errors import CheckError as CheckError
-from ._errors import TapeError as TapeError
-from ._errors import TraceError as TraceError
-from ._op import Op as Op
-from ._op import op1 as op1
-from ._op import op2 as op2
-from ._op import op3 as op3
-from ._shapecheck import shapecheck as shapecheck
-from ._structures import Backprop as Backprop
-from ._structures import register_backprop as register_backprop
-from ._trace import Graph as Graph
-from ._trace import trace as trace
-
-# Last: the ops subclass Op, and BVar's operators use them, so _bvar and _op load first.
-from . import ops as ops  # noqa: E402  # isort: skip
+from ._core.arrays import Array as Array
+from ._core.arrays import Floating as Floating
+from ._core.arrays import Mat as Mat
+from ._core.arrays import Vec as Vec
+from ._core.bvar import BVar as BVar
+from ._core.bvar import collect as collect
+from ._core.bvar import constant as constant
+from ._core.bvar import sequence as sequence
+from ._core.checks import checks as checks
+from ._core.checks import checks_enabled as checks_enabled
+from ._core.errors import CheckError as CheckError
+from ._core.errors import TapeError as TapeError
+from ._core.errors import TraceError as TraceError
+from ._core.op import Op as Op
+from ._core.op import op1 as op1
+from ._core.op import op2 as op2
+from ._core.op import op3 as op3
+from ._core.structures import Backprop as Backprop
+from ._core.structures import register_backprop as register_backprop
+from ._static.constructors import normal as normal
+from ._static.constructors import ones as ones
+from ._static.constructors import zeros as zeros
+from ._static.shapecheck import shapecheck as shapecheck
+from ._tracing.graph import Graph as Graph
+from ._tracing.graph import trace as trace
 
 __version__ = "0.1.0"

@@ -13,10 +13,10 @@ from typing import Any, TypeVar, TypeVarTuple, overload
 
 import numpy as np
 
-from ._bvar import BVar
-from ._errors import CheckError
-from ._structures import Mismatch, array_ids, check_supported, finalize, fit, kind_of, one
-from ._tape import check_live, recording, sweep
+from ._core.bvar import BVar
+from ._core.errors import CheckError
+from ._core.structures import Mismatch, array_ids, check_supported, finalize, fit, kind_of, one
+from ._core.tape import check_live, recording, sweep
 
 X = TypeVar("X")
 Y = TypeVar("Y")

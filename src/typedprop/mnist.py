@@ -39,13 +39,13 @@ import numpy as np
 from jaxtyping import Float, Int
 
 from . import ops, optim
-from ._arrays import Array, Mat, Vec
 from ._backprop import backprop, evaluate
-from ._bvar import BVar
-from ._checks import checks
-from ._constructors import normal, zeros
-from ._shapecheck import shapecheck
-from ._trace import trace
+from ._core.arrays import Array, Mat, Vec
+from ._core.bvar import BVar
+from ._core.checks import checks
+from ._static.constructors import normal, zeros
+from ._static.shapecheck import shapecheck
+from ._tracing.graph import trace
 from .data import Split, load_digits, load_mnist
 
 __all__ = [

@@ -124,12 +124,14 @@ _CHECKED = "__typedprop_shapecheck__"
 
 _METADATA = "typedprop"
 """The key of typedprop's data in a class's metadata (which mypy's cache keeps)."""
-_OP = "typedprop._op.Op"
-_BVAR = "typedprop._bvar.BVar"
+_OP = "typedprop._core.op.Op"
+_BVAR = "typedprop._core.bvar.BVar"
 _NDARRAY = "numpy.ndarray"
-_SHAPECHECK = "typedprop._shapecheck.shapecheck"
-_CONSTRUCTORS = frozenset(f"typedprop._constructors.{name}" for name in ("zeros", "ones", "normal"))
-_OP_MAKERS = frozenset(f"typedprop._op.op{n}" for n in (1, 2, 3))
+_SHAPECHECK = "typedprop._static.shapecheck.shapecheck"
+_CONSTRUCTORS = frozenset(
+    f"typedprop._static.constructors.{name}" for name in ("zeros", "ones", "normal")
+)
+_OP_MAKERS = frozenset(f"typedprop._core.op.op{n}" for n in (1, 2, 3))
 _TRANSPOSE = "typedprop.ops._linalg.transpose"
 _METHOD_MOVES = frozenset(
     ("numpy.ndarray.transpose", "numpy.ndarray.swapaxes", f"{_BVAR}.transpose")

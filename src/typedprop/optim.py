@@ -29,8 +29,8 @@ from typing import Any, Generic, TypeVar
 
 import numpy as np
 
-from ._errors import CheckError
-from ._structures import describe, kind_of
+from ._core.errors import CheckError
+from ._core.structures import describe, kind_of
 
 __all__ = ["SGD", "Adam", "Momentum", "Optimizer"]
 

@@ -15,8 +15,8 @@ from typing import Any, TypeVar
 import numpy as np
 
 from ._backprop import backprop, evaluate
-from ._bvar import BVar
-from ._structures import describe, kind_of
+from ._core.bvar import BVar
+from ._core.structures import describe, kind_of
 
 __all__ = ["check_grads"]
 

@@ -73,7 +73,7 @@ def case_linear_batch() -> None:
 
 def case_bvar_result(w: BVar[Float[Mat, "300 784"]], x: BVar[Vec]) -> None:
     # The output's size comes from w's annotation, whatever x's size is.
-    reveal_type(ops.matvec(w, x))  # N: Revealed type is "typedprop._bvar.BVar[numpy.ndarray[tuple[Literal[300]], numpy.dtype[numpy.floating[Any]]]]"
+    reveal_type(ops.matvec(w, x))  # N: Revealed type is "typedprop._core.bvar.BVar[numpy.ndarray[tuple[Literal[300]], numpy.dtype[numpy.floating[Any]]]]"
 
 
 def case_transpose_result() -> None:
@@ -81,7 +81,7 @@ def case_transpose_result() -> None:
 
 
 def case_bvar_transpose(w: BVar[Float[Mat, "2 3"]]) -> None:
-    reveal_type(w.T)  # N: Revealed type is "typedprop._bvar.BVar[numpy.ndarray[tuple[Literal[3], Literal[2]], numpy.dtype[numpy.floating[Any]]]]"
+    reveal_type(w.T)  # N: Revealed type is "typedprop._core.bvar.BVar[numpy.ndarray[tuple[Literal[3], Literal[2]], numpy.dtype[numpy.floating[Any]]]]"
 
 
 def case_checked_function_result() -> None:

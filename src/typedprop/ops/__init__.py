@@ -26,7 +26,7 @@ One family per module:
   argmin, equal, greater, greater_equal, less, less_equal, ndim, not_equal, shape, size.
 
 Broadcasting is undone in one helper (`_broadcast.unbroadcast`) and a reduction's gradient is
-put back to its input's shape in another (`_shapes.unreduce`). The static signatures of the
+put back to its input's shape in another (`_axes.unreduce`). The static signatures of the
 common kinds of op are written once, in `_types`.
 
 !!! example
@@ -140,3 +140,8 @@ from ._shape import split as split
 from ._shape import squeeze as squeeze
 from ._shape import stack as stack
 from ._shape import tile as tile
+
+# BVar's operators and numpy-style methods call the ops above through the core's table.
+from ._methods import fill as _fill  # noqa: E402  # isort: skip
+
+_fill()

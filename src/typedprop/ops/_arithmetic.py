@@ -34,9 +34,9 @@ from typing import Any, NoReturn, TypeVar
 
 import numpy as np
 
-from .._bvar import BVar
-from .._errors import CheckError
-from .._op import Op
+from .._core.bvar import BVar
+from .._core.errors import CheckError
+from .._core.op import Op
 from ._broadcast import broadcast_error, unbroadcast
 from ._elementwise import describe_type, is_number_or_array
 from ._types import as_binary, as_elementwise

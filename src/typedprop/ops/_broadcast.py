@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from .._errors import CheckError
+from .._core.errors import CheckError
 
 # Scalar types whose gradient, of the same type, has nothing to undo.
 _SCALARS = {float, np.float64, np.float32}

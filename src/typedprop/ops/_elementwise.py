@@ -34,11 +34,11 @@ from typing import Any, overload
 
 import numpy as np
 
-from .._arrays import DT, AnyArray, N
-from .._bvar import BVar, constant
-from .._errors import CheckError
-from .._op import Op
-from .._tape import check_live
+from .._core.arrays import DT, AnyArray, N
+from .._core.bvar import BVar, constant
+from .._core.errors import CheckError
+from .._core.op import Op
+from .._core.tape import check_live
 from ._broadcast import broadcast_error, unbroadcast
 from ._types import as_elementwise
 

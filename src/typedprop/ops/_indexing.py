@@ -26,17 +26,16 @@ Internal: users import the ops from `typedprop.ops`.
 
 import re
 from collections.abc import Callable, Sequence
-from types import EllipsisType
 from typing import Any, TypeAlias, overload
 
 import numpy as np
 
-from .._arrays import DT, AnyArray
-from .._bvar import BVar
-from .._errors import CheckError
-from .._op import Op
+from .._core.arrays import DT, AnyArray, Key
+from .._core.bvar import BVar
+from .._core.errors import CheckError
+from .._core.op import Op
+from ._axes import describe_shape, normalize_axis
 from ._broadcast import broadcast_error, unbroadcast
-from ._shapes import describe_shape, normalize_axis
 
 __all__ = ["getitem", "take", "where"]
 
@@ -45,22 +44,6 @@ _Out: TypeAlias = np.ndarray[tuple[Any, ...], DT]
 _F64Out: TypeAlias = np.ndarray[tuple[Any, ...], np.dtype[np.float64]]
 _IndexArray: TypeAlias = np.ndarray[Any, np.dtype[np.integer[Any] | np.bool_]]
 _BoolArray: TypeAlias = np.ndarray[Any, np.dtype[np.bool_]]
-
-Index: TypeAlias = (
-    int
-    | np.integer[Any]
-    | slice
-    | EllipsisType
-    | None
-    | _IndexArray
-    | Sequence[int]
-    | Sequence[bool]
-)
-"""One entry of an indexing key: an integer, a slice, `None` (np.newaxis), `...`, or an integer
-or boolean array (or list)."""
-
-Key: TypeAlias = Index | tuple[Index, ...]
-"""What `x[key]` accepts: one index or a tuple of them, as numpy has it."""
 
 IndexArray: TypeAlias = np.ndarray[Any, np.dtype[np.integer[Any]]] | Sequence[int]
 """An integer array or list of indices."""

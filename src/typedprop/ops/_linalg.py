@@ -40,14 +40,14 @@ from typing import Any, Protocol, TypeAlias, cast, overload
 import numpy as np
 from jaxtyping import Float, jaxtyped
 
-from .._arrays import DT, AnyArray, Array, Mat, N, S, Vec
-from .._bvar import BVar
-from .._checks import check_values
-from .._errors import CheckError
-from .._op import SKIPPED, Op
+from .._core.arrays import DT, AnyArray, Array, Mat, N, S, Vec
+from .._core.bvar import BVar
+from .._core.checks import check_values
+from .._core.errors import CheckError
+from .._core.op import SKIPPED, Op
 from . import _arithmetic as _ar
+from ._axes import describe_shape, normalize_axis
 from ._broadcast import unbroadcast
-from ._shapes import describe_shape, normalize_axis
 
 __all__ = [
     "cholesky",

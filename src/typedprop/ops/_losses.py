@@ -40,12 +40,12 @@ from typing import Any, Protocol, TypeAlias, cast, overload
 
 import numpy as np
 
-from .._bvar import BVar
-from .._errors import CheckError
-from .._op import Op
+from .._core.bvar import BVar
+from .._core.errors import CheckError
+from .._core.op import Op
+from ._axes import describe_shape
 from ._broadcast import unbroadcast
 from ._reductions import log_of_sum, shifted_exp
-from ._shapes import describe_shape
 
 __all__ = [
     "mean_squared_error",

@@ -26,11 +26,11 @@ from typing import Any, ClassVar, Literal, TypeAlias, overload
 
 import numpy as np
 
-from .._bvar import BVar
-from .._errors import CheckError
-from .._tape import check_live
+from .._core.bvar import BVar
+from .._core.errors import CheckError
+from .._core.tape import check_live
+from ._axes import describe_shape, normalize_axis
 from ._broadcast import broadcast_error
-from ._shapes import describe_shape, normalize_axis
 
 __all__ = [
     "argmax",

@@ -34,11 +34,11 @@ from typing import Any, Literal, Protocol, TypeAlias, cast, overload
 
 import numpy as np
 
-from .._arrays import DT
-from .._bvar import BVar
-from .._errors import CheckError
-from .._op import Op
-from ._shapes import describe_shape, normalize_axis, unreduce
+from .._core.arrays import DT
+from .._core.bvar import BVar
+from .._core.errors import CheckError
+from .._core.op import Op
+from ._axes import describe_shape, normalize_axis, unreduce
 from ._types import Axis, as_along_axis, as_reduction
 
 __all__ = [

@@ -37,12 +37,12 @@ from typing import Any, Literal, TypeAlias, overload
 
 import numpy as np
 
-from .._arrays import DT, AnyArray, Array, Vec
-from .._bvar import BVar
-from .._errors import CheckError
-from .._op import Op
+from .._core.arrays import DT, AnyArray, Array, Vec
+from .._core.bvar import BVar
+from .._core.errors import CheckError
+from .._core.op import Op
+from ._axes import describe_shape, normalize_axis
 from ._broadcast import unbroadcast
-from ._shapes import describe_shape, normalize_axis
 
 __all__ = [
     "broadcast_to",

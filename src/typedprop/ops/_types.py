@@ -14,9 +14,9 @@ from typing import Any, Literal, Protocol, TypeAlias, cast, overload
 
 import numpy as np
 
-from .._arrays import DT, AnyArray, N, S
-from .._arrays import Axis as Axis
-from .._bvar import BVar
+from .._core.arrays import DT, AnyArray, N, S
+from .._core.arrays import Axis as Axis
+from .._core.bvar import BVar
 
 _Arr: TypeAlias = np.ndarray[Any, DT]
 _Out: TypeAlias = np.ndarray[tuple[Any, ...], DT]

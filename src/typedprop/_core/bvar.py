@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, final, overloa
 
 import numpy as np
 
-from ._arrays import DT, N, S
-from ._arrays import Axis as _Axis
-from ._errors import CheckError
-from ._structures import Mismatch, Partial, check_supported, resolve_path
-from ._tape import Maker, Tape, check_live
+from .arrays import DT, Key, N, S
+from .arrays import Axis as _Axis
+from .errors import CheckError
+from .structures import Mismatch, Partial, check_supported, resolve_path
+from .tape import Maker, Tape, check_live
 
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
@@ -36,6 +36,52 @@ H = TypeVar("H")
 _AnyArray = np.ndarray[Any, np.dtype[Any]]
 _M = tuple[int, int]
 _V = tuple[int]
+
+
+class _OpTable:
+    """The ops behind BVar's operators and numpy-style methods, filled by `typedprop.ops` when
+    it loads (see `ops/_methods.py`): the core names what it needs, the op library provides it,
+    and no import goes from the core up to the ops (autograd's boxes and JAX's array methods are
+    wired the same way). Each entry is called exactly as the method that uses it."""
+
+    add: Callable[..., Any]
+    subtract: Callable[..., Any]
+    multiply: Callable[..., Any]
+    divide: Callable[..., Any]
+    power: Callable[..., Any]  # `x ** p`: a constant exponent takes no logarithm
+    rpow: Callable[..., Any]  # `c ** x`, (c, x)
+    negative: Callable[..., Any]
+    matmul: Callable[..., Any]
+    sum: Callable[..., Any]
+    mean: Callable[..., Any]
+    max: Callable[..., Any]
+    min: Callable[..., Any]
+    prod: Callable[..., Any]
+    var: Callable[..., Any]
+    std: Callable[..., Any]
+    reshape: Callable[..., Any]
+    ravel: Callable[..., Any]
+    squeeze: Callable[..., Any]
+    transpose: Callable[..., Any]
+    clip: Callable[..., Any]
+    abs: Callable[..., Any]
+    argmax: Callable[..., Any]
+    argmin: Callable[..., Any]
+    getitem: Callable[..., Any]
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached for an entry not filled: the op library was never imported.
+        raise RuntimeError(
+            f"BVar's {name} needs typedprop's op library: import typedprop (not only its core)"
+        )
+
+    def missing(self) -> list[str]:
+        """The entries not filled yet (for the op library's own completeness check)."""
+        return [k for k in type(self).__annotations__ if k not in vars(self)]
+
+
+_ops = _OpTable()
+"""The table BVar's operators and methods call through."""
 
 
 @final
@@ -220,7 +266,8 @@ class BVar(Generic[T_co]):
         self: "BVar[float]", other: "BVar[np.ndarray[S, DT]] | np.ndarray[S, DT]", /
     ) -> "BVar[np.ndarray[S, DT]]": ...
     def __add__(self, other: object, /) -> "BVar[Any]":
-        return _ar.add(self, other)
+        result: BVar[Any] = _ops.add(self, other)
+        return result
 
     @overload
     def __radd__(self: "BVar[N]", other: "N | float", /) -> "BVar[N]": ...
@@ -233,7 +280,8 @@ class BVar(Generic[T_co]):
         self: "BVar[float]", other: "np.ndarray[S, DT]", /
     ) -> "BVar[np.ndarray[S, DT]]": ...
     def __radd__(self, other: object, /) -> "BVar[Any]":
-        return _ar.add(other, self)
+        result: BVar[Any] = _ops.add(other, self)
+        return result
 
     @overload
     def __sub__(self: "BVar[N]", other: "BVar[N] | N | BVar[float] | float", /) -> "BVar[N]": ...
@@ -246,7 +294,8 @@ class BVar(Generic[T_co]):
         self: "BVar[float]", other: "BVar[np.ndarray[S, DT]] | np.ndarray[S, DT]", /
     ) -> "BVar[np.ndarray[S, DT]]": ...
     def __sub__(self, other: object, /) -> "BVar[Any]":
-        return _ar.subtract(self, other)
+        result: BVar[Any] = _ops.subtract(self, other)
+        return result
 
     @overload
     def __rsub__(self: "BVar[N]", other: "N | float", /) -> "BVar[N]": ...
@@ -259,7 +308,8 @@ class BVar(Generic[T_co]):
         self: "BVar[float]", other: "np.ndarray[S, DT]", /
     ) -> "BVar[np.ndarray[S, DT]]": ...
     def __rsub__(self, other: object, /) -> "BVar[Any]":
-        return _ar.subtract(other, self)
+        result: BVar[Any] = _ops.subtract(other, self)
+        return result
 
     @overload
     def __mul__(self: "BVar[N]", other: "BVar[N] | N | BVar[float] | float", /) -> "BVar[N]": ...
@@ -272,7 +322,8 @@ class BVar(Generic[T_co]):
         self: "BVar[float]", other: "BVar[np.ndarray[S, DT]] | np.ndarray[S, DT]", /
     ) -> "BVar[np.ndarray[S, DT]]": ...
     def __mul__(self, other: object, /) -> "BVar[Any]":
-        return _ar.multiply(self, other)
+        result: BVar[Any] = _ops.multiply(self, other)
+        return result
 
     @overload
     def __rmul__(self: "BVar[N]", other: "N | float", /) -> "BVar[N]": ...
@@ -285,7 +336,8 @@ class BVar(Generic[T_co]):
         self: "BVar[float]", other: "np.ndarray[S, DT]", /
     ) -> "BVar[np.ndarray[S, DT]]": ...
     def __rmul__(self, other: object, /) -> "BVar[Any]":
-        return _ar.multiply(other, self)
+        result: BVar[Any] = _ops.multiply(other, self)
+        return result
 
     @overload
     def __truediv__(
@@ -300,7 +352,8 @@ class BVar(Generic[T_co]):
         self: "BVar[float]", other: "BVar[np.ndarray[S, DT]] | np.ndarray[S, DT]", /
     ) -> "BVar[np.ndarray[S, DT]]": ...
     def __truediv__(self, other: object, /) -> "BVar[Any]":
-        return _ar.divide(self, other)
+        result: BVar[Any] = _ops.divide(self, other)
+        return result
 
     @overload
     def __rtruediv__(self: "BVar[N]", other: "N | float", /) -> "BVar[N]": ...
@@ -313,23 +366,19 @@ class BVar(Generic[T_co]):
         self: "BVar[float]", other: "np.ndarray[S, DT]", /
     ) -> "BVar[np.ndarray[S, DT]]": ...
     def __rtruediv__(self, other: object, /) -> "BVar[Any]":
-        return _ar.divide(other, self)
+        result: BVar[Any] = _ops.divide(other, self)
+        return result
 
     def __pow__(self: "BVar[N]", other: "BVar[N] | N | BVar[float] | float", /) -> "BVar[N]":
-        result: BVar[N]
-        if type(other) is BVar and other._tape is not None:
-            result = _ar.power(self, other)
-        else:
-            # A constant exponent: no logarithm in the gradient.
-            result = _ar.PowerConst(other.value if type(other) is BVar else other)(self)
+        result: BVar[N] = _ops.power(self, other)
         return result
 
     def __rpow__(self: "BVar[N]", other: float, /) -> "BVar[N]":
-        result: BVar[N] = _ar.ExpBase(other)(self)
+        result: BVar[N] = _ops.rpow(other, self)
         return result
 
     def __neg__(self: "BVar[N]") -> "BVar[N]":
-        result: BVar[N] = _ar.negative(self)
+        result: BVar[N] = _ops.negative(self)
         return result
 
     @overload
@@ -361,7 +410,8 @@ class BVar(Generic[T_co]):
         self: "BVar[np.ndarray[S, DT]]", other: "BVar[_AnyArray] | _AnyArray", /
     ) -> "BVar[np.ndarray[tuple[Any, ...], DT]]": ...
     def __matmul__(self, other: object, /) -> "BVar[Any]":
-        return _ar.matmul(self, other)
+        result: BVar[Any] = _ops.matmul(self, other)
+        return result
 
     @overload
     def __rmatmul__(
@@ -384,7 +434,8 @@ class BVar(Generic[T_co]):
         self: "BVar[np.ndarray[S, DT]]", other: _AnyArray, /
     ) -> "BVar[np.ndarray[tuple[Any, ...], DT]]": ...
     def __rmatmul__(self, other: object, /) -> "BVar[Any]":
-        return _ar.matmul(other, self)
+        result: BVar[Any] = _ops.matmul(other, self)
+        return result
 
     # -- numpy's array methods: each is an op of typedprop.ops ---------------------------------
     # Written out so that mypy and editors see each signature. Reducing every axis gives a
@@ -638,7 +689,7 @@ class BVar(Generic[T_co]):
             ```
         """
         new = shape[0] if len(shape) == 1 else shape
-        result: BVar[np.ndarray[tuple[Any, ...], DT]] = _ops.reshape(self, new)  # type: ignore[arg-type]  # ints or one tuple, as numpy
+        result: BVar[np.ndarray[tuple[Any, ...], DT]] = _ops.reshape(self, new)
         return result
 
     def ravel(self: "BVar[np.ndarray[Any, DT]]") -> "BVar[np.ndarray[tuple[int], DT]]":
@@ -765,7 +816,7 @@ class BVar(Generic[T_co]):
     # -- indexing ------------------------------------------------------------------------------
 
     def __getitem__(
-        self: "BVar[np.ndarray[Any, DT]]", key: "_Key", /
+        self: "BVar[np.ndarray[Any, DT]]", key: "Key", /
     ) -> "BVar[np.ndarray[tuple[Any, ...], DT]]":
         """`ops.getitem(x, key)`: numpy's indexing and slicing of an array (basic, integer
         arrays, boolean masks); the gradient flows back into the picked elements. For the parts
@@ -893,10 +944,3 @@ def collect(xs: list[BVar[T]]) -> BVar[list[T]]:
         return tuple(g)
 
     return BVar(value, tape, tape.record(value, tuple(parents), backward, _COLLECT))
-
-
-# The operators above need the arithmetic ops, and the ops need BVar: import them last, once
-# BVar exists (a cycle Python resolves because nothing here runs before the import finishes).
-from . import ops as _ops  # noqa: E402
-from .ops import _arithmetic as _ar  # noqa: E402
-from .ops._indexing import Key as _Key  # noqa: E402

@@ -21,9 +21,9 @@ from typing import Any, TypeVar
 
 from jaxtyping import jaxtyped
 
-from ._bvar import BVar
-from ._checks import check_values, checks_enabled, usable_hint
-from ._op import _remember, _signature
+from .._core.bvar import BVar
+from .._core.checks import check_values, checks_enabled, usable_hint
+from .._core.op import _remember, _signature
 
 F = TypeVar("F", bound=Callable[..., Any])
 

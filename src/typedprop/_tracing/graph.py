@@ -25,17 +25,18 @@ Internal: users import `trace`, `Graph` and `TraceError` from `typedprop`.
 """
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, TypeVarTuple, cast
 
 import numpy as np
 
-from ._backprop import _scalar_seed
-from ._bvar import BVar
-from ._errors import CheckError, TraceError
-from ._op import Op
-from ._structures import (
+from .._backprop import _scalar_seed
+from .._core.bvar import BVar
+from .._core.checks import checks_enabled
+from .._core.errors import CheckError, TraceError
+from .._core.op import Op
+from .._core.structures import (
     Mismatch,
     Partial,
     accumulate,
@@ -45,8 +46,8 @@ from ._structures import (
     fit,
     kind_of,
 )
-from ._tape import Maker, Node, Tape, recording, sweep
-from ._traced import TracedArray, TracedFloat, is_traced, unwrap, wrap
+from .._core.tape import Maker, Node, Tape, recording, sweep
+from .values import TracedArray, TracedFloat, TracedScalar, holds_traced, is_traced, unwrap, wrap
 
 X = TypeVar("X")
 Y = TypeVar("Y")
@@ -440,7 +441,85 @@ class _Identity:
         return type(other) is _Identity and other.value is self.value
 
 
-def _traced_data(x: Any, tape: Tape) -> Any:
+class _TracingTape(Tape):
+    """The tape `trace` records on: ops hand it their calls (the core's one hook, see
+    `Tape.intercepts`). It runs each op on the real values behind the traced ones, hands the
+    output back traced, and keeps the op's constant arguments with its node for the replays."""
+
+    __slots__ = ("data",)
+    intercepts = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        #: id of each traced data value handed to the function -> (its node, the value), so
+        #: that an op given it records the node, not a constant.
+        self.data: dict[int, tuple[int, object]] = {}
+
+    def apply(self, op: Maker, values: Sequence[object], parents: tuple[int, ...]) -> object:
+        assert isinstance(op, Op)
+        out, node = self._record(op, values, parents)
+        return BVar(wrap(out), self, node)
+
+    def apply_plain(self, op: Maker, values: Sequence[object]) -> object:
+        """An op on no BVar, given the data (or values computed from it by ops): recorded as a
+        node of the data, which takes no gradient and is computed again from the new data at
+        each replay. Its result is handed back traced, so that an op given it records that
+        node. An op on values that hold nothing traced computes as usual."""
+        if not any(holds_traced(v) for v in values):
+            return NotImplemented
+        assert isinstance(op, Op)
+        out, node = self._record(op, values, (-1,) * len(values))
+        assert node > 0  # a traced input that is not data was refused by `_record`
+        if isinstance(out, np.ndarray):
+            marked: object = out.view(TracedArray)
+        elif isinstance(out, np.generic):
+            marked = np.asarray(out).view(TracedScalar)
+        else:
+            return wrap(out)  # not an array: traced, refused by any op given it
+        self.data[id(marked)] = (node, marked)
+        return marked
+
+    def _record(
+        self, op: Op[Any], values: Sequence[object], parents: tuple[int, ...]
+    ) -> tuple[object, int]:
+        """Run `op` on the real values behind the traced ones and record it, data as its
+        node; the output, and the node (0 if no input was a node)."""
+        for setting in vars(op).values():
+            if holds_traced(setting):
+                raise TraceError(
+                    f"trace: {op.name} was given a traced value as a setting (an exponent, "
+                    "bounds, a condition or an index computed from the parameters or the "
+                    "data), which a recorded graph would keep fixed. Use the implicit style "
+                    "(typedprop.backprop)"
+                )
+        data = self.data
+        for k, (value, p) in enumerate(zip(values, parents, strict=True)):
+            if p >= 0:
+                continue
+            slot = data.get(id(value)) if data else None
+            if slot is not None and slot[1] is value:
+                # Data handed to the function: the node of its slot, refilled at each replay.
+                parents = (*parents[:k], slot[0], *parents[k + 1 :])
+            elif holds_traced(value):
+                raise TraceError(
+                    f"trace: {op.name} was given a traced value as a plain constant (a "
+                    "parameter's .value, or something computed from it or from the data in "
+                    "Python): a recorded graph would keep it fixed. Pass the BVar or the data "
+                    "itself, compute with typedprop.ops, or use the implicit style "
+                    "(typedprop.backprop)"
+                )
+        real = [unwrap(v) for v in values]
+        if op.hinted and checks_enabled():
+            out, backward = op._run_checked(real)
+        else:
+            out, backward = op._forward(real)
+        if max(parents, default=-1) < 0:
+            return out, 0
+        consts = tuple(v if p < 0 else None for v, p in zip(real, parents, strict=True))
+        return out, self.record(out, parents, backward, op, consts)
+
+
+def _traced_data(x: Any, tape: "_TracingTape") -> Any:
     """`x` as the traced function sees it: each float leaf (in `_signature`'s order) traced and
     recorded as a leaf node, which an op given that very value records as its input."""
     traced: Any
@@ -460,7 +539,6 @@ def _traced_data(x: Any, tape: Tape) -> Any:
             return x
         return kind.rebuild(x, [_traced_data(c, tape) for c in kind.children(x)])
     # A new object, so that its identity names this leaf alone.
-    assert tape.data is not None
     tape.data[id(traced)] = (tape.leaf(x), traced)
     return traced
 
@@ -634,9 +712,9 @@ def _trace(f: Callable[..., BVar[Any]], x: Any, data: tuple[Any, ...]) -> _Recor
     """Run `f` once on a tracing tape and keep its steps: node 0 is the parameter, the next
     ones the float leaves of the data."""
     check_supported(x, "trace: the parameter")
-    with recording(tracing=True) as tape:
+    tape = _TracingTape()
+    with recording(tape):
         param = BVar(wrap(x), tape, tape.leaf(x))
-        tape.data = {}
         traced = [_traced_data(d, tape) for d in data]
         n_data = len(tape.nodes) - 1
         y = f(param, *traced)
@@ -644,7 +722,6 @@ def _trace(f: Callable[..., BVar[Any]], x: Any, data: tuple[Any, ...]) -> _Recor
             raise CheckError(
                 f"trace: the function must return a BVar, but it returned a {type(y).__name__}"
             )
-        assert tape.data is not None
         no_gradient = {node for node, _ in tape.data.values()}
         steps: list[_Step] = []
         for i, node in enumerate(tape.nodes[1:], 1):

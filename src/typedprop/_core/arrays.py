@@ -7,6 +7,8 @@ named dimensions at run time. float32 and float64 arrays both fit.
 Internal: users import `Array`, `Vec`, `Mat` and `Floating` from `typedprop`.
 """
 
+from collections.abc import Sequence
+from types import EllipsisType
 from typing import Any, TypeAlias, TypeVar
 
 import numpy as np
@@ -36,3 +38,21 @@ S = TypeVar("S", bound=tuple[Any, ...])
 
 Axis: TypeAlias = int | tuple[int, ...] | None
 """An axis argument: one axis, several, or None for all."""
+
+_IndexArray: TypeAlias = np.ndarray[Any, np.dtype[np.integer[Any] | np.bool_]]
+
+Index: TypeAlias = (
+    int
+    | np.integer[Any]
+    | slice
+    | EllipsisType
+    | None
+    | _IndexArray
+    | Sequence[int]
+    | Sequence[bool]
+)
+"""One entry of an indexing key: an integer, a slice, `None` (np.newaxis), `...`, or an integer
+or boolean array (or list)."""
+
+Key: TypeAlias = Index | tuple[Index, ...]
+"""What `x[key]` accepts: one index or a tuple of them, as numpy has it."""

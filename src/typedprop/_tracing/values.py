@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from ._errors import TraceError
-from ._structures import kind_of
+from .._core.errors import TraceError
+from .._core.structures import kind_of
 
 _BRANCH = (
     "trace: a Python branch on a traced value (the truth of x.value, or of a comparison with "

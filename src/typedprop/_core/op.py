@@ -21,13 +21,12 @@ from typing import Any, Generic, TypeVar, TypeVarTuple, overload
 import numpy as np
 from jaxtyping import jaxtyped
 
-from . import _tape as _tapes
-from ._bvar import BVar
-from ._checks import check_values, checks_enabled, usable_hint
-from ._errors import CheckError, TraceError
-from ._structures import describe as _describe
-from ._tape import Maker, Node, Tape, check_live
-from ._traced import TracedArray, TracedScalar, holds_traced, unwrap, wrap
+from . import tape as _tapes
+from .bvar import BVar
+from .checks import check_values, checks_enabled, usable_hint
+from .errors import CheckError
+from .structures import describe as _describe
+from .tape import Maker, Node, Tape, check_live
 
 _get_ident = threading.get_ident
 
@@ -286,12 +285,14 @@ class Op(Maker, Generic[*Ins, Out]):
         if names and n != len(names):
             k = len(names)
             raise TypeError(f"{self.name} takes {k} argument{'s' * (k != 1)}, got {n}")
-        if tape is not None and tape.tracing:
-            return self._call_tracing(values, parents, tape)
-        if tape is None and _tapes.tracings:
-            tracing = _tapes.tracing_tape()
-            if tracing is not None and any(holds_traced(v) for v in values):
-                return self._call_on_data(values, tracing)
+        if tape is not None and tape.intercepts:
+            return tape.apply(self, values, parents)  # a layer above the core records it
+        if tape is None and _tapes.intercepting:
+            hooked = _tapes.intercepting_tape()
+            if hooked is not None:
+                computed = hooked.apply_plain(self, values)
+                if computed is not NotImplemented:
+                    return computed
         if self.hinted and checks_enabled():
             out, backward = self._run_checked(values)
         else:
@@ -308,71 +309,6 @@ class Op(Maker, Generic[*Ins, Out]):
         nodes = tape.nodes
         nodes.append(Node(out, parents, backward, self))  # `Tape.record`, inlined
         return BVar(out, tape, len(nodes) - 1)
-
-    def _call_on_data(self, values: Sequence[object], tape: Tape) -> object:
-        """`__call__` on no BVar while `trace` records, given the data (or values computed from
-        it by ops): recorded as a node of the data, which takes no gradient and is computed
-        again from the new data at each replay. Its result is handed back traced, so that an
-        op given it records that node."""
-        out, node = self._record(values, (-1,) * len(values), tape)
-        assert node > 0  # a traced input that is not data was refused by `_record`
-        if isinstance(out, np.ndarray):
-            marked: object = out.view(TracedArray)
-        elif isinstance(out, np.generic):
-            marked = np.asarray(out).view(TracedScalar)
-        else:
-            return wrap(out)  # not an array: traced, refused by any op given it
-        assert tape.data is not None
-        tape.data[id(marked)] = (node, marked)
-        return marked
-
-    def _call_tracing(
-        self, values: Sequence[object], parents: tuple[int, ...], tape: Tape
-    ) -> object:
-        """`__call__` while `typedprop.trace` records: the op runs on the real values behind
-        the traced ones, its output is handed back traced, and its constant arguments are kept
-        with the node for the replays."""
-        out, node = self._record(values, parents, tape)
-        return BVar(wrap(out), tape, node)
-
-    def _record(
-        self, values: Sequence[object], parents: tuple[int, ...], tape: Tape
-    ) -> tuple[object, int]:
-        """Run the op on the real values behind the traced ones and record it on the tracing
-        `tape`, data as its node; the output, and the node (0 if no input was a node)."""
-        for setting in vars(self).values():
-            if holds_traced(setting):
-                raise TraceError(
-                    f"trace: {self.name} was given a traced value as a setting (an exponent, "
-                    "bounds, a condition or an index computed from the parameters or the "
-                    "data), which a recorded graph would keep fixed. Use the implicit style "
-                    "(typedprop.backprop)"
-                )
-        data = tape.data
-        for k, (value, p) in enumerate(zip(values, parents, strict=True)):
-            if p >= 0:
-                continue
-            slot = data.get(id(value)) if data else None
-            if slot is not None and slot[1] is value:
-                # Data handed to the function: the node of its slot, refilled at each replay.
-                parents = (*parents[:k], slot[0], *parents[k + 1 :])
-            elif holds_traced(value):
-                raise TraceError(
-                    f"trace: {self.name} was given a traced value as a plain constant (a "
-                    "parameter's .value, or something computed from it or from the data in "
-                    "Python): a recorded graph would keep it fixed. Pass the BVar or the data "
-                    "itself, compute with typedprop.ops, or use the implicit style "
-                    "(typedprop.backprop)"
-                )
-        real = [unwrap(v) for v in values]
-        if self.hinted and checks_enabled():
-            out, backward = self._run_checked(real)
-        else:
-            out, backward = self._forward(real)
-        if max(parents, default=-1) < 0:
-            return out, 0
-        consts = tuple(v if p < 0 else None for v, p in zip(real, parents, strict=True))
-        return out, tape.record(out, parents, backward, self, consts)
 
 
 _PASSED_LIMIT = 4096

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 from beartype.door import is_bearable
 
-from ._errors import CheckError
+from .errors import CheckError
 
 _enabled: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "typedprop_checks",

@@ -25,9 +25,9 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from ._checks import checks_enabled
-from ._errors import CheckError, TapeError
-from ._structures import Mismatch, Partial, accumulate, finalize, fit
+from .checks import checks_enabled
+from .errors import CheckError, TapeError
+from .structures import Mismatch, Partial, accumulate, finalize, fit
 
 
 class Maker:
@@ -66,26 +66,41 @@ class Node:
         self.parents = parents
         self.backward = backward
         self.maker = maker
-        # What a recorded graph needs to replay the node (see `_trace`): an op's argument
-        # values, a view's path. Set only while tracing.
+        # What a layer above the core keeps with the node (a recorded graph: an op's constant
+        # arguments, a view's path); None on a plain tape.
         self.extra = extra
 
 
 class Tape:
-    __slots__ = ("data", "live", "nodes", "open", "thread", "tracing")
+    """The record of one `backprop` call: its nodes, in the order they were computed.
 
-    def __init__(self, tracing: bool = False) -> None:
+    The one hook for a layer above the core (recorded graphs, `typedprop._tracing`): a subclass
+    with `intercepts = True` receives every op applied on it through `apply`, and every op
+    applied to plain values while it is the innermost tape through `apply_plain`, instead of
+    the op recording itself."""
+
+    __slots__ = ("live", "nodes", "open", "thread")
+
+    #: Whether ops hand their calls to `apply` and `apply_plain` instead of recording.
+    intercepts: bool = False
+
+    def __init__(self) -> None:
         self.nodes: list[Node | None] = []
         self.open = True
         # `live`: the innermost open tape of `thread`, the one ops may record on; kept by
         # `recording`, so that `check_live` needs no thread-local lookup in the common case.
         self.live = False
         self.thread = threading.get_ident()
-        #: Recording for `typedprop.trace`: ops see real values, user code traced ones.
-        self.tracing = tracing
-        #: While tracing with data: id of each traced data value handed to the function ->
-        #: (its node, the value), so that an op given it records the node, not a constant.
-        self.data: dict[int, tuple[int, object]] | None = None
+
+    def apply(self, op: "Maker", values: Sequence[object], parents: tuple[int, ...]) -> object:
+        """An op's call on this tape, for a tape that `intercepts`: `values` are its
+        arguments' values, `parents` their nodes (-1 for a constant)."""
+        raise NotImplementedError
+
+    def apply_plain(self, op: "Maker", values: Sequence[object]) -> object:
+        """An op's call on no BVar while this intercepting tape is the innermost: its result,
+        or `NotImplemented` for the op to compute as usual."""
+        return NotImplemented
 
     def leaf(self, value: object) -> int:
         """Record a parameter; returns its position."""
@@ -133,26 +148,29 @@ def check_live(tape: Tape) -> Tape:
 
 
 @contextmanager
-def recording(tracing: bool = False) -> Iterator[Tape]:
-    """A new tape, innermost for this thread while the block runs and closed after it."""
-    global tracings
+def recording(tape: Tape | None = None) -> Iterator[Tape]:
+    """`tape` (a new plain one by default), innermost for this thread while the block runs and
+    closed after it."""
+    global intercepting
     stack: list[Tape] | None = getattr(_local, "stack", None)
     if stack is None:
         stack = _local.stack = []
-    tape = Tape(tracing)
+    if tape is None:
+        tape = Tape()
     if stack:
         stack[-1].live = False
     stack.append(tape)
     tape.live = True
-    if tracing:
-        with _tracings_lock:
-            tracings += 1
+    hooked = tape.intercepts
+    if hooked:
+        with _intercepting_lock:
+            intercepting += 1
     try:
         yield tape
     finally:
-        if tracing:
-            with _tracings_lock:
-                tracings -= 1
+        if hooked:
+            with _intercepting_lock:
+                intercepting -= 1
         stack.remove(tape)
         tape.live = False
         tape.open = False
@@ -161,16 +179,16 @@ def recording(tracing: bool = False) -> Iterator[Tape]:
             stack[-1].live = True
 
 
-#: How many tracing tapes are open, in any thread: while there are none, an op called without a
-#: tape (on plain values) needs no look for traced ones (see `tracing_tape`).
-tracings = 0
-_tracings_lock = threading.Lock()
+#: How many intercepting tapes are open, in any thread: while there are none, an op called on
+#: plain values needs no look at the innermost tape (see `intercepting_tape`).
+intercepting = 0
+_intercepting_lock = threading.Lock()
 
 
-def tracing_tape() -> Tape | None:
-    """This thread's innermost tape if it is recording for `typedprop.trace`."""
+def intercepting_tape() -> Tape | None:
+    """This thread's innermost tape if it intercepts ops (see `Tape.intercepts`)."""
     tape = active()
-    return tape if tape is not None and tape.tracing else None
+    return tape if tape is not None and tape.intercepts else None
 
 
 def sweep(

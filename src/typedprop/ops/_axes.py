@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from .._errors import CheckError
+from .._core.errors import CheckError
 from ._types import Axis
 
 
