@@ -138,7 +138,9 @@ def test_the_programs_are_imported_by_nothing_in_the_library() -> None:
     )
     assert users == []
     assert not any(
-        targets & {"typedprop.data"} for m, targets in graph.items() if m.startswith("typedprop._core")
+        targets & {"typedprop.data"}
+        for m, targets in graph.items()
+        if m.startswith("typedprop._core")
     )
 
 
