@@ -19,11 +19,12 @@ import contextlib
 import contextvars
 import os
 import typing
-from collections.abc import Iterator, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
 
 import numpy as np
 from beartype.door import is_bearable
+from jaxtyping import jaxtyped
 
 from .errors import CheckError
 
@@ -190,3 +191,129 @@ def check_values(
                 f"{op_name}: {names[i]} has {_show_value(x)}, which does not fit "
                 f"{_show_hint(hint)} ({_explain(names, hints, values, i)})"
             )
+
+
+# ---------------------------------------------------------------------------------------------
+# The one check cache, for ops and for `shapecheck`
+# ---------------------------------------------------------------------------------------------
+
+R = TypeVar("R")
+
+
+def signature(values: Sequence[object]) -> tuple[object, ...] | None:
+    """What a jaxtyping check of `values` depends on: the type, shape and dtype of each
+    value. None where a value's check could depend on more (a structure, an ndarray subclass)."""
+    key: list[object] = []
+    for v in values:
+        t = type(v)
+        if t is np.ndarray:
+            key.append((v.shape, v.dtype))  # type: ignore[attr-defined]  # t is ndarray
+        elif t is float or t is int or t is bool or isinstance(v, np.generic):
+            key.append(t)
+        else:
+            return None
+    return tuple(key)
+
+
+class CheckCache:
+    """The signatures of the calls whose checks passed: a check is a function of the values'
+    types, shapes and dtypes only, so one that passed need not run again for the same ones.
+
+    Each op class (each `op1`/`op2`/`op3` op, each `shapecheck`ed function) has its own. It
+    forgets everything past `LIMIT` entries, a bound on memory for programs that see endless
+    new shapes."""
+
+    __slots__ = ("_passed",)
+
+    LIMIT = 4096
+
+    def __init__(self) -> None:
+        self._passed: set[tuple[object, ...]] = set()
+
+    def __contains__(self, key: tuple[object, ...]) -> bool:
+        return key in self._passed
+
+    def __len__(self) -> int:
+        return len(self._passed)
+
+    def remember(self, key: tuple[object, ...]) -> None:
+        if len(self._passed) >= self.LIMIT:
+            self._passed.clear()
+        self._passed.add(key)
+
+    def clear(self) -> None:
+        self._passed.clear()
+
+    def check(
+        self,
+        name: str,
+        names: Callable[[], Sequence[str]],
+        hints: Sequence[object | None],
+        values: Sequence[object],
+    ) -> None:
+        """`check_values` of `values` in a context of their own, skipped when values of the
+        same signature passed before (the backward pass's check: nothing runs in between)."""
+        key = signature(values)
+        if key is not None and ("values", key) in self._passed:
+            return
+        with jaxtyped("context"):
+            check_values(name, names(), hints, values)
+        if key is not None:
+            self.remember(("values", key))
+
+    def call(
+        self,
+        name: str,
+        names: Callable[[], Sequence[str]],
+        hints: Sequence[object | None],
+        values: Sequence[object],
+        run: Callable[[], R],
+        result_name: str,
+        result_hint: object | None,
+        result_of: Callable[[R], object],
+    ) -> R:
+        """`run()`, the call on `values`, checked: the arguments against `hints`, then the
+        result (`result_of` what `run` returns) against `result_hint`, dimension names bound
+        across both. `run` is called exactly once, whatever the cache holds: with arguments
+        that passed before and a result of a new signature, only the result is checked (the
+        arguments again first, to bind their dimensions)."""
+        key_in = signature(values)
+        if key_in is not None and ("in", key_in) in self._passed:
+            result = run()
+            if result_hint is None:
+                return result
+            out = result_of(result)
+            key_out = signature((out,))
+            if key_out is not None and ("out", key_in + key_out) in self._passed:
+                return result
+            labels = names()
+            with jaxtyped("context"):
+                check_values(name, labels, hints, values)
+                check_values(
+                    name,
+                    [*labels, result_name],
+                    [*hints, result_hint],
+                    [*values, out],
+                    start=len(values),
+                )
+        else:
+            labels = names()
+            with jaxtyped("context"):
+                check_values(name, labels, hints, values)
+                result = run()
+                if result_hint is not None:
+                    out = result_of(result)
+                    check_values(
+                        name,
+                        [*labels, result_name],
+                        [*hints, result_hint],
+                        [*values, out],
+                        start=len(values),
+                    )
+            if key_in is None:
+                return result
+        key_out = signature((out,)) if result_hint is not None else ()
+        if key_out is not None:
+            self.remember(("in", key_in))
+            self.remember(("out", key_in + key_out))
+        return result

@@ -18,12 +18,9 @@ import typing
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar, TypeVarTuple, overload
 
-import numpy as np
-from jaxtyping import jaxtyped
-
 from . import tape as _tapes
 from .bvar import BVar
-from .checks import check_values, checks_enabled, usable_hint
+from .checks import CheckCache, checks_enabled, usable_hint
 from .errors import CheckError
 from .structures import describe as _describe
 from .tape import Maker, Node, Tape, check_live
@@ -86,12 +83,12 @@ class Op(Maker, Generic[*Ins, Out]):
     _in_hints: tuple[object | None, ...] = ()
     _out_hint: object | None = None
     _names: tuple[str, ...] = ()
-    # The signatures of the calls whose checks passed (see `_run_checked`), per class.
-    _passed: set[tuple[object, ...]] = set()
+    # The signatures of the calls whose checks passed, per class (see `CheckCache`).
+    _checked: CheckCache = CheckCache()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        cls._passed = set()
+        cls._checked = CheckCache()
         if "name" not in cls.__dict__:
             cls.name = cls.__name__
         names = _positional_names(cls.forward)
@@ -125,22 +122,18 @@ class Op(Maker, Generic[*Ins, Out]):
         return f"argument '{self._names[i]}'" if i < len(self._names) else f"argument {i}"
 
     def check_backward(self, g: object, grads: tuple[object, ...]) -> None:
-        key = _signature((g, *grads))
-        if key is not None and ("backward", key) in self._passed:
-            return
-        names = ["the gradient of the output"] + [
-            f"the gradient for {self.arg_name(i)}" for i in range(len(grads))
-        ]
         # A None gradient is one the op skipped for a constant input (see `takes_needs`).
         in_hints = self._in_hints if len(self._in_hints) == len(grads) else (None,) * len(grads)
         hints = (
             self._out_hint,
             *(None if gi is None else h for h, gi in zip(in_hints, grads, strict=True)),
         )
-        with jaxtyped("context"):
-            check_values(self.name, names, hints, (g, *grads))
-        if key is not None:
-            _remember(self._passed, ("backward", key))
+        self._checked.check(self.name, lambda: self._backward_names(len(grads)), hints, (g, *grads))
+
+    def _backward_names(self, n: int) -> list[str]:
+        return ["the gradient of the output"] + [
+            f"the gradient for {self.arg_name(i)}" for i in range(n)
+        ]
 
     def _forward(self, values: Sequence[object]) -> tuple[Any, Any]:
         """`forward` on `values`, its result checked for the (output, continuation) form, so a
@@ -149,34 +142,21 @@ class Op(Maker, Generic[*Ins, Out]):
         return _staged(self.name, "forward", result)
 
     def _run_checked(self, values: Sequence[object]) -> tuple[Any, Any]:
-        # A check is a function of the values' types, shapes and dtypes only, so one that
-        # passed need not run again for the same ones: `_passed` remembers their signatures.
-        passed = self._passed
-        key_in = _signature(values)
-        if key_in is not None and ("in", key_in) in passed:
-            out, backward = self._forward(values)
-            key_out = _signature((out,))
-            if key_out is not None and ("out", key_in + key_out) in passed:
-                return out, backward
-        names = [self.arg_name(i) for i in range(len(values))]
+        """`_forward` on `values` with the jaxtyping checks of the inputs and the output, run
+        once per signature (see `CheckCache.call`); forward runs exactly once."""
         hints = self._in_hints
         if len(hints) != len(values):
             hints = (None,) * len(values)
-        with jaxtyped("context"):
-            check_values(self.name, names, hints, values)
-            out, backward = self._forward(values)
-            check_values(
-                self.name,
-                [*names, "the output"],
-                (*hints, self._out_hint),
-                (*values, out),
-                start=len(values),
-            )
-        key_out = _signature((out,))
-        if key_in is not None and key_out is not None:
-            _remember(passed, ("in", key_in))
-            _remember(passed, ("out", key_in + key_out))
-        return out, backward
+        return self._checked.call(
+            self.name,
+            lambda: [self.arg_name(i) for i in range(len(values))],
+            hints,
+            values,
+            lambda: self._forward(values),
+            "the output",
+            self._out_hint,
+            _output,
+        )
 
     @overload
     def __call__(self: "Op[A, R]", a: BVar[A], /) -> BVar[R]: ...
@@ -311,28 +291,8 @@ class Op(Maker, Generic[*Ins, Out]):
         return BVar(out, tape, len(nodes) - 1)
 
 
-_PASSED_LIMIT = 4096
-
-
-def _signature(values: Sequence[object]) -> tuple[object, ...] | None:
-    """What a jaxtyping check of `values` depends on: the type, shape and dtype of each
-    value. None where a value's check could depend on more (a structure, an ndarray subclass)."""
-    key: list[object] = []
-    for v in values:
-        t = type(v)
-        if t is np.ndarray:
-            key.append((v.shape, v.dtype))  # type: ignore[attr-defined]  # t is ndarray
-        elif t is float or t is int or t is bool or isinstance(v, np.generic):
-            key.append(t)
-        else:
-            return None
-    return tuple(key)
-
-
-def _remember(passed: set[tuple[object, ...]], key: tuple[object, ...]) -> None:
-    if len(passed) >= _PASSED_LIMIT:
-        passed.clear()  # a bound on memory for programs that see endless new shapes
-    passed.add(key)
+def _output(result: tuple[Any, Any]) -> object:
+    return result[0]
 
 
 def _staged(name: str, what: str, result: object) -> tuple[Any, Any]:
@@ -409,7 +369,7 @@ class _FunctionOp(Op[*Ins, Out]):
         ret_args = typing.get_args(ret) if typing.get_origin(ret) is tuple else ()
         self._out_hint = usable_hint(ret_args[0]) if ret_args else None
         self.hinted = self._out_hint is not None or any(h is not None for h in self._in_hints)
-        self._passed = set()
+        self._checked = CheckCache()
 
     def forward(self, *xs: *Ins) -> tuple[Out, Callable[[Out], tuple[*Ins]]]:
         out, back = _staged(self.name, "forward", self._f(*xs))

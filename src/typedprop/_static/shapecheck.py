@@ -19,11 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from jaxtyping import jaxtyped
-
 from .._core.bvar import BVar
-from .._core.checks import check_values, checks_enabled, usable_hint
-from .._core.op import _remember, _signature
+from .._core.checks import CheckCache, checks_enabled, usable_hint
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -133,7 +130,7 @@ def _checked(f: Callable[..., Any], name: str, owner: type | None) -> Callable[.
     """`f` checked at each call; `owner`: the class whose fields' hints `f` (its constructor)
     takes."""
     plan: _Plan | None = None
-    passed: set[tuple[object, ...]] = set()
+    cache = CheckCache()
 
     @functools.wraps(f)
     def checked(*args: Any, **kwargs: Any) -> Any:
@@ -155,49 +152,19 @@ def _checked(f: Callable[..., Any], name: str, owner: type | None) -> Callable[.
             names.append(f"argument '{param}'")
             hints.append(hint)
             values.append(value)
-        key_in = _signature(values)
-        if key_in is not None and ("in", key_in) in passed:
-            out = f(*args, **kwargs)  # the arguments passed before: check the result only
-            if plan.ret is None:
-                return out
-            ret = _value(out, plan.ret_bvar)
-            key_out = _signature((ret,))
-            if key_out is not None and ("out", key_in + key_out) in passed:
-                return out
-            with jaxtyped("context"):
-                _check_result(name, names, hints, values, plan.ret, ret, bind=True)
-        else:
-            with jaxtyped("context"):
-                check_values(name, names, hints, values)
-                out = f(*args, **kwargs)
-                ret = _value(out, plan.ret_bvar)
-                if plan.ret is not None:
-                    _check_result(name, names, hints, values, plan.ret, ret, bind=False)
-            key_out = _signature((ret,)) if plan.ret is not None else ()
-        if key_in is not None and key_out is not None:
-            _remember(passed, ("in", key_in))
-            _remember(passed, ("out", key_in + key_out))
-        return out
+        ret_bvar = plan.ret_bvar
+        return cache.call(
+            name,
+            lambda: names,
+            hints,
+            values,
+            lambda: f(*args, **kwargs),
+            "the return value",
+            plan.ret,
+            lambda out: _value(out, ret_bvar),
+        )
 
     return checked
-
-
-def _check_result(
-    name: str,
-    names: list[str],
-    hints: list[object | None],
-    values: list[object],
-    hint: object,
-    ret: object,
-    bind: bool,
-) -> None:
-    """Check the return value `ret` against `hint`, inside the call's jaxtyping context (with
-    `bind`, the arguments are checked again first, to bind their dimensions)."""
-    if bind:
-        check_values(name, names, hints, values)
-    check_values(
-        name, [*names, "the return value"], [*hints, hint], [*values, ret], start=len(values)
-    )
 
 
 def _value(x: object, unwrap: bool) -> object:
