@@ -11,7 +11,7 @@ import pytest
 import typedprop as tp
 from typedprop.testing import check_grads
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 sys.path.insert(0, str(EXAMPLES))
 
 import monotest  # noqa: E402

@@ -245,7 +245,7 @@ def test_traced_equals_implicit_on_the_brief_example() -> None:
     import sys
     from pathlib import Path
 
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples"))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples"))
     import brief
 
     rng = np.random.default_rng(3)

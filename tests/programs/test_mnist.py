@@ -15,7 +15,7 @@ import typedprop as tp
 from typedprop import data, mnist
 from typedprop.testing import check_grads
 
-MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
+MNIST = Path(__file__).resolve().parents[3] / "shared" / "data" / "mnist"
 
 
 def _small(seed: int = 0) -> mnist.Network:
