@@ -34,8 +34,29 @@ Options every script takes: `--rounds N`, `--quick` (tiny settings for a smoke t
 `--case K` (only the K-th case, from 0), `--only GROUPS` (comma-separated groups, e.g.
 `numpy,torch`), `--in-process` (no child processes: every group in this one),
 `--profile NAME` (cProfile one contender, in this process, and print the top entries),
-`--no-memory`. For a one-thread view, run with `OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
-MKL_NUM_THREADS=1` in the environment: the children inherit it.
+`--no-memory`, `--baseline-src PATH` (below). For a one-thread view, run with
+`OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1` in the environment: the children
+inherit it.
+
+Before and after a change, side by side: `--baseline-src PATH` adds typedprop from another
+source tree (PATH holds its `typedprop` package, e.g. `src/` of a `git worktree` of an older
+commit; a checkout's root with a `src/` works too) as one more library group,
+"typedprop@baseline": its own process, whose `sys.path` starts with PATH before anything
+imports typedprop (this module does it on import, from an environment variable that the
+parent sets for that process only, and every script imports this module before typedprop), so
+the editable install of this tree does not shadow it; each of its contenders checks, when it
+is set up, that `typedprop.__file__` lies under PATH, and the `libraries:` lines print both
+processes' `typedprop.__file__` and git revision. It runs the same four typedprop contenders
+as this tree (implicit and traced, checks off and on), with this tree's benchmark code, and
+its own hand-written numpy baseline; after each case's table a second table gives, for each
+of the four, both ratios to numpy and their quotient after/before, the median over rounds of
+(this tree's ratio / the baseline's ratio) in the same round, with its interquartile range,
+and the median per-round quotient of the raw times. The group always runs in a child
+process, `--in-process` or not; `--only` does not drop it, so `--only numpy` compares
+typedprop alone:
+
+    OPENBLAS_NUM_THREADS=1 taskset -c 1 python benchmarks/mlp.py --only numpy \\
+        --baseline-src /tmp/before/src
 
 Peers missing from the environment are skipped with a line saying so; `pip install -e
 '.[bench]'` installs them.
@@ -78,9 +99,28 @@ GROUP_MODULES = {
     "torch": "torch",
     "jax": "jax",
 }
+#: The group that runs typedprop from another source tree (`--baseline-src`), and the label
+#: of its contenders (the current tree's are labelled "typedprop").
+BASELINE_GROUP = "typedprop@baseline"
 #: Groups whose arrays live in numpy buffers, which tracemalloc sees.
-NUMPY_BACKED = {"numpy", "autograd", "mygrad"}
+NUMPY_BACKED = {"numpy", BASELINE_GROUP, "autograd", "mygrad"}
 RTOL = 1e-10
+#: Set by the parent in the environment of the baseline group's process, and only there: the
+#: folder that holds the baseline's `typedprop` package.
+_SOURCE_ENV = "TYPEDPROP_BENCH_BASELINE_SRC"
+#: This run's `--baseline-src`, resolved; None without it. Set by `main` before the cases are
+#: made, in the parent and in every child (each gets the option), so all list the same ones.
+_baseline_src: str | None = None
+
+if os.environ.get(_SOURCE_ENV):
+    # The baseline group's process: its typedprop comes from the baseline tree. Put it first,
+    # before the editable install's entry, and before the script imports typedprop.
+    if "typedprop" in sys.modules:
+        raise ImportError(
+            f"typedprop was imported before _harness, from {sys.modules['typedprop'].__file__}: "
+            "the baseline process cannot switch it to the baseline tree"
+        )
+    sys.path.insert(0, os.environ[_SOURCE_ENV])
 
 
 @dataclass(frozen=True)
@@ -125,20 +165,55 @@ def typedprop_run(loss: Callable[[Any], Any], params: Any, checks: bool, traced:
     return replay
 
 
+def resolve_source(path: str) -> str:
+    """The folder that holds the `typedprop` package of the tree at `path`: `path` itself or
+    its `src/`, as an absolute path; ValueError when neither holds one."""
+    for where in (path, os.path.join(path, "src")):
+        if os.path.isfile(os.path.join(where, "typedprop", "__init__.py")):
+            return os.path.realpath(where)
+    raise ValueError(f"no typedprop package in {path} or {os.path.join(path, 'src')}")
+
+
+def _from_baseline(setup: Callable[[], Run]) -> Callable[[], Run]:
+    """`setup`, after making sure that this process's typedprop is the baseline's."""
+
+    def checked() -> Run:
+        import typedprop
+
+        assert _baseline_src is not None
+        where = os.path.realpath(typedprop.__file__ or "?")
+        if not where.startswith(_baseline_src + os.sep):
+            raise RuntimeError(
+                f"typedprop in this process comes from {where}, not from the baseline tree "
+                f"{_baseline_src}"
+            )
+        return setup()
+
+    return checked
+
+
 def typedprop_and_peers(
     contender: Callable[..., Contender], runs: dict[str, Any], jit: str
 ) -> list[Contender]:
     """The contenders every benchmark has after its hand-written ones: typedprop implicit and
-    traced, checks off and on, then the peers. `contender(name, group, make, *args)` binds a
-    benchmark's sizes; `runs` maps "typedprop", "autograd", "mygrad", "torch" and "jax" to the
-    benchmark's `make` functions (typedprop's takes `checks, traced`, JAX's `jit`); `jit` names
-    JAX's compiled contender."""
+    traced, checks off and on, with `--baseline-src` the same four of the baseline tree
+    (labelled "typedprop@baseline", in that group), then the peers.
+    `contender(name, group, make, *args)` binds a benchmark's sizes; `runs` maps "typedprop",
+    "autograd", "mygrad", "torch" and "jax" to the benchmark's `make` functions (typedprop's
+    takes `checks, traced`, JAX's `jit`); `jit` names JAX's compiled contender."""
     cs = []
-    for checks in (False, True):
-        on = "on" if checks else "off"
-        for style, traced in (("implicit", False), ("traced", True)):
-            name = f"typedprop {style}, checks {on}"
-            cs.append(contender(name, "numpy", runs["typedprop"], checks, traced))
+    trees = [("typedprop", "numpy")]
+    if _baseline_src is not None:
+        trees.append((BASELINE_GROUP, BASELINE_GROUP))
+    for label, group in trees:
+        for checks in (False, True):
+            on = "on" if checks else "off"
+            for style, traced in (("implicit", False), ("traced", True)):
+                name = f"{label} {style}, checks {on}"
+                c = contender(name, group, runs["typedprop"], checks, traced)
+                if group == BASELINE_GROUP:
+                    c = dataclasses.replace(c, setup=_from_baseline(c.setup))
+                cs.append(c)
     return cs + [
         contender("autograd", "autograd", runs["autograd"]),
         contender("mygrad", "mygrad", runs["mygrad"]),
@@ -334,13 +409,31 @@ def _version(dist: str) -> str:
         return "?"
 
 
+def _git_revision(folder: str) -> str:
+    """The git revision of the checkout that holds `folder`, "-dirty" when it has changes."""
+    try:
+        done = subprocess.run(
+            ["git", "-C", folder, "describe", "--always", "--dirty", "--abbrev=7"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "git revision unknown"
+    return f"git {done.stdout.strip()}" if done.returncode == 0 else "not a git checkout"
+
+
 def about_group(group: str) -> str:
     """One line on a group's library, as loaded in this process."""
-    if group == "numpy":
+    if group in ("numpy", BASELINE_GROUP):
         import typedprop
 
         traced = "with trace" if hasattr(typedprop, "trace") else "no trace yet"
-        return f"typedprop {typedprop.__version__} ({traced}), numpy {np.__version__}"
+        where = os.path.dirname(os.path.realpath(typedprop.__file__ or "?"))
+        return (
+            f"typedprop {typedprop.__version__} ({traced}) from {where} "
+            f"({_git_revision(where)}), numpy {np.__version__}"
+        )
     if group == "torch":
         import torch
 
@@ -457,12 +550,18 @@ class ChildWorker:
 
     def __init__(self, script: str, group: str, argv: list[str]) -> None:
         self.group = group
+        env = dict(os.environ)
+        env.pop(_SOURCE_ENV, None)
+        if group == BASELINE_GROUP:
+            assert _baseline_src is not None
+            env[_SOURCE_ENV] = _baseline_src  # this module, imported first, reads it
         self.proc = subprocess.Popen(
             [sys.executable, script, "--serve", group, *argv],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
             bufsize=1,
+            env=env,
         )
 
     def send(self, **msg: Any) -> None:
@@ -499,6 +598,14 @@ class ChildWorker:
             self.proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+
+
+def make_worker(group: str, script: str, argv: list[str], in_process: bool) -> Worker:
+    """A group's worker: in this process (`--in-process`) or a child; the baseline tree's
+    group always in a child, since this process has this tree's typedprop."""
+    if in_process and group != BASELINE_GROUP:
+        return LocalWorker(case_list(), group)
+    return ChildWorker(script, group, argv)
 
 
 def serve(cases: Sequence[Case], group: str) -> None:
@@ -615,6 +722,8 @@ def _run_case(
         row.append(f"{statistics.median(faults[key]):.0f}")
         rows.append(row)
     print(table(header, rows))
+    if _baseline_src is not None:
+        _compare_trees(ready, times)
     bases = [
         f"{g} {fmt_time(statistics.median(times[(g, BASELINE)]))}"
         for g in workers
@@ -629,6 +738,50 @@ def _run_case(
         )
     for name, why in failed.items():
         print(f"LEFT OUT {name}: {why}")
+
+
+def _compare_trees(ready: list[tuple[str, str]], times: dict[tuple[str, str], list[float]]) -> None:
+    """This tree's typedprop contenders against the baseline tree's, round by round."""
+    rows = []
+    for group, name in ready:
+        before = (BASELINE_GROUP, name.replace("typedprop", BASELINE_GROUP, 1))
+        if group != "numpy" or not name.startswith("typedprop ") or before not in times:
+            continue
+        now, then = times[(group, name)], times[before]
+        now_base, then_base = times[("numpy", BASELINE)], times[(BASELINE_GROUP, BASELINE)]
+        r_now = [t / b for t, b in zip(now, now_base, strict=True)]
+        r_then = [t / b for t, b in zip(then, then_base, strict=True)]
+        quotient = [a / b for a, b in zip(r_now, r_then, strict=True)]
+        lo, hi = quartiles(quotient)
+        raw = [a / b for a, b in zip(now, then, strict=True)]
+        rows.append(
+            [
+                name.removeprefix("typedprop "),
+                f"{statistics.median(r_now):.2f}",
+                f"{statistics.median(r_then):.2f}",
+                f"{statistics.median(quotient):.3f}",
+                f"{lo:.3f}-{hi:.3f}",
+                f"{statistics.median(raw):.3f}",
+            ]
+        )
+    if not rows:
+        print("\nnothing to compare: no typedprop contender ran in both trees")
+        return
+    print(f"\nthis tree against the baseline tree ({_baseline_src}), in the same rounds:\n")
+    header = [
+        "typedprop",
+        "ratio to numpy, this tree",
+        "ratio to numpy, baseline",
+        "after/before",
+        "after/before IQR",
+        "time after/before",
+    ]
+    print(table(header, rows))
+    print(
+        "\nafter/before: median over rounds of this tree's ratio over the baseline's ratio "
+        "(each over the hand-written numpy of its own process, same round); time after/before: "
+        "median over rounds of the raw times' quotient"
+    )
 
 
 def _run_memory(
@@ -652,9 +805,7 @@ def _run_memory(
     for c in case.contenders:
         if c.group not in groups:
             continue
-        w: Worker = (
-            LocalWorker(case_list(), c.group) if in_process else ChildWorker(script, c.group, argv)
-        )
+        w = make_worker(c.group, script, argv, in_process)
         try:
             results[c.name] = w.memory(index, c.name, s.repeats)
         except Exception as e:
@@ -721,7 +872,16 @@ def _profile(cases: list[tuple[int, Case]], pattern: str, seconds: float) -> Non
 
 
 def main(doc: str, script: str, make_cases: Callable[[bool], list[Case]]) -> None:
-    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    global _baseline_src
+    parser = argparse.ArgumentParser(
+        description=doc.splitlines()[0],
+        epilog=(
+            "Before and after a change: check out the older commit as a git worktree "
+            "(git worktree add /tmp/before COMMIT) and run e.g. OPENBLAS_NUM_THREADS=1 "
+            f"taskset -c 1 python benchmarks/{os.path.basename(script)} --only numpy "
+            "--baseline-src /tmp/before/src; see benchmarks/_harness.py."
+        ),
+    )
     parser.add_argument("--rounds", type=int, default=None, help="rounds (default 15; quick 2)")
     parser.add_argument("--quick", action="store_true", help="tiny settings: a smoke test")
     parser.add_argument("--case", type=int, action="append", help="only this case (from 0)")
@@ -731,8 +891,25 @@ def main(doc: str, script: str, make_cases: Callable[[bool], list[Case]]) -> Non
     parser.add_argument("--profile", metavar="NAME", help="cProfile this contender instead")
     parser.add_argument("--block-ms", type=float, default=None, help="timed block (50; quick 5)")
     parser.add_argument("--pause-ms", type=float, default=None, help="pause (150; quick 20)")
+    parser.add_argument(
+        "--baseline-src",
+        metavar="PATH",
+        help="also time typedprop from the tree at PATH (the folder holding its typedprop "
+        "package, or a checkout with src/) as 'typedprop@baseline', in its own process, "
+        "interleaved with this tree's, and print after/before per typedprop row",
+    )
     parser.add_argument("--serve", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.baseline_src is not None:
+        if args.profile:
+            parser.error(
+                "--profile runs in this process, on this tree's typedprop: to profile the "
+                "baseline, run its own checkout's script with PYTHONPATH set to its src"
+            )
+        try:
+            _baseline_src = resolve_source(args.baseline_src)
+        except ValueError as e:
+            parser.error(f"--baseline-src: {e}")
 
     _CASES[:] = make_cases(args.quick)
     if args.serve:
@@ -755,13 +932,15 @@ def main(doc: str, script: str, make_cases: Callable[[bool], list[Case]]) -> Non
     groups: list[str] = []
     skipped: list[str] = []
     for g in dict.fromkeys(c.group for _, case in selected for c in case.contenders):
-        if g not in wanted and g != "numpy":
+        if g not in wanted and g not in ("numpy", BASELINE_GROUP):
             continue
-        if importlib.util.find_spec(GROUP_MODULES.get(g, g)) is None:
+        if g != BASELINE_GROUP and importlib.util.find_spec(GROUP_MODULES.get(g, g)) is None:
             skipped.append(g)
         else:
             groups.append(g)
     argv = ["--quick"] if args.quick else []
+    if _baseline_src is not None:
+        argv += ["--baseline-src", _baseline_src]
 
     print(doc.strip().splitlines()[0])
     print(f"\nmachine: {machine_line()}")
@@ -782,6 +961,11 @@ def main(doc: str, script: str, make_cases: Callable[[bool], list[Case]]) -> Non
             else "each library group in its own process"
         )
     )
+    if _baseline_src is not None:
+        print(
+            f"--baseline-src: typedprop from {_baseline_src} as {BASELINE_GROUP!r}, in its own "
+            "process, against this tree's (each process's typedprop.__file__ below)"
+        )
     if args.quick:
         print("--quick: a smoke test; its times are too short to mean anything")
     for g in skipped:
@@ -790,7 +974,7 @@ def main(doc: str, script: str, make_cases: Callable[[bool], list[Case]]) -> Non
     workers: dict[str, Worker] = {}
     try:
         for g in groups:
-            workers[g] = LocalWorker(_CASES, g) if args.in_process else ChildWorker(script, g, argv)
+            workers[g] = make_worker(g, script, argv, args.in_process)
         for n, (index, case) in enumerate(selected):
             setups: dict[str, dict[str, Any]] = {}
             for g, w in list(workers.items()):

@@ -16,6 +16,12 @@ checks on within 2x of checks off.
 
     python benchmarks/chain.py [--rounds 15] [--quick] [--case K] [--only numpy,torch]
     python benchmarks/chain.py --profile "typedprop implicit, checks off" --case 0
+
+Against typedprop from an older source tree (see `_harness.py`: its own process, interleaved,
+after/before per typedprop row):
+
+    OPENBLAS_NUM_THREADS=1 taskset -c 1 python benchmarks/chain.py --only numpy \\
+        --baseline-src /tmp/before/src
 """
 
 import math

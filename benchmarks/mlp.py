@@ -21,6 +21,12 @@ Issue targets (ratios to hand-written numpy, checks off): typedprop implicit <= 
 
     python benchmarks/mlp.py [--rounds 15] [--quick] [--case K] [--only numpy,torch]
     python benchmarks/mlp.py --profile "typedprop implicit, checks off" --case 0
+
+Against typedprop from an older source tree (see `_harness.py`: its own process, interleaved,
+after/before per typedprop row):
+
+    OPENBLAS_NUM_THREADS=1 taskset -c 1 python benchmarks/mlp.py --only numpy \\
+        --baseline-src /tmp/before/src
 """
 
 from typing import Any, NamedTuple

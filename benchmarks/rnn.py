@@ -18,6 +18,12 @@ Issue targets (ratios to hand-written numpy, checks off): typedprop implicit <= 
 
     python benchmarks/rnn.py [--rounds 15] [--quick] [--only numpy,torch]
     python benchmarks/rnn.py --profile "typedprop implicit, checks off"
+
+Against typedprop from an older source tree (see `_harness.py`: its own process, interleaved,
+after/before per typedprop row):
+
+    OPENBLAS_NUM_THREADS=1 taskset -c 1 python benchmarks/rnn.py --only numpy \\
+        --baseline-src /tmp/before/src
 """
 
 from typing import Any, NamedTuple

@@ -1,14 +1,18 @@
 """The benchmark scripts run: each with its smallest settings and the contenders this
 environment has (hand-written numpy and typedprop), checking every contender against numpy
-before it prints its table. Their timings are not tested here: they are read from the tables."""
+before it prints its table; and `--baseline-src`, with this checkout's own `src` as the
+baseline tree. Their timings are not tested here: they are read from the tables."""
 
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+ROOT = next(p for p in Path(__file__).resolve().parents if (p / "pyproject.toml").is_file())
+BENCHMARKS = ROOT / "benchmarks"
 
 TYPEDPROP_ROWS = [
     f"| typedprop {style}, checks {on} |"
@@ -35,6 +39,28 @@ def test_the_peer_benchmarks_run(script: str) -> None:
     for row in TYPEDPROP_ROWS:
         assert row in out, row
     assert "all verified against hand-written numpy before timing" in out
+
+
+def test_the_baseline_option_times_a_second_tree_side_by_side() -> None:
+    # The baseline tree is this checkout's own src, so that it runs from a clean clone.
+    src = ROOT / "src"
+    out = _run(
+        "chain.py",
+        *("--quick", "--case", "0", "--only", "numpy", "--no-memory", "--in-process"),
+        *("--baseline-src", str(src)),
+    )
+    for row in TYPEDPROP_ROWS:
+        assert row in out, row
+        assert row.replace("typedprop", "typedprop@baseline") in out, row
+    # Its own process, whose typedprop is the baseline tree's.
+    baseline = os.path.join(os.path.realpath(src), "typedprop")
+    (line,) = [x for x in out.splitlines() if x.startswith("  typedprop@baseline process:")]
+    assert f" from {baseline} (" in line, line
+    assert "this tree against the baseline tree" in out
+    for on in ("off", "on"):
+        for style in ("implicit", "traced"):
+            assert re.search(rf"^\\| {style}, checks {on} \\|( [0-9.-]+ \\|){{5}}$", out, re.M), out
+    assert "LEFT OUT" not in out
 
 
 def test_the_mnist_epoch_benchmark_runs() -> None:
