@@ -48,8 +48,7 @@ class _OpTable:
     subtract: Callable[..., Any]
     multiply: Callable[..., Any]
     divide: Callable[..., Any]
-    power: Callable[..., Any]  # `x ** p`: a constant exponent takes no logarithm
-    rpow: Callable[..., Any]  # `c ** x`, (c, x)
+    power: Callable[..., Any]  # `x ** p` and `c ** x`: a constant exponent takes no logarithm
     negative: Callable[..., Any]
     matmul: Callable[..., Any]
     sum: Callable[..., Any]
@@ -374,7 +373,7 @@ class BVar(Generic[T_co]):
         return result
 
     def __rpow__(self: "BVar[N]", other: float, /) -> "BVar[N]":
-        result: BVar[N] = _ops.rpow(other, self)
+        result: BVar[N] = _ops.power(other, self)
         return result
 
     def __neg__(self: "BVar[N]") -> "BVar[N]":

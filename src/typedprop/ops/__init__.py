@@ -6,24 +6,9 @@ is a BVar on the same tape, with plain values only a plain value. float32 in giv
 values and gradients. A wrong shape is a `CheckError` naming the op, the argument and the
 dimensions, with runtime checks on or off.
 
-One family per module:
-
-- Elementwise maps, same shape out as in (`_elementwise`): abs, clip, cos, elu, exp, expm1, gelu,
-  leaky_relu, log, log1p, logistic, relu, sign, sin, softplus, sqrt, square, tanh.
-- Arithmetic with numpy broadcasting (the ops behind BVar's operators) (`_arithmetic`): add, divide,
-  maximum, minimum, multiply, negative, power, subtract.
-- Linear algebra (`_linalg`): cholesky, dot, einsum, inv, linear, matmul, matvec, outer, slogdet,
-  solve, trace, transpose, vdot.
-- Reductions with `axis` and `keepdims`, and softmax (`_reductions`): log_softmax, logsumexp, max,
-  mean, min, norm, prod, softmax, std, sum, var.
-- Shape (`_shape`): broadcast_to, concatenate, expand_dims, pad, ravel, repeat, reshape, split,
-  squeeze, stack, tile.
-- Indexing and selection (`x[key]` is `getitem`) (`_indexing`): getitem, take, where.
-- Losses: a scalar from predictions and targets (`_losses`): mean_squared_error,
-  sigmoid_binary_cross_entropy, softmax_cross_entropy, softmax_cross_entropy_with_integer_labels,
-  squared_error.
-- Not differentiable: plain values out, no gradient (`sign` too) (`_nondifferentiable`): argmax,
-  argmin, equal, greater, greater_equal, less, less_equal, ndim, not_equal, shape, size.
+One family per module; the list of ops, family by family, ends this docstring. It is written
+once, where each op is defined (`_registry.public`): `__all__`, this list and the README's table
+of ops are read from it.
 
 Broadcasting is undone in one helper (`_broadcast.unbroadcast`) and a reduction's gradient is
 put back to its input's shape in another (`_axes.unreduce`). The static signatures of the
@@ -143,5 +128,9 @@ from ._shape import tile as tile
 
 # BVar's operators and numpy-style methods call the ops above through the core's table.
 from ._methods import fill as _fill  # noqa: E402  # isort: skip
+from ._registry import listing as _listing  # noqa: E402  # isort: skip
+from ._registry import names as _names  # noqa: E402  # isort: skip
 
 _fill()
+__all__ = _names()
+__doc__ = f"{__doc__}\n{_listing()}\n"

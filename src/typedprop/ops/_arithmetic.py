@@ -39,18 +39,8 @@ from .._core.errors import CheckError
 from .._core.op import Op
 from ._broadcast import broadcast_error, unbroadcast
 from ._elementwise import describe_type, is_number_or_array
+from ._registry import public
 from ._types import as_binary, as_elementwise
-
-__all__ = [
-    "add",
-    "divide",
-    "maximum",
-    "minimum",
-    "multiply",
-    "negative",
-    "power",
-    "subtract",
-]
 
 R = TypeVar("R")
 
@@ -510,6 +500,7 @@ def _on_tape(x: object) -> bool:
 _power_op = Power()
 
 
+@public
 @as_binary
 def power(a: Any, b: Any, /) -> Any:
     """`a ** b`, elementwise with numpy broadcasting (the op behind `**`).
@@ -539,11 +530,11 @@ def power(a: Any, b: Any, /) -> Any:
     return PowerConst(_plain(b))(a)
 
 
-add = as_binary(Add())
-subtract = as_binary(Subtract())
-multiply = as_binary(Multiply())
-divide = as_binary(Divide())
-maximum = as_binary(Maximum())
-minimum = as_binary(Minimum())
-negative = as_elementwise(Negative())
+add = public(as_binary(Add()))
+subtract = public(as_binary(Subtract()))
+multiply = public(as_binary(Multiply()))
+divide = public(as_binary(Divide()))
+maximum = public(as_binary(Maximum()))
+minimum = public(as_binary(Minimum()))
+negative = public(as_elementwise(Negative()))
 matmul = Matmul()

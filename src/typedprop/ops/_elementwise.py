@@ -40,28 +40,8 @@ from .._core.errors import CheckError
 from .._core.op import Op
 from .._core.tape import check_live
 from ._broadcast import broadcast_error, unbroadcast
+from ._registry import public
 from ._types import as_elementwise
-
-__all__ = [
-    "abs",
-    "clip",
-    "cos",
-    "elu",
-    "exp",
-    "expm1",
-    "gelu",
-    "leaky_relu",
-    "log",
-    "log1p",
-    "logistic",
-    "relu",
-    "sign",
-    "sin",
-    "softplus",
-    "sqrt",
-    "square",
-    "tanh",
-]
 
 _Grad1 = Callable[[Any], tuple[Any]]
 _Derivative = Callable[[], Any]
@@ -579,6 +559,7 @@ def clip(x: N, /, a_min: float | None, a_max: float | None) -> N: ...
 def clip(
     x: np.ndarray[Any, DT], /, a_min: float | AnyArray | None, a_max: float | AnyArray | None
 ) -> np.ndarray[tuple[Any, ...], DT]: ...
+@public
 def clip(x: Any, /, a_min: Any, a_max: Any) -> Any:
     """`x` limited to `[a_min, a_max]`, as `numpy.clip`.
 
@@ -615,6 +596,7 @@ def clip(x: Any, /, a_min: Any, a_max: Any) -> Any:
 def sign(x: BVar[N], /) -> BVar[N]: ...
 @overload
 def sign(x: N, /) -> N: ...
+@public(differentiable=False)
 def sign(x: Any, /) -> Any:
     """`sign(x)`: -1, 0 or 1 elementwise (`nan` for `nan`), as `numpy.sign`.
 
@@ -650,6 +632,7 @@ def sign(x: Any, /) -> Any:
 def leaky_relu(x: BVar[N], /, negative_slope: float = 0.01) -> BVar[N]: ...
 @overload
 def leaky_relu(x: N, /, negative_slope: float = 0.01) -> N: ...
+@public
 def leaky_relu(x: Any, /, negative_slope: float = 0.01) -> Any:
     """`x` where `x > 0`, `negative_slope * x` elsewhere; the derivative is 1 or
     `negative_slope` accordingly (`negative_slope` at 0).
@@ -672,6 +655,7 @@ def leaky_relu(x: Any, /, negative_slope: float = 0.01) -> Any:
 def elu(x: BVar[N], /, alpha: float = 1.0) -> BVar[N]: ...
 @overload
 def elu(x: N, /, alpha: float = 1.0) -> N: ...
+@public
 def elu(x: Any, /, alpha: float = 1.0) -> Any:
     """The exponential linear unit: `x` where `x > 0`, `alpha * (exp(x) - 1)` elsewhere.
     Finite and warning-free for large `x` (the exponential only ever sees `min(x, 0)`).
@@ -690,17 +674,17 @@ def elu(x: Any, /, alpha: float = 1.0) -> Any:
     return Elu(alpha)(x)
 
 
-exp = as_elementwise(Exp())
-log = as_elementwise(Log())
-log1p = as_elementwise(Log1p())
-expm1 = as_elementwise(Expm1())
-sqrt = as_elementwise(Sqrt())
-square = as_elementwise(Square())
-abs = as_elementwise(Abs())  # numpy's name; shadows the builtin in this module only
-sin = as_elementwise(Sin())
-cos = as_elementwise(Cos())
-tanh = as_elementwise(Tanh())
-logistic = as_elementwise(Logistic())
-relu = as_elementwise(Relu())
-softplus = as_elementwise(Softplus())
-gelu = as_elementwise(Gelu())
+exp = public(as_elementwise(Exp()))
+log = public(as_elementwise(Log()))
+log1p = public(as_elementwise(Log1p()))
+expm1 = public(as_elementwise(Expm1()))
+sqrt = public(as_elementwise(Sqrt()))
+square = public(as_elementwise(Square()))
+abs = public(as_elementwise(Abs()))  # numpy's name; shadows the builtin in this module only
+sin = public(as_elementwise(Sin()))
+cos = public(as_elementwise(Cos()))
+tanh = public(as_elementwise(Tanh()))
+logistic = public(as_elementwise(Logistic()))
+relu = public(as_elementwise(Relu()))
+softplus = public(as_elementwise(Softplus()))
+gelu = public(as_elementwise(Gelu()))

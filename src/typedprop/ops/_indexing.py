@@ -36,8 +36,7 @@ from .._core.errors import CheckError
 from .._core.op import Op
 from ._axes import describe_shape, normalize_axis
 from ._broadcast import broadcast_error, unbroadcast
-
-__all__ = ["getitem", "take", "where"]
+from ._registry import public
 
 _Arr: TypeAlias = np.ndarray[Any, DT]
 _Out: TypeAlias = np.ndarray[tuple[Any, ...], DT]
@@ -167,6 +166,7 @@ class GetItem(Op[Any, Any]):
 def getitem(x: BVar[_Arr[DT]], key: Key, /) -> BVar[_Out[DT]]: ...
 @overload
 def getitem(x: _Arr[DT], key: Key, /) -> _Out[DT]: ...
+@public(note="`x[key]`: basic, integer-array and boolean")
 def getitem(x: Any, key: Any, /) -> Any:
     """`x[key]`, numpy's indexing of an array: integers, slices (with steps, negative too),
     `None` (np.newaxis), `...`, integer arrays (advanced indexing), boolean masks, and the
@@ -268,6 +268,7 @@ def take(x: _Arr[DT], indices: int | np.integer[Any], /, axis: None = None) -> f
 def take(x: _Arr[DT], indices: IndexArray, /, axis: int | None = None) -> _Out[DT]: ...
 @overload
 def take(x: _Arr[DT], indices: int | np.integer[Any], /, axis: int) -> _Out[DT]: ...
+@public
 def take(x: Any, indices: Indices, /, axis: int | None = None) -> Any:
     """The elements of `x` at `indices` along `axis`, as `numpy.take` (mode 'raise'): with
     `axis=None` (the default) `x` is read flattened. Negative indices count from the end;
@@ -358,6 +359,7 @@ def where(condition: _BoolArray | bool | np.bool_, a: float, b: _Arr[DT], /) -> 
 def where(condition: bool | np.bool_, a: float, b: float, /) -> float: ...
 @overload
 def where(condition: _BoolArray, a: float, b: float, /) -> _F64Out: ...
+@public(note="the condition is not differentiated")
 def where(condition: Any, a: Any, b: Any, /) -> Any:
     """`a` where `condition` holds and `b` elsewhere, as `numpy.where`: the three arguments
     broadcast together. The gradient of `a` is the output's where the condition holds (and

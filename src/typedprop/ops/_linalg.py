@@ -48,22 +48,7 @@ from .._core.op import SKIPPED, Op
 from . import _arithmetic as _ar
 from ._axes import describe_shape, normalize_axis
 from ._broadcast import unbroadcast
-
-__all__ = [
-    "cholesky",
-    "dot",
-    "einsum",
-    "inv",
-    "linear",
-    "matmul",
-    "matvec",
-    "outer",
-    "slogdet",
-    "solve",
-    "trace",
-    "transpose",
-    "vdot",
-]
+from ._registry import public
 
 _Grad1 = Callable[[Any], tuple[Any]]
 _Grad2 = Callable[[Any], tuple[Any, Any]]
@@ -234,6 +219,7 @@ def _as_dot_product(f: object) -> _DotProduct:
     return cast(_DotProduct, f)
 
 
+@public(note="stacked batches too")
 @_as_product
 def matmul(a: Any, b: Any, /) -> Any:
     """`a @ b` as `numpy.matmul`: the op behind `BVar`'s `@`. A vector operand is taken as a
@@ -313,7 +299,7 @@ def _matvec_grad(
     return gw, gx
 
 
-matvec = MatVec()
+matvec = public(MatVec())
 
 
 def _outer_product(a: Any, b: Any) -> Any:
@@ -385,7 +371,7 @@ class Linear(
         return out, grad
 
 
-linear = Linear()
+linear = public(Linear(), note="a dense layer, `x @ w.T + b`, one op")
 
 # The arithmetic ops whose value and gradient `dot` reuses.
 _MULTIPLY = _ar.Multiply()
@@ -418,6 +404,7 @@ class _Dot(Op[Any, Any, Any]):
 _dot = _Dot()
 
 
+@public
 @_as_dot_product
 def dot(a: Any, b: Any, /) -> Any:
     """The product of `a` and `b` as `numpy.dot`, for numbers, vectors and matrices: a number
@@ -477,6 +464,7 @@ def vdot(
 def vdot(a: AnyArray | float, b: BVar[AnyArray] | BVar[float], /) -> BVar[float]: ...
 @overload
 def vdot(a: AnyArray | float, b: AnyArray | float, /) -> float: ...
+@public
 def vdot(a: Any, b: Any, /) -> Any:
     """The inner product of `a` and `b` flattened, as `numpy.vdot` for real arrays: a float.
     The shapes may differ; the numbers of elements must agree.
@@ -522,6 +510,7 @@ def outer(a: BVar[float] | float, b: BVar[_Arr[DT]], /) -> BVar[_MatOf[DT]]: ...
 def outer(a: _Arr[DT], b: AnyArray | float, /) -> _MatOf[DT]: ...
 @overload
 def outer(a: float, b: _Arr[DT], /) -> _MatOf[DT]: ...
+@public
 def outer(a: Any, b: Any, /) -> Any:
     """The outer product of `a` and `b` as `numpy.outer`: both are flattened, and entry
     `(i, j)` of the result is `a.ravel()[i] * b.ravel()[j]`.
@@ -740,6 +729,7 @@ def einsum(
 def einsum(subscripts: str, a: _Arr[DT], b: BVar[AnyArray] | BVar[float], /) -> BVar[_Out[DT]]: ...
 @overload
 def einsum(subscripts: str, a: _Arr[DT], b: AnyArray | float, /) -> _Out[DT]: ...
+@public(note="one or two operands")
 def einsum(subscripts: str, /, *operands: Any) -> Any:
     """Einstein summation of one or two operands, as `numpy.einsum` with a subscripts string:
     `'ij,jk->ik'` is a matrix product, `'ij->ji'` a transpose, `'i,i->'` an inner product.
@@ -841,6 +831,7 @@ def transpose(
 ) -> BVar[np.ndarray[S, DT]]: ...
 @overload
 def transpose(x: np.ndarray[S, DT], /, axes: Sequence[int] | None = None) -> np.ndarray[S, DT]: ...
+@public
 def transpose(x: Any, /, axes: Sequence[int] | None = None) -> Any:
     """`x` with its axes permuted, as `numpy.transpose`: reversed by default, else axis `i` of
     the result is axis `axes[i]` of `x` (negative axes count from the end). The gradient is
@@ -911,6 +902,7 @@ def trace(
 def trace(x: _AnyMat, /, offset: int = 0, axis1: int = 0, axis2: int = 1) -> float: ...
 @overload
 def trace(x: _Arr[DT], /, offset: int = 0, axis1: int = 0, axis2: int = 1) -> _Out[DT]: ...
+@public
 def trace(x: Any, /, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
     """The sum along a diagonal of `x`, as `numpy.trace`: over the axes `axis1` and `axis2`,
     the diagonal `offset` above the main one (below for a negative offset). A matrix gives a
@@ -1001,6 +993,7 @@ def solve(a: _MatOf[DT], b: _AnyVec, /) -> _VecOf[DT]: ...
 def solve(a: _MatOf[DT], b: _AnyMat, /) -> _MatOf[DT]: ...
 @overload
 def solve(a: _Arr[DT], b: AnyArray, /) -> _Out[DT]: ...
+@public
 def solve(a: Any, b: Any, /) -> Any:
     """The solution `x` of `a @ x = b`, as `numpy.linalg.solve` (numpy 2's rules): `a` is a
     square matrix (n by n) or a stack of them; `b` is a vector (n), solved against each matrix,
@@ -1059,6 +1052,7 @@ _inv = _Inv()
 def inv(a: BVar[np.ndarray[S, DT]], /) -> BVar[np.ndarray[S, DT]]: ...
 @overload
 def inv(a: np.ndarray[S, DT], /) -> np.ndarray[S, DT]: ...
+@public
 def inv(a: Any, /) -> Any:
     """The inverse of the square matrix `a`, or of each matrix in a stack, as
     `numpy.linalg.inv`. The gradient reuses the inverse: `-inv.T @ g @ inv.T`.
@@ -1114,6 +1108,7 @@ def slogdet(a: BVar[_Arr[DT]], /) -> tuple[_Out[DT], BVar[_Out[DT]]]: ...
 def slogdet(a: _AnyMat, /) -> tuple[float, float]: ...
 @overload
 def slogdet(a: _Arr[DT], /) -> tuple[_Out[DT], _Out[DT]]: ...
+@public
 def slogdet(a: Any, /) -> Any:
     """The sign and the logarithm of the absolute value of the determinant of the square
     matrix `a` (or of each matrix in a stack), as `numpy.linalg.slogdet`: `(sign, logabsdet)`.
@@ -1172,6 +1167,7 @@ _cholesky = _Cholesky()
 def cholesky(a: BVar[np.ndarray[S, DT]], /) -> BVar[np.ndarray[S, DT]]: ...
 @overload
 def cholesky(a: np.ndarray[S, DT], /) -> np.ndarray[S, DT]: ...
+@public
 def cholesky(a: Any, /) -> Any:
     """The lower Cholesky factor `L` of the symmetric positive definite matrix `a` (or of each
     matrix in a stack), with `L @ L.T == a`, as `numpy.linalg.cholesky`.

@@ -46,14 +46,7 @@ from .._core.op import Op
 from ._axes import describe_shape
 from ._broadcast import unbroadcast
 from ._reductions import log_of_sum, shifted_exp
-
-__all__ = [
-    "mean_squared_error",
-    "sigmoid_binary_cross_entropy",
-    "softmax_cross_entropy",
-    "softmax_cross_entropy_with_integer_labels",
-    "squared_error",
-]
+from ._registry import public
 
 _Grad2 = Callable[[Any], tuple[Any, Any]]
 _Values: TypeAlias = np.ndarray[Any, Any] | float
@@ -261,6 +254,7 @@ def as_loss(op: object) -> Loss:
     return cast(Loss, op)
 
 
+@public
 @as_loss
 def squared_error(pred: Any, target: Any, /) -> Any:
     """`sum((pred - target) ** 2)` over every element; `pred` and `target` must have the same
@@ -281,6 +275,7 @@ def squared_error(pred: Any, target: Any, /) -> Any:
     return SquaredError()(pred, target)
 
 
+@public
 @as_loss
 def mean_squared_error(pred: Any, target: Any, /) -> Any:
     """`mean((pred - target) ** 2)` over every element; `pred` and `target` must have the
@@ -301,6 +296,7 @@ def mean_squared_error(pred: Any, target: Any, /) -> Any:
     return MeanSquaredError()(pred, target)
 
 
+@public
 @as_loss
 def softmax_cross_entropy(logits: Any, targets: Any, /) -> Any:
     """The cross-entropy of `softmax(logits)` against `targets` (probabilities, or one-hot)
@@ -331,6 +327,7 @@ def softmax_cross_entropy_with_integer_labels(
 ) -> BVar[float]: ...
 @overload
 def softmax_cross_entropy_with_integer_labels(logits: _Values, labels: _Labels, /) -> float: ...
+@public
 def softmax_cross_entropy_with_integer_labels(logits: Any, labels: Any, /) -> Any:
     """The cross-entropy of `softmax(logits)` over the last axis against the classes
     `labels`, `logsumexp(logits) - logits[label]`, averaged over the leading (batch) axes.
@@ -357,6 +354,7 @@ def softmax_cross_entropy_with_integer_labels(logits: Any, labels: Any, /) -> An
     return IntegerLabelsCrossEntropy(labels)(logits)
 
 
+@public
 @as_loss
 def sigmoid_binary_cross_entropy(logits: Any, targets: Any, /) -> Any:
     """The binary cross-entropy of `sigmoid(logits)` against `targets` (probabilities in

@@ -5,25 +5,8 @@ table (`typedprop._core.bvar._ops`) that this module fills when `typedprop.ops` 
 core never imports the op library. A new method is one entry here and its typed method on BVar.
 """
 
-from typing import Any
-
-from .._core.bvar import BVar, _ops
+from .._core.bvar import _ops
 from . import _arithmetic, _elementwise, _indexing, _linalg, _nondifferentiable, _reductions, _shape
-
-
-def _power(x: Any, exponent: Any) -> Any:
-    """`x ** p`: a differentiated exponent goes through `power`, whose gradient takes the
-    logarithm of `x`; a constant one (a number, an array, a constant BVar) through
-    `PowerConst`, which never does, so a negative base keeps a finite gradient."""
-    if type(exponent) is BVar and exponent._tape is not None:
-        return _arithmetic.power(x, exponent)
-    value = exponent.value if type(exponent) is BVar else exponent
-    return _arithmetic.PowerConst(value)(x)
-
-
-def _rpow(base: Any, x: Any) -> Any:
-    """`c ** x` for a plain base `c`."""
-    return _arithmetic.ExpBase(base)(x)
 
 
 def fill() -> None:
@@ -32,8 +15,7 @@ def fill() -> None:
     _ops.subtract = _arithmetic.subtract
     _ops.multiply = _arithmetic.multiply
     _ops.divide = _arithmetic.divide
-    _ops.power = _power
-    _ops.rpow = _rpow
+    _ops.power = _arithmetic.power
     _ops.negative = _arithmetic.negative
     _ops.matmul = _arithmetic.matmul
     _ops.sum = _reductions.sum

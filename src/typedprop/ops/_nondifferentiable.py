@@ -31,20 +31,7 @@ from .._core.errors import CheckError
 from .._core.tape import check_live
 from ._axes import describe_shape, normalize_axis
 from ._broadcast import broadcast_error
-
-__all__ = [
-    "argmax",
-    "argmin",
-    "equal",
-    "greater",
-    "greater_equal",
-    "less",
-    "less_equal",
-    "ndim",
-    "not_equal",
-    "shape",
-    "size",
-]
+from ._registry import public
 
 _Scalar: TypeAlias = float | complex | np.number[Any] | np.bool_
 _Array: TypeAlias = np.ndarray[Any, Any]
@@ -256,16 +243,17 @@ class GreaterEqual(Comparison):
     compare = np.greater_equal
 
 
-argmax = Argmax()
-argmin = Argmin()
-equal = Equal()
-not_equal = NotEqual()
-less = Less()
-less_equal = LessEqual()
-greater = Greater()
-greater_equal = GreaterEqual()
+argmax = public(Argmax(), differentiable=False)
+argmin = public(Argmin(), differentiable=False)
+equal = public(Equal(), differentiable=False)
+not_equal = public(NotEqual(), differentiable=False)
+less = public(Less(), differentiable=False)
+less_equal = public(LessEqual(), differentiable=False)
+greater = public(Greater(), differentiable=False)
+greater_equal = public(GreaterEqual(), differentiable=False)
 
 
+@public(differentiable=False)
 def shape(x: _Input, /) -> tuple[int, ...]:
     """The shape of `x` (a BVar's value, or a plain value) as a tuple of ints; `()` for a number.
 
@@ -281,6 +269,7 @@ def shape(x: _Input, /) -> tuple[int, ...]:
     return tuple(int(n) for n in np.shape(_plain(x)))
 
 
+@public(differentiable=False)
 def ndim(x: _Input, /) -> int:
     """The number of axes of `x` (a BVar's value, or a plain value); 0 for a number.
 
@@ -295,6 +284,7 @@ def ndim(x: _Input, /) -> int:
     return int(np.ndim(_plain(x)))
 
 
+@public(differentiable=False)
 def size(x: _Input, /) -> int:
     """The number of elements of `x` (a BVar's value, or a plain value); 1 for a number.
 

@@ -39,21 +39,8 @@ from .._core.bvar import BVar
 from .._core.errors import CheckError
 from .._core.op import Op
 from ._axes import describe_shape, normalize_axis, unreduce
+from ._registry import public
 from ._types import Axis, as_along_axis, as_reduction
-
-__all__ = [
-    "log_softmax",
-    "logsumexp",
-    "max",
-    "mean",
-    "min",
-    "norm",
-    "prod",
-    "softmax",
-    "std",
-    "sum",
-    "var",
-]
 
 _Grad1 = Callable[[Any], tuple[Any]]
 _Arr: TypeAlias = np.ndarray[Any, DT]
@@ -359,6 +346,7 @@ def as_spread(op: object) -> Spread:
     return cast(Spread, op)
 
 
+@public
 @as_reduction
 def sum(x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any:
     """The sum of `x`'s elements over `axis` (all by default), as `numpy.sum`.
@@ -375,6 +363,7 @@ def sum(x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any:
     return Sum(axis, keepdims)(x)
 
 
+@public
 @as_reduction
 def mean(x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any:
     """The mean of `x`'s elements over `axis` (all by default), as `numpy.mean`.
@@ -393,6 +382,7 @@ def mean(x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any:
     return Mean(axis, keepdims)(x)
 
 
+@public
 @as_spread
 def var(x: Any, /, axis: Axis = None, ddof: float = 0, keepdims: bool = False) -> Any:
     """The variance of `x` over `axis`, as `numpy.var`: the mean squared deviation from the
@@ -414,6 +404,7 @@ def var(x: Any, /, axis: Axis = None, ddof: float = 0, keepdims: bool = False) -
     return Var(axis, ddof, keepdims)(x)
 
 
+@public
 @as_spread
 def std(x: Any, /, axis: Axis = None, ddof: float = 0, keepdims: bool = False) -> Any:
     """The standard deviation of `x` over `axis`, as `numpy.std`: `sqrt(var(x, axis, ddof))`.
@@ -438,6 +429,7 @@ def std(x: Any, /, axis: Axis = None, ddof: float = 0, keepdims: bool = False) -
     return Std(axis, ddof, keepdims)(x)
 
 
+@public
 @as_reduction
 def max(x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any:
     """The maximum of `x` over `axis`, as `numpy.max`. The gradient goes to the maximal
@@ -457,6 +449,7 @@ def max(x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any:
     return Max(axis, keepdims)(x)
 
 
+@public
 @as_reduction
 def min(x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any:
     """The minimum of `x` over `axis`, as `numpy.min`. The gradient goes to the minimal
@@ -474,6 +467,7 @@ def min(x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any:
     return Min(axis, keepdims)(x)
 
 
+@public
 @as_reduction
 def prod(x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any:
     """The product of `x`'s elements over `axis`, as `numpy.prod`. The gradient for each
@@ -495,6 +489,7 @@ def prod(x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any:
     return Prod(axis, keepdims)(x)
 
 
+@public
 @as_reduction
 def logsumexp(x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any:
     """`log(sum(exp(x)))` over `axis`, as `scipy.special.logsumexp`, computed with the
@@ -516,6 +511,7 @@ def logsumexp(x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any:
     return LogSumExp(axis, keepdims)(x)
 
 
+@public
 @as_reduction
 def norm(x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any:
     """The 2-norm over `axis`, `sqrt(sum(x**2))`: the Euclidean norm of a vector, the
@@ -538,6 +534,7 @@ def norm(x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any:
     return Norm(axis, keepdims)(x)
 
 
+@public
 @as_along_axis
 def softmax(x: Any, /, axis: int = -1) -> Any:
     """`exp(x) / sum(exp(x))` along `axis` (the last by default), shape-preserving, computed
@@ -558,6 +555,7 @@ def softmax(x: Any, /, axis: int = -1) -> Any:
     return Softmax(axis)(x)
 
 
+@public
 @as_along_axis
 def log_softmax(x: Any, /, axis: int = -1) -> Any:
     """`x - logsumexp(x)` along `axis` (the last by default), shape-preserving and stable:

@@ -43,20 +43,7 @@ from .._core.errors import CheckError
 from .._core.op import Op
 from ._axes import describe_shape, normalize_axis
 from ._broadcast import unbroadcast
-
-__all__ = [
-    "broadcast_to",
-    "concatenate",
-    "expand_dims",
-    "pad",
-    "ravel",
-    "repeat",
-    "reshape",
-    "split",
-    "squeeze",
-    "stack",
-    "tile",
-]
+from ._registry import public
 
 _Arr: TypeAlias = np.ndarray[Any, DT]
 _Out: TypeAlias = np.ndarray[tuple[Any, ...], DT]
@@ -459,6 +446,7 @@ def reshape(x: BVar[float], /, shape: ShapeLike) -> BVar[Array]: ...
 def reshape(x: _Arr[DT], /, shape: ShapeLike) -> _Out[DT]: ...
 @overload
 def reshape(x: float, /, shape: ShapeLike) -> Array: ...
+@public
 def reshape(x: Any, /, shape: ShapeLike) -> Any:
     """`x`'s elements in a new shape, as `numpy.reshape` (C order). One length may be -1, to
     be inferred from the others.
@@ -491,6 +479,7 @@ def ravel(x: BVar[float], /) -> BVar[Vec]: ...
 def ravel(x: _Arr[DT], /) -> _Flat[DT]: ...
 @overload
 def ravel(x: float, /) -> Vec: ...
+@public
 def ravel(x: Any, /) -> Any:
     """`x`'s elements as a vector, as `numpy.ravel` (C order).
 
@@ -513,6 +502,7 @@ def ravel(x: Any, /) -> Any:
 def squeeze(x: BVar[_Arr[DT]], /, axis: int | tuple[int, ...] | None = None) -> BVar[_Out[DT]]: ...
 @overload
 def squeeze(x: _Arr[DT], /, axis: int | tuple[int, ...] | None = None) -> _Out[DT]: ...
+@public
 def squeeze(x: Any, /, axis: int | tuple[int, ...] | None = None) -> Any:
     """`x` without the axes of length 1 that `axis` names (all of them by default), as
     `numpy.squeeze`.
@@ -544,6 +534,7 @@ def expand_dims(x: BVar[float], /, axis: int | tuple[int, ...]) -> BVar[Array]: 
 def expand_dims(x: _Arr[DT], /, axis: int | tuple[int, ...]) -> _Out[DT]: ...
 @overload
 def expand_dims(x: float, /, axis: int | tuple[int, ...]) -> Array: ...
+@public
 def expand_dims(x: Any, /, axis: int | tuple[int, ...]) -> Any:
     """`x` with new axes of length 1 at the positions `axis` names in the result, as
     `numpy.expand_dims`.
@@ -572,6 +563,7 @@ def concatenate(
 def concatenate(
     xs: Sequence[BVar[AnyArray] | AnyArray], /, axis: int | None = 0
 ) -> BVar[AnyArray]: ...
+@public
 def concatenate(xs: Sequence[Any], /, axis: int | None = 0) -> Any:
     """The arrays `xs` joined along an existing axis, as `numpy.concatenate`; `axis=None`
     joins them flattened. `xs` may mix BVars and plain arrays: the result is a BVar if any item
@@ -613,6 +605,7 @@ def stack(xs: Sequence[BVar[_Arr[DT]] | AnyArray], /, axis: int = 0) -> BVar[_Ou
 def stack(xs: Sequence[BVar[AnyArray] | AnyArray], /, axis: int = 0) -> BVar[AnyArray]: ...
 @overload
 def stack(xs: Sequence[BVar[float] | float], /, axis: int = 0) -> BVar[Vec]: ...
+@public
 def stack(xs: Sequence[Any], /, axis: int = 0) -> Any:
     """The arrays `xs`, all of one shape, joined along a new axis at position `axis` of the
     result, as `numpy.stack`. Scalars stack into a vector. `xs` may mix BVars and plain arrays:
@@ -643,6 +636,7 @@ def split(
 def split(
     x: _Arr[DT], /, indices_or_sections: int | Sequence[int], axis: int = 0
 ) -> list[_Out[DT]]: ...
+@public
 def split(x: Any, /, indices_or_sections: int | Sequence[int], axis: int = 0) -> Any:
     """`x` cut along `axis` into a list of pieces, as `numpy.split`: into `n` equal pieces for
     an int `n`, or at the given indices. For a BVar, each piece is a BVar; pieces a function
@@ -676,6 +670,7 @@ def broadcast_to(x: BVar[float], /, shape: ShapeLike) -> BVar[Array]: ...
 def broadcast_to(x: _Arr[DT], /, shape: ShapeLike) -> _Out[DT]: ...
 @overload
 def broadcast_to(x: float, /, shape: ShapeLike) -> Array: ...
+@public
 def broadcast_to(x: Any, /, shape: ShapeLike) -> Any:
     """`x` broadcast to `shape`, as `numpy.broadcast_to` (a read-only view). The gradient adds
     up the gradients of the copies.
@@ -708,6 +703,7 @@ def repeat(x: _Arr[DT], /, repeats: int | Sequence[int], axis: None = None) -> _
 def repeat(x: _Arr[DT], /, repeats: int | Sequence[int], axis: int) -> _Out[DT]: ...
 @overload
 def repeat(x: float, /, repeats: int | Sequence[int], axis: None = None) -> Vec: ...
+@public
 def repeat(x: Any, /, repeats: int | Sequence[int], axis: int | None = None) -> Any:
     """Each element of `x` repeated `repeats` times along `axis`, as `numpy.repeat`; with
     `axis=None`, of the flattened `x`. `repeats` is one count or one per element.
@@ -734,6 +730,7 @@ def tile(x: BVar[float], /, reps: ShapeLike) -> BVar[Array]: ...
 def tile(x: _Arr[DT], /, reps: ShapeLike) -> _Out[DT]: ...
 @overload
 def tile(x: float, /, reps: ShapeLike) -> Array: ...
+@public
 def tile(x: Any, /, reps: ShapeLike) -> Any:
     """`x` repeated `reps` times along each axis, as `numpy.tile`.
 
@@ -772,6 +769,7 @@ def pad(
     mode: Literal["constant"] = "constant",
     constant_values: _Constant = 0,
 ) -> _Out[DT]: ...
+@public
 def pad(
     x: Any,
     /,
