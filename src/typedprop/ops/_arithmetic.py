@@ -30,21 +30,23 @@ Internal: users import the ops from `typedprop.ops`.
 
 from collections.abc import Callable
 from functools import partial
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeAlias, TypeVar, overload
 
 import numpy as np
 
+from .._core.arrays import DT, AnyArray, N, S
 from .._core.bvar import BVar
 from .._core.errors import CheckError
 from .._core.op import Op
 from ._broadcast import broadcast_error, unbroadcast
-from ._elementwise import describe_type, is_number_or_array
+from ._elementwise import Elementwise, describe_type, is_number_or_array
 from ._registry import public
-from ._types import as_binary, as_elementwise
 
 R = TypeVar("R")
 
 _Grad1 = Callable[[Any], tuple[Any]]
+_Arr: TypeAlias = np.ndarray[Any, DT]
+_Out: TypeAlias = np.ndarray[tuple[Any, ...], DT]
 _Needs = tuple[bool, bool]
 _BOTH: _Needs = (True, True)
 _Grad2 = Callable[[Any], tuple[Any, Any]]
@@ -137,9 +139,11 @@ def _power(a: Any, b: Any) -> Any:
     return out
 
 
-class _Binary(Op[Any, Any, Any]):
-    """A binary numpy op; subclasses give `compute`, and `shape_error` to explain a
-    ValueError from numpy as a CheckError that names the op and both shapes (see
+class Binary(Op[Any, Any, Any]):
+    """The broadcasting binary kind: `f(a, b)` with numpy broadcasting, typed as numpy types
+    it: the same types give that type, a scalar with an array gives the array, arrays of other
+    ranks give an array of unknown rank. Subclasses give `compute`, and `shape_error` to
+    explain a ValueError from numpy as a CheckError that names the op and both shapes (see
     `_guarded`). Their gradients skip a constant input's (`takes_needs`): in `x * c`, `g * x`
     is wasted work.
 
@@ -148,6 +152,31 @@ class _Binary(Op[Any, Any, Any]):
     collector (the function, its cells, its defaults and annotations), a partial one, and on a
     long graph the collector's passes over what the continuations hold cost as much as the
     ops."""
+
+    if TYPE_CHECKING:
+        # The kind's static signature; narrower than Op's generic one (see Elementwise).
+        # A scalar with an array first: otherwise mypy would solve N as the union of the two.
+        @overload  # type: ignore[override]  # the kind's two-input signature
+        def __call__(
+            self, a: BVar[float], b: BVar[np.ndarray[S, DT]] | np.ndarray[S, DT], /
+        ) -> BVar[np.ndarray[S, DT]]: ...
+        @overload
+        def __call__(self, a: float, b: BVar[np.ndarray[S, DT]], /) -> BVar[np.ndarray[S, DT]]: ...
+        @overload
+        def __call__(self, a: BVar[N], b: BVar[N] | N | BVar[float] | float, /) -> BVar[N]: ...
+        @overload
+        def __call__(self, a: N | float, b: BVar[N], /) -> BVar[N]: ...
+        @overload
+        def __call__(
+            self, a: BVar[_Arr[DT]], b: BVar[AnyArray] | AnyArray | BVar[float] | float, /
+        ) -> BVar[_Out[DT]]: ...
+        @overload
+        def __call__(self, a: AnyArray, b: BVar[_Arr[DT]], /) -> BVar[_Out[DT]]: ...
+        @overload
+        def __call__(self, a: N, b: N | float, /) -> N: ...
+        @overload
+        def __call__(self, a: _Arr[DT], b: AnyArray, /) -> _Out[DT]: ...
+        def __call__(self, a: Any, b: Any, /) -> Any: ...
 
     takes_needs = True
 
@@ -170,7 +199,7 @@ class _Binary(Op[Any, Any, Any]):
         return _broadcast_error(op, a, b)
 
 
-class Add(_Binary):
+class Add(Binary):
     """`a + b`, elementwise with numpy broadcasting (the op behind `+`).
 
     !!! example
@@ -197,7 +226,7 @@ def _add_grad(a: Any, b: Any, g: Any, needs: _Needs = _BOTH) -> tuple[Any, Any]:
     )
 
 
-class Subtract(_Binary):
+class Subtract(Binary):
     """`a - b`, elementwise with numpy broadcasting (the op behind `-`).
 
     !!! example
@@ -222,7 +251,7 @@ def _subtract_grad(a: Any, b: Any, g: Any, needs: _Needs = _BOTH) -> tuple[Any, 
     )
 
 
-class Multiply(_Binary):
+class Multiply(Binary):
     """`a * b`, elementwise with numpy broadcasting (the op behind `*`).
 
     !!! example
@@ -247,7 +276,7 @@ def _multiply_grad(a: Any, b: Any, g: Any, needs: _Needs = _BOTH) -> tuple[Any, 
     )
 
 
-class Divide(_Binary):
+class Divide(Binary):
     """`a / b`, elementwise with numpy broadcasting (the op behind `/`). Division by zero
     gives inf (or nan for `0 / 0`) with numpy's RuntimeWarning, for Python numbers too.
 
@@ -275,14 +304,32 @@ class Divide(_Binary):
         return out, grad
 
 
-class Power(_Binary):
-    """`a ** b` with both differentiable; the gradient for `b` needs log(a), so it is only
-    finite for positive `a` (numpy's warnings and nan otherwise). `power` uses it only when
-    both are BVars on the tape."""
+class Power(Binary):
+    """`a ** b`, elementwise with numpy broadcasting (the op behind `**`).
+
+    Only a BVar on the tape is differentiated: with a constant exponent (a plain value or a
+    `constant`) the gradient is `b * a ** (b - 1)` and takes no logarithm, so negative bases
+    are fine (`power(x, 2.0)`); with a constant base it is `a ** b * log(a)`; with both, each.
+    Like numpy, `0.0 ** -1.0` is inf and a negative base to a fractional power is nan, with
+    numpy's RuntimeWarning.
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> tp.grad(lambda x: ops.sum(ops.power(x, 2.0)), np.array([-1.0, 3.0]))
+        array([-2.,  6.])
+        >>> tp.grad_n(ops.power, 2.0, 3.0)
+        (12.0, 5.545177444479562)
+        ```
+    """
 
     name = "power"
 
     def compute(self, a: Any, b: Any) -> tuple[Any, _Grad2]:
+        # Both differentiated: the gradient for `b` needs log(a), so it is only finite for
+        # positive `a` (numpy's warnings and nan otherwise).
         out = _power(a, b)
 
         def grad(g: Any, needs: _Needs = _BOTH) -> tuple[Any, Any]:
@@ -292,6 +339,19 @@ class Power(_Binary):
             )
 
         return out, grad
+
+    def _dispatch(self, a: Any, b: Any, /) -> Any:
+        """Only a BVar on the tape is differentiated: a constant exponent or base goes through
+        an op whose gradient needs no logarithm of the other."""
+        a_live, b_live = _on_tape(a), _on_tape(b)
+        if a_live and b_live:
+            return Op.__call__(self, a, b)
+        if b_live or (type(b) is BVar and type(a) is not BVar):
+            return ExpBase(_plain(a))(b)
+        return PowerConst(_plain(b))(a)
+
+    if not TYPE_CHECKING:  # the kind's signature for mypy, the dispatch at run time
+        __call__ = _dispatch
 
 
 class PowerConst(Op[Any, Any]):
@@ -327,7 +387,7 @@ class ExpBase(Op[Any, Any]):
         return out, lambda g: (unbroadcast(g * out * np.log(c), x),)
 
 
-class Negative(Op[Any, Any]):
+class Negative(Elementwise):
     """`-x` (the op behind unary `-`). Like the binary ops, it leaves objects other than
     sequences, mappings and strings to their own `-` (a registered type may define it), and
     refuses them if that fails.
@@ -354,7 +414,7 @@ class Negative(Op[Any, Any]):
         return out, lambda g: (-g,)
 
 
-class _Extremum(_Binary):
+class _Extremum(Binary):
     """`maximum` or `minimum`: the gradient goes to the input whose value is chosen, split
     evenly where the two tie (a subgradient, symmetric in the inputs). Where either is nan the
     output is nan and neither gets a gradient."""
@@ -421,7 +481,7 @@ class Minimum(_Extremum):
     wins = staticmethod(np.less)
 
 
-class Matmul(_Binary):
+class Matmul(Binary):
     """`a @ b` with numpy's rules: 1-D operands are promoted to a row or column and the added
     axis removed again, leading axes broadcast as a batch."""
 
@@ -497,44 +557,12 @@ def _on_tape(x: object) -> bool:
     return type(x) is BVar and x._tape is not None
 
 
-_power_op = Power()
-
-
-@public
-@as_binary
-def power(a: Any, b: Any, /) -> Any:
-    """`a ** b`, elementwise with numpy broadcasting (the op behind `**`).
-
-    Only a BVar on the tape is differentiated: with a constant exponent (a plain value or a
-    `constant`) the gradient is `b * a ** (b - 1)` and takes no logarithm, so negative bases
-    are fine (`power(x, 2.0)`); with a constant base it is `a ** b * log(a)`; with both, each.
-    Like numpy, `0.0 ** -1.0` is inf and a negative base to a fractional power is nan, with
-    numpy's RuntimeWarning.
-
-    !!! example
-        ```python
-        >>> import numpy as np
-        >>> import typedprop as tp
-        >>> from typedprop import ops
-        >>> tp.grad(lambda x: ops.sum(ops.power(x, 2.0)), np.array([-1.0, 3.0]))
-        array([-2.,  6.])
-        >>> tp.grad_n(ops.power, 2.0, 3.0)
-        (12.0, 5.545177444479562)
-        ```
-    """
-    a_live, b_live = _on_tape(a), _on_tape(b)
-    if a_live and b_live:
-        return _power_op(a, b)
-    if b_live or (type(b) is BVar and type(a) is not BVar):
-        return ExpBase(_plain(a))(b)
-    return PowerConst(_plain(b))(a)
-
-
-add = public(as_binary(Add()))
-subtract = public(as_binary(Subtract()))
-multiply = public(as_binary(Multiply()))
-divide = public(as_binary(Divide()))
-maximum = public(as_binary(Maximum()))
-minimum = public(as_binary(Minimum()))
-negative = public(as_elementwise(Negative()))
+add = public(Add())
+subtract = public(Subtract())
+multiply = public(Multiply())
+divide = public(Divide())
+maximum = public(Maximum())
+minimum = public(Minimum())
+negative = public(Negative())
+power = public(Power())
 matmul = Matmul()

@@ -30,7 +30,7 @@ Internal: users import the ops from `typedprop.ops`.
 import math
 from collections.abc import Callable
 from functools import partial
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
@@ -41,7 +41,6 @@ from .._core.op import Op
 from .._core.tape import check_live
 from ._broadcast import broadcast_error, unbroadcast
 from ._registry import public
-from ._types import as_elementwise
 
 _Grad1 = Callable[[Any], tuple[Any]]
 _Derivative = Callable[[], Any]
@@ -107,10 +106,23 @@ def _real(op: str, name: str, value: object) -> float:
 
 
 class Elementwise(Op[Any, Any]):
-    """An elementwise map. Subclasses define `value_and_derivative(x)`: the value, and a
-    function of no arguments computing the derivative from what the value's computation kept
-    (called only when a gradient is needed). The input is refused unless it is a number or a
-    numeric array."""
+    """The elementwise kind: a map of one number or numeric array whose output has the
+    input's shape and dtype, typed `BVar[N] -> BVar[N]` and `N -> N` (a vector stays a vector,
+    a float a float). Subclasses define `value_and_derivative(x)`: the value, and a function of
+    no arguments computing the derivative from what the value's computation kept (called only
+    when a gradient is needed). The input is refused unless it is a number or a numeric array.
+
+    An op with settings (`leaky_relu`'s slope) takes them as keyword arguments of its call,
+    adding them to this signature, and runs a copy of itself made with them."""
+
+    if TYPE_CHECKING:
+        # The kind's static signature: one input, its type kept. It narrows Op's generic one
+        # (any arity), which mypy reports as an incompatible override: that is what a kind is.
+        @overload  # type: ignore[override]  # the kind's one-input signature, see above
+        def __call__(self, x: BVar[N], /) -> BVar[N]: ...
+        @overload
+        def __call__(self, x: N, /) -> N: ...
+        def __call__(self, x: Any, /) -> Any: ...
 
     def forward(self, x: Any) -> tuple[Any, _Grad1]:
         t = type(x)
@@ -397,12 +409,32 @@ class Relu(Elementwise):
 
 
 class LeakyRelu(Elementwise):
-    """`leaky_relu(x, negative_slope)`: `x` where `x > 0`, `negative_slope * x` elsewhere."""
+    """`x` where `x > 0`, `negative_slope * x` elsewhere; the derivative is 1 or
+    `negative_slope` accordingly (`negative_slope` at 0).
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> ops.leaky_relu(np.array([-2.0, 3.0]), negative_slope=0.1)
+        array([-0.2,  3. ])
+        >>> tp.grad(lambda v: ops.sum(ops.leaky_relu(v)), np.array([-2.0, 3.0]))
+        array([0.01, 1.  ])
+        ```
+    """
 
     name = "leaky_relu"
 
     def __init__(self, negative_slope: float = 0.01) -> None:
         self.negative_slope = _real(self.name, "negative_slope", negative_slope)
+
+    @overload  # type: ignore[override]  # the kind's signature with the setting
+    def __call__(self, x: BVar[N], /, negative_slope: float = 0.01) -> BVar[N]: ...
+    @overload
+    def __call__(self, x: N, /, negative_slope: float = 0.01) -> N: ...
+    def __call__(self, x: Any, /, negative_slope: float = 0.01) -> Any:
+        return Op.__call__(LeakyRelu(negative_slope), x)
 
     def value_and_derivative(self, x: Any) -> tuple[Any, _Derivative]:
         slope = self.negative_slope
@@ -442,12 +474,32 @@ class Softplus(Elementwise):
 
 
 class Elu(Elementwise):
-    """`elu(x, alpha)`: `x` where `x > 0`, `alpha * (exp(x) - 1)` elsewhere."""
+    """The exponential linear unit: `x` where `x > 0`, `alpha * (exp(x) - 1)` elsewhere.
+    Finite and warning-free for large `x` (the exponential only ever sees `min(x, 0)`).
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> ops.elu(np.array([-1000.0, 0.0, 1000.0]))
+        array([  -1.,    0., 1000.])
+        >>> tp.grad(lambda v: ops.sum(ops.elu(v, alpha=2.0)), np.array([0.0, 3.0]))
+        array([2., 1.])
+        ```
+    """
 
     name = "elu"
 
     def __init__(self, alpha: float = 1.0) -> None:
         self.alpha = _real(self.name, "alpha", alpha)
+
+    @overload  # type: ignore[override]  # the kind's signature with the setting
+    def __call__(self, x: BVar[N], /, alpha: float = 1.0) -> BVar[N]: ...
+    @overload
+    def __call__(self, x: N, /, alpha: float = 1.0) -> N: ...
+    def __call__(self, x: Any, /, alpha: float = 1.0) -> Any:
+        return Op.__call__(Elu(alpha), x)
 
     def value_and_derivative(self, x: Any) -> tuple[Any, _Derivative]:
         alpha = self.alpha
@@ -503,11 +555,57 @@ class Gelu(Elementwise):
 
 
 class Clip(Op[Any, Any]):
-    """`clip(x, a_min, a_max)` with constant bounds; see `clip`."""
+    """`x` limited to `[a_min, a_max]`, as `numpy.clip`.
+
+    **Arguments:**
+
+    - `x`: a number or an array.
+    - `a_min`, `a_max`: the bounds, constants (numbers, arrays or None for no bound, not both
+      None). Arrays broadcast with `x` as numpy does, and may make the output larger than `x`.
+
+    **Returns:** the clipped values. The gradient passes where `a_min < x < a_max`, and is 0
+    where `x` is at or beyond a bound.
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> x = np.array([-2.0, 0.5, 3.0])
+        >>> ops.clip(x, -1.0, 1.0)
+        array([-1. ,  0.5,  1. ])
+        >>> tp.grad(lambda v: ops.sum(ops.clip(v, -1.0, 1.0)), x)
+        array([0., 1., 0.])
+        ```
+    """
 
     name = "clip"
 
-    def __init__(self, a_min: Any, a_max: Any) -> None:
+    def __init__(self, a_min: Any = None, a_max: Any = None) -> None:
+        self.a_min = a_min
+        self.a_max = a_max
+
+    @overload  # type: ignore[override]  # one input, the bounds as settings
+    def __call__(self, x: BVar[N], /, a_min: float | None, a_max: float | None) -> BVar[N]: ...
+    @overload
+    def __call__(
+        self,
+        x: BVar[np.ndarray[Any, DT]],
+        /,
+        a_min: float | AnyArray | None,
+        a_max: float | AnyArray | None,
+    ) -> BVar[np.ndarray[tuple[Any, ...], DT]]: ...
+    @overload
+    def __call__(self, x: N, /, a_min: float | None, a_max: float | None) -> N: ...
+    @overload
+    def __call__(
+        self,
+        x: np.ndarray[Any, DT],
+        /,
+        a_min: float | AnyArray | None,
+        a_max: float | AnyArray | None,
+    ) -> np.ndarray[tuple[Any, ...], DT]: ...
+    def __call__(self, x: Any, /, a_min: Any, a_max: Any) -> Any:
         for name, bound in (("a_min", a_min), ("a_max", a_max)):
             if bound is not None and not is_number_or_array(bound):
                 raise CheckError(
@@ -515,8 +613,7 @@ class Clip(Op[Any, Any]):
                 )
         if a_min is None and a_max is None:
             raise CheckError("clip: a_min and a_max cannot both be None")
-        self.a_min = a_min
-        self.a_max = a_max
+        return Op.__call__(Clip(a_min, a_max), x)
 
     def forward(self, x: Any) -> tuple[Any, _Grad1]:
         check_number_or_array(self.name, "x", x)
@@ -544,47 +641,28 @@ class Clip(Op[Any, Any]):
         return out, grad
 
 
-@overload
-def clip(x: BVar[N], /, a_min: float | None, a_max: float | None) -> BVar[N]: ...
-@overload
-def clip(
-    x: BVar[np.ndarray[Any, DT]],
-    /,
-    a_min: float | AnyArray | None,
-    a_max: float | AnyArray | None,
-) -> BVar[np.ndarray[tuple[Any, ...], DT]]: ...
-@overload
-def clip(x: N, /, a_min: float | None, a_max: float | None) -> N: ...
-@overload
-def clip(
-    x: np.ndarray[Any, DT], /, a_min: float | AnyArray | None, a_max: float | AnyArray | None
-) -> np.ndarray[tuple[Any, ...], DT]: ...
-@public
-def clip(x: Any, /, a_min: Any, a_max: Any) -> Any:
-    """`x` limited to `[a_min, a_max]`, as `numpy.clip`.
+# ---------------------------------------------------------------------------------------------
+# The public ops
+# ---------------------------------------------------------------------------------------------
 
-    **Arguments:**
 
-    - `x`: a number or an array.
-    - `a_min`, `a_max`: the bounds, constants (numbers, arrays or None for no bound, not both
-      None). Arrays broadcast with `x` as numpy does, and may make the output larger than `x`.
-
-    **Returns:** the clipped values. The gradient passes where `a_min < x < a_max`, and is 0
-    where `x` is at or beyond a bound.
-
-    !!! example
-        ```python
-        >>> import numpy as np
-        >>> import typedprop as tp
-        >>> from typedprop import ops
-        >>> x = np.array([-2.0, 0.5, 3.0])
-        >>> ops.clip(x, -1.0, 1.0)
-        array([-1. ,  0.5,  1. ])
-        >>> tp.grad(lambda v: ops.sum(ops.clip(v, -1.0, 1.0)), x)
-        array([0., 1., 0.])
-        ```
-    """
-    return Clip(a_min, a_max)(x)
+exp = public(Exp())
+log = public(Log())
+log1p = public(Log1p())
+expm1 = public(Expm1())
+sqrt = public(Sqrt())
+square = public(Square())
+abs = public(Abs())  # numpy's name; shadows the builtin in this module only
+sin = public(Sin())
+cos = public(Cos())
+tanh = public(Tanh())
+logistic = public(Logistic())
+relu = public(Relu())
+leaky_relu = public(LeakyRelu())
+softplus = public(Softplus())
+elu = public(Elu())
+gelu = public(Gelu())
+clip = public(Clip())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -621,70 +699,3 @@ def sign(x: Any, /) -> Any:
         return constant(np.sign(x.value))
     check_number_or_array("sign", "x", x)
     return np.sign(x)
-
-
-# ---------------------------------------------------------------------------------------------
-# The public ops
-# ---------------------------------------------------------------------------------------------
-
-
-@overload
-def leaky_relu(x: BVar[N], /, negative_slope: float = 0.01) -> BVar[N]: ...
-@overload
-def leaky_relu(x: N, /, negative_slope: float = 0.01) -> N: ...
-@public
-def leaky_relu(x: Any, /, negative_slope: float = 0.01) -> Any:
-    """`x` where `x > 0`, `negative_slope * x` elsewhere; the derivative is 1 or
-    `negative_slope` accordingly (`negative_slope` at 0).
-
-    !!! example
-        ```python
-        >>> import numpy as np
-        >>> import typedprop as tp
-        >>> from typedprop import ops
-        >>> ops.leaky_relu(np.array([-2.0, 3.0]), negative_slope=0.1)
-        array([-0.2,  3. ])
-        >>> tp.grad(lambda v: ops.sum(ops.leaky_relu(v)), np.array([-2.0, 3.0]))
-        array([0.01, 1.  ])
-        ```
-    """
-    return LeakyRelu(negative_slope)(x)
-
-
-@overload
-def elu(x: BVar[N], /, alpha: float = 1.0) -> BVar[N]: ...
-@overload
-def elu(x: N, /, alpha: float = 1.0) -> N: ...
-@public
-def elu(x: Any, /, alpha: float = 1.0) -> Any:
-    """The exponential linear unit: `x` where `x > 0`, `alpha * (exp(x) - 1)` elsewhere.
-    Finite and warning-free for large `x` (the exponential only ever sees `min(x, 0)`).
-
-    !!! example
-        ```python
-        >>> import numpy as np
-        >>> import typedprop as tp
-        >>> from typedprop import ops
-        >>> ops.elu(np.array([-1000.0, 0.0, 1000.0]))
-        array([  -1.,    0., 1000.])
-        >>> tp.grad(lambda v: ops.sum(ops.elu(v, alpha=2.0)), np.array([0.0, 3.0]))
-        array([2., 1.])
-        ```
-    """
-    return Elu(alpha)(x)
-
-
-exp = public(as_elementwise(Exp()))
-log = public(as_elementwise(Log()))
-log1p = public(as_elementwise(Log1p()))
-expm1 = public(as_elementwise(Expm1()))
-sqrt = public(as_elementwise(Sqrt()))
-square = public(as_elementwise(Square()))
-abs = public(as_elementwise(Abs()))  # numpy's name; shadows the builtin in this module only
-sin = public(as_elementwise(Sin()))
-cos = public(as_elementwise(Cos()))
-tanh = public(as_elementwise(Tanh()))
-logistic = public(as_elementwise(Logistic()))
-relu = public(as_elementwise(Relu()))
-softplus = public(as_elementwise(Softplus()))
-gelu = public(as_elementwise(Gelu()))

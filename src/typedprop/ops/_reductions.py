@@ -30,26 +30,64 @@ Internal: users import the ops from `typedprop.ops`.
 import math
 import warnings
 from collections.abc import Callable
-from typing import Any, Literal, Protocol, TypeAlias, cast, overload
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, overload
 
 import numpy as np
 
-from .._core.arrays import DT
+from .._core.arrays import DT, Axis, N
 from .._core.bvar import BVar
 from .._core.errors import CheckError
 from .._core.op import Op
 from ._axes import describe_shape, normalize_axis, unreduce
 from ._registry import public
-from ._types import Axis, as_along_axis, as_reduction
 
 _Grad1 = Callable[[Any], tuple[Any]]
 _Arr: TypeAlias = np.ndarray[Any, DT]
 _Out: TypeAlias = np.ndarray[tuple[Any, ...], DT]
 
 
-class Reduce(Op[Any, Any]):
-    """A reduction over `axis`; subclasses define `reduce(x, axes)`, returning the value with
-    the reduced axes kept and the gradient continuation for that value."""
+class Reduction(Op[Any, Any]):
+    """The reduction kind: `f(x, axis=None, keepdims=False)` over `axis` (all axes by
+    default), typed as numpy types it. Subclasses define `reduce(x, axes)`, returning the value
+    with the reduced axes kept and the gradient continuation for that value. The settings are
+    keyword arguments of the call, which runs a copy of the op made with them."""
+
+    if TYPE_CHECKING:
+        # The kind's static signature, with the settings as keyword arguments: reducing
+        # everything gives a float, reducing some axes (or keeping them) an array of the
+        # input's dtype. Narrower than Op's generic one (see Elementwise).
+        @overload  # type: ignore[override]  # the kind's signature with its settings
+        def __call__(
+            self,
+            x: BVar[np.ndarray[Any, Any]] | BVar[float],
+            /,
+            axis: None = None,
+            keepdims: Literal[False] = False,
+        ) -> BVar[float]: ...
+        @overload
+        def __call__(
+            self, x: BVar[_Arr[DT]], /, axis: Axis = None, keepdims: bool = False
+        ) -> BVar[_Out[DT]]: ...
+        @overload
+        def __call__(
+            self,
+            x: np.ndarray[Any, Any] | float,
+            /,
+            axis: None = None,
+            keepdims: Literal[False] = False,
+        ) -> float: ...
+        @overload
+        def __call__(
+            self, x: _Arr[DT], /, axis: Axis = None, keepdims: bool = False
+        ) -> _Out[DT]: ...
+        def __call__(self, x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any: ...
+    else:
+
+        def __call__(self, x, /, axis=None, keepdims=False):
+            # The public op has the default settings: used as it is, no copy made.
+            if axis is None and keepdims is False:
+                return Op.__call__(self, x)
+            return Op.__call__(type(self)(axis, keepdims), x)
 
     def __init__(self, axis: Axis = None, keepdims: bool = False) -> None:
         self.axis = axis
@@ -117,14 +155,40 @@ def log_of_sum(s: Any) -> Any:
 # ---------------------------------------------------------------------------------------------
 
 
-class Sum(Reduce):
+class Sum(Reduction):
+    """The sum of `x`'s elements over `axis` (all by default), as `numpy.sum`.
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> tp.grad(lambda m: ops.sum(m * m), np.array([1.0, 2.0]))
+        array([2., 4.])
+        ```
+    """
+
     name = "sum"
 
     def reduce(self, x: Any, axes: tuple[int, ...]) -> tuple[Any, Callable[[Any], Any]]:
         return np.sum(x, axis=axes, keepdims=True), lambda g: g.astype(np.result_type(x))
 
 
-class Mean(Reduce):
+class Mean(Reduction):
+    """The mean of `x`'s elements over `axis` (all by default), as `numpy.mean`.
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> ops.mean(np.array([[1.0, 2.0], [3.0, 4.0]]), axis=1)
+        array([1.5, 3.5])
+        >>> tp.grad(ops.mean, np.array([1.0, 2.0, 3.0, 4.0]))
+        array([0.25, 0.25, 0.25, 0.25])
+        ```
+    """
+
     name = "mean"
 
     def reduce(self, x: Any, axes: tuple[int, ...]) -> tuple[Any, Callable[[Any], Any]]:
@@ -132,11 +196,54 @@ class Mean(Reduce):
         return np.mean(x, axis=axes, keepdims=True), lambda g: g / n
 
 
-class _Spread(Reduce):
+class _Spread(Reduction):
     """var and std: the squared deviations from the mean over `axes`, divided by `n - ddof`.
 
     Like numpy, `n - ddof <= 0` warns "Degrees of freedom <= 0 for slice" and divides by 0
     (inf or nan, with numpy's warning)."""
+
+    if TYPE_CHECKING:
+        # The reduction kind's signature with numpy's `ddof` (the divisor is `n - ddof`).
+        @overload  # type: ignore[override]  # the reduction signature with `ddof`
+        def __call__(
+            self,
+            x: BVar[np.ndarray[Any, Any]] | BVar[float],
+            /,
+            axis: None = None,
+            ddof: float = 0,
+            keepdims: Literal[False] = False,
+        ) -> BVar[float]: ...
+        @overload
+        def __call__(
+            self,
+            x: BVar[_Arr[DT]],
+            /,
+            axis: Axis = None,
+            ddof: float = 0,
+            keepdims: bool = False,
+        ) -> BVar[_Out[DT]]: ...
+        @overload
+        def __call__(
+            self,
+            x: np.ndarray[Any, Any] | float,
+            /,
+            axis: None = None,
+            ddof: float = 0,
+            keepdims: Literal[False] = False,
+        ) -> float: ...
+        @overload
+        def __call__(
+            self, x: _Arr[DT], /, axis: Axis = None, ddof: float = 0, keepdims: bool = False
+        ) -> _Out[DT]: ...
+        def __call__(
+            self, x: Any, /, axis: Axis = None, ddof: float = 0, keepdims: bool = False
+        ) -> Any: ...
+    else:
+
+        def __call__(self, x, /, axis=None, ddof=0, keepdims=False):
+            if axis is None and ddof == 0 and keepdims is False:
+                return Op.__call__(self, x)
+            return Op.__call__(type(self)(axis, ddof, keepdims), x)
 
     def __init__(self, axis: Axis = None, ddof: float = 0, keepdims: bool = False) -> None:
         super().__init__(axis, keepdims)
@@ -153,6 +260,23 @@ class _Spread(Reduce):
 
 
 class Var(_Spread):
+    """The variance of `x` over `axis`, as `numpy.var`: the mean squared deviation from the
+    mean, with divisor `n - ddof` (`ddof=1` for the unbiased estimate). Its gradient is
+    `2 (x - mean) / (n - ddof)`.
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> x = np.array([1.0, 2.0, 6.0])
+        >>> ops.var(x), ops.var(x, ddof=1)
+        (np.float64(4.666666666666667), np.float64(7.0))
+        >>> tp.grad(lambda v: ops.var(v, ddof=1), x)
+        array([-2., -1.,  3.])
+        ```
+    """
+
     name = "var"
 
     def reduce(self, x: Any, axes: tuple[int, ...]) -> tuple[Any, Callable[[Any], Any]]:
@@ -161,6 +285,26 @@ class Var(_Spread):
 
 
 class Std(_Spread):
+    """The standard deviation of `x` over `axis`, as `numpy.std`: `sqrt(var(x, axis, ddof))`.
+    Its gradient is `(x - mean) / ((n - ddof) std)`.
+
+    The value for a constant slice is numpy's, 0; there the derivative is infinite (sqrt at 0)
+    and the gradient is 0 / 0, nan with numpy's RuntimeWarning. Use `sqrt(var + eps)` where
+    inputs may be constant.
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> x = np.array([1.0, 3.0])
+        >>> ops.std(x)
+        np.float64(1.0)
+        >>> tp.grad(ops.std, x)
+        array([-0.5,  0.5])
+        ```
+    """
+
     name = "std"
 
     def reduce(self, x: Any, axes: tuple[int, ...]) -> tuple[Any, Callable[[Any], Any]]:
@@ -176,7 +320,7 @@ class Std(_Spread):
 # ---------------------------------------------------------------------------------------------
 
 
-class _Extreme(Reduce):
+class _Extreme(Reduction):
     """max and min: the gradient goes to the elements equal to the result, split evenly
     between ties (as autograd and JAX do). A slice holding nan has the result nan, and its nan
     elements share the gradient."""
@@ -196,11 +340,39 @@ class _Extreme(Reduce):
 
 
 class Max(_Extreme):
+    """The maximum of `x` over `axis`, as `numpy.max`. The gradient goes to the maximal
+    elements, split evenly between ties. An empty slice is an error (it has no maximum).
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> ops.max(np.array([[1.0, 5.0], [4.0, 2.0]]), axis=0)
+        array([4., 5.])
+        >>> tp.grad(ops.max, np.array([1.0, 3.0, 3.0]))
+        array([0. , 0.5, 0.5])
+        ```
+    """
+
     name = "max"
     choose = staticmethod(np.max)
 
 
 class Min(_Extreme):
+    """The minimum of `x` over `axis`, as `numpy.min`. The gradient goes to the minimal
+    elements, split evenly between ties. An empty slice is an error (it has no minimum).
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> tp.grad(ops.min, np.array([2.0, 1.0, 1.0, 1.0, 3.0]))
+        array([0.        , 0.33333333, 0.33333333, 0.33333333, 0.        ])
+        ```
+    """
+
     name = "min"
     choose = staticmethod(np.min)
 
@@ -223,7 +395,24 @@ def _others_product(x: Any, axes: tuple[int, ...]) -> Any:
     return np.moveaxis((before * after).reshape(moved.shape), last, axes)
 
 
-class Prod(Reduce):
+class Prod(Reduction):
+    """The product of `x`'s elements over `axis`, as `numpy.prod`. The gradient for each
+    element is the product of the others in its slice, computed without dividing, so it is
+    exact when the slice holds zeros: with one zero only that element gets a non-zero gradient,
+    with two or more every gradient is 0.
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> tp.grad(ops.prod, np.array([2.0, 3.0, 4.0]))
+        array([12.,  8.,  6.])
+        >>> tp.grad(ops.prod, np.array([2.0, 0.0, 4.0]))
+        array([0., 8., 0.])
+        ```
+    """
+
     name = "prod"
 
     def reduce(self, x: Any, axes: tuple[int, ...]) -> tuple[Any, Callable[[Any], Any]]:
@@ -235,10 +424,27 @@ class Prod(Reduce):
 # ---------------------------------------------------------------------------------------------
 
 
-class LogSumExp(Reduce):
-    """`log(sum(exp(x)))` as `shift + log(sum(exp(x - shift)))`; its gradient is softmax,
-    `e / s` from the forward pass. Entries -inf contribute 0; a slice of only -inf gives -inf
-    (its gradient is 0 / 0: nan with numpy's warning)."""
+class LogSumExp(Reduction):
+    """`log(sum(exp(x)))` over `axis`, as `scipy.special.logsumexp`, computed with the
+    maximum shifted out: exact and warning-free for large inputs (1e3, 1e4) and for entries
+    -inf (which contribute nothing; all -inf gives -inf). The gradient is the softmax over
+    `axis`.
+
+    `log(sum(exp(x)))` as `shift + log(sum(exp(x - shift)))`; its gradient is softmax, `e / s`
+    from the forward pass. Entries -inf contribute 0; a slice of only -inf gives -inf (its
+    gradient is 0 / 0: nan with numpy's warning).
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> ops.logsumexp(np.array([1e4, 1e4, -np.inf]))
+        np.float64(10000.69314718056)
+        >>> tp.grad(ops.logsumexp, np.array([1e4, 1e4, -np.inf]))
+        array([0.5, 0.5, 0. ])
+        ```
+    """
 
     name = "logsumexp"
 
@@ -247,9 +453,27 @@ class LogSumExp(Reduce):
         return log_of_sum(s) + shift, lambda g: g * e / s
 
 
-class Norm(Reduce):
-    """The 2-norm over `axes`, `sqrt(sum(x**2))`; its gradient `x / norm` is taken as 0 where
-    the norm is 0 (the minimum-norm subgradient), without a warning."""
+class Norm(Reduction):
+    """The 2-norm over `axis`, `sqrt(sum(x**2))`: the Euclidean norm of a vector, the
+    Frobenius norm of a matrix over both axes (`numpy.linalg.norm` with its default `ord`).
+    The gradient is `x / norm`, and 0 where the norm is 0.
+
+    The 2-norm over `axes`, `sqrt(sum(x**2))`; its gradient `x / norm` is taken as 0 where the
+    norm is 0 (the minimum-norm subgradient), without a warning.
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> ops.norm(np.array([3.0, 4.0]))
+        np.float64(5.0)
+        >>> tp.grad(ops.norm, np.array([3.0, 4.0]))
+        array([0.6, 0.8])
+        >>> tp.grad(ops.norm, np.zeros(2))
+        array([0., 0.])
+        ```
+    """
 
     name = "norm"
 
@@ -264,9 +488,23 @@ class Norm(Reduce):
         return out, grad
 
 
-class _AlongAxis(Op[Any, Any]):
+class AlongAxis(Op[Any, Any]):
     """softmax and log_softmax: shape-preserving normalisations along one axis, computed
     from `shifted_exp`; subclasses define `normalize(x, shift, e, s)`."""
+
+    if TYPE_CHECKING:
+        # The kind's signature: shape-preserving along one axis (see Elementwise).
+        @overload  # type: ignore[override]  # one input and its axis
+        def __call__(self, x: BVar[N], /, axis: int = -1) -> BVar[N]: ...
+        @overload
+        def __call__(self, x: N, /, axis: int = -1) -> N: ...
+        def __call__(self, x: Any, /, axis: int = -1) -> Any: ...
+    else:
+
+        def __call__(self, x, /, axis=-1):
+            if axis == -1 and type(axis) is int:
+                return Op.__call__(self, x)
+            return Op.__call__(type(self)(axis), x)
 
     def __init__(self, axis: int = -1) -> None:
         self.axis = axis
@@ -285,258 +523,7 @@ class _AlongAxis(Op[Any, Any]):
         raise NotImplementedError
 
 
-class Softmax(_AlongAxis):
-    name = "softmax"
-
-    def normalize(
-        self, x: Any, axis: int, shift: Any, e: Any, s: Any
-    ) -> tuple[Any, Callable[[Any], Any]]:
-        p = e / s
-        return p, lambda g: p * (g - np.sum(g * p, axis=axis, keepdims=True))
-
-
-class LogSoftmax(_AlongAxis):
-    name = "log_softmax"
-
-    def normalize(
-        self, x: Any, axis: int, shift: Any, e: Any, s: Any
-    ) -> tuple[Any, Callable[[Any], Any]]:
-        out = (x - shift) - log_of_sum(s)
-        return out, lambda g: g - e / s * np.sum(g, axis=axis, keepdims=True)
-
-
-# ---------------------------------------------------------------------------------------------
-# The public ops
-# ---------------------------------------------------------------------------------------------
-
-
-class Spread(Protocol):
-    """`f(x, axis=None, ddof=0, keepdims=False)` (var, std): typed like `Reduction`, with
-    numpy's `ddof` (the divisor is `n - ddof`)."""
-
-    @overload
-    def __call__(
-        self,
-        x: BVar[np.ndarray[Any, Any]] | BVar[float],
-        /,
-        axis: None = None,
-        ddof: float = 0,
-        keepdims: Literal[False] = False,
-    ) -> BVar[float]: ...
-    @overload
-    def __call__(
-        self, x: BVar[_Arr[DT]], /, axis: Axis = None, ddof: float = 0, keepdims: bool = False
-    ) -> BVar[_Out[DT]]: ...
-    @overload
-    def __call__(
-        self,
-        x: np.ndarray[Any, Any] | float,
-        /,
-        axis: None = None,
-        ddof: float = 0,
-        keepdims: Literal[False] = False,
-    ) -> float: ...
-    @overload
-    def __call__(
-        self, x: _Arr[DT], /, axis: Axis = None, ddof: float = 0, keepdims: bool = False
-    ) -> _Out[DT]: ...
-
-
-def as_spread(op: object) -> Spread:
-    return cast(Spread, op)
-
-
-@public
-@as_reduction
-def sum(x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any:
-    """The sum of `x`'s elements over `axis` (all by default), as `numpy.sum`.
-
-    !!! example
-        ```python
-        >>> import numpy as np
-        >>> import typedprop as tp
-        >>> from typedprop import ops
-        >>> tp.grad(lambda m: ops.sum(m * m), np.array([1.0, 2.0]))
-        array([2., 4.])
-        ```
-    """
-    return Sum(axis, keepdims)(x)
-
-
-@public
-@as_reduction
-def mean(x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any:
-    """The mean of `x`'s elements over `axis` (all by default), as `numpy.mean`.
-
-    !!! example
-        ```python
-        >>> import numpy as np
-        >>> import typedprop as tp
-        >>> from typedprop import ops
-        >>> ops.mean(np.array([[1.0, 2.0], [3.0, 4.0]]), axis=1)
-        array([1.5, 3.5])
-        >>> tp.grad(ops.mean, np.array([1.0, 2.0, 3.0, 4.0]))
-        array([0.25, 0.25, 0.25, 0.25])
-        ```
-    """
-    return Mean(axis, keepdims)(x)
-
-
-@public
-@as_spread
-def var(x: Any, /, axis: Axis = None, ddof: float = 0, keepdims: bool = False) -> Any:
-    """The variance of `x` over `axis`, as `numpy.var`: the mean squared deviation from the
-    mean, with divisor `n - ddof` (`ddof=1` for the unbiased estimate). Its gradient is
-    `2 (x - mean) / (n - ddof)`.
-
-    !!! example
-        ```python
-        >>> import numpy as np
-        >>> import typedprop as tp
-        >>> from typedprop import ops
-        >>> x = np.array([1.0, 2.0, 6.0])
-        >>> ops.var(x), ops.var(x, ddof=1)
-        (np.float64(4.666666666666667), np.float64(7.0))
-        >>> tp.grad(lambda v: ops.var(v, ddof=1), x)
-        array([-2., -1.,  3.])
-        ```
-    """
-    return Var(axis, ddof, keepdims)(x)
-
-
-@public
-@as_spread
-def std(x: Any, /, axis: Axis = None, ddof: float = 0, keepdims: bool = False) -> Any:
-    """The standard deviation of `x` over `axis`, as `numpy.std`: `sqrt(var(x, axis, ddof))`.
-    Its gradient is `(x - mean) / ((n - ddof) std)`.
-
-    The value for a constant slice is numpy's, 0; there the derivative is infinite (sqrt at 0)
-    and the gradient is 0 / 0, nan with numpy's RuntimeWarning. Use `sqrt(var + eps)` where
-    inputs may be constant.
-
-    !!! example
-        ```python
-        >>> import numpy as np
-        >>> import typedprop as tp
-        >>> from typedprop import ops
-        >>> x = np.array([1.0, 3.0])
-        >>> ops.std(x)
-        np.float64(1.0)
-        >>> tp.grad(ops.std, x)
-        array([-0.5,  0.5])
-        ```
-    """
-    return Std(axis, ddof, keepdims)(x)
-
-
-@public
-@as_reduction
-def max(x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any:
-    """The maximum of `x` over `axis`, as `numpy.max`. The gradient goes to the maximal
-    elements, split evenly between ties. An empty slice is an error (it has no maximum).
-
-    !!! example
-        ```python
-        >>> import numpy as np
-        >>> import typedprop as tp
-        >>> from typedprop import ops
-        >>> ops.max(np.array([[1.0, 5.0], [4.0, 2.0]]), axis=0)
-        array([4., 5.])
-        >>> tp.grad(ops.max, np.array([1.0, 3.0, 3.0]))
-        array([0. , 0.5, 0.5])
-        ```
-    """
-    return Max(axis, keepdims)(x)
-
-
-@public
-@as_reduction
-def min(x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any:
-    """The minimum of `x` over `axis`, as `numpy.min`. The gradient goes to the minimal
-    elements, split evenly between ties. An empty slice is an error (it has no minimum).
-
-    !!! example
-        ```python
-        >>> import numpy as np
-        >>> import typedprop as tp
-        >>> from typedprop import ops
-        >>> tp.grad(ops.min, np.array([2.0, 1.0, 1.0, 1.0, 3.0]))
-        array([0.        , 0.33333333, 0.33333333, 0.33333333, 0.        ])
-        ```
-    """
-    return Min(axis, keepdims)(x)
-
-
-@public
-@as_reduction
-def prod(x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any:
-    """The product of `x`'s elements over `axis`, as `numpy.prod`. The gradient for each
-    element is the product of the others in its slice, computed without dividing, so it is
-    exact when the slice holds zeros: with one zero only that element gets a non-zero gradient,
-    with two or more every gradient is 0.
-
-    !!! example
-        ```python
-        >>> import numpy as np
-        >>> import typedprop as tp
-        >>> from typedprop import ops
-        >>> tp.grad(ops.prod, np.array([2.0, 3.0, 4.0]))
-        array([12.,  8.,  6.])
-        >>> tp.grad(ops.prod, np.array([2.0, 0.0, 4.0]))
-        array([0., 8., 0.])
-        ```
-    """
-    return Prod(axis, keepdims)(x)
-
-
-@public
-@as_reduction
-def logsumexp(x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any:
-    """`log(sum(exp(x)))` over `axis`, as `scipy.special.logsumexp`, computed with the
-    maximum shifted out: exact and warning-free for large inputs (1e3, 1e4) and for entries
-    -inf (which contribute nothing; all -inf gives -inf). The gradient is the softmax over
-    `axis`.
-
-    !!! example
-        ```python
-        >>> import numpy as np
-        >>> import typedprop as tp
-        >>> from typedprop import ops
-        >>> ops.logsumexp(np.array([1e4, 1e4, -np.inf]))
-        np.float64(10000.69314718056)
-        >>> tp.grad(ops.logsumexp, np.array([1e4, 1e4, -np.inf]))
-        array([0.5, 0.5, 0. ])
-        ```
-    """
-    return LogSumExp(axis, keepdims)(x)
-
-
-@public
-@as_reduction
-def norm(x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any:
-    """The 2-norm over `axis`, `sqrt(sum(x**2))`: the Euclidean norm of a vector, the
-    Frobenius norm of a matrix over both axes (`numpy.linalg.norm` with its default `ord`).
-    The gradient is `x / norm`, and 0 where the norm is 0.
-
-    !!! example
-        ```python
-        >>> import numpy as np
-        >>> import typedprop as tp
-        >>> from typedprop import ops
-        >>> ops.norm(np.array([3.0, 4.0]))
-        np.float64(5.0)
-        >>> tp.grad(ops.norm, np.array([3.0, 4.0]))
-        array([0.6, 0.8])
-        >>> tp.grad(ops.norm, np.zeros(2))
-        array([0., 0.])
-        ```
-    """
-    return Norm(axis, keepdims)(x)
-
-
-@public
-@as_along_axis
-def softmax(x: Any, /, axis: int = -1) -> Any:
+class Softmax(AlongAxis):
     """`exp(x) / sum(exp(x))` along `axis` (the last by default), shape-preserving, computed
     with the maximum shifted out: finite and warning-free for inputs of magnitude 1e3 or 1e4.
     The gradient is `p * (g - sum(g * p))` along `axis`.
@@ -552,12 +539,17 @@ def softmax(x: Any, /, axis: int = -1) -> Any:
         array([ 0.25, -0.25])
         ```
     """
-    return Softmax(axis)(x)
+
+    name = "softmax"
+
+    def normalize(
+        self, x: Any, axis: int, shift: Any, e: Any, s: Any
+    ) -> tuple[Any, Callable[[Any], Any]]:
+        p = e / s
+        return p, lambda g: p * (g - np.sum(g * p, axis=axis, keepdims=True))
 
 
-@public
-@as_along_axis
-def log_softmax(x: Any, /, axis: int = -1) -> Any:
+class LogSoftmax(AlongAxis):
     """`x - logsumexp(x)` along `axis` (the last by default), shape-preserving and stable:
     finite for inputs of magnitude 1e3 or 1e4 (where `log(softmax(x))` would give -inf). The
     gradient is `g - softmax(x) * sum(g)` along `axis`.
@@ -573,4 +565,29 @@ def log_softmax(x: Any, /, axis: int = -1) -> Any:
         array([-0.5,  0.5])
         ```
     """
-    return LogSoftmax(axis)(x)
+
+    name = "log_softmax"
+
+    def normalize(
+        self, x: Any, axis: int, shift: Any, e: Any, s: Any
+    ) -> tuple[Any, Callable[[Any], Any]]:
+        out = (x - shift) - log_of_sum(s)
+        return out, lambda g: g - e / s * np.sum(g, axis=axis, keepdims=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# The public ops
+# ---------------------------------------------------------------------------------------------
+
+
+sum = public(Sum())
+mean = public(Mean())
+var = public(Var())
+std = public(Std())
+max = public(Max())
+min = public(Min())
+prod = public(Prod())
+logsumexp = public(LogSumExp())
+norm = public(Norm())
+softmax = public(Softmax())
+log_softmax = public(LogSoftmax())

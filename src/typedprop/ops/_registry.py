@@ -88,6 +88,9 @@ def public(
         if key in _ENTRIES:
             raise TypeError(f"public: an op named {key!r} is registered already")
         _ENTRIES[key] = Entry(key, family, differentiable, note)
+        if not hasattr(op, "__name__"):
+            # An op instance reads like the function it stands for: `ops.sum.__name__`.
+            op.__name__ = key  # type: ignore[attr-defined]  # an instance of an Op class
         return op
 
     return register if op is None else register(op)
