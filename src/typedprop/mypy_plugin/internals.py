@@ -1,0 +1,254 @@
+"""Every use the plugin makes of mypy's internals, of numpy's private stub names and of
+jaxtyping's private names, in one module, with the check that they are there.
+
+mypy's plugin API (`mypy.plugin`: the hooks and their contexts) is documented but unstable; the
+plugin also needs a few things it does not offer. Each is used here and nowhere else:
+
+- `TypeAnalyser.try_analyze_special_unbound_type`: analyze `Annotated[...]` exactly as mypy
+  would, before attaching a shape string to the result (`analyze_annotated`);
+- `mypy.types.ExtraAttrs` on `Instance.extra_attrs`: the invisible attribute that carries a
+  shape string on an array type, or marks a `shapecheck`ed signature (mypy's cache keeps it);
+- the checker's `recurse_into_functions`, `tscope`, `set_recurse_into_functions`,
+  `check_func_item`, and `FuncDef.def_or_infer_vars`: check a `shapecheck`ed body early
+  (`check_body_now`), and the checker's `lookup_type_or_none`: the type of a returned expression;
+- `mypy.maptype.map_instance_to_supertype`: an `ndarray` subclass or an `Op` subclass seen as
+  its base;
+- `Errors.prefer_simple_messages`: whether an error reported now is shown (`errors_shown`), so
+  that the plugin's one report of its own problems is not thrown away;
+- numpy's stub-only class `_ArrayOrScalarCommon`, which defines `.T` and `.mT`
+  (`NUMPY_TRANSPOSES`);
+- jaxtyping's dtype kinds (`Float`, `Int`, ...), which its stubs alias to `Annotated` in the
+  private `jaxtyping._indirection`: read here from jaxtyping's public classes
+  (`jaxtyping_kinds`).
+
+The plugin was written for mypy `SUPPORTED` (`>=2.4,<2.5`). `problem` says, once at start-up,
+whether this mypy is one of those and has every internal above; the plugin reports the answer
+once (see the package's docstring) rather than check nothing in silence.
+
+Internal: used by the plugin's other modules only.
+"""
+
+import importlib
+import re
+
+from mypy.nodes import Context, FuncDef, TypeInfo
+from mypy.plugin import AnalyzeTypeContext, CheckerPluginInterface
+from mypy.types import Instance, LiteralType, Type
+
+SUPPORTED = ">=2.4,<2.5"
+"""The mypy versions this plugin was written for (the `test` extra pins the same range)."""
+_LOWEST = (2, 4)
+_ABOVE = (2, 5)
+
+_DIMS = "__typedprop_dims__"
+"""The extra attribute of an array type that holds its jaxtyping shape string."""
+_CHECKED = "__typedprop_shapecheck__"
+"""The extra attribute of a `shapecheck`-decorated function's fallback type."""
+
+NUMPY_TRANSPOSES = {
+    "T": ("numpy._ArrayOrScalarCommon.T", "numpy.ndarray.T"),
+    "mT": ("numpy._ArrayOrScalarCommon.mT", "numpy.ndarray.mT"),
+}
+"""The full names under which mypy asks for the attribute hooks of `ndarray.T` and `.mT`: the
+class that defines them in numpy's stubs (private), or ndarray itself should they move there."""
+
+# What the plugin needs: (module, class or None, attribute), probed by `missing_internals`.
+_NEEDED = (
+    ("mypy.types", None, "ExtraAttrs"),
+    ("mypy.types", "Instance", "extra_attrs"),
+    ("mypy.typeanal", "TypeAnalyser", "try_analyze_special_unbound_type"),
+    ("mypy.checker", "TypeChecker", "recurse_into_functions"),
+    ("mypy.checker", "TypeChecker", "tscope"),
+    ("mypy.checker", "TypeChecker", "set_recurse_into_functions"),
+    ("mypy.checker", "TypeChecker", "check_func_item"),
+    ("mypy.checker", "TypeChecker", "lookup_type_or_none"),
+    ("mypy.scope", "Scope", "function_scope"),
+    ("mypy.nodes", "FuncDef", "def_or_infer_vars"),
+    ("mypy.maptype", None, "map_instance_to_supertype"),
+    ("mypy.errors", "Errors", "prefer_simple_messages"),
+    ("jaxtyping", None, "AbstractDtype"),
+)
+
+
+def _version(text: str) -> tuple[int, int] | None:
+    m = re.match(r"(\d+)\.(\d+)", text)
+    return None if m is None else (int(m[1]), int(m[2]))
+
+
+def missing_internals() -> list[str]:
+    """The internals in the module's docstring that this mypy (or jaxtyping) lacks, by name."""
+    missing = []
+    for module_name, class_name, attribute in _NEEDED:
+        where = f"{module_name}.{class_name}" if class_name else module_name
+        try:
+            owner: object = importlib.import_module(module_name)
+            if class_name is not None:
+                owner = getattr(owner, class_name)
+        except (ImportError, AttributeError):
+            missing.append(f"{where}.{attribute}")
+            continue
+        if not hasattr(owner, attribute):
+            missing.append(f"{where}.{attribute}")
+    return missing
+
+
+def problem(version: str) -> str | None:
+    """Why the plugin cannot check dimensions on mypy `version`, or None where it can."""
+    found = _version(version)
+    if found is None or not _LOWEST <= found < _ABOVE:
+        return f"this is mypy {version}"
+    missing = missing_internals()
+    if missing:
+        return f"this mypy {version} lacks {', '.join(missing)}"
+    return None
+
+
+def unsupported_message(reason: str) -> str:
+    """The one message the plugin gives where it cannot check dimensions."""
+    return (
+        f"typedprop.mypy_plugin supports mypy {SUPPORTED}, and {reason}: jaxtyping dimensions "
+        "are not checked (TYPEDPROP_PLUGIN_UNSUPPORTED=note makes this a note)"
+    )
+
+
+# -- jaxtyping -------------------------------------------------------------------------------
+
+
+def jaxtyping_kinds() -> frozenset[str]:
+    """The names of jaxtyping's dtype kinds (`Float`, `Int`, `Shaped`, ...): its public dtype
+    classes, which its stubs alias to `Annotated` (`jaxtyping/_indirection.py`)."""
+    import jaxtyping
+
+    return frozenset(
+        name
+        for name, value in vars(jaxtyping).items()
+        if isinstance(value, type)
+        and issubclass(value, jaxtyping.AbstractDtype)
+        and value is not jaxtyping.AbstractDtype
+    )
+
+
+# -- type analysis ---------------------------------------------------------------------------
+
+
+def analyze_annotated(ctx: AnalyzeTypeContext) -> Type | None:
+    """`ctx.type`, an `Annotated[...]`, analyzed exactly as mypy would without the plugin; None
+    where this mypy cannot do that."""
+    analyze = getattr(ctx.api, "try_analyze_special_unbound_type", None)
+    if analyze is None:
+        return None
+    result = analyze(ctx.type, "typing.Annotated")
+    return result if isinstance(result, Type) else None
+
+
+# -- extra attributes: shape strings and marked signatures -----------------------------------
+
+
+def shape_string(t: Instance) -> str | None:
+    """The jaxtyping shape string attached to the array type `t`, or None."""
+    extra = t.extra_attrs
+    if extra is None:
+        return None
+    text = extra.attrs.get(_DIMS)
+    if not isinstance(text, LiteralType) or not isinstance(text.value, str):
+        return None
+    return text.value
+
+
+def with_shape_string(t: Instance, text: str, str_type: Instance) -> Instance:
+    """A copy of `t` carrying the shape string `text`."""
+    from mypy.types import ExtraAttrs  # see the module's docstring: not on every mypy
+
+    marked = t.copy_modified()
+    marked.extra_attrs = ExtraAttrs({_DIMS: LiteralType(text, fallback=str_type)}, {_DIMS})
+    return marked
+
+
+def copy_extra(source: Instance, target: Instance) -> Instance:
+    """A copy of `target` with the extra attributes of `source` (a shape string, kept when a
+    type is mapped to a base class or inferred from a hinted one)."""
+    result = target.copy_modified()
+    result.extra_attrs = source.extra_attrs
+    return result
+
+
+def without_extra(t: Instance) -> Instance:
+    """`t` without extra attributes: a result's sizes, not its callee's dimension names."""
+    t.extra_attrs = None
+    return t
+
+
+def is_marked_checked(fallback: Instance) -> bool:
+    """Whether `fallback` (a callable type's fallback) marks a `shapecheck`ed signature."""
+    return fallback.extra_attrs is not None and _CHECKED in fallback.extra_attrs.attrs
+
+
+def marked_checked(fallback: Instance, bool_type: Instance) -> Instance:
+    """A copy of `fallback` marking a `shapecheck`ed signature."""
+    from mypy.types import ExtraAttrs
+
+    result = fallback.copy_modified()
+    attrs = dict(fallback.extra_attrs.attrs) if fallback.extra_attrs else {}
+    attrs[_CHECKED] = LiteralType(True, fallback=bool_type)
+    result.extra_attrs = ExtraAttrs(attrs, set(attrs))
+    return result
+
+
+# -- classes ---------------------------------------------------------------------------------
+
+
+def as_base(t: Instance, base: TypeInfo) -> Instance:
+    """`t` seen as an instance of its base class `base` (type arguments mapped)."""
+    # Imported here: importing mypy.maptype before mypy.types is a circular import.
+    from mypy.maptype import map_instance_to_supertype
+
+    return map_instance_to_supertype(t, base)
+
+
+# -- checking a function body early ----------------------------------------------------------
+
+
+def check_body_now(func: FuncDef, api: CheckerPluginInterface) -> bool:
+    """Make sure the body of `func` has been type-checked, so that its return statements have
+    types; False where that cannot be done.
+
+    mypy 2.4 checks modules in two phases: top levels and signatures first (where the
+    `shapecheck` hook runs, on the decorator), then function bodies, with no plugin hook after a
+    body. So the body of a `shapecheck`ed function is checked here, in the first phase, as mypy
+    itself does for the functions it flags `def_or_infer_vars` (such as `__init__`); the flag,
+    set here, keeps the second phase from checking it again.
+    """
+    recursing = getattr(api, "recurse_into_functions", None)
+    if recursing is None:
+        return False
+    if recursing or func.def_or_infer_vars:
+        return True  # the body was checked just before the decorators
+    try:
+        scope = api.tscope.function_scope(func)  # type: ignore[attr-defined]
+        recurse = api.set_recurse_into_functions()  # type: ignore[attr-defined]
+        check = api.check_func_item  # type: ignore[attr-defined]
+    except AttributeError:
+        return False
+    func.def_or_infer_vars = True
+    with scope, recurse:
+        check(func, name=func.name)
+    return True
+
+
+def expression_type(api: CheckerPluginInterface, expr: Context) -> Type | None:
+    """The type the checker inferred for `expr`, or None where it has none."""
+    lookup = getattr(api, "lookup_type_or_none", None)
+    if lookup is None:
+        return None
+    t = lookup(expr)
+    return t if isinstance(t, Type) else None
+
+
+def errors_shown(api: CheckerPluginInterface) -> bool:
+    """Whether an error reported now reaches the user: not while mypy tries an overload or a
+    type context (it throws those errors away), nor in a file whose errors it hides (an
+    installed package, `ignore_errors`)."""
+    prefer_simple = getattr(api.msg.errors, "prefer_simple_messages", None)
+    if prefer_simple is None:
+        return not api.options.ignore_errors
+    return not prefer_simple()
