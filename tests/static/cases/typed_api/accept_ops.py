@@ -2,7 +2,7 @@
 `op3`). Applied to BVars an op gives a BVar of its output type; applied to plain values only,
 the plain output type; applied to a mix, a BVar.
 
-Checked by mypy only (tests/test_static.py); nothing here runs.
+Checked by mypy only (tests/static/test_static.py); nothing here runs.
 """
 
 from collections.abc import Callable

@@ -1,8 +1,8 @@
 """Rejected: ops applied with the wrong arity or the wrong types, and op definitions whose
 gradient tuple does not match their inputs.
 
-Each rejected line ends in `# type: ignore[code]`, optionally followed by `# E: fragment`,
-a piece of mypy's message; tests/test_static.py checks both. Checked by mypy only.
+Each rejected line ends in `# E: message  [code]`, the message with `...` for what it leaves
+out; tests/static/test_static.py checks both. Checked by mypy only.
 """
 
 from collections.abc import Callable
@@ -37,70 +37,70 @@ def sin(x: float) -> tuple[float, Callable[[float], float]]:
 
 def too_few_arguments(w: BVar[Mat]) -> None:
     # matvec takes two inputs.
-    matvec(w)  # type: ignore[call-overload]  # E: No overload variant of "__call__" of "Op" matches argument type "BVar[Mat]"
+    matvec(w)  # E: No overload variant of "__call__" of "Op" matches argument type "BVar[Mat]"  [call-overload]
 
 
 def too_many_arguments(w: BVar[Mat], x: BVar[Vec]) -> None:
     # ... and not three.
-    matvec(w, x, x)  # type: ignore[call-overload]  # E: No overload variant of "__call__" of "Op" matches argument types
+    matvec(w, x, x)  # E: No overload variant of "__call__" of "Op" matches argument types...  [call-overload]
 
 
 def vector_bvar_where_a_matrix_is_expected(x: BVar[Vec]) -> None:
     # The first input is a matrix: a vector BVar is refused.
-    matvec(x, x)  # type: ignore[arg-type]  # E: Argument 1 to "__call__" of "Op" has incompatible type "BVar[Vec]"; expected "BVar[Mat]"
+    matvec(x, x)  # E: Argument 1 to "__call__" of "Op" has incompatible type "BVar[Vec]"; expected "BVar[Mat]"  [arg-type]
 
 
 def plain_vector_where_a_matrix_is_expected() -> None:
     # Plain arrays are checked the same way.
-    matvec(vec(), vec())  # type: ignore[arg-type]  # E: Argument 1 to "__call__" of "Op" has incompatible type "Vec"; expected "Mat"
+    matvec(vec(), vec())  # E: Argument 1 to "__call__" of "Op" has incompatible type "Vec"; expected "Mat"  [arg-type]
 
 
 def matrix_bvar_where_a_vector_is_expected(w: BVar[Mat]) -> None:
     # The second input is a vector: a matrix BVar is refused.
-    matvec(w, w)  # type: ignore[arg-type]  # E: Argument 2 to "__call__" of "Op" has incompatible type "BVar[Mat]"
+    matvec(w, w)  # E: Argument 2 to "__call__" of "Op" has incompatible type "BVar[Mat]"...  [arg-type]
 
 
 def op1_on_a_vector(v: BVar[Vec]) -> None:
     # sin is Op[float, float].
-    sin(v)  # type: ignore[arg-type]  # E: incompatible type "BVar[Vec]"; expected "BVar[float]"
+    sin(v)  # E: ...incompatible type "BVar[Vec]"; expected "BVar[float]"  [arg-type]
 
 
 def bvar_result_is_not_plain(w: BVar[Mat], x: BVar[Vec]) -> None:
     # An op applied to BVars gives a BVar, not a plain array.
-    y: Vec = matvec(w, x)  # type: ignore[assignment]  # E: expression has type "BVar[Vec]", variable has type "Vec"
+    y: Vec = matvec(w, x)  # E: ...expression has type "BVar[Vec]", variable has type "Vec"...  [assignment]
 
 
 def plain_result_is_not_a_bvar() -> None:
     # An op applied to plain values gives a plain value, not a BVar.
-    y: BVar[Vec] = matvec(mat(), vec())  # type: ignore[assignment]  # E: expression has type "Vec", variable has type "BVar[Vec]"
+    y: BVar[Vec] = matvec(mat(), vec())  # E: ...expression has type "Vec", variable has type "BVar[Vec]"...  [assignment]
 
 
 def op_is_invariant_in_its_types() -> None:
     # MatVec is Op[Mat, Vec, Vec]; it is not an op taking two vectors.
-    op: Op[Vec, Vec, Vec] = matvec  # type: ignore[assignment]  # E: expression has type "MatVec", variable has type "Op[Vec, Vec, Vec]"
+    op: Op[Vec, Vec, Vec] = matvec  # E: ...expression has type "MatVec", variable has type "Op[Vec, Vec, Vec]"...  [assignment]
 
 
 class GradientTupleTooShort(Op[Float[Mat, "m n"], Float[Vec, " n"], Float[Vec, " m"]]):
     # Two inputs, but the continuation returns one gradient.
-    def forward(self, w: Mat, x: Vec) -> tuple[Vec, Callable[[Vec], tuple[Mat]]]:  # type: ignore[override]  # E: Return type "tuple[Vec, Callable[[Vec], tuple[Mat]]]" of "forward" incompatible
+    def forward(self, w: Mat, x: Vec) -> tuple[Vec, Callable[[Vec], tuple[Mat]]]:  # E: Return type "tuple[Vec, Callable[[Vec], tuple[Mat]]]" of "forward" incompatible...  [override]
         return w @ x, lambda g: (np.outer(g, x),)
 
 
 class GradientOfWrongType(Op[Float[Mat, "m n"], Float[Vec, " n"], Float[Vec, " m"]]):
     # The gradient for the matrix input is a vector.
-    def forward(self, w: Mat, x: Vec) -> tuple[Vec, Callable[[Vec], tuple[Vec, Vec]]]:  # type: ignore[override]  # E: Return type "tuple[Vec, Callable[[Vec], tuple[Vec, Vec]]]" of "forward" incompatible
+    def forward(self, w: Mat, x: Vec) -> tuple[Vec, Callable[[Vec], tuple[Vec, Vec]]]:  # E: Return type "tuple[Vec, Callable[[Vec], tuple[Vec, Vec]]]" of "forward" incompatible...  [override]
         return w @ x, lambda g: (g, w.T @ g)
 
 
 class ForwardTakesTheWrongInput(Op[Float[Mat, "m n"], Float[Vec, " n"], Float[Vec, " m"]]):
     # forward's first parameter is a vector, but the class declares a matrix.
-    def forward(self, w: Vec, x: Vec) -> tuple[Vec, Callable[[Vec], tuple[Mat, Vec]]]:  # type: ignore[override]  # E: Argument 1 of "forward" is incompatible with supertype
+    def forward(self, w: Vec, x: Vec) -> tuple[Vec, Callable[[Vec], tuple[Mat, Vec]]]:  # E: Argument 1 of "forward" is incompatible with supertype...  [override]
         return w * x, lambda g: (np.outer(g, x), g)
 
 
 class OutputOfWrongType(Op[Float[Mat, "m n"], Float[Vec, " n"], Float[Vec, " m"]]):
     # The output is declared a vector, forward returns a matrix.
-    def forward(self, w: Mat, x: Vec) -> tuple[Mat, Callable[[Mat], tuple[Mat, Vec]]]:  # type: ignore[override]  # E: Return type "tuple[Mat, Callable[[Mat], tuple[Mat, Vec]]]" of "forward" incompatible
+    def forward(self, w: Mat, x: Vec) -> tuple[Mat, Callable[[Mat], tuple[Mat, Vec]]]:  # E: Return type "tuple[Mat, Callable[[Mat], tuple[Mat, Vec]]]" of "forward" incompatible...  [override]
         return w, lambda g: (g, x)
 
 
@@ -114,9 +114,9 @@ def mistyped_gradient(w: Mat, x: Vec) -> tuple[Vec, Callable[[Vec], tuple[Vec, V
 
 def op2_with_a_short_gradient_tuple() -> None:
     # op2 needs a pair of gradients.
-    tp.op2(short_gradient)  # type: ignore[arg-type]  # E: Argument 1 to "op2" has incompatible type
+    tp.op2(short_gradient)  # E: Argument 1 to "op2" has incompatible type...  [arg-type]
 
 
 def op2_with_a_mistyped_gradient() -> None:
     # The gradient for the matrix input is a vector.
-    tp.op2(mistyped_gradient)  # type: ignore[misc]  # E: Cannot infer value of type parameter "A" of "op2"
+    tp.op2(mistyped_gradient)  # E: Cannot infer value of type parameter "A" of "op2"  [misc]

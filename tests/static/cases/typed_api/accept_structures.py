@@ -2,7 +2,7 @@
 structured BVars apart (`view`, `unpack`, `sequence`) and put them together (`collect`) are
 typed item by item.
 
-Checked by mypy only (tests/test_static.py); nothing here runs.
+Checked by mypy only (tests/static/test_static.py); nothing here runs.
 """
 
 from dataclasses import dataclass

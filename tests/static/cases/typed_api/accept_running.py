@@ -2,7 +2,7 @@
 `backprop_n`, `grad_n`) return values and gradients of exactly the output's and the
 parameters' types.
 
-Checked by mypy only (tests/test_static.py); nothing here runs.
+Checked by mypy only (tests/static/test_static.py); nothing here runs.
 """
 
 from typing import assert_type

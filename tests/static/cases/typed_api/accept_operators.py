@@ -6,7 +6,7 @@ float.
 A plain array on the LEFT of a BVar (`vec() * v`) gives a BVar too. Arrays typed float64 by
 numpy's own constructors fit where `Vec` and `Mat` are expected (BVar is covariant).
 
-Checked by mypy only (tests/test_static.py); nothing here runs.
+Checked by mypy only (tests/static/test_static.py); nothing here runs.
 """
 
 from typing import assert_type

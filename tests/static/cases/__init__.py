@@ -1,0 +1,1 @@
+"""Static cases: files that mypy checks and nothing runs (see `tests/static/test_static.py`)."""

@@ -1,0 +1,1 @@
+"""The corpus of `typedprop.mypy_plugin`: jaxtyping dimensions checked by mypy."""
