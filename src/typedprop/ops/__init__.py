@@ -11,8 +11,9 @@ once, where each op is defined (`_registry.public`): `__all__`, this list and th
 of ops are read from it.
 
 Broadcasting is undone in one helper (`_broadcast.unbroadcast`) and a reduction's gradient is
-put back to its input's shape in another (`_axes.unreduce`). The static signatures of the
-common kinds of op are written once, in `_types`.
+put back to its input's shape in another (`_axes.unreduce`). The static signature of each
+kind of op is written once, on its base class (`_elementwise.Elementwise`, `_arithmetic.Binary`,
+`_reductions.Reduction`, ...), and the ops of a kind are instances of its subclasses.
 
 !!! example
     ```python

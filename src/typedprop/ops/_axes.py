@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from .._core.arrays import Axis
 from .._core.errors import CheckError
-from ._types import Axis
 
 
 def describe_shape(name: str, x: Any) -> str:

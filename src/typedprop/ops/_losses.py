@@ -36,7 +36,7 @@ Internal: users import the ops from `typedprop.ops`.
 
 import math
 from collections.abc import Callable
-from typing import Any, Protocol, TypeAlias, cast, overload
+from typing import TYPE_CHECKING, Any, TypeAlias, overload
 
 import numpy as np
 
@@ -74,7 +74,22 @@ def _batch(logits: Any) -> int:
     return math.prod(np.shape(logits)[:-1])
 
 
-class _SquaredDifferences(Op[Any, Any, Any]):
+class Loss(Op[Any, Any, Any]):
+    """The loss kind: `f(prediction, targets)`, a scalar; a BVar among the arguments gives a
+    `BVar[float]`, plain values a float."""
+
+    if TYPE_CHECKING:
+        # The kind's static signature; narrower than Op's generic one (see Elementwise).
+        @overload  # type: ignore[override]  # the kind's two-input signature
+        def __call__(self, a: _BValues, b: _BValues | _Values, /) -> BVar[float]: ...
+        @overload
+        def __call__(self, a: _Values, b: _BValues, /) -> BVar[float]: ...
+        @overload
+        def __call__(self, a: _Values, b: _Values, /) -> float: ...
+        def __call__(self, a: Any, b: Any, /) -> Any: ...
+
+
+class _SquaredDifferences(Loss):
     """The sum, or mean (`averaged`), of `(pred - target) ** 2`; both inputs differentiable."""
 
     averaged: bool
@@ -95,19 +110,71 @@ class _SquaredDifferences(Op[Any, Any, Any]):
 
 
 class SquaredError(_SquaredDifferences):
+    """`sum((pred - target) ** 2)` over every element; `pred` and `target` must have the same
+    shape, and both are differentiable.
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> target = np.array([1.0, 2.0])
+        >>> ops.squared_error(np.array([2.0, 4.0]), target)
+        np.float64(5.0)
+        >>> tp.grad(lambda p: ops.squared_error(p, target), np.array([2.0, 4.0]))
+        array([2., 4.])
+        ```
+    """
+
     name = "squared_error"
     averaged = False
 
 
 class MeanSquaredError(_SquaredDifferences):
+    """`mean((pred - target) ** 2)` over every element; `pred` and `target` must have the
+    same shape, and both are differentiable.
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> target = np.array([1.0, 2.0])
+        >>> ops.mean_squared_error(np.array([2.0, 4.0]), target)
+        np.float64(2.5)
+        >>> tp.grad(lambda p: ops.mean_squared_error(p, target), np.array([2.0, 4.0]))
+        array([1., 2.])
+        ```
+    """
+
     name = "mean_squared_error"
     averaged = True
 
 
-class SoftmaxCrossEntropy(Op[Any, Any, Any]):
-    """`-sum(targets * log_softmax(logits))`, averaged over the batch; both inputs
-    differentiable. The gradient for the logits is `softmax * sum(targets) - targets` over the
-    batch size: `softmax - targets` for targets that sum to 1."""
+class SoftmaxCrossEntropy(Loss):
+    """The cross-entropy of `softmax(logits)` against `targets` (probabilities, or one-hot)
+    over the last axis, `-sum(targets * log_softmax(logits))`, averaged over the leading
+    (batch) axes. `targets` has the shape of `logits`; both are differentiable. The gradient
+    for the logits is `(softmax(logits) - targets) / batch` for targets that sum to 1. Exact
+    and finite for logits of magnitude 1e3 or 1e4.
+
+    `-sum(targets * log_softmax(logits))`, averaged over the batch; both inputs differentiable.
+    The gradient for the logits is `softmax * sum(targets) - targets` over the batch size:
+    `softmax - targets` for targets that sum to 1.
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> targets = np.array([[1.0, 0.0], [0.5, 0.5]])
+        >>> ops.softmax_cross_entropy(np.array([[1e4, 0.0], [0.0, 0.0]]), targets)
+        np.float64(0.34657359027997264)
+        >>> tp.grad(lambda z: ops.softmax_cross_entropy(z, targets), np.zeros((2, 2)))
+        array([[-0.25,  0.25],
+               [ 0.  ,  0.  ]])
+        ```
+    """
 
     name = "softmax_cross_entropy"
 
@@ -129,13 +196,43 @@ class SoftmaxCrossEntropy(Op[Any, Any, Any]):
 
 
 class IntegerLabelsCrossEntropy(Op[Any, Any]):
-    """`logsumexp(logits) - logits[label]` per row, averaged over the batch; the labels are a
-    constant of the op. The gradient is `softmax - one_hot(labels)` over the batch size."""
+    """The cross-entropy of `softmax(logits)` over the last axis against the classes
+    `labels`, `logsumexp(logits) - logits[label]`, averaged over the leading (batch) axes.
+    `labels` holds integers in `[0, k)` for `k` classes, of shape `logits.shape[:-1]` (one
+    integer for a vector of logits); it is a constant, not differentiated. The gradient is
+    `(softmax(logits) - one_hot(labels)) / batch`. Exact and finite for logits of magnitude
+    1e3 or 1e4.
+
+    `logsumexp(logits) - logits[label]` per row, averaged over the batch; the labels are a
+    constant of the op. The gradient is `softmax - one_hot(labels)` over the batch size.
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> ops.softmax_cross_entropy_with_integer_labels(np.array([1e4, 0.0, -1e4]), 1)
+        np.float64(10000.0)
+        >>> tp.grad(
+        ...     lambda z: ops.softmax_cross_entropy_with_integer_labels(z, np.array([0, 1])),
+        ...     np.zeros((2, 2)),
+        ... )
+        array([[-0.25,  0.25],
+               [ 0.25, -0.25]])
+        ```
+    """
 
     name = "softmax_cross_entropy_with_integer_labels"
 
-    def __init__(self, labels: Any) -> None:
+    def __init__(self, labels: Any = None) -> None:
         self.labels = np.asarray(labels)
+
+    @overload  # type: ignore[override]  # the logits, and the labels as a setting
+    def __call__(self, logits: _BValues, labels: _Labels, /) -> BVar[float]: ...
+    @overload
+    def __call__(self, logits: _Values, labels: _Labels, /) -> float: ...
+    def __call__(self, logits: Any, labels: Any, /) -> Any:
+        return Op.__call__(IntegerLabelsCrossEntropy(labels), logits)
 
     def check(self, logits: Any) -> None:
         op, labels = self.name, self.labels
@@ -215,10 +312,28 @@ class IntegerLabelsCrossEntropy(Op[Any, Any]):
         return value, grad
 
 
-class SigmoidBinaryCrossEntropy(Op[Any, Any, Any]):
-    """`-(t log sigmoid(x) + (1 - t) log(1 - sigmoid(x)))`, averaged over every element, as
-    `max(x, 0) - x t + log1p(exp(-|x|))`; both inputs differentiable. The gradient for the
-    logits is `sigmoid(x) - t` over the element count, with sigmoid from the same `exp(-|x|)`."""
+class SigmoidBinaryCrossEntropy(Loss):
+    """The binary cross-entropy of `sigmoid(logits)` against `targets` (probabilities in
+    [0, 1], of the shape of `logits`), averaged over every element; both are differentiable.
+    Computed as `max(x, 0) - x t + log1p(exp(-|x|))`, so exact and finite for logits of
+    magnitude 1e3 or 1e4. The gradient for the logits is `(sigmoid(logits) - targets) / n`.
+
+    `-(t log sigmoid(x) + (1 - t) log(1 - sigmoid(x)))`, averaged over every element, as `max(x,
+    0) - x t + log1p(exp(-|x|))`; both inputs differentiable. The gradient for the logits is
+    `sigmoid(x) - t` over the element count, with sigmoid from the same `exp(-|x|)`.
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> targets = np.array([1.0, 0.0])
+        >>> ops.sigmoid_binary_cross_entropy(np.array([1e4, 1e4]), targets)
+        np.float64(5000.0)
+        >>> tp.grad(lambda z: ops.sigmoid_binary_cross_entropy(z, targets), np.zeros(2))
+        array([-0.25,  0.25])
+        ```
+    """
 
     name = "sigmoid_binary_cross_entropy"
 
@@ -238,140 +353,8 @@ class SigmoidBinaryCrossEntropy(Op[Any, Any, Any]):
         return value, grad
 
 
-class Loss(Protocol):
-    """`f(prediction, targets)`: a BVar among the arguments gives a `BVar[float]`, plain values
-    a float."""
-
-    @overload
-    def __call__(self, a: _BValues, b: _BValues | _Values, /) -> BVar[float]: ...
-    @overload
-    def __call__(self, a: _Values, b: _BValues, /) -> BVar[float]: ...
-    @overload
-    def __call__(self, a: _Values, b: _Values, /) -> float: ...
-
-
-def as_loss(op: object) -> Loss:
-    return cast(Loss, op)
-
-
-@public
-@as_loss
-def squared_error(pred: Any, target: Any, /) -> Any:
-    """`sum((pred - target) ** 2)` over every element; `pred` and `target` must have the same
-    shape, and both are differentiable.
-
-    !!! example
-        ```python
-        >>> import numpy as np
-        >>> import typedprop as tp
-        >>> from typedprop import ops
-        >>> target = np.array([1.0, 2.0])
-        >>> ops.squared_error(np.array([2.0, 4.0]), target)
-        np.float64(5.0)
-        >>> tp.grad(lambda p: ops.squared_error(p, target), np.array([2.0, 4.0]))
-        array([2., 4.])
-        ```
-    """
-    return SquaredError()(pred, target)
-
-
-@public
-@as_loss
-def mean_squared_error(pred: Any, target: Any, /) -> Any:
-    """`mean((pred - target) ** 2)` over every element; `pred` and `target` must have the
-    same shape, and both are differentiable.
-
-    !!! example
-        ```python
-        >>> import numpy as np
-        >>> import typedprop as tp
-        >>> from typedprop import ops
-        >>> target = np.array([1.0, 2.0])
-        >>> ops.mean_squared_error(np.array([2.0, 4.0]), target)
-        np.float64(2.5)
-        >>> tp.grad(lambda p: ops.mean_squared_error(p, target), np.array([2.0, 4.0]))
-        array([1., 2.])
-        ```
-    """
-    return MeanSquaredError()(pred, target)
-
-
-@public
-@as_loss
-def softmax_cross_entropy(logits: Any, targets: Any, /) -> Any:
-    """The cross-entropy of `softmax(logits)` against `targets` (probabilities, or one-hot)
-    over the last axis, `-sum(targets * log_softmax(logits))`, averaged over the leading
-    (batch) axes. `targets` has the shape of `logits`; both are differentiable. The gradient
-    for the logits is `(softmax(logits) - targets) / batch` for targets that sum to 1. Exact
-    and finite for logits of magnitude 1e3 or 1e4.
-
-    !!! example
-        ```python
-        >>> import numpy as np
-        >>> import typedprop as tp
-        >>> from typedprop import ops
-        >>> targets = np.array([[1.0, 0.0], [0.5, 0.5]])
-        >>> ops.softmax_cross_entropy(np.array([[1e4, 0.0], [0.0, 0.0]]), targets)
-        np.float64(0.34657359027997264)
-        >>> tp.grad(lambda z: ops.softmax_cross_entropy(z, targets), np.zeros((2, 2)))
-        array([[-0.25,  0.25],
-               [ 0.  ,  0.  ]])
-        ```
-    """
-    return SoftmaxCrossEntropy()(logits, targets)
-
-
-@overload
-def softmax_cross_entropy_with_integer_labels(
-    logits: _BValues, labels: _Labels, /
-) -> BVar[float]: ...
-@overload
-def softmax_cross_entropy_with_integer_labels(logits: _Values, labels: _Labels, /) -> float: ...
-@public
-def softmax_cross_entropy_with_integer_labels(logits: Any, labels: Any, /) -> Any:
-    """The cross-entropy of `softmax(logits)` over the last axis against the classes
-    `labels`, `logsumexp(logits) - logits[label]`, averaged over the leading (batch) axes.
-    `labels` holds integers in `[0, k)` for `k` classes, of shape `logits.shape[:-1]` (one
-    integer for a vector of logits); it is a constant, not differentiated. The gradient is
-    `(softmax(logits) - one_hot(labels)) / batch`. Exact and finite for logits of magnitude
-    1e3 or 1e4.
-
-    !!! example
-        ```python
-        >>> import numpy as np
-        >>> import typedprop as tp
-        >>> from typedprop import ops
-        >>> ops.softmax_cross_entropy_with_integer_labels(np.array([1e4, 0.0, -1e4]), 1)
-        np.float64(10000.0)
-        >>> tp.grad(
-        ...     lambda z: ops.softmax_cross_entropy_with_integer_labels(z, np.array([0, 1])),
-        ...     np.zeros((2, 2)),
-        ... )
-        array([[-0.25,  0.25],
-               [ 0.25, -0.25]])
-        ```
-    """
-    return IntegerLabelsCrossEntropy(labels)(logits)
-
-
-@public
-@as_loss
-def sigmoid_binary_cross_entropy(logits: Any, targets: Any, /) -> Any:
-    """The binary cross-entropy of `sigmoid(logits)` against `targets` (probabilities in
-    [0, 1], of the shape of `logits`), averaged over every element; both are differentiable.
-    Computed as `max(x, 0) - x t + log1p(exp(-|x|))`, so exact and finite for logits of
-    magnitude 1e3 or 1e4. The gradient for the logits is `(sigmoid(logits) - targets) / n`.
-
-    !!! example
-        ```python
-        >>> import numpy as np
-        >>> import typedprop as tp
-        >>> from typedprop import ops
-        >>> targets = np.array([1.0, 0.0])
-        >>> ops.sigmoid_binary_cross_entropy(np.array([1e4, 1e4]), targets)
-        np.float64(5000.0)
-        >>> tp.grad(lambda z: ops.sigmoid_binary_cross_entropy(z, targets), np.zeros(2))
-        array([-0.25,  0.25])
-        ```
-    """
-    return SigmoidBinaryCrossEntropy()(logits, targets)
+squared_error = public(SquaredError())
+mean_squared_error = public(MeanSquaredError())
+softmax_cross_entropy = public(SoftmaxCrossEntropy())
+softmax_cross_entropy_with_integer_labels = public(IntegerLabelsCrossEntropy())
+sigmoid_binary_cross_entropy = public(SigmoidBinaryCrossEntropy())
