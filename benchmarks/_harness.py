@@ -48,10 +48,13 @@ the editable install of this tree does not shadow it; each of its contenders che
 is set up, that `typedprop.__file__` lies under PATH, and the `libraries:` lines print both
 processes' `typedprop.__file__` and git revision. It runs the same four typedprop contenders
 as this tree (implicit and traced, checks off and on), with this tree's benchmark code, and
-its own hand-written numpy baseline; after each case's table a second table gives, for each
-of the four, both ratios to numpy and their quotient after/before, the median over rounds of
-(this tree's ratio / the baseline's ratio) in the same round, with its interquartile range,
-and the median per-round quotient of the raw times. The group always runs in a child
+its own hand-written numpy baseline; in each round, each of the four and the hand-written numpy
+are timed right next to their counterparts in the baseline's process (in alternating order),
+so that slow changes in the machine's load fall on both alike. After each case's table a
+second table gives, for each of the four, both ratios to numpy and their quotient
+after/before, the median over rounds of (this tree's ratio / the baseline's ratio) in the
+same round, with its interquartile range, and the median per-round quotient of the raw
+times. The group always runs in a child
 process, `--in-process` or not; `--only` does not drop it, so `--only numpy` compares
 typedprop alone:
 
@@ -669,6 +672,36 @@ class Settings:
     repeats: int
 
 
+def _twin(key: tuple[str, str]) -> tuple[str, str] | None:
+    """The baseline tree's counterpart of one of this tree's contenders (its hand-written numpy
+    too), or None."""
+    group, name = key
+    if group != "numpy" or _baseline_src is None:
+        return None
+    if name == BASELINE:
+        return (BASELINE_GROUP, BASELINE)
+    if name.startswith("typedprop "):
+        return (BASELINE_GROUP, name.replace("typedprop", BASELINE_GROUP, 1))
+    return None
+
+
+def _units(ready: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
+    """What a round visits, in rotating order: each contender alone, except that with
+    `--baseline-src` each of this tree's typedprop contenders and its hand-written numpy are
+    timed next to their baseline counterparts (in alternating order from round to round), so
+    that after/before compares blocks timed close together."""
+    units: list[list[tuple[str, str]]] = []
+    placed: set[tuple[str, str]] = set()
+    for key in ready:
+        if key in placed:
+            continue
+        twin = _twin(key)
+        unit = [key, twin] if twin is not None and twin in ready else [key]
+        units.append(unit)
+        placed.update(unit)
+    return units
+
+
 def _run_case(
     index: int,
     case: Case,
@@ -696,13 +729,15 @@ def _run_case(
         return
     times: dict[tuple[str, str], list[float]] = {k: [] for k in ready}
     faults: dict[tuple[str, str], list[float]] = {k: [] for k in ready}
+    units = _units(ready)
     for r in range(s.rounds):
-        k = r % len(ready)
-        for key in ready[k:] + ready[:k]:
-            time.sleep(s.pause)
-            got = workers[key[0]].time(index, key[1], s.block)
-            times[key].append(got["t"])
-            faults[key].append(got["faults"])
+        k = r % len(units)
+        for unit in units[k:] + units[:k]:
+            for key in unit if r % 2 == 0 else unit[::-1]:
+                time.sleep(s.pause)
+                got = workers[key[0]].time(index, key[1], s.block)
+                times[key].append(got["t"])
+                faults[key].append(got["faults"])
     header = ["contender", "median time", "ratio to numpy", "ratio IQR"]
     if case.nodes:
         header.append("us per op node")
@@ -744,8 +779,8 @@ def _compare_trees(ready: list[tuple[str, str]], times: dict[tuple[str, str], li
     """This tree's typedprop contenders against the baseline tree's, round by round."""
     rows = []
     for group, name in ready:
-        before = (BASELINE_GROUP, name.replace("typedprop", BASELINE_GROUP, 1))
-        if group != "numpy" or not name.startswith("typedprop ") or before not in times:
+        before = _twin((group, name))
+        if name == BASELINE or before is None or before not in times:
             continue
         now, then = times[(group, name)], times[before]
         now_base, then_base = times[("numpy", BASELINE)], times[(BASELINE_GROUP, BASELINE)]
@@ -779,7 +814,8 @@ def _compare_trees(ready: list[tuple[str, str]], times: dict[tuple[str, str], li
     print(table(header, rows))
     print(
         "\nafter/before: median over rounds of this tree's ratio over the baseline's ratio "
-        "(each over the hand-written numpy of its own process, same round); time after/before: "
+        "(each over the hand-written numpy of its own process, same round; each typedprop "
+        "contender and each numpy timed next to its baseline counterpart); time after/before: "
         "median over rounds of the raw times' quotient"
     )
 
