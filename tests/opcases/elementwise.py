@@ -91,6 +91,7 @@ CASES = (
     + _unary("abs")
     + _unary("sin")
     + _unary("cos")
+    + _unary("arctan")
     + _unary("tanh")
     + _unary("logistic")
     + _unary("relu")

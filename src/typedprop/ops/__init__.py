@@ -41,6 +41,7 @@ from ._arithmetic import negative as negative
 from ._arithmetic import power as power
 from ._arithmetic import subtract as subtract
 from ._elementwise import abs as abs
+from ._elementwise import arctan as arctan
 from ._elementwise import clip as clip
 from ._elementwise import cos as cos
 from ._elementwise import elu as elu

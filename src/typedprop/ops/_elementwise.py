@@ -319,6 +319,28 @@ class Cos(Elementwise):
         return np.cos(x), lambda: -np.sin(x)
 
 
+class Arctan(Elementwise):
+    """`arctan(x)`, the inverse tangent, in radians in `(-pi/2, pi/2)`; its derivative is
+    `1 / (1 + x**2)`, finite for every `x`.
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> ops.arctan(np.array([0.0, 1.0]))
+        array([0.        , 0.78539816])
+        >>> tp.grad(ops.arctan, 1.0)
+        0.5
+        ```
+    """
+
+    name = "arctan"
+
+    def value_and_derivative(self, x: Any) -> tuple[Any, _Derivative]:
+        return np.arctan(x), lambda: np.divide(1.0, 1.0 + x * x)
+
+
 class Tanh(Elementwise):
     """`tanh(x)`; its derivative is `1 - tanh(x)**2`, from the output.
 
@@ -656,6 +678,7 @@ abs = public(Abs())  # numpy's name; shadows the builtin in this module only
 sin = public(Sin())
 cos = public(Cos())
 tanh = public(Tanh())
+arctan = public(Arctan())
 logistic = public(Logistic())
 relu = public(Relu())
 leaky_relu = public(LeakyRelu())
