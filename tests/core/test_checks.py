@@ -1,7 +1,8 @@
-"""Runtime checks: the jaxtyping + beartype layer over each op (switchable with `tp.checks` and
-`TYPEDPROP_CHECKS`) and the engine's always-on invariant that each gradient has its input's
-shape and dtype. Errors are `CheckError`s (also `TypeError`s) naming the op, the argument and
-the dimensions."""
+"""Runtime checks (`typedprop._core.checks`): the jaxtyping + beartype layer over each op
+(switchable with `tp.checks` and `TYPEDPROP_CHECKS`), dtype kinds and fixed sizes, and the check
+cache. Errors are `CheckError`s (also `TypeError`s) naming the op, the argument and the
+dimensions. The engine's invariant on gradients is tested with the tape, in
+tests/core/test_tape.py."""
 
 import os
 import re
@@ -42,42 +43,6 @@ class LongOutput(tp.Op[Float[Mat, "m n"], Float[Vec, " n"], Float[Vec, " m"]]):
     def forward(self, w: Mat, x: Vec) -> tuple[Vec, Callable[[Vec], tuple[Mat, Vec]]]:
         out = np.append(w @ x, 0.0)
         return out, lambda g: (np.outer(g[:-1], x), w.T @ g[:-1])
-
-
-class GradShape(tp.Op[Float[Mat, "m n"], Float[Vec, " n"], Float[Vec, " m"]]):
-    """Its gradient for `x` has one entry too many."""
-
-    name = "grad_shape"
-
-    def forward(self, w: Mat, x: Vec) -> tuple[Vec, Callable[[Vec], tuple[Mat, Vec]]]:
-        return w @ x, lambda g: (np.outer(g, x), np.append(w.T @ g, 0.0))
-
-
-class GradDtype(tp.Op[Float[Mat, "m n"], Float[Vec, " n"], Float[Vec, " m"]]):
-    """Its gradient for `x` is float64 whatever `x` is."""
-
-    name = "grad_dtype"
-
-    def forward(self, w: Mat, x: Vec) -> tuple[Vec, Callable[[Vec], tuple[Mat, Vec]]]:
-        return w @ x, lambda g: (np.outer(g, x).astype(w.dtype), (w.T @ g).astype(np.float64))
-
-
-class GradCount(tp.Op[Float[Mat, "m n"], Float[Vec, " n"], Float[Vec, " m"]]):
-    """Its continuation returns one gradient for two inputs."""
-
-    name = "grad_count"
-
-    def forward(self, w: Mat, x: Vec) -> tuple[Vec, Callable[[Vec], tuple[Mat, Vec]]]:
-        return w @ x, lambda g: (np.outer(g, x),)  # type: ignore[return-value]
-
-
-class GradList(tp.Op[Float[Mat, "m n"], Float[Vec, " n"], Float[Vec, " m"]]):
-    """Its continuation returns a list, not a tuple."""
-
-    name = "grad_list"
-
-    def forward(self, w: Mat, x: Vec) -> tuple[Vec, Callable[[Vec], tuple[Mat, Vec]]]:
-        return w @ x, lambda g: [np.outer(g, x), w.T @ g]  # type: ignore[return-value]
 
 
 def loss_through(op: tp.Op[Any, Any, Any]) -> Callable[[tp.BVar[Any], tp.BVar[Any]], Any]:
@@ -188,87 +153,6 @@ def test_forward_arity_must_match_declared_inputs() -> None:
         class Mismatched(tp.Op[Float[Vec, " n"], Float[Vec, " n"], Float[Vec, " n"]]):
             def forward(self, x: Vec) -> Any:  # type: ignore[override]
                 return x, lambda g: (g,)
-
-
-# ---------------------------------------------------------------------------------------------
-# The engine's invariant on gradients
-# ---------------------------------------------------------------------------------------------
-
-
-def test_gradient_of_the_wrong_shape() -> None:
-    with pytest.raises(
-        tp.CheckError,
-        match=re.escape("grad_shape: the gradient for argument 'x' got shape (4,), expected (3,)"),
-    ):
-        tp.grad_n(loss_through(GradShape()), np.ones((2, 3)), np.ones(3))
-    _no_tape()
-
-
-def test_gradient_of_the_wrong_dtype() -> None:
-    with pytest.raises(
-        tp.CheckError,
-        match=re.escape(
-            "grad_dtype: the gradient for argument 'x' got dtype float64, expected float32"
-        ),
-    ):
-        tp.grad_n(loss_through(GradDtype()), np.ones((2, 3), F32), np.ones(3, F32))
-    _no_tape()
-
-
-def test_wrong_number_of_gradients() -> None:
-    with pytest.raises(
-        tp.CheckError,
-        match=re.escape(
-            "grad_count: the gradient must be a tuple of 2 values, one per argument, but it "
-            "returned 1 values"
-        ),
-    ):
-        tp.grad_n(loss_through(GradCount()), np.ones((2, 3)), np.ones(3))
-    with pytest.raises(
-        tp.CheckError,
-        match=re.escape(
-            "grad_list: the gradient must be a tuple of 2 values, one per argument, but it "
-            "returned list"
-        ),
-    ):
-        tp.grad_n(loss_through(GradList()), np.ones((2, 3)), np.ones(3))
-    _no_tape()
-
-
-def test_op2_gradient_of_the_wrong_shape_names_the_argument() -> None:
-    @tp.op2
-    def scale(v: np.ndarray, s: float) -> tuple[np.ndarray, Callable[[Any], Any]]:
-        return v * s, lambda g: (g * s, g * v)  # the gradient for s should be summed
-
-    with pytest.raises(
-        tp.CheckError,
-        match=re.escape(
-            "scale: the gradient for argument 's' got an array of shape (3,) and "
-            "dtype float64, expected a scalar"
-        ),
-    ):
-        tp.grad_n(lambda v, s: scale(v, s) @ np.ones(3), np.ones(3), 2.0)
-
-
-def test_engine_invariant_holds_with_checks_off() -> None:
-    with tp.checks(False):
-        assert not tp.checks_enabled()
-        with pytest.raises(
-            tp.CheckError,
-            match=re.escape(
-                "grad_shape: the gradient for argument 'x' got shape (4,), expected (3,)"
-            ),
-        ):
-            tp.grad_n(loss_through(GradShape()), np.ones((2, 3)), np.ones(3))
-        with pytest.raises(
-            tp.CheckError,
-            match=re.escape("grad_dtype: the gradient for argument 'x' got dtype float64"),
-        ):
-            tp.grad_n(loss_through(GradDtype()), np.ones((2, 3), F32), np.ones(3, F32))
-        with pytest.raises(tp.CheckError, match=re.escape("grad_count: the gradient must be")):
-            tp.grad_n(loss_through(GradCount()), np.ones((2, 3)), np.ones(3))
-    assert tp.checks_enabled()
-    _no_tape()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -484,65 +368,8 @@ def test_int_seed_for_a_float_output() -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# The arithmetic ops
+# A failed check inside backprop leaves no tape
 # ---------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("name", "apply"),
-    [
-        ("add", lambda a, b: a + b),
-        ("subtract", lambda a, b: a - b),
-        ("multiply", lambda a, b: a * b),
-        ("divide", lambda a, b: a / b),
-    ],
-)
-def test_broadcasting_failure_names_the_op_and_both_shapes(
-    name: str, apply: Callable[[Any, Any], Any]
-) -> None:
-    message = (
-        f"{name}: argument 'a' of shape (3,) and argument 'b' of shape (4,) do not broadcast "
-        "together"
-    )
-    with pytest.raises(tp.CheckError, match=re.escape(message)):
-        apply(tp.constant(np.ones(3)), np.ones(4))
-    with pytest.raises(tp.CheckError, match=re.escape(message)):
-        tp.grad(lambda v: apply(v, np.ones(4)) @ np.ones(3), np.ones(3))
-    reversed_message = (
-        f"{name}: argument 'a' of shape (2, 3) and argument 'b' of shape (2,) do not broadcast "
-        "together"
-    )
-    with pytest.raises(tp.CheckError, match=re.escape(reversed_message)):
-        apply(np.ones((2, 3)), tp.constant(np.ones(2)))
-    _no_tape()
-
-
-def test_broadcasting_that_works_is_undone_in_the_gradient() -> None:
-    a, b = np.ones((2, 3)), np.array([1.0, 2.0, 3.0])
-    ga, gb = tp.grad_n(lambda x, y: ((x * y) @ np.ones(3)) @ np.ones(2), a, b)
-    np.testing.assert_allclose(ga, np.broadcast_to(b, (2, 3)))
-    np.testing.assert_allclose(gb, a.sum(axis=0))
-
-
-def test_matmul_mismatch_names_matmul() -> None:
-    message = (
-        "matmul: argument 'a' of shape (2, 3) and argument 'b' of shape (4,) do not fit a @ b "
-        "(the last axis of 'a' must match the only axis of 'b', and leading axes must "
-        "broadcast)"
-    )
-    with pytest.raises(tp.CheckError, match=re.escape(message)):
-        tp.constant(np.ones((2, 3))) @ np.ones(4)
-    with pytest.raises(tp.CheckError, match=re.escape(message)):
-        tp.grad(lambda w: (w @ np.ones(4)) @ np.ones(2), np.ones((2, 3)))
-    with pytest.raises(
-        tp.CheckError,
-        match=re.escape(
-            "matmul: argument 'a' of shape (2, 3) and argument 'b' of shape (4, 2) "
-            "do not fit a @ b (the last axis of 'a' must match the second-to-last"
-        ),
-    ):
-        np.ones((2, 3)) @ tp.constant(np.ones((4, 2)))
-    _no_tape()
 
 
 def test_failed_check_inside_backprop_leaves_no_tape() -> None:
@@ -661,3 +488,60 @@ def test_structured_values_are_always_checked(monkeypatch: pytest.MonkeyPatch) -
     once = calls[0]
     first((1.0, 2.0))
     assert calls[0] == 2 * once
+
+
+# ---------------------------------------------------------------------------------------------
+# jaxtyping hints: dtype kind and fixed sizes
+# ---------------------------------------------------------------------------------------------
+
+
+class Square(tp.Op[Float[Vec, " n"], Float[Vec, " n"]]):
+    name = "square"
+
+    def forward(self, x: Vec) -> tuple[Vec, Callable[[Vec], tuple[Vec]]]:
+        return x * x, lambda g: (2.0 * g * x,)
+
+
+class Three(tp.Op[Float[Vec, "3"], Float[Vec, "3"]]):
+    name = "three"
+
+    def forward(self, x: Vec) -> tuple[Vec, Callable[[Vec], tuple[Vec]]]:
+        return x * 2.0, lambda g: (2.0 * g,)
+
+
+class GrowsToThree(tp.Op[Float[Vec, " n"], Float[Vec, "3"]]):
+    name = "grows_to_three"
+
+    def forward(self, x: Vec) -> tuple[Vec, Callable[[Vec], tuple[Vec]]]:
+        return np.append(x, 0.0), lambda g: (g[:-1],)
+
+
+def test_int_array_where_float_is_declared() -> None:
+    message = (
+        "square: argument 'x' has shape (3,) and dtype int64, which does not fit "
+        "Float[ndarray, 'n'] (dtype int64 is not a Float dtype)"
+    )
+    with pytest.raises(tp.CheckError, match=re.escape(message)):
+        Square()(np.arange(3, dtype=np.int64))  # type: ignore[arg-type]
+    with pytest.raises(tp.CheckError, match=re.escape("(dtype int32 is not a Float dtype)")):
+        Square()(tp.constant(np.arange(3, dtype=np.int32)))
+
+
+def test_fixed_size_dimension_of_an_argument() -> None:
+    message = (
+        "three: argument 'x' has shape (4,) and dtype float64, which does not fit "
+        "Float[ndarray, '3'] (dimension 0: expected size 3, got 4)"
+    )
+    with pytest.raises(tp.CheckError, match=re.escape(message)):
+        Three()(np.ones(4))
+    with pytest.raises(tp.CheckError, match=re.escape(message)):
+        tp.grad(lambda v: Three()(v) @ np.ones(3), np.ones(4))
+
+
+def test_fixed_size_dimension_of_the_output() -> None:
+    with pytest.raises(
+        tp.CheckError,
+        match=re.escape("grows_to_three: the output has shape (4,) and dtype float64, which"),
+    ) as info:
+        GrowsToThree()(np.ones(3))
+    assert "(dimension 0: expected size 3, got 4)" in str(info.value)

@@ -1,14 +1,15 @@
-"""Tests for user-defined ops: `tp.op1`, `tp.op2`, `tp.op3` and `tp.Op` subclasses.
+"""User-defined ops (`typedprop._core.op`): `tp.op1`, `tp.op2`, `tp.op3` and `tp.Op` subclasses.
 
 Each op is gradient-checked against finite differences over scalar, vector and matrix shapes
 (and broadcast shapes where it broadcasts), in float64 and float32. Then: what applying an op to
 plain values, constants and mixes returns; how ops are named in errors; that the staged gradient
-reuses forward's work; and the arity checks.
-"""
+reuses forward's work; the arity checks; that forward must return (output, gradient function)
+and must exist; and ops that skip the gradients of constants."""
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 import pytest
@@ -40,6 +41,7 @@ def sum_like(g: Any, like: Any) -> Any:
 # ---------------------------------------------------------------------------------------------
 # The ops under test
 # ---------------------------------------------------------------------------------------------
+
 
 # op1 from a lambda: no annotations, any shape.
 sin = tp.op1(lambda x: (np.sin(x), lambda g: g * np.cos(x)))
@@ -135,6 +137,7 @@ bilinear = Bilinear()
 # Gradient checks: every op over scalar, vector, matrix and broadcast shapes, both dtypes
 # ---------------------------------------------------------------------------------------------
 
+
 S = "scalar"
 Shape = tuple[int, ...] | str
 
@@ -193,6 +196,8 @@ def _cases() -> list[Case]:
 
 CASES = _cases()
 IDS = [c.name for c in CASES]
+
+
 assert len(set(IDS)) == len(IDS)
 
 
@@ -238,6 +243,7 @@ def test_op_gradients(case: Case, dtype: type) -> None:
 # Property tests
 # ---------------------------------------------------------------------------------------------
 
+
 _floats = st.floats(-3.0, 3.0, allow_nan=False, allow_infinity=False)
 
 
@@ -269,6 +275,7 @@ def test_broadcasting_op2_matches_finite_differences(shapes: Any, data: Any) -> 
 # ---------------------------------------------------------------------------------------------
 # What an op returns for plain values, constants and mixes
 # ---------------------------------------------------------------------------------------------
+
 
 W = np.array([[1.0, -2.0, 0.5], [0.25, 3.0, -1.0]])
 X = np.array([0.5, -1.5, 2.0])
@@ -526,3 +533,161 @@ def test_wrong_number_of_arguments(op: Any, args: tuple[Any, ...], message: str)
     with pytest.raises(TypeError) as info:
         tp.grad(lambda x: op(*args[1:], x), 1.0)
     assert str(info.value) == message
+
+
+def _forward_message(name: str, returned: str) -> str:
+    return f"{name}: forward must return (output, gradient function), but it returned {returned}"
+
+
+# ---------------------------------------------------------------------------------------------
+# An op's forward must return (output, gradient function)
+# ---------------------------------------------------------------------------------------------
+
+
+class ReturnsBare(tp.Op[Any, Any]):
+    name = "returns_bare"
+
+    def forward(self, x: Any) -> Any:
+        return x * 2.0
+
+
+class ReturnsThree(tp.Op[Any, Any]):
+    name = "returns_three"
+
+    def forward(self, x: Any) -> Any:
+        return x * 2.0, lambda g: (2.0 * g,), "extra"
+
+
+class ReturnsNoFunction(tp.Op[Any, Any]):
+    name = "returns_no_function"
+
+    def forward(self, x: Any) -> Any:
+        return x * 2.0, 2.0
+
+
+class ReturnsList(tp.Op[Any, Any]):
+    name = "returns_list"
+
+    def forward(self, x: Any) -> Any:
+        return [x * 2.0, lambda g: (2.0 * g,)]
+
+
+class HintedReturnsBare(tp.Op[Float[Vec, " n"], Float[Vec, " n"]]):
+    name = "hinted_returns_bare"
+
+    def forward(self, x: Any) -> Any:
+        return x * 2.0
+
+
+_BAD_FORWARDS = [
+    (ReturnsBare(), 1.0, "a value of type float"),
+    (ReturnsBare(), np.ones(2), "an array of shape (2,) and dtype float64"),
+    (ReturnsThree(), 1.0, "a value of type tuple"),
+    (ReturnsNoFunction(), 1.0, "a value of type tuple"),
+    (ReturnsList(), 1.0, "a value of type list"),
+    (HintedReturnsBare(), np.ones(2), "an array of shape (2,) and dtype float64"),
+]
+_BAD_FORWARD_IDS = ["bare", "bare-array", "three", "no-function", "list", "hinted"]
+
+
+@pytest.mark.parametrize("checks", [True, False], ids=["checks-on", "checks-off"])
+@pytest.mark.parametrize(("op", "x", "returned"), _BAD_FORWARDS, ids=_BAD_FORWARD_IDS)
+def test_forward_must_return_output_and_gradient_function(
+    op: Any, x: Any, returned: str, checks: bool
+) -> None:
+    message = _forward_message(op.name, returned)
+    with tp.checks(checks):
+        with pytest.raises(tp.CheckError, match=re.escape(message)):
+            op(x)
+        with pytest.raises(tp.CheckError, match=re.escape(message)):
+            tp.backprop_with(op, x, x)
+
+
+def test_op1_function_returning_a_bare_value() -> None:
+    @tp.op1
+    def doubled(x: Any) -> Any:
+        return x * 2.0
+
+    with pytest.raises(tp.CheckError, match=re.escape(_forward_message("doubled", ""))):
+        tp.grad(doubled, 1.0)
+
+
+def test_op1_function_returning_a_non_callable_gradient() -> None:
+    @tp.op1
+    def doubled(x: Any) -> Any:
+        return x * 2.0, 2.0
+
+    with pytest.raises(tp.CheckError, match=re.escape(_forward_message("doubled", ""))):
+        tp.grad(doubled, 1.0)
+
+
+def test_op1_function_returning_a_bare_array() -> None:
+    @tp.op1
+    def doubled(x: Any) -> Any:
+        return x * 2.0
+
+    with pytest.raises(tp.CheckError, match=re.escape(_forward_message("doubled", ""))):
+        tp.grad(lambda v: doubled(v) @ np.ones(2), np.ones(2))
+
+
+def test_op2_function_returning_a_non_callable_gradient_is_caught_at_forward() -> None:
+    @tp.op2
+    def product(x: Any, y: Any) -> Any:
+        return x * y, "not a function"
+
+    with pytest.raises(
+        tp.CheckError, match=re.escape(_forward_message("product", "a value of type tuple"))
+    ):
+        tp.grad_n(product, 2.0, 3.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# An Op without forward
+# ---------------------------------------------------------------------------------------------
+
+
+class NoForward(tp.Op[Any, Any]):
+    """Declares its types but never defines forward."""
+
+
+def test_op_without_forward() -> None:
+    with pytest.raises(NotImplementedError, match=re.escape("NoForward must define forward")):
+        NoForward()(1.0)
+    with pytest.raises(NotImplementedError, match=re.escape("NoForward must define forward")):
+        tp.grad(NoForward(), 1.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Ops that skip the gradients of constants (Maker.takes_needs)
+# ---------------------------------------------------------------------------------------------
+
+
+class _SkippingMatVec(tp.Op[Float[Mat, "m n"], Float[Vec, " n"], Float[Vec, " m"]]):
+    """matvec whose continuation is told which inputs need a gradient, and records it."""
+
+    name = "matvec"
+    takes_needs = True
+    seen: ClassVar[list[tuple[bool, ...]]] = []
+
+    def forward(self, w: Mat, x: Vec) -> tuple[Vec, Callable[..., tuple[Any, Any]]]:
+        def backward(g: Vec, needs: tuple[bool, ...]) -> tuple[Any, Any]:
+            self.seen.append(needs)
+            return (np.outer(g, x) if needs[0] else None, w.T @ g if needs[1] else None)
+
+        return w @ x, backward
+
+
+@pytest.mark.parametrize("checked", [True, False])
+def test_an_op_skips_the_gradient_of_a_constant(checked: bool) -> None:
+    op = _SkippingMatVec()
+    op.seen.clear()
+    w, x = np.arange(6.0).reshape(2, 3), np.array([1.0, -1.0, 2.0])
+    with tp.checks(checked):
+        gw = tp.grad(lambda w_: tp.ops.sum(op(w_, x)), w)
+        gx = tp.grad(lambda x_: tp.ops.sum(op(w, x_)), x)
+        both = tp.grad_n(lambda w_, x_: tp.ops.sum(op(w_, x_)), w, x)
+    assert op.seen == [(True, False), (False, True), (True, True)]
+    np.testing.assert_array_equal(gw, np.outer(np.ones(2), x))
+    np.testing.assert_array_equal(gx, w.T @ np.ones(2))
+    np.testing.assert_array_equal(both[0], gw)
+    np.testing.assert_array_equal(both[1], gx)

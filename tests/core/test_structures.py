@@ -1,10 +1,14 @@
-"""Structures: the gradient of a parameter has exactly the parameter's type, leaf by leaf, and
-the structural accessors (`view`, `unpack`, `sequence`, `collect`) route gradients to the right
-parts. Values are checked against finite differences (`check_grads`) or hand-derived formulas."""
+"""Structures (`typedprop._core.structures`): the gradient of a parameter has exactly the
+parameter's type, leaf by leaf, for built-in leaves and containers, union-typed parameters (sum
+types in the implicit style) and user types (the Backprop protocol, `register_backprop` with its
+refusals and its thread safety); the messages for unsupported and unrebuildable values. Values
+are checked against finite differences (`check_grads`) or hand-derived formulas. The accessors
+(`view`, `unpack`, `sequence`, `collect`) are tested with BVar (tests/core/test_bvar.py)."""
 
 import dataclasses
 import math
 import re
+import threading
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import typedprop as tp
+from typedprop import BVar, Vec
 from typedprop.testing import check_grads
 
 RNG = np.random.default_rng(1234)
@@ -736,159 +741,6 @@ def test_register_backprop_rejects_a_non_class() -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# view, unpack, sequence, collect
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Net:
-    layers: list[dict[str, np.ndarray]]
-    gain: float
-    pair: tuple[float, float]
-
-
-def _net() -> Net:
-    return Net(
-        layers=[{"w": np.array([1.0, 2.0]), "b": np.array([0.5])}, {"w": np.array([-1.0, 3.0])}],
-        gain=2.0,
-        pair=(4.0, 5.0),
-    )
-
-
-def test_view_nested_paths_and_negative_indices() -> None:
-    x = _net()
-
-    def f(p: tp.BVar[Net]) -> tp.BVar[Any]:
-        first_w = p.view(lambda m: m.layers[0]["w"])
-        last_w = p.view(lambda m: m.layers[-1]["w"])
-        b = p.view(lambda m: m.layers[0]["b"])
-        second = p.view(lambda m: m.pair[-1])
-        return (first_w @ last_w) * p.view(lambda m: m.gain) + total(b) * second
-
-    value, g = tp.backprop(f, x)
-    assert_same_structure(g, x)
-    w0, w1 = x.layers[0]["w"], x.layers[1]["w"]
-    assert value == pytest.approx((w0 @ w1) * 2.0 + 0.5 * 5.0)
-    np.testing.assert_allclose(g.layers[0]["w"], 2.0 * w1)
-    np.testing.assert_allclose(g.layers[1]["w"], 2.0 * w0)
-    np.testing.assert_allclose(g.layers[0]["b"], [5.0])
-    assert g.gain == pytest.approx(w0 @ w1)
-    assert g.pair == (0.0, 0.5)
-    check_grads(f, x)
-
-
-def test_view_of_a_view() -> None:
-    x = _net()
-
-    def f(p: tp.BVar[Net]) -> tp.BVar[Any]:
-        layer = p.view(lambda m: m.layers[1])
-        w = layer.view(lambda d: d["w"])
-        pair = p.view(lambda m: m.pair)
-        a, b = pair.unpack()
-        return (w @ w) * a + b
-
-    g = tp.grad(f, x)
-    assert_same_structure(g, x)
-    np.testing.assert_allclose(g.layers[1]["w"], 2 * 4.0 * x.layers[1]["w"])
-    assert g.pair == (10.0, 1.0)
-    assert not g.layers[0]["w"].any()
-    check_grads(f, x)
-
-
-def test_identity_view_is_the_whole() -> None:
-    x = (2.0, 3.0)
-    g = tp.grad(lambda p: p.view(lambda t: t).view(lambda t: t[0]) * 5.0, x)
-    assert g == (5.0, 0.0)
-
-
-def test_same_part_viewed_twice_sums() -> None:
-    x = {"a": 3.0, "b": 1.0}
-    g = tp.grad(lambda p: p.view(lambda d: d["a"]) * p.view(lambda d: d["a"]), x)
-    assert g == {"a": 6.0, "b": 0.0}
-
-
-@tp.op1
-def sum_of_squares(d: dict[str, np.ndarray]) -> tuple[float, Callable[[float], dict[str, Any]]]:
-    value = float(sum(v @ v for v in d.values()))
-    return value, lambda g: {k: 2.0 * g * v for k, v in d.items()}
-
-
-def test_parameter_used_through_views_and_whole() -> None:
-    x = {"a": np.array([1.0, 2.0]), "b": np.array([-1.0, 0.5, 3.0])}
-
-    def f(p: tp.BVar[dict[str, np.ndarray]]) -> tp.BVar[Any]:
-        a = p.view(lambda d: d["a"])
-        b = p.view(lambda d: d["b"])
-        return sum_of_squares(p) * 0.5 + total(a * 3.0) + total(b * b * b)
-
-    value, g = tp.backprop(f, x)
-    assert_same_structure(g, x)
-    a, b = x["a"], x["b"]
-    assert value == pytest.approx(0.5 * (a @ a + b @ b) + 3 * a.sum() + (b**3).sum())
-    np.testing.assert_allclose(g["a"], a + 3.0)
-    np.testing.assert_allclose(g["b"], b + 3 * b * b)
-    check_grads(f, x)
-
-
-def test_view_on_a_constant_is_a_constant() -> None:
-    c = tp.constant((2.0, np.array([1.0, 4.0])))
-
-    def f(x: tp.BVar[float]) -> tp.BVar[Any]:
-        part = c.view(lambda t: t[1])
-        assert repr(part).endswith("constant)")
-        return total(part) * x
-
-    assert tp.backprop(f, 3.0) == (15.0, 5.0)
-
-
-def test_unpack_tuple() -> None:
-    x = (1.0, np.array([2.0, 3.0]), np.float32(4.0))
-
-    def f(p: tp.BVar[Any]) -> tp.BVar[Any]:
-        a, v, s = p.unpack()
-        return total(v) * a + s * 1.0 * a
-
-    g = tp.grad(f, x)
-    assert_same_structure(g, x)
-    assert g[0] == pytest.approx(5.0 + 4.0)
-    np.testing.assert_allclose(g[1], [1.0, 1.0])
-    assert g[2] == np.float32(1.0)
-
-
-def test_sequence_and_collect_round_trip() -> None:
-    x = [1.0, 2.0, 3.0]
-
-    def f(p: tp.BVar[list[float]]) -> tp.BVar[float]:
-        items = tp.sequence(p)
-        squared = tp.collect([v * v for v in items])
-        a, b, c = tp.sequence(squared)
-        return a + b * 2.0 + c * 3.0
-
-    g = tp.grad(f, x)
-    assert_same_structure(g, x)
-    assert g == [2.0, 8.0, 18.0]
-    check_grads(f, x)
-
-
-def test_collect_with_constants_and_repeats() -> None:
-    def f(x: tp.BVar[float]) -> tp.BVar[float]:
-        ys = tp.collect([x, tp.constant(10.0), x * x, x])
-        a, c, b, d = tp.sequence(ys)
-        return a * c + b + d * 4.0
-
-    value, g = tp.backprop(f, 3.0)
-    assert value == 3.0 * 10.0 + 9.0 + 12.0
-    assert g == 10.0 + 6.0 + 4.0
-
-
-def test_collect_of_constants_is_a_constant() -> None:
-    ys = tp.collect([tp.constant(1.0), tp.constant(2.0)])
-    assert ys.value == [1.0, 2.0]
-    assert repr(ys).endswith("constant)")
-    assert tp.collect([]).value == []
-
-
-# ---------------------------------------------------------------------------------------------
 # Error paths
 # ---------------------------------------------------------------------------------------------
 
@@ -992,25 +844,6 @@ def test_view_getter_that_branches_is_rejected() -> None:
         tp.grad(lambda p: p.view(lambda m: m.a if m.use_a else m.b) * 1.0, x)
 
 
-def test_unpack_on_a_non_tuple() -> None:
-    with pytest.raises(tp.CheckError, match=re.escape("unpack: expected a tuple, got list")):
-        tp.grad(lambda p: p.unpack()[0], [1.0, 2.0])
-    with pytest.raises(tp.CheckError, match=re.escape("unpack: expected a tuple, got dict")):
-        tp.grad(lambda p: p.unpack()[0], {"a": 1.0})
-
-
-def test_sequence_on_a_non_list() -> None:
-    with pytest.raises(tp.CheckError, match=re.escape("sequence: expected a list, got tuple")):
-        tp.grad(lambda p: tp.sequence(p)[0], (1.0, 2.0))
-    with pytest.raises(tp.CheckError, match=re.escape("sequence: expected a list, got float")):
-        tp.grad(lambda p: tp.sequence(p)[0], 1.0)  # type: ignore[arg-type]
-
-
-def test_collect_of_a_non_bvar() -> None:
-    with pytest.raises(tp.CheckError, match=re.escape("collect: item 1 is a float, not a BVar")):
-        tp.grad(lambda x: tp.sequence(tp.collect([x, 2.0]))[0], 1.0)  # type: ignore[list-item]
-
-
 _UNSUPPORTED = "typedprop cannot differentiate a value of type {}: give the class zero, add and one"
 
 
@@ -1033,34 +866,6 @@ def test_unsupported_constant() -> None:
         tp.constant({1})
 
 
-def test_op_gradient_dict_with_wrong_key_order() -> None:
-    @tp.op1
-    def scramble(d: dict[str, float]) -> tuple[float, Callable[[float], dict[str, float]]]:
-        return d["a"] + d["b"], lambda g: {"b": g, "a": g}
-
-    with pytest.raises(
-        tp.CheckError,
-        match=re.escape(
-            "scramble: the gradient for argument 'd' got keys ['b', 'a'], expected ['a', 'b']"
-        ),
-    ):
-        tp.grad(scramble, {"a": 1.0, "b": 2.0})
-
-
-def test_op_gradient_of_the_wrong_container_type() -> None:
-    @tp.op1
-    def as_list(t: tuple[float, float]) -> tuple[float, Callable[[float], Any]]:
-        return t[0] + t[1], lambda g: [g, g]
-
-    with pytest.raises(
-        tp.CheckError,
-        match=re.escape(
-            "as_list: the gradient for argument 't' got a value of type list, expected a tuple"
-        ),
-    ):
-        tp.grad(as_list, (1.0, 2.0))
-
-
 # ---------------------------------------------------------------------------------------------
 # dict subclasses
 # ---------------------------------------------------------------------------------------------
@@ -1075,3 +880,263 @@ def test_dict_subclass_parameter(x: dict[str, float]) -> None:
     g = tp.grad(lambda p: p.view(lambda d: d["a"]) * 3.0, x)
     assert_same_structure(g, x)
     assert dict(g) == {"a": 3.0, "b": 0.0}
+
+
+@dataclass
+class Named:
+    name: Any
+
+
+def _never_called(ran: list[str]) -> Callable[..., tp.BVar[float]]:
+    def f(*xs: tp.BVar[Any]) -> tp.BVar[float]:
+        ran.append("f ran")
+        return tp.constant(1.0)
+
+    return f
+
+
+# ---------------------------------------------------------------------------------------------
+# register_backprop: refusals and thread safety
+# ---------------------------------------------------------------------------------------------
+
+
+def _identity(x: Any) -> Any:
+    return x
+
+
+def _first(a: Any, b: Any) -> Any:
+    return a
+
+
+@pytest.mark.parametrize(
+    ("cls", "name"),
+    [
+        (float, "float"),
+        (complex, "complex"),
+        (int, "int"),
+        (bool, "bool"),
+        (type(None), "NoneType"),
+        (np.ndarray, "ndarray"),
+        (tuple, "tuple"),
+        (list, "list"),
+        (dict, "dict"),
+    ],
+)
+def test_register_backprop_refuses_a_built_in_type(cls: type, name: str) -> None:
+    message = f"register_backprop: {name} is built into typedprop and cannot be registered again"
+    with pytest.raises(TypeError, match=re.escape(message)):
+        tp.register_backprop(cls, zero=_identity, add=_first, one=_identity)
+    # The built-in handling is untouched.
+    assert tp.grad(lambda x: x * x, 3.0) == 6.0
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(3, "3"), (Named(1.0), "Named(name=1.0)"), ("float", "'float'")],
+    ids=["int", "instance", "str"],
+)
+def test_register_backprop_expects_a_class(value: Any, shown: str) -> None:
+    with pytest.raises(
+        TypeError, match=re.escape(f"register_backprop: expected a class, got {shown}")
+    ):
+        tp.register_backprop(value, zero=_identity, add=_first, one=_identity)
+
+
+def test_registering_while_other_threads_run_grad() -> None:
+    # Each registration swaps in a fresh kind cache; numpy float64 parameters are classified
+    # again after every swap, Python floats are built in. Neither may see a broken cache.
+    class Fresh:
+        pass
+
+    rounds, workers = 2000, 4
+    errors: list[BaseException] = []
+    results: list[list[object]] = [[] for _ in range(workers)]
+    registered = [0]
+    start = threading.Barrier(workers + 1)
+    done = threading.Event()
+
+    def register() -> None:
+        try:
+            start.wait()
+            # At least `rounds` registrations, and on until every worker has finished.
+            while registered[0] < rounds or not done.is_set():
+                tp.register_backprop(Fresh, zero=_identity, add=_first, one=_identity)
+                registered[0] += 1
+        except BaseException as e:
+            errors.append(e)
+
+    def differentiate(k: int) -> None:
+        try:
+            start.wait()
+            for i in range(rounds):
+                x = float(i % 7) if i % 2 else np.float64(i % 7)
+                results[k].append(tp.grad(lambda v: v * v + 3.0 * v, x))
+        except BaseException as e:
+            errors.append(e)
+
+    registrar = threading.Thread(target=register)
+    workers_threads = [threading.Thread(target=differentiate, args=(k,)) for k in range(workers)]
+    registrar.start()
+    for t in workers_threads:
+        t.start()
+    for t in workers_threads:
+        t.join(timeout=60)
+    done.set()
+    registrar.join(timeout=60)
+    assert not registrar.is_alive() and not any(t.is_alive() for t in workers_threads)
+    assert errors == []
+    assert registered[0] >= rounds
+    expected = [2.0 * (i % 7) + 3.0 for i in range(rounds)]
+    for got in results:
+        assert got == expected
+        assert [type(g) for g in got] == [float if i % 2 else np.float64 for i in range(rounds)]
+
+
+def test_registration_during_a_classification_is_not_lost() -> None:
+    hooked: list[bool] = []
+
+    class Hook(type):
+        def __getattribute__(cls, name: str) -> Any:
+            # _classify looks up `zero` on the class: register there, as another thread might.
+            if name == "zero" and not hooked:
+                hooked.append(True)
+                tp.register_backprop(
+                    cls,
+                    zero=lambda b: Box("registered zero"),
+                    add=_first,
+                    one=lambda b: Box("registered one"),
+                )
+            return super().__getattribute__(name)
+
+    class Box(metaclass=Hook):
+        def __init__(self, tag: str) -> None:
+            self.tag = tag
+
+        def zero(self) -> "Box":
+            return Box("method zero")
+
+        def add(self, other: "Box") -> "Box":
+            return self
+
+        def one(self) -> "Box":
+            return Box("method one")
+
+    tp.constant(Box("x"))  # classifies Box; the registration happens meanwhile
+    assert hooked == [True]
+    # register_backprop has returned: from now on the registration must win.
+    assert tp.grad(lambda b: b, Box("x")).tag == "registered one"
+
+
+# ---------------------------------------------------------------------------------------------
+# Messages from the structures
+# ---------------------------------------------------------------------------------------------
+
+
+def test_view_getter_that_computes() -> None:
+    message = (
+        "view: the getter must only select parts of its argument, but it failed: "
+        "unsupported operand type(s) for +"
+    )
+    with pytest.raises(tp.CheckError, match=re.escape(message)):
+        tp.grad(lambda p: p.view(lambda m: m[0] + 1), (1.0, 2.0))
+
+
+class CopiesToDict(dict):  # type: ignore[type-arg]
+    """A dict subclass whose copy() is a plain dict, so typedprop cannot rebuild it."""
+
+    def copy(self) -> dict:  # type: ignore[type-arg]
+        return dict(self)
+
+
+def test_dict_subclass_whose_copy_is_a_plain_dict() -> None:
+    message = (
+        "typedprop cannot rebuild a CopiesToDict: its copy() is a dict; register the type with "
+        "typedprop.register_backprop"
+    )
+    x = CopiesToDict(a=1.0, b=2.0)
+    with pytest.raises(TypeError, match=re.escape(message)):
+        tp.grad(lambda p: p.view(lambda d: d["a"]) * 2.0, x)
+    with pytest.raises(TypeError, match=re.escape(message)):
+        tp.grad(lambda p: tp.constant(1.0), x)  # its zero is rebuilt too
+
+
+def test_dict_subclass_that_cannot_be_rebuilt_is_refused_before_f_runs() -> None:
+    ran: list[str] = []
+    with pytest.raises(
+        TypeError, match=re.escape("backprop: the parameter at x[0]: typedprop cannot rebuild")
+    ):
+        tp.grad(_never_called(ran), (CopiesToDict(a=1.0), 2.0))
+    assert ran == []
+
+
+# ---------------------------------------------------------------------------------------------
+# Sum types in the implicit style: f branches on a parameter's value
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Linear:
+    w: Vec
+    b: float
+
+
+@dataclass(frozen=True)
+class Quadratic:
+    a: Vec
+    w: Vec
+    b: float
+
+
+Fit = Linear | Quadratic
+X = np.array([0.5, -1.0, 2.0])
+
+
+def predict(p: BVar[Fit]) -> BVar[float]:
+    match p.value:
+        case Linear():
+            lin = p.narrow(Linear)
+            return lin.view(lambda m: m.w) @ X + lin.view(lambda m: m.b)
+        case Quadratic():
+            q = p.narrow(Quadratic)
+            return (
+                q.view(lambda m: m.a) @ (X * X) + q.view(lambda m: m.w) @ X + q.view(lambda m: m.b)
+            )
+    raise AssertionError("unreachable")
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        Linear(np.array([1.0, 2.0, 3.0]), 0.5),
+        Quadratic(np.ones(3), np.array([1.0, 0.0, -1.0]), 2.0),
+    ],
+    ids=["linear", "quadratic"],
+)
+def test_the_gradient_is_of_the_variant_given(model: Fit) -> None:
+    g = tp.grad(predict, model)
+    assert type(g) is type(model)
+    check_grads(predict, model)
+
+
+def test_gradient_values_per_variant() -> None:
+    g = tp.grad(predict, Quadratic(np.ones(3), np.zeros(3), 0.0))
+    assert isinstance(g, Quadratic)
+    np.testing.assert_array_equal(g.a, X * X)
+    np.testing.assert_array_equal(g.w, X)
+    assert g.b == 1.0 and type(g.b) is float
+
+
+def test_narrow_to_the_wrong_variant_is_an_error() -> None:
+    def wrong(p: BVar[Fit]) -> BVar[float]:
+        return p.narrow(Quadratic).view(lambda m: m.b)
+
+    with pytest.raises(tp.CheckError, match="narrow: the value is a Linear, not a Quadratic"):
+        tp.grad(wrong, Linear(np.ones(3), 0.0))
+
+
+def test_a_python_branch_on_the_value_picks_the_path() -> None:
+    def relu_like(x: BVar[float]) -> BVar[float]:
+        return x * 3.0 if x.value > 0 else x * 0.5
+
+    assert tp.grad(relu_like, 2.0) == 3.0
+    assert tp.grad(relu_like, -2.0) == 0.5

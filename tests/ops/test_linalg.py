@@ -5,7 +5,7 @@ labels, implicit output and '...' broadcasting against numpy; cholesky's symmetr
 float32 kept through values and gradients.
 
 Gradients and values on random points, in float64, float32 and against HIPS autograd, are in
-tests/test_ops.py (cases in tests/opcases/linalg.py). pytest runs with warnings as errors.
+tests/ops/test_table.py (cases in tests/opcases/linalg.py). pytest runs with warnings as errors.
 """
 
 import re
@@ -51,6 +51,7 @@ def _raises_in_backprop(f: Callable[..., object], args: tuple[Any, ...], message
 # ---------------------------------------------------------------------------------------------
 # Shape errors, exact words, checks on and off
 # ---------------------------------------------------------------------------------------------
+
 
 SHAPE_ERRORS: list[tuple[str, Callable[[], object], str]] = [
     (
@@ -584,6 +585,7 @@ def test_cholesky_gradient_is_symmetric_and_matches_symmetric_perturbations() ->
 # float32 stays float32
 # ---------------------------------------------------------------------------------------------
 
+
 FLOAT32_CASES: list[tuple[str, Callable[[Any], Any], tuple[int, ...]]] = [
     ("matmul", lambda x: ops.matmul(x, x), (3, 3)),
     ("matvec", lambda x: ops.matvec(x, x[0]), (3, 3)),
@@ -698,3 +700,26 @@ def test_linear_skips_the_gradient_of_constant_data() -> None:
     finally:
         del ops.linear.forward  # type: ignore[attr-defined]
     assert seen == [(True, False, True)]
+
+
+# ---------------------------------------------------------------------------------------------
+# The fast paths give the general paths' results, bit for bit
+# ---------------------------------------------------------------------------------------------
+
+
+def test_transpose_without_axes_equals_the_permutation_path() -> None:
+    x = np.arange(6.0).reshape(2, 3)
+    f = tp.trace(lambda w: (w.T * np.array([1.0, 2.0])).sum(), x)
+    general = tp.grad(lambda w: (tp.ops.transpose(w, (1, 0)) * np.array([1.0, 2.0])).sum(), x)
+    for _ in range(2):
+        assert np.array_equal(f.grad(x), general)
+    assert np.array_equal(tp.ops.transpose(np.zeros((2, 3, 4))), np.zeros((4, 3, 2)))
+
+
+def test_matvec_weight_gradient_is_the_outer_product() -> None:
+    rng = np.random.default_rng(8)
+    w, x, g = rng.normal(size=(3, 4)), rng.normal(size=4), rng.normal(size=3)
+    _, back = tp.ops.matvec.forward(w, x)
+    gw, gx = back(g)
+    assert np.array_equal(gw, np.outer(g, x)) and gw.flags.c_contiguous
+    assert np.array_equal(gx, g @ w)

@@ -5,7 +5,7 @@ results and float32, and the error messages for mismatched shapes and bad labels
 checks on and off.
 
 Gradients on random points (finite differences, float32, HIPS autograd) are in
-tests/test_ops.py, with cases in tests/opcases/losses.py.
+tests/ops/test_table.py, with cases in tests/opcases/losses.py.
 """
 
 import re
@@ -237,6 +237,7 @@ def test_both_arguments_are_differentiated(name: str) -> None:
 # Errors, with runtime checks on and off
 # ---------------------------------------------------------------------------------------------
 
+
 CHECKS = pytest.mark.parametrize("checks", [True, False], ids=["checks-on", "checks-off"])
 
 
@@ -327,3 +328,27 @@ def test_a_failed_loss_leaves_the_tape_usable() -> None:
         return CE_LABELS(z, np.array([1, 0]))
 
     np.testing.assert_array_equal(tp.grad(f, np.zeros((2, 2))), [[0.25, -0.25], [-0.25, 0.25]])
+
+
+# ---------------------------------------------------------------------------------------------
+# The fast path gives the general path's results, bit for bit
+# ---------------------------------------------------------------------------------------------
+
+
+def test_cross_entropy_rows_equal_the_general_path() -> None:
+    from typedprop.ops._losses import IntegerLabelsCrossEntropy
+
+    rng = np.random.default_rng(7)
+    logits, labels = rng.normal(size=(6, 4)) * 30.0, rng.integers(4, size=6)
+    value, back = IntegerLabelsCrossEntropy(labels).forward(logits)
+    (g,) = back(1.5)
+    # The general path's arithmetic, written out: take_along_axis and put_along_axis.
+    index = labels[:, None]
+    m = logits.max(axis=1, keepdims=True)
+    e = np.exp(logits - m)
+    s = e.sum(axis=1, keepdims=True)
+    picked = np.take_along_axis(logits, index, axis=-1) - m
+    assert value == np.sum(np.log(s) - picked) / 6
+    p = e / s
+    np.put_along_axis(p, index, np.take_along_axis(p, index, axis=-1) - 1, axis=-1)
+    assert np.array_equal(g, p * (1.5 / 6))

@@ -4,7 +4,7 @@ and 1e4 and with -inf entries, the documented edge values (std of a constant, no
 too few degrees of freedom), and float32 kept through the edge paths.
 
 Gradients and values on random points, in float64, float32 and against HIPS autograd, are in
-tests/test_ops.py (cases in tests/opcases/reductions.py). pytest runs with warnings as errors,
+tests/ops/test_table.py (cases in tests/opcases/reductions.py). pytest runs with warnings as errors,
 so every test here also shows the absence of warnings where it expects none.
 """
 

@@ -1,7 +1,7 @@
 """The shape family (`typedprop.ops._shape`) beyond the op table: the errors for bad shapes and
 arguments, word for word, with runtime checks on and off; float32 through joins and splits;
 the gradient of a split whose pieces are partly used; plain inputs giving what numpy gives.
-Gradients over the shape sweeps are checked in `tests/test_ops.py` (cases in
+Gradients over the shape sweeps are checked in `tests/ops/test_table.py` (cases in
 `tests/opcases/shape.py`)."""
 
 from collections.abc import Callable
