@@ -136,3 +136,10 @@ def readme_table() -> str:
         note = f"; {family.note}" if family.note else ""
         rows.append(f"| {family.title} | {' '.join(words)}{note} |")
     return "\n".join(rows)
+
+
+def unconfigured(cls: type[T]) -> T:
+    """The public op of a class whose settings come with each call (`reshape(x, shape)`): an
+    instance made without `__init__`, so holding no settings, whose `__call__` makes a
+    configured instance for the call (`Op.__call__(Reshape(shape), x)`)."""
+    return cls.__new__(cls)

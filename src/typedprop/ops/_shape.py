@@ -43,7 +43,7 @@ from .._core.errors import CheckError
 from .._core.op import Op
 from ._axes import describe_shape, normalize_axis
 from ._broadcast import unbroadcast
-from ._registry import public
+from ._registry import public, unconfigured
 
 _Arr: TypeAlias = np.ndarray[Any, DT]
 _Out: TypeAlias = np.ndarray[tuple[Any, ...], DT]
@@ -128,7 +128,39 @@ class Reshaping(Op[Any, Any]):
 
 
 class Reshape(Reshaping):
+    """`x`'s elements in a new shape, as `numpy.reshape` (C order). One length may be -1, to
+    be inferred from the others.
+
+    **Raises:** `CheckError` if the shape has another number of elements than `x`.
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> tp.grad(lambda v: ops.sum(ops.reshape(v, (2, -1)) @ np.array([1.0, 10.0])),
+        ...         np.zeros(4))
+        array([ 1., 10.,  1., 10.])
+        >>> try:
+        ...     ops.reshape(np.zeros((2, 3)), (4, 2))
+        ... except tp.CheckError as e:
+        ...     print(e)
+        reshape: cannot reshape argument 'x' of shape (2, 3) (6 elements) to (4, 2) (8 elements)
+        ```
+    """
+
     name = "reshape"
+
+    @overload  # type: ignore[override]  # this op's own signature
+    def __call__(self, x: BVar[_Arr[DT]], /, shape: ShapeLike) -> BVar[_Out[DT]]: ...
+    @overload
+    def __call__(self, x: BVar[float], /, shape: ShapeLike) -> BVar[Array]: ...
+    @overload
+    def __call__(self, x: _Arr[DT], /, shape: ShapeLike) -> _Out[DT]: ...
+    @overload
+    def __call__(self, x: float, /, shape: ShapeLike) -> Array: ...
+    def __call__(self, x: Any, /, shape: ShapeLike) -> Any:
+        return Op.__call__(Reshape(shape), x)
 
     def __init__(self, shape: ShapeLike) -> None:
         self.shape = shape
@@ -156,14 +188,69 @@ class Reshape(Reshaping):
 
 
 class Ravel(Reshaping):
+    """`x`'s elements as a vector, as `numpy.ravel` (C order).
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> ops.ravel(np.array([[1.0, 2.0], [3.0, 4.0]]))
+        array([1., 2., 3., 4.])
+        >>> tp.grad(lambda m: ops.ravel(m) @ np.array([1.0, 2.0, 3.0, 4.0]), np.zeros((2, 2)))
+        array([[1., 2.],
+               [3., 4.]])
+        ```
+    """
+
     name = "ravel"
+
+    @overload  # type: ignore[override]  # this op's own signature
+    def __call__(self, x: BVar[_Arr[DT]], /) -> BVar[_Flat[DT]]: ...
+    @overload
+    def __call__(self, x: BVar[float], /) -> BVar[Vec]: ...
+    @overload
+    def __call__(self, x: _Arr[DT], /) -> _Flat[DT]: ...
+    @overload
+    def __call__(self, x: float, /) -> Vec: ...
+    def __call__(self, x: Any, /) -> Any:
+        return Op.__call__(Ravel(), x)
 
     def target(self, x: Any) -> tuple[int, ...]:
         return (math.prod(np.shape(x)),)
 
 
 class Squeeze(Reshaping):
+    """`x` without the axes of length 1 that `axis` names (all of them by default), as
+    `numpy.squeeze`.
+
+    **Raises:** `CheckError` if a named axis is out of range or does not have length 1.
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> ops.squeeze(np.zeros((2, 1, 3)), axis=1).shape
+        (2, 3)
+        >>> try:
+        ...     ops.squeeze(np.zeros((2, 3)), axis=1)
+        ... except tp.CheckError as e:
+        ...     print(e)
+        squeeze: axis 1 of argument 'x' of shape (2, 3) has length 3, not 1
+        ```
+    """
+
     name = "squeeze"
+
+    @overload  # type: ignore[override]  # this op's own signature
+    def __call__(
+        self, x: BVar[_Arr[DT]], /, axis: int | tuple[int, ...] | None = None
+    ) -> BVar[_Out[DT]]: ...
+    @overload
+    def __call__(self, x: _Arr[DT], /, axis: int | tuple[int, ...] | None = None) -> _Out[DT]: ...
+    def __call__(self, x: Any, /, axis: int | tuple[int, ...] | None = None) -> Any:
+        return Op.__call__(Squeeze(axis), x)
 
     def __init__(self, axis: int | tuple[int, ...] | None) -> None:
         self.axis = axis
@@ -182,7 +269,30 @@ class Squeeze(Reshaping):
 
 
 class ExpandDims(Reshaping):
+    """`x` with new axes of length 1 at the positions `axis` names in the result, as
+    `numpy.expand_dims`.
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> from typedprop import ops
+        >>> ops.expand_dims(np.zeros((2, 3)), axis=(0, -1)).shape
+        (1, 2, 3, 1)
+        ```
+    """
+
     name = "expand_dims"
+
+    @overload  # type: ignore[override]  # this op's own signature
+    def __call__(self, x: BVar[_Arr[DT]], /, axis: int | tuple[int, ...]) -> BVar[_Out[DT]]: ...
+    @overload
+    def __call__(self, x: BVar[float], /, axis: int | tuple[int, ...]) -> BVar[Array]: ...
+    @overload
+    def __call__(self, x: _Arr[DT], /, axis: int | tuple[int, ...]) -> _Out[DT]: ...
+    @overload
+    def __call__(self, x: float, /, axis: int | tuple[int, ...]) -> Array: ...
+    def __call__(self, x: Any, /, axis: int | tuple[int, ...]) -> Any:
+        return Op.__call__(ExpandDims(axis), x)
 
     def __init__(self, axis: int | tuple[int, ...]) -> None:
         self.axis = axis
@@ -228,7 +338,45 @@ class Join(Op[*tuple[Any, ...], Any]):
 
 
 class Concatenate(Join):
+    """The arrays `xs` joined along an existing axis, as `numpy.concatenate`; `axis=None`
+    joins them flattened. `xs` may mix BVars and plain arrays: the result is a BVar if any item
+    is one.
+
+    **Raises:** `CheckError` for an empty `xs`, for 0-d items, and for items whose shapes
+    differ other than along `axis`.
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> def f(x: tp.BVar[tp.Vec]) -> tp.BVar[float]:
+        ...     return ops.sum(ops.concatenate([x, np.array([5.0]), x * x]))
+        >>> tp.grad(f, np.array([1.0, 2.0]))
+        array([3., 5.])
+        >>> try:
+        ...     ops.concatenate([np.zeros((2, 3)), np.zeros((2, 4))])
+        ... except tp.CheckError as e:
+        ...     print(str(e).replace("match", "match\\n"))
+        concatenate: argument 'xs[1]' of shape (2, 4) does not match
+         argument 'xs[0]' of shape (2, 3) along axis 1
+        ```
+    """
+
     name = "concatenate"
+
+    @overload  # type: ignore[override]  # this op's own signature
+    def __call__(self, xs: Sequence[_Arr[DT]], /, axis: int | None = 0) -> _Out[DT]: ...
+    @overload
+    def __call__(
+        self, xs: Sequence[BVar[_Arr[DT]] | AnyArray], /, axis: int | None = 0
+    ) -> BVar[_Out[DT]]: ...
+    @overload
+    def __call__(
+        self, xs: Sequence[BVar[AnyArray] | AnyArray], /, axis: int | None = 0
+    ) -> BVar[AnyArray]: ...
+    def __call__(self, xs: Sequence[Any], /, axis: int | None = 0) -> Any:
+        return Op.__call__(Concatenate(axis), *xs)
 
     def prepare(self, xs: tuple[Any, ...]) -> tuple[list[Any], int]:
         if self.axis is None:
@@ -259,7 +407,45 @@ class Concatenate(Join):
 
 
 class Stack(Join):
+    """The arrays `xs`, all of one shape, joined along a new axis at position `axis` of the
+    result, as `numpy.stack`. Scalars stack into a vector. `xs` may mix BVars and plain arrays:
+    the result is a BVar if any item is one.
+
+    **Raises:** `CheckError` for an empty `xs` and for items of different shapes.
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> def f(p: tp.BVar[tuple[float, float]]) -> tp.BVar[float]:
+        ...     a, b = p.unpack()
+        ...     return ops.stack([a, b, a * b]) @ np.array([1.0, 1.0, 1.0])
+        >>> tp.grad(f, (2.0, 3.0))
+        (4.0, 3.0)
+        ```
+    """
+
     name = "stack"
+
+    @overload  # type: ignore[override]  # this op's own signature
+    def __call__(self, xs: Sequence[_Arr[DT]], /, axis: int = 0) -> _Out[DT]: ...
+    @overload
+    def __call__(  # type: ignore[overload-overlap]  # plain floats are taken before mixed ones
+        self, xs: Sequence[float], /, axis: int = 0
+    ) -> Vec: ...
+    @overload
+    def __call__(
+        self, xs: Sequence[BVar[_Arr[DT]] | AnyArray], /, axis: int = 0
+    ) -> BVar[_Out[DT]]: ...
+    @overload
+    def __call__(
+        self, xs: Sequence[BVar[AnyArray] | AnyArray], /, axis: int = 0
+    ) -> BVar[AnyArray]: ...
+    @overload
+    def __call__(self, xs: Sequence[BVar[float] | float], /, axis: int = 0) -> BVar[Vec]: ...
+    def __call__(self, xs: Sequence[Any], /, axis: int = 0) -> Any:
+        return Op.__call__(Stack(axis), *xs)
 
     def prepare(self, xs: tuple[Any, ...]) -> tuple[list[Any], int]:
         first = xs[0]
@@ -322,7 +508,33 @@ class Split(Op[Any, Any]):
 
 
 class BroadcastTo(Op[Any, Any]):
+    """`x` broadcast to `shape`, as `numpy.broadcast_to` (a read-only view). The gradient adds
+    up the gradients of the copies.
+
+    **Raises:** `CheckError` if `x` does not broadcast to `shape`.
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> tp.grad(lambda v: ops.sum(ops.broadcast_to(v, (4, 2))), np.array([1.0, 2.0]))
+        array([4., 4.])
+        ```
+    """
+
     name = "broadcast_to"
+
+    @overload  # type: ignore[override]  # this op's own signature
+    def __call__(self, x: BVar[_Arr[DT]], /, shape: ShapeLike) -> BVar[_Out[DT]]: ...
+    @overload
+    def __call__(self, x: BVar[float], /, shape: ShapeLike) -> BVar[Array]: ...
+    @overload
+    def __call__(self, x: _Arr[DT], /, shape: ShapeLike) -> _Out[DT]: ...
+    @overload
+    def __call__(self, x: float, /, shape: ShapeLike) -> Array: ...
+    def __call__(self, x: Any, /, shape: ShapeLike) -> Any:
+        return Op.__call__(BroadcastTo(shape), x)
 
     def __init__(self, shape: ShapeLike) -> None:
         self.shape = shape
@@ -339,7 +551,45 @@ class BroadcastTo(Op[Any, Any]):
 
 
 class Repeat(Op[Any, Any]):
+    """Each element of `x` repeated `repeats` times along `axis`, as `numpy.repeat`; with
+    `axis=None`, of the flattened `x`. `repeats` is one count or one per element.
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> ops.repeat(np.array([1.0, 2.0]), [1, 3])
+        array([1., 2., 2., 2.])
+        >>> tp.grad(lambda v: ops.sum(ops.repeat(v, [1, 3])), np.array([1.0, 2.0]))
+        array([1., 3.])
+        ```
+    """
+
     name = "repeat"
+
+    @overload  # type: ignore[override]  # this op's own signature
+    def __call__(
+        self, x: BVar[_Arr[DT]], /, repeats: int | Sequence[int], axis: None = None
+    ) -> BVar[_Flat[DT]]: ...
+    @overload
+    def __call__(
+        self, x: BVar[_Arr[DT]], /, repeats: int | Sequence[int], axis: int
+    ) -> BVar[_Out[DT]]: ...
+    @overload
+    def __call__(
+        self, x: BVar[float], /, repeats: int | Sequence[int], axis: None = None
+    ) -> BVar[Vec]: ...
+    @overload
+    def __call__(
+        self, x: _Arr[DT], /, repeats: int | Sequence[int], axis: None = None
+    ) -> _Flat[DT]: ...
+    @overload
+    def __call__(self, x: _Arr[DT], /, repeats: int | Sequence[int], axis: int) -> _Out[DT]: ...
+    @overload
+    def __call__(self, x: float, /, repeats: int | Sequence[int], axis: None = None) -> Vec: ...
+    def __call__(self, x: Any, /, repeats: int | Sequence[int], axis: int | None = None) -> Any:
+        return Op.__call__(Repeat(repeats, axis), x)
 
     def __init__(self, repeats: int | Sequence[int], axis: int | None) -> None:
         self.repeats = repeats
@@ -383,7 +633,33 @@ class Repeat(Op[Any, Any]):
 
 
 class Tile(Op[Any, Any]):
+    """`x` repeated `reps` times along each axis, as `numpy.tile`.
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> ops.tile(np.array([1.0, 2.0]), (2, 2))
+        array([[1., 2., 1., 2.],
+               [1., 2., 1., 2.]])
+        >>> tp.grad(lambda v: ops.sum(ops.tile(v, 3)), np.array([1.0, 2.0]))
+        array([3., 3.])
+        ```
+    """
+
     name = "tile"
+
+    @overload  # type: ignore[override]  # this op's own signature
+    def __call__(self, x: BVar[_Arr[DT]], /, reps: ShapeLike) -> BVar[_Out[DT]]: ...
+    @overload
+    def __call__(self, x: BVar[float], /, reps: ShapeLike) -> BVar[Array]: ...
+    @overload
+    def __call__(self, x: _Arr[DT], /, reps: ShapeLike) -> _Out[DT]: ...
+    @overload
+    def __call__(self, x: float, /, reps: ShapeLike) -> Array: ...
+    def __call__(self, x: Any, /, reps: ShapeLike) -> Any:
+        return Op.__call__(Tile(reps), x)
 
     def __init__(self, reps: ShapeLike) -> None:
         self.reps = reps
@@ -403,8 +679,58 @@ class Tile(Op[Any, Any]):
         return out, lambda g: (_like(g.reshape(copies).sum(axis=tuple(range(0, 2 * d, 2))), x),)
 
 
+_PadWidth: TypeAlias = int | Sequence[int] | Sequence[Sequence[int]]
+_Constant: TypeAlias = float | Sequence[float] | Sequence[Sequence[float]]
+
+
 class Pad(Op[Any, Any]):
+    """`x` padded with `constant_values`, as `numpy.pad`: `pad_width` is an int, one
+    (before, after) pair for every axis, or one pair per axis. Only mode "constant" is
+    supported; the padding is a constant, and gets no gradient.
+
+    **Raises:** `CheckError` for another mode, and for negative or ill-shaped pad widths.
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> ops.pad(np.array([1.0, 2.0]), (1, 2), constant_values=-1.0)
+        array([-1.,  1.,  2., -1., -1.])
+        >>> tp.grad(lambda v: ops.pad(v, 1) @ np.array([1.0, 2.0, 3.0, 4.0]), np.zeros(2))
+        array([2., 3.])
+        ```
+    """
+
     name = "pad"
+
+    @overload  # type: ignore[override]  # this op's own signature
+    def __call__(
+        self,
+        x: BVar[_Arr[DT]],
+        /,
+        pad_width: _PadWidth,
+        mode: Literal["constant"] = "constant",
+        constant_values: _Constant = 0,
+    ) -> BVar[_Out[DT]]: ...
+    @overload
+    def __call__(
+        self,
+        x: _Arr[DT],
+        /,
+        pad_width: _PadWidth,
+        mode: Literal["constant"] = "constant",
+        constant_values: _Constant = 0,
+    ) -> _Out[DT]: ...
+    def __call__(
+        self,
+        x: Any,
+        /,
+        pad_width: _PadWidth,
+        mode: Literal["constant"] = "constant",
+        constant_values: _Constant = 0,
+    ) -> Any:
+        return Op.__call__(Pad(pad_width, mode, constant_values), x)
 
     def __init__(self, pad_width: Any, mode: str, constant_values: Any) -> None:
         self.pad_width = pad_width
@@ -438,194 +764,12 @@ class Pad(Op[Any, Any]):
 # ---------------------------------------------------------------------------------------------
 
 
-@overload
-def reshape(x: BVar[_Arr[DT]], /, shape: ShapeLike) -> BVar[_Out[DT]]: ...
-@overload
-def reshape(x: BVar[float], /, shape: ShapeLike) -> BVar[Array]: ...
-@overload
-def reshape(x: _Arr[DT], /, shape: ShapeLike) -> _Out[DT]: ...
-@overload
-def reshape(x: float, /, shape: ShapeLike) -> Array: ...
-@public
-def reshape(x: Any, /, shape: ShapeLike) -> Any:
-    """`x`'s elements in a new shape, as `numpy.reshape` (C order). One length may be -1, to
-    be inferred from the others.
-
-    **Raises:** `CheckError` if the shape has another number of elements than `x`.
-
-    !!! example
-        ```python
-        >>> import numpy as np
-        >>> import typedprop as tp
-        >>> from typedprop import ops
-        >>> tp.grad(lambda v: ops.sum(ops.reshape(v, (2, -1)) @ np.array([1.0, 10.0])),
-        ...         np.zeros(4))
-        array([ 1., 10.,  1., 10.])
-        >>> try:
-        ...     ops.reshape(np.zeros((2, 3)), (4, 2))
-        ... except tp.CheckError as e:
-        ...     print(e)
-        reshape: cannot reshape argument 'x' of shape (2, 3) (6 elements) to (4, 2) (8 elements)
-        ```
-    """
-    return Reshape(shape)(x)
-
-
-@overload
-def ravel(x: BVar[_Arr[DT]], /) -> BVar[_Flat[DT]]: ...
-@overload
-def ravel(x: BVar[float], /) -> BVar[Vec]: ...
-@overload
-def ravel(x: _Arr[DT], /) -> _Flat[DT]: ...
-@overload
-def ravel(x: float, /) -> Vec: ...
-@public
-def ravel(x: Any, /) -> Any:
-    """`x`'s elements as a vector, as `numpy.ravel` (C order).
-
-    !!! example
-        ```python
-        >>> import numpy as np
-        >>> import typedprop as tp
-        >>> from typedprop import ops
-        >>> ops.ravel(np.array([[1.0, 2.0], [3.0, 4.0]]))
-        array([1., 2., 3., 4.])
-        >>> tp.grad(lambda m: ops.ravel(m) @ np.array([1.0, 2.0, 3.0, 4.0]), np.zeros((2, 2)))
-        array([[1., 2.],
-               [3., 4.]])
-        ```
-    """
-    return Ravel()(x)
-
-
-@overload
-def squeeze(x: BVar[_Arr[DT]], /, axis: int | tuple[int, ...] | None = None) -> BVar[_Out[DT]]: ...
-@overload
-def squeeze(x: _Arr[DT], /, axis: int | tuple[int, ...] | None = None) -> _Out[DT]: ...
-@public
-def squeeze(x: Any, /, axis: int | tuple[int, ...] | None = None) -> Any:
-    """`x` without the axes of length 1 that `axis` names (all of them by default), as
-    `numpy.squeeze`.
-
-    **Raises:** `CheckError` if a named axis is out of range or does not have length 1.
-
-    !!! example
-        ```python
-        >>> import numpy as np
-        >>> import typedprop as tp
-        >>> from typedprop import ops
-        >>> ops.squeeze(np.zeros((2, 1, 3)), axis=1).shape
-        (2, 3)
-        >>> try:
-        ...     ops.squeeze(np.zeros((2, 3)), axis=1)
-        ... except tp.CheckError as e:
-        ...     print(e)
-        squeeze: axis 1 of argument 'x' of shape (2, 3) has length 3, not 1
-        ```
-    """
-    return Squeeze(axis)(x)
-
-
-@overload
-def expand_dims(x: BVar[_Arr[DT]], /, axis: int | tuple[int, ...]) -> BVar[_Out[DT]]: ...
-@overload
-def expand_dims(x: BVar[float], /, axis: int | tuple[int, ...]) -> BVar[Array]: ...
-@overload
-def expand_dims(x: _Arr[DT], /, axis: int | tuple[int, ...]) -> _Out[DT]: ...
-@overload
-def expand_dims(x: float, /, axis: int | tuple[int, ...]) -> Array: ...
-@public
-def expand_dims(x: Any, /, axis: int | tuple[int, ...]) -> Any:
-    """`x` with new axes of length 1 at the positions `axis` names in the result, as
-    `numpy.expand_dims`.
-
-    !!! example
-        ```python
-        >>> import numpy as np
-        >>> from typedprop import ops
-        >>> ops.expand_dims(np.zeros((2, 3)), axis=(0, -1)).shape
-        (1, 2, 3, 1)
-        ```
-    """
-    return ExpandDims(axis)(x)
-
-
 # A sequence of plain arrays gives a plain array, one with a BVar among its items a BVar. mypy
 # cannot tell a mixed sequence that holds a BVar from one that happens to hold none, and infers
 # no dtype for a list literal that mixes BVars and arrays: such a list gets the last overload.
-@overload
-def concatenate(xs: Sequence[_Arr[DT]], /, axis: int | None = 0) -> _Out[DT]: ...
-@overload
-def concatenate(
-    xs: Sequence[BVar[_Arr[DT]] | AnyArray], /, axis: int | None = 0
-) -> BVar[_Out[DT]]: ...
-@overload
-def concatenate(
-    xs: Sequence[BVar[AnyArray] | AnyArray], /, axis: int | None = 0
-) -> BVar[AnyArray]: ...
-@public
-def concatenate(xs: Sequence[Any], /, axis: int | None = 0) -> Any:
-    """The arrays `xs` joined along an existing axis, as `numpy.concatenate`; `axis=None`
-    joins them flattened. `xs` may mix BVars and plain arrays: the result is a BVar if any item
-    is one.
-
-    **Raises:** `CheckError` for an empty `xs`, for 0-d items, and for items whose shapes
-    differ other than along `axis`.
-
-    !!! example
-        ```python
-        >>> import numpy as np
-        >>> import typedprop as tp
-        >>> from typedprop import ops
-        >>> def f(x: tp.BVar[tp.Vec]) -> tp.BVar[float]:
-        ...     return ops.sum(ops.concatenate([x, np.array([5.0]), x * x]))
-        >>> tp.grad(f, np.array([1.0, 2.0]))
-        array([3., 5.])
-        >>> try:
-        ...     ops.concatenate([np.zeros((2, 3)), np.zeros((2, 4))])
-        ... except tp.CheckError as e:
-        ...     print(str(e).replace("match", "match\\n"))
-        concatenate: argument 'xs[1]' of shape (2, 4) does not match
-         argument 'xs[0]' of shape (2, 3) along axis 1
-        ```
-    """
-    return Concatenate(axis)(*xs)
 
 
 # As for concatenate.
-@overload
-def stack(xs: Sequence[_Arr[DT]], /, axis: int = 0) -> _Out[DT]: ...
-@overload
-def stack(  # type: ignore[overload-overlap]  # plain floats are taken before mixed ones
-    xs: Sequence[float], /, axis: int = 0
-) -> Vec: ...
-@overload
-def stack(xs: Sequence[BVar[_Arr[DT]] | AnyArray], /, axis: int = 0) -> BVar[_Out[DT]]: ...
-@overload
-def stack(xs: Sequence[BVar[AnyArray] | AnyArray], /, axis: int = 0) -> BVar[AnyArray]: ...
-@overload
-def stack(xs: Sequence[BVar[float] | float], /, axis: int = 0) -> BVar[Vec]: ...
-@public
-def stack(xs: Sequence[Any], /, axis: int = 0) -> Any:
-    """The arrays `xs`, all of one shape, joined along a new axis at position `axis` of the
-    result, as `numpy.stack`. Scalars stack into a vector. `xs` may mix BVars and plain arrays:
-    the result is a BVar if any item is one.
-
-    **Raises:** `CheckError` for an empty `xs` and for items of different shapes.
-
-    !!! example
-        ```python
-        >>> import numpy as np
-        >>> import typedprop as tp
-        >>> from typedprop import ops
-        >>> def f(p: tp.BVar[tuple[float, float]]) -> tp.BVar[float]:
-        ...     a, b = p.unpack()
-        ...     return ops.stack([a, b, a * b]) @ np.array([1.0, 1.0, 1.0])
-        >>> tp.grad(f, (2.0, 3.0))
-        (4.0, 3.0)
-        ```
-    """
-    return Stack(axis)(*xs)
 
 
 @overload
@@ -662,136 +806,22 @@ def split(x: Any, /, indices_or_sections: int | Sequence[int], axis: int = 0) ->
     return list(pieces)
 
 
-@overload
-def broadcast_to(x: BVar[_Arr[DT]], /, shape: ShapeLike) -> BVar[_Out[DT]]: ...
-@overload
-def broadcast_to(x: BVar[float], /, shape: ShapeLike) -> BVar[Array]: ...
-@overload
-def broadcast_to(x: _Arr[DT], /, shape: ShapeLike) -> _Out[DT]: ...
-@overload
-def broadcast_to(x: float, /, shape: ShapeLike) -> Array: ...
-@public
-def broadcast_to(x: Any, /, shape: ShapeLike) -> Any:
-    """`x` broadcast to `shape`, as `numpy.broadcast_to` (a read-only view). The gradient adds
-    up the gradients of the copies.
+reshape = public(unconfigured(Reshape))
 
-    **Raises:** `CheckError` if `x` does not broadcast to `shape`.
+ravel = public(unconfigured(Ravel))
 
-    !!! example
-        ```python
-        >>> import numpy as np
-        >>> import typedprop as tp
-        >>> from typedprop import ops
-        >>> tp.grad(lambda v: ops.sum(ops.broadcast_to(v, (4, 2))), np.array([1.0, 2.0]))
-        array([4., 4.])
-        ```
-    """
-    return BroadcastTo(shape)(x)
+squeeze = public(unconfigured(Squeeze))
 
+expand_dims = public(unconfigured(ExpandDims))
 
-@overload
-def repeat(
-    x: BVar[_Arr[DT]], /, repeats: int | Sequence[int], axis: None = None
-) -> BVar[_Flat[DT]]: ...
-@overload
-def repeat(x: BVar[_Arr[DT]], /, repeats: int | Sequence[int], axis: int) -> BVar[_Out[DT]]: ...
-@overload
-def repeat(x: BVar[float], /, repeats: int | Sequence[int], axis: None = None) -> BVar[Vec]: ...
-@overload
-def repeat(x: _Arr[DT], /, repeats: int | Sequence[int], axis: None = None) -> _Flat[DT]: ...
-@overload
-def repeat(x: _Arr[DT], /, repeats: int | Sequence[int], axis: int) -> _Out[DT]: ...
-@overload
-def repeat(x: float, /, repeats: int | Sequence[int], axis: None = None) -> Vec: ...
-@public
-def repeat(x: Any, /, repeats: int | Sequence[int], axis: int | None = None) -> Any:
-    """Each element of `x` repeated `repeats` times along `axis`, as `numpy.repeat`; with
-    `axis=None`, of the flattened `x`. `repeats` is one count or one per element.
+concatenate = public(unconfigured(Concatenate))
 
-    !!! example
-        ```python
-        >>> import numpy as np
-        >>> import typedprop as tp
-        >>> from typedprop import ops
-        >>> ops.repeat(np.array([1.0, 2.0]), [1, 3])
-        array([1., 2., 2., 2.])
-        >>> tp.grad(lambda v: ops.sum(ops.repeat(v, [1, 3])), np.array([1.0, 2.0]))
-        array([1., 3.])
-        ```
-    """
-    return Repeat(repeats, axis)(x)
+stack = public(unconfigured(Stack))
 
+broadcast_to = public(unconfigured(BroadcastTo))
 
-@overload
-def tile(x: BVar[_Arr[DT]], /, reps: ShapeLike) -> BVar[_Out[DT]]: ...
-@overload
-def tile(x: BVar[float], /, reps: ShapeLike) -> BVar[Array]: ...
-@overload
-def tile(x: _Arr[DT], /, reps: ShapeLike) -> _Out[DT]: ...
-@overload
-def tile(x: float, /, reps: ShapeLike) -> Array: ...
-@public
-def tile(x: Any, /, reps: ShapeLike) -> Any:
-    """`x` repeated `reps` times along each axis, as `numpy.tile`.
+repeat = public(unconfigured(Repeat))
 
-    !!! example
-        ```python
-        >>> import numpy as np
-        >>> import typedprop as tp
-        >>> from typedprop import ops
-        >>> ops.tile(np.array([1.0, 2.0]), (2, 2))
-        array([[1., 2., 1., 2.],
-               [1., 2., 1., 2.]])
-        >>> tp.grad(lambda v: ops.sum(ops.tile(v, 3)), np.array([1.0, 2.0]))
-        array([3., 3.])
-        ```
-    """
-    return Tile(reps)(x)
+tile = public(unconfigured(Tile))
 
-
-_PadWidth: TypeAlias = int | Sequence[int] | Sequence[Sequence[int]]
-_Constant: TypeAlias = float | Sequence[float] | Sequence[Sequence[float]]
-
-
-@overload
-def pad(
-    x: BVar[_Arr[DT]],
-    /,
-    pad_width: _PadWidth,
-    mode: Literal["constant"] = "constant",
-    constant_values: _Constant = 0,
-) -> BVar[_Out[DT]]: ...
-@overload
-def pad(
-    x: _Arr[DT],
-    /,
-    pad_width: _PadWidth,
-    mode: Literal["constant"] = "constant",
-    constant_values: _Constant = 0,
-) -> _Out[DT]: ...
-@public
-def pad(
-    x: Any,
-    /,
-    pad_width: _PadWidth,
-    mode: Literal["constant"] = "constant",
-    constant_values: _Constant = 0,
-) -> Any:
-    """`x` padded with `constant_values`, as `numpy.pad`: `pad_width` is an int, one
-    (before, after) pair for every axis, or one pair per axis. Only mode "constant" is
-    supported; the padding is a constant, and gets no gradient.
-
-    **Raises:** `CheckError` for another mode, and for negative or ill-shaped pad widths.
-
-    !!! example
-        ```python
-        >>> import numpy as np
-        >>> import typedprop as tp
-        >>> from typedprop import ops
-        >>> ops.pad(np.array([1.0, 2.0]), (1, 2), constant_values=-1.0)
-        array([-1.,  1.,  2., -1., -1.])
-        >>> tp.grad(lambda v: ops.pad(v, 1) @ np.array([1.0, 2.0, 3.0, 4.0]), np.zeros(2))
-        array([2., 3.])
-        ```
-    """
-    return Pad(pad_width, mode, constant_values)(x)
+pad = public(unconfigured(Pad))
