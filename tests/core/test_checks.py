@@ -396,17 +396,18 @@ def test_failed_check_inside_backprop_leaves_no_tape() -> None:
 
 
 def _counting(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Count the jaxtyping checks the ops run (calls of `check_values`)."""
-    from typedprop._core import op as _op
+    """Count the jaxtyping checks the ops run (calls of `check_values`, which the one check
+    cache makes)."""
+    from typedprop._core import checks as _checks
 
     calls = [0]
-    real = _op.check_values
+    real = _checks.check_values
 
     def counted(*args: Any, **kwargs: Any) -> None:
         calls[0] += 1
         real(*args, **kwargs)
 
-    monkeypatch.setattr(_op, "check_values", counted)
+    monkeypatch.setattr(_checks, "check_values", counted)
     return calls
 
 

@@ -3,7 +3,7 @@
 Each family writes its cases in its own module (`elementwise.py`, `linalg.py`, ...) as a list
 `CASES` of `OpCase`, and a dict `AUTOGRAD` of reference implementations, in `autograd.numpy`, for
 the op names that `autograd.numpy` lacks or spells differently. `TABLE` is all of them: the
-tests in `tests/test_ops.py` run every case against central finite differences (float64), for
+tests in `tests/ops/test_table.py` run every case against central finite differences (float64), for
 dtype preservation (float32), and against HIPS autograd (values and gradients).
 
 A case is a function `fn(m, *params)` written once against a namespace `m`: `typedprop.ops`

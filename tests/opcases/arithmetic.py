@@ -4,7 +4,7 @@ The binary ops over pairs of one shape (scalar, 0-d, vector, matrix, stacked) an
 broadcast pairs, `negative` over the shape sweep, and `power` with a constant exponent or base
 (which `power` differentiates without a logarithm, so a negative base is fine). Random
 parameters never tie, so `maximum` and `minimum` are smooth at them; their ties are tested in
-tests/test_ops_arithmetic.py.
+tests/ops/test_arithmetic.py.
 """
 
 from typing import Any

@@ -3,7 +3,7 @@
 Every map over the shape sweep (scalar, 0-d, vector, matrix, stacked), the parameterised ones
 (`leaky_relu`, `elu`) with their default and another parameter, and `clip` with number, None
 and array bounds, the arrays broadcasting with `x` (also to an output larger than `x`). `sign`
-has no gradient and no case here (tests/test_ops_elementwise.py tests it).
+has no gradient and no case here (tests/ops/test_elementwise.py tests it).
 """
 
 from typing import Any

@@ -5,7 +5,7 @@ soft-target and binary cross-entropy); one-hot and fixed binary targets and inte
 constants closed over by `fn`. The float targets are float32, exact for 0, 0.25, 0.5 and 1:
 they keep a float32 run float32 and promote nothing in a float64 run.
 
-Stability at 1e3 and 1e4 and the error messages are in tests/test_ops_losses.py.
+Stability at 1e3 and 1e4 and the error messages are in tests/ops/test_losses.py.
 """
 
 from typing import Any

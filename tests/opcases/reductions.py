@@ -2,7 +2,7 @@
 sweep of shapes and axes, var and std with `ddof`, and softmax and log_softmax along one axis.
 
 Ties of max and min, prod with zeros, the stability of the exponentials at 1e3 and 1e4 and the
-axis errors are in tests/test_ops_reductions.py.
+axis errors are in tests/ops/test_reductions.py.
 """
 
 from typing import Any
@@ -77,7 +77,7 @@ def _along_axis(op: str) -> list[OpCase]:
 
 
 # A single element has no spread to divide by n - 1; std of one element (or a scalar) is 0,
-# where its derivative does not exist (tests/test_ops_reductions.py checks the nan).
+# where its derivative does not exist (tests/ops/test_reductions.py checks the nan).
 _ONE_ELEMENT = ("scalar", "0d")
 
 CASES = (
