@@ -172,14 +172,15 @@ def try_parse_dims(text: str) -> Dims | None:
 
 @lru_cache(maxsize=4096)
 def _parse(text: str) -> Dims:
-    dims = tuple(_parse_dim(word) for word in text.split())
-    if sum(d.variadic for d in dims) > 1:
-        raise ValueError("Cannot use variadic specifiers (`*name` or `...`) more than once.")
-    return Dims(text, dims)
+    dims: list[Dim] = []
+    for word in text.split():
+        dims.append(_parse_dim(word, any(d.variadic for d in dims)))
+    return Dims(text, tuple(dims))
 
 
-def _parse_dim(word: str) -> Dim:
-    """One word of a shape string, as `jaxtyping._array_types._check_dims` reads it."""
+def _parse_dim(word: str, after_variadic: bool) -> Dim:
+    """One word of a shape string, as `jaxtyping._array_types._check_dims` reads it (its checks
+    in its order: `after_variadic` says a variadic word came before)."""
     if "," in word and "(" not in word:
         raise ValueError("Axes should be separated with spaces, not commas")
     if word.endswith("#"):
@@ -190,6 +191,7 @@ def _parse_dim(word: str) -> Dim:
     if "..." in word:
         if word != "...":
             raise ValueError(f"Anonymous multiple axes '...' must be used on its own; got {word}")
+        _check_one_variadic(after_variadic)
         return Dim(word, "anonymous", "", variadic=True)
     broadcastable = variadic = anonymous = treepath = False
     rest = word
@@ -227,6 +229,8 @@ def _parse_dim(word: str) -> Dim:
         else:
             break
         rest = rest[1:]
+    if variadic:
+        _check_one_variadic(after_variadic)
     if not rest or rest.isidentifier():
         if not anonymous:
             return Dim(word, "named", rest, variadic, broadcastable, treepath)
@@ -263,6 +267,11 @@ def _parse_dim(word: str) -> Dim:
             "Cannot have a fixed axis have tree-path dependence, e.g. `?4` is not allowed."
         )
     return Dim(word, "fixed", size, broadcastable=broadcastable)
+
+
+def _check_one_variadic(after_variadic: bool) -> None:
+    if after_variadic:
+        raise ValueError("Cannot use variadic specifiers (`*name` or `...`) more than once.")
 
 
 __all__ = ["Dim", "DimKind", "Dims", "parse_dims", "try_parse_dims"]

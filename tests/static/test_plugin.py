@@ -1,0 +1,217 @@
+"""`typedprop.mypy_plugin` apart from its corpus: the pure binding logic, and what it says where
+it cannot check (an unsupported mypy, a missing internal, a failing hook), once and never in
+silence."""
+
+import contextlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from mypy import api
+
+from typedprop.mypy_plugin import internals, plugin
+from typedprop.mypy_plugin.binding import Shape, bind, output_sizes, parse_spec, shape_from
+from typedprop.mypy_plugin.hooks import TypedpropPlugin
+from typedprop.mypy_plugin.report import UnsupportedPlugin
+
+# ---------------------------------------------------------------------------------------------
+# Binding, as values
+# ---------------------------------------------------------------------------------------------
+
+
+def test_parse_spec_reads_the_shared_parser() -> None:
+    spec = parse_spec("m *batch 3 #n")
+    assert spec is not None
+    assert (spec.head, spec.variadic, spec.tail) == (("m",), "batch", (3, None))
+    assert parse_spec("... n") is not None and parse_spec("... n").variadic == ""  # type: ignore[union-attr]
+    assert parse_spec("_4") is None  # jaxtyping refuses it
+
+
+def test_bind_gives_mismatches_as_values() -> None:
+    w, x, b = parse_spec("o i"), parse_spec(" i"), parse_spec(" o")
+    assert w is not None and x is not None and b is not None
+    params = [
+        ('argument "w"', w, Shape((300, 784), (), True)),
+        ('argument "x"', x, Shape((784,), (), True)),
+        ('argument "b"', b, Shape((30,), (), True)),
+    ]
+    binding, mismatches = bind(params, 'call to "linear"')
+    assert [str(m) for m in mismatches] == [
+        'Dimension mismatch in call to "linear": dimension o: 30 (argument "b", axis 0) vs 300 '
+        '(argument "w", axis 0)'
+    ]
+    assert output_sizes(b, binding) == [300]
+
+
+def test_bind_reports_a_fixed_size_once() -> None:
+    spec = parse_spec("3 n")
+    assert spec is not None
+    _, mismatches = bind([('argument "x"', spec, Shape((4, 2), (), True))] * 2, 'call to "f"')
+    assert [m.detail for m in mismatches] == [
+        'axis 0 of argument "x" is 4, but its hint fixes it to 3'
+    ]
+
+
+def test_unknown_sizes_bind_nothing() -> None:
+    spec = parse_spec("m n")
+    assert spec is not None
+    binding, mismatches = bind([('argument "x"', spec, shape_from(None, None))], 'call to "f"')
+    assert mismatches == [] and binding.sizes == {}
+    assert shape_from((None, 4), spec) == Shape((None, 4), (), True)
+    assert shape_from(None, parse_spec("2 n")) == Shape((2, None), (), True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Versions and internals
+# ---------------------------------------------------------------------------------------------
+
+
+def test_the_supported_mypy_gets_the_plugin() -> None:
+    assert internals.problem("2.4.1") is None
+    assert plugin("2.4.1") is TypedpropPlugin
+
+
+@pytest.mark.parametrize("version", ["2.5.0", "2.3.9", "1.19.0", "3.0.0+dev.abc", "unknown"])
+def test_another_mypy_gets_a_plugin_that_says_so(version: str) -> None:
+    cls = plugin(version)
+    assert issubclass(cls, UnsupportedPlugin)
+    message = internals.unsupported_message(cls.reason)
+    assert ">=2.4,<2.5" in message and version in message
+
+
+def test_a_missing_internal_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert internals.missing_internals() == []
+    needed = (*internals._NEEDED, ("mypy.checker", "TypeChecker", "no_such_method"))
+    monkeypatch.setattr(internals, "_NEEDED", needed)
+    reason = internals.problem("2.4.1")
+    assert reason is not None and "mypy.checker.TypeChecker.no_such_method" in reason
+    assert issubclass(plugin("2.4.1"), UnsupportedPlugin)
+
+
+def test_jaxtyping_kinds_are_read_from_jaxtyping() -> None:
+    kinds = internals.jaxtyping_kinds()
+    assert {"Float", "Int", "Shaped", "Bool", "Key", "UInt8"} <= kinds
+    assert "AbstractDtype" not in kinds
+
+
+# ---------------------------------------------------------------------------------------------
+# What mypy prints: once, an error naming the range (or a note), never nothing
+# ---------------------------------------------------------------------------------------------
+
+_UNSUPPORTED = """\
+from typedprop.mypy_plugin import plugin as real
+
+
+def plugin(version):
+    return real("2.5.0")
+"""
+
+_BROKEN = """\
+from typedprop.mypy_plugin.hooks import TypedpropPlugin
+
+
+def _fail(ctx):
+    raise RuntimeError("boom")
+
+
+class Broken(TypedpropPlugin):
+    def _function_hook(self, fullname):
+        if fullname.endswith(".f"):
+            return _fail, True
+        return super()._function_hook(fullname)
+
+
+def plugin(version):
+    return Broken
+"""
+
+# Not print: an overloaded callee is tried with its errors thrown away, where the plugin waits.
+_CODE = """\
+def f(a: int) -> int:
+    return a
+
+
+f(1)
+f(2)
+"""
+
+
+@contextlib.contextmanager
+def _environment(**values: str) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _mypy(
+    tmp: Path, plugin_source: str, name: str, extra: str = "", crash: bool = False
+) -> tuple[str, int]:
+    (tmp / f"{name}.py").write_text(plugin_source)
+    (tmp / "a.py").write_text(_CODE)
+    (tmp / "b.py").write_text(_CODE)
+    config = tmp / "mypy.ini"
+    config.write_text(f"[mypy]\nplugins = {tmp / name}.py\n{extra}")
+    with contextlib.chdir(tmp):
+        stdout, stderr, status = api.run(
+            ["--config-file", str(config), "--no-incremental", "--no-pretty", "a.py", "b.py"]
+        )
+    if crash:
+        return stdout + stderr, status
+    assert not stderr, stderr
+    return stdout, status
+
+
+def _reports(stdout: str) -> list[str]:
+    return [line for line in stdout.splitlines() if ": error: " in line or ": note: " in line]
+
+
+def test_an_unsupported_mypy_is_reported_once_as_an_error(tmp_path: Path) -> None:
+    with _environment(TYPEDPROP_PLUGIN_UNSUPPORTED=""):
+        stdout, status = _mypy(tmp_path, _UNSUPPORTED, "unsupported_plugin")
+    reports = _reports(stdout)
+    assert status == 1 and len(reports) == 1, stdout
+    assert reports[0].removeprefix("b.py").removeprefix("a.py") == (
+        ":1: error: typedprop.mypy_plugin supports mypy >=2.4,<2.5, and this is mypy 2.5.0: "
+        "jaxtyping dimensions are not checked (TYPEDPROP_PLUGIN_UNSUPPORTED=note makes this a "
+        "note)  [typedprop-plugin]"
+    )
+
+
+def test_a_setting_makes_it_a_note(tmp_path: Path) -> None:
+    with _environment(TYPEDPROP_PLUGIN_UNSUPPORTED="note"):
+        stdout, status = _mypy(tmp_path, _UNSUPPORTED, "unsupported_plugin")
+    reports = _reports(stdout)
+    assert status == 0 and len(reports) == 1 and ": note: typedprop.mypy_plugin" in reports[0]
+    section = "\n[typedprop-mypy]\nunsupported = note\n"
+    with _environment(TYPEDPROP_PLUGIN_UNSUPPORTED=""):
+        stdout, status = _mypy(tmp_path, _UNSUPPORTED, "unsupported_plugin", section)
+    reports = _reports(stdout)
+    assert status == 0 and len(reports) == 1 and ": note: typedprop.mypy_plugin" in reports[0]
+
+
+def test_a_failing_hook_is_reported_once_and_mypy_goes_on(tmp_path: Path) -> None:
+    with _environment(TYPEDPROP_PLUGIN_STRICT="", TYPEDPROP_PLUGIN_UNSUPPORTED=""):
+        stdout, status = _mypy(tmp_path, _BROKEN, "broken_plugin")
+    reports = _reports(stdout)
+    assert status == 1 and len(reports) == 1, stdout
+    assert reports[0].removeprefix("b.py").removeprefix("a.py") == (
+        ":5: error: typedprop.mypy_plugin failed here (RuntimeError: boom) and checks no "
+        "dimension there: a bug, please report it (TYPEDPROP_PLUGIN_STRICT=1 shows the "
+        "traceback)  [typedprop-plugin]"
+    )
+
+
+def test_strict_raises(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with _environment(TYPEDPROP_PLUGIN_STRICT="1"):
+        output, status = _mypy(tmp_path, _BROKEN, "broken_plugin", crash=True)
+    captured = capsys.readouterr()
+    output += captured.out + captured.err
+    assert status == 2 and "INTERNAL ERROR" in output, output
