@@ -620,16 +620,16 @@ def test_slogdet_sign_keeps_float32() -> None:
 
 
 def test_matmul_skips_the_gradient_of_a_constant(monkeypatch: pytest.MonkeyPatch) -> None:
-    from typedprop.ops import _arithmetic
+    from typedprop.ops import _linalg
 
     def refuse(*args: object) -> None:
         raise AssertionError("computed the gradient of a constant")
 
     w, x = np.arange(6.0).reshape(2, 3), np.array([1.0, -1.0, 2.0])
-    monkeypatch.setattr(_arithmetic, "_matmul_grad_b", refuse)
+    monkeypatch.setattr(_linalg, "_matmul_grad_b", refuse)
     np.testing.assert_array_equal(tp.grad(lambda w_: ops.sum(w_ @ x), w), np.outer([1, 1], x))
     monkeypatch.undo()
-    monkeypatch.setattr(_arithmetic, "_matmul_grad_a", refuse)
+    monkeypatch.setattr(_linalg, "_matmul_grad_a", refuse)
     np.testing.assert_array_equal(tp.grad(lambda x_: ops.sum(w @ x_), x), w.sum(axis=0))
 
 

@@ -36,6 +36,12 @@ DT = TypeVar("DT", bound=np.dtype[Any])
 S = TypeVar("S", bound=tuple[Any, ...])
 """An array's shape type."""
 
+ArrayOf: TypeAlias = np.ndarray[Any, DT]
+"""An array of any shape with the dtype `DT`: what ops keeping their input's dtype take."""
+
+ResultOf: TypeAlias = np.ndarray[tuple[Any, ...], DT]
+"""An array of a rank mypy does not know, with the dtype `DT`: what those ops give back."""
+
 Axis: TypeAlias = int | tuple[int, ...] | None
 """An axis argument: one axis, several, or None for all."""
 

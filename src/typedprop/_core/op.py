@@ -16,7 +16,7 @@ import inspect
 import threading
 import typing
 from collections.abc import Callable, Sequence
-from typing import Any, Generic, TypeVar, TypeVarTuple, overload
+from typing import Any, Generic, TypeAlias, TypeVar, TypeVarTuple, overload
 
 from . import tape as _tapes
 from .bvar import BVar
@@ -35,6 +35,15 @@ C = TypeVar("C")
 D = TypeVar("D")
 R = TypeVar("R")
 
+
+Grad1: TypeAlias = Callable[[Any], tuple[Any]]
+"""The gradient continuation of an op of one input."""
+Grad2: TypeAlias = Callable[[Any], tuple[Any, Any]]
+"""The gradient continuation of an op of two inputs."""
+Needs: TypeAlias = tuple[bool, bool]
+"""Which inputs of a binary op need a gradient (see `Maker.takes_needs`)."""
+BOTH: Needs = (True, True)
+"""Both inputs need one: the default of a continuation that takes `needs`."""
 
 SKIPPED: Any = None
 """What a continuation of an op with `takes_needs` returns in place of a gradient it skipped

@@ -86,7 +86,7 @@ _CONSTRUCTORS = frozenset(
     f"typedprop._static.constructors.{name}" for name in ("zeros", "ones", "normal")
 )
 _OP_MAKERS = frozenset(f"typedprop._core.op.op{n}" for n in (1, 2, 3))
-_TRANSPOSE = "typedprop.ops._linalg.transpose"
+_TRANSPOSE = "typedprop.ops._linalg.Transpose.__call__"  # the op `ops.transpose`
 _METHOD_MOVES = frozenset(
     ("numpy.ndarray.transpose", "numpy.ndarray.swapaxes", f"{BVAR}.transpose")
 )
@@ -365,7 +365,7 @@ def _method_moved_hook(ctx: MethodContext) -> Type:
     return _moved(ctx.type, ctx.default_return_type, ctx.api, plain)
 
 
-def _function_moved_hook(ctx: FunctionContext) -> Type:
+def _function_moved_hook(ctx: FunctionContext | MethodContext) -> Type:
     """`transpose(x)` reverses the axes; other axis moves forget the sizes; `zeros_like(x,
     shape=...)` forgets them too."""
     names = ctx.callee_arg_names
@@ -545,9 +545,7 @@ class TypedpropPlugin(Plugin):
     ) -> tuple[Callable[[FunctionContext], Type] | None, bool]:
         if fullname in _CONSTRUCTORS:
             return _constructor_hook, True
-        if fullname == _TRANSPOSE or (
-            fullname.startswith("numpy.") and fullname.rsplit(".", 1)[-1] in _NUMPY_MOVES
-        ):
+        if fullname.startswith("numpy.") and fullname.rsplit(".", 1)[-1] in _NUMPY_MOVES:
             return _function_moved_hook, True
         if fullname == _SHAPECHECK:
             return _shapecheck_hook, True
@@ -562,6 +560,8 @@ class TypedpropPlugin(Plugin):
     def _method_hook(self, fullname: str) -> tuple[Callable[[MethodContext], Type] | None, bool]:
         if fullname in _METHOD_MOVES:
             return _method_moved_hook, True
+        if fullname == _TRANSPOSE:  # `ops.transpose(x)`: moved like numpy's `transpose(x)`
+            return _function_moved_hook, True
         cls, _, method = fullname.rpartition(".")
         if method == "__call__":
             info = self._lookup_info(cls)

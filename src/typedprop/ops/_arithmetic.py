@@ -30,26 +30,19 @@ Internal: users import the ops from `typedprop.ops`.
 
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING, Any, NoReturn, TypeAlias, TypeVar, overload
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, overload
 
 import numpy as np
 
-from .._core.arrays import DT, AnyArray, N, S
+from .._core.arrays import DT, AnyArray, ArrayOf, N, ResultOf, S
 from .._core.bvar import BVar
 from .._core.errors import CheckError
-from .._core.op import Op
+from .._core.op import BOTH, Grad1, Grad2, Needs, Op
 from ._broadcast import broadcast_error, unbroadcast
 from ._elementwise import Elementwise, describe_type, is_number_or_array
 from ._registry import public
 
 R = TypeVar("R")
-
-_Grad1 = Callable[[Any], tuple[Any]]
-_Arr: TypeAlias = np.ndarray[Any, DT]
-_Out: TypeAlias = np.ndarray[tuple[Any, ...], DT]
-_Needs = tuple[bool, bool]
-_BOTH: _Needs = (True, True)
-_Grad2 = Callable[[Any], tuple[Any, Any]]
 
 
 # Python's + and * on sequences concatenate and repeat, and numpy would turn one into an array
@@ -168,19 +161,19 @@ class Binary(Op[Any, Any, Any]):
         def __call__(self, a: N | float, b: BVar[N], /) -> BVar[N]: ...
         @overload
         def __call__(
-            self, a: BVar[_Arr[DT]], b: BVar[AnyArray] | AnyArray | BVar[float] | float, /
-        ) -> BVar[_Out[DT]]: ...
+            self, a: BVar[ArrayOf[DT]], b: BVar[AnyArray] | AnyArray | BVar[float] | float, /
+        ) -> BVar[ResultOf[DT]]: ...
         @overload
-        def __call__(self, a: AnyArray, b: BVar[_Arr[DT]], /) -> BVar[_Out[DT]]: ...
+        def __call__(self, a: AnyArray, b: BVar[ArrayOf[DT]], /) -> BVar[ResultOf[DT]]: ...
         @overload
         def __call__(self, a: N, b: N | float, /) -> N: ...
         @overload
-        def __call__(self, a: _Arr[DT], b: AnyArray, /) -> _Out[DT]: ...
+        def __call__(self, a: ArrayOf[DT], b: AnyArray, /) -> ResultOf[DT]: ...
         def __call__(self, a: Any, b: Any, /) -> Any: ...
 
     takes_needs = True
 
-    def forward(self, a: Any, b: Any) -> tuple[Any, _Grad2]:
+    def forward(self, a: Any, b: Any) -> tuple[Any, Grad2]:
         if type(a) in _PLAIN and type(b) in _PLAIN:
             # `_guarded` inlined for the common arguments: its call is a tenth of the cost of
             # an op on scalars.
@@ -190,7 +183,7 @@ class Binary(Op[Any, Any, Any]):
                 _explain(self.name, e, a, b, type(self).shape_error)
         return _guarded(self.name, self.compute, a, b, type(self).shape_error)
 
-    def compute(self, a: Any, b: Any) -> tuple[Any, _Grad2]:
+    def compute(self, a: Any, b: Any) -> tuple[Any, Grad2]:
         raise NotImplementedError
 
     @staticmethod
@@ -215,11 +208,11 @@ class Add(Binary):
 
     name = "add"
 
-    def compute(self, a: Any, b: Any) -> tuple[Any, _Grad2]:
+    def compute(self, a: Any, b: Any) -> tuple[Any, Grad2]:
         return a + b, partial(_add_grad, a, b)
 
 
-def _add_grad(a: Any, b: Any, g: Any, needs: _Needs = _BOTH) -> tuple[Any, Any]:
+def _add_grad(a: Any, b: Any, g: Any, needs: Needs = BOTH) -> tuple[Any, Any]:
     return (
         unbroadcast(g, a) if needs[0] else None,
         unbroadcast(g, b) if needs[1] else None,
@@ -240,11 +233,11 @@ class Subtract(Binary):
 
     name = "subtract"
 
-    def compute(self, a: Any, b: Any) -> tuple[Any, _Grad2]:
+    def compute(self, a: Any, b: Any) -> tuple[Any, Grad2]:
         return a - b, partial(_subtract_grad, a, b)
 
 
-def _subtract_grad(a: Any, b: Any, g: Any, needs: _Needs = _BOTH) -> tuple[Any, Any]:
+def _subtract_grad(a: Any, b: Any, g: Any, needs: Needs = BOTH) -> tuple[Any, Any]:
     return (
         unbroadcast(g, a) if needs[0] else None,
         unbroadcast(-g, b) if needs[1] else None,
@@ -265,11 +258,11 @@ class Multiply(Binary):
 
     name = "multiply"
 
-    def compute(self, a: Any, b: Any) -> tuple[Any, _Grad2]:
+    def compute(self, a: Any, b: Any) -> tuple[Any, Grad2]:
         return a * b, partial(_multiply_grad, a, b)
 
 
-def _multiply_grad(a: Any, b: Any, g: Any, needs: _Needs = _BOTH) -> tuple[Any, Any]:
+def _multiply_grad(a: Any, b: Any, g: Any, needs: Needs = BOTH) -> tuple[Any, Any]:
     return (
         unbroadcast(g * b, a) if needs[0] else None,
         unbroadcast(g * a, b) if needs[1] else None,
@@ -291,10 +284,10 @@ class Divide(Binary):
 
     name = "divide"
 
-    def compute(self, a: Any, b: Any) -> tuple[Any, _Grad2]:
+    def compute(self, a: Any, b: Any) -> tuple[Any, Grad2]:
         out = _divide(a, b)
 
-        def grad(g: Any, needs: _Needs = _BOTH) -> tuple[Any, Any]:
+        def grad(g: Any, needs: Needs = BOTH) -> tuple[Any, Any]:
             ga = _divide(g, b)
             return (
                 unbroadcast(ga, a) if needs[0] else None,
@@ -327,12 +320,12 @@ class Power(Binary):
 
     name = "power"
 
-    def compute(self, a: Any, b: Any) -> tuple[Any, _Grad2]:
+    def compute(self, a: Any, b: Any) -> tuple[Any, Grad2]:
         # Both differentiated: the gradient for `b` needs log(a), so it is only finite for
         # positive `a` (numpy's warnings and nan otherwise).
         out = _power(a, b)
 
-        def grad(g: Any, needs: _Needs = _BOTH) -> tuple[Any, Any]:
+        def grad(g: Any, needs: Needs = BOTH) -> tuple[Any, Any]:
             return (
                 unbroadcast(g * b * _power(a, b - 1), a) if needs[0] else None,
                 unbroadcast(g * out * np.log(a), b) if needs[1] else None,
@@ -362,7 +355,7 @@ class PowerConst(Op[Any, Any]):
     def __init__(self, p: Any) -> None:
         self.p = p
 
-    def forward(self, x: Any) -> tuple[Any, _Grad1]:
+    def forward(self, x: Any) -> tuple[Any, Grad1]:
         p = self.p
         out = _guarded(self.name, _power, x, p)
         if np.all(np.equal(p, 0)):
@@ -379,7 +372,7 @@ class ExpBase(Op[Any, Any]):
     def __init__(self, c: Any) -> None:
         self.c = c
 
-    def forward(self, x: Any) -> tuple[Any, _Grad1]:
+    def forward(self, x: Any) -> tuple[Any, Grad1]:
         c = self.c
         out = _guarded(self.name, _power, c, x)
         # log(c) only when a gradient is asked for: a negative base to an integer power is
@@ -403,7 +396,7 @@ class Negative(Elementwise):
 
     name = "negative"
 
-    def forward(self, x: Any) -> tuple[Any, _Grad1]:
+    def forward(self, x: Any) -> tuple[Any, Grad1]:
         error = f"negative: argument 'x' must be a number or an array, got {describe_type(x)}"
         if isinstance(x, _NOT_NUMBERS):
             raise CheckError(error)
@@ -423,10 +416,10 @@ class _Extremum(Binary):
     pick: Callable[[Any, Any], Any]
     wins: Callable[[Any, Any], Any]
 
-    def compute(self, a: Any, b: Any) -> tuple[Any, _Grad2]:
+    def compute(self, a: Any, b: Any) -> tuple[Any, Grad2]:
         out = type(self).pick(a, b)
 
-        def grad(g: Any, needs: _Needs = _BOTH) -> tuple[Any, Any]:
+        def grad(g: Any, needs: Needs = BOTH) -> tuple[Any, Any]:
             wins = type(self).wins
             half = np.where(np.equal(a, b), g * 0.5, 0)
             return (
@@ -481,74 +474,6 @@ class Minimum(_Extremum):
     wins = staticmethod(np.less)
 
 
-class Matmul(Binary):
-    """`a @ b` with numpy's rules: 1-D operands are promoted to a row or column and the added
-    axis removed again, leading axes broadcast as a batch."""
-
-    name = "matmul"
-    takes_needs = True
-
-    @staticmethod
-    def shape_error(op: str, a: Any, b: Any) -> CheckError | None:
-        shapes = f"argument 'a' of shape {np.shape(a)} and argument 'b' of shape {np.shape(b)}"
-        if np.ndim(a) == 0 or np.ndim(b) == 0:
-            return CheckError(f"matmul: {shapes}: matmul needs arrays of at least one axis")
-        which = "only" if np.ndim(b) == 1 else "second-to-last"
-        return CheckError(
-            f"matmul: {shapes} do not fit a @ b (the last axis of 'a' must match the {which} "
-            "axis of 'b', and leading axes must broadcast)"
-        )
-
-    def compute(self, a: Any, b: Any) -> tuple[Any, _Grad2]:
-        return a @ b, partial(_matmul_grad, a, b)
-
-
-def _matmul_grad(a: Any, b: Any, g: Any, needs: _Needs = _BOTH) -> tuple[Any, Any]:
-    # A constant's gradient is a whole matrix product: skip it (see takes_needs).
-    ga = unbroadcast(_matmul_grad_a(g, a, b), a) if needs[0] else None
-    gb = unbroadcast(_matmul_grad_b(g, a, b), b) if needs[1] else None
-    return ga, gb
-
-
-def _matmul_grad_a(g: Any, a: Any, b: Any) -> Any:
-    """The gradient for `a` of `a @ b`, given the output's gradient `g` (before unbroadcast)."""
-    if b.ndim == 1:
-        return np.outer(g, b) if a.ndim == 2 else (g * b if a.ndim == 1 else g[..., None] * b)
-    if a.ndim == 1:
-        return b @ g if b.ndim == 2 else (b @ g[..., None])[..., 0]
-    if _transposed(a) and b.ndim == 2 and g.ndim == 2:
-        return (b @ g.T).T  # see _transposed
-    return g @ np.swapaxes(b, -1, -2)
-
-
-def _matmul_grad_b(g: Any, a: Any, b: Any) -> Any:
-    """The gradient for `b` of `a @ b`, given the output's gradient `g` (before unbroadcast)."""
-    if a.ndim == 1:
-        return (
-            np.outer(a, g)
-            if b.ndim == 2
-            else (g * a if b.ndim == 1 else a[:, None] * g[..., None, :])
-        )
-    if b.ndim == 1:
-        return (
-            np.swapaxes(a, -1, -2) @ g
-            if a.ndim == 2
-            else (np.swapaxes(a, -1, -2) @ g[..., None])[..., 0]
-        )
-    if _transposed(b) and a.ndim == 2 and g.ndim == 2:
-        return (g.T @ a).T  # see _transposed
-    return np.swapaxes(a, -1, -2) @ g
-
-
-def _transposed(x: Any) -> bool:
-    """Whether `x` is a transposed matrix, `w.T` in `h @ w.T`: its gradient is then computed
-    as the transpose of the product in `w`'s own order (`(g.T @ h).T`), so that `w`'s gradient
-    comes out in `w`'s memory order, as a hand-written `g.T @ h` does: the same sums, about
-    10% faster for a large layer than the product written in `x`'s order, and so is every pass
-    over the gradient after it."""
-    return x.ndim == 2 and x.flags.f_contiguous and not x.flags.c_contiguous
-
-
 def _plain(x: object) -> object:
     return x.value if type(x) is BVar else x
 
@@ -565,4 +490,3 @@ maximum = public(Maximum())
 minimum = public(Minimum())
 negative = public(Negative())
 power = public(Power())
-matmul = Matmul()

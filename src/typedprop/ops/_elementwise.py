@@ -37,12 +37,11 @@ import numpy as np
 from .._core.arrays import DT, AnyArray, N
 from .._core.bvar import BVar, constant
 from .._core.errors import CheckError
-from .._core.op import Op
+from .._core.op import Grad1, Op
 from .._core.tape import check_live
 from ._broadcast import broadcast_error, unbroadcast
 from ._registry import public
 
-_Grad1 = Callable[[Any], tuple[Any]]
 _Derivative = Callable[[], Any]
 
 
@@ -124,7 +123,7 @@ class Elementwise(Op[Any, Any]):
         def __call__(self, x: N, /) -> N: ...
         def __call__(self, x: Any, /) -> Any: ...
 
-    def forward(self, x: Any) -> tuple[Any, _Grad1]:
+    def forward(self, x: Any) -> tuple[Any, Grad1]:
         t = type(x)
         if (t is np.ndarray and x.dtype.kind not in "biufc") or t not in _PLAIN:
             check_number_or_array(self.name, "x", x)
@@ -637,7 +636,7 @@ class Clip(Op[Any, Any]):
             raise CheckError("clip: a_min and a_max cannot both be None")
         return Op.__call__(Clip(a_min, a_max), x)
 
-    def forward(self, x: Any) -> tuple[Any, _Grad1]:
+    def forward(self, x: Any) -> tuple[Any, Grad1]:
         check_number_or_array(self.name, "x", x)
         lo, hi = self.a_min, self.a_max
         try:

@@ -30,16 +30,14 @@ from typing import Any, TypeAlias, overload
 
 import numpy as np
 
-from .._core.arrays import DT, AnyArray, Key
+from .._core.arrays import DT, AnyArray, ArrayOf, Key, ResultOf
 from .._core.bvar import BVar
 from .._core.errors import CheckError
-from .._core.op import Op
+from .._core.op import Grad1, Op
 from ._axes import describe_shape, normalize_axis
 from ._broadcast import broadcast_error, unbroadcast
-from ._registry import public
+from ._registry import public, unconfigured
 
-_Arr: TypeAlias = np.ndarray[Any, DT]
-_Out: TypeAlias = np.ndarray[tuple[Any, ...], DT]
 _F64Out: TypeAlias = np.ndarray[tuple[Any, ...], np.dtype[np.float64]]
 _IndexArray: TypeAlias = np.ndarray[Any, np.dtype[np.integer[Any] | np.bool_]]
 _BoolArray: TypeAlias = np.ndarray[Any, np.dtype[np.bool_]]
@@ -50,7 +48,6 @@ IndexArray: TypeAlias = np.ndarray[Any, np.dtype[np.integer[Any]]] | Sequence[in
 Indices: TypeAlias = int | np.integer[Any] | IndexArray
 """What `take` accepts: one integer or an array (or list) of them."""
 
-_Grad1 = Callable[[Any], tuple[Any]]
 
 _OUT_OF_BOUNDS = re.compile(r"index (-?\d+) is out of bounds for axis (\d+) with size (\d+)")
 _BAD_MASK = re.compile(
@@ -106,9 +103,50 @@ def _is_basic(index: object) -> bool:
 
 
 class GetItem(Op[Any, Any]):
-    """`x[key]` for a constant `key`, which the op keeps a copy of."""
+    """`x[key]`, numpy's indexing of an array: integers, slices (with steps, negative too),
+    `None` (np.newaxis), `...`, integer arrays (advanced indexing), boolean masks, and the
+    mixes numpy allows. `BVar.__getitem__` is this op. The key is a constant.
+
+    Where an integer array picks an element several times, its gradients add up. Like numpy,
+    a key of integers only gives a scalar (typed as an array, since mypy does not know the
+    rank). An index out of bounds, or a mask of the wrong shape, is a CheckError.
+
+    **Arguments:**
+
+    - `x`: the array, a BVar or plain.
+    - `key`: the index, or a tuple of them.
+
+    **Returns:** `x[key]`, a BVar if `x` is one.
+
+    `x[key]` for a constant `key`, which the op keeps a copy of.
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> x = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+        >>> ops.getitem(x, (slice(None), [2, 0]))
+        array([[3., 1.],
+               [6., 4.]])
+        >>> tp.grad(lambda v: ops.sum(ops.getitem(v, [0, 0, 1])), np.array([1.0, 2.0, 3.0]))
+        array([2., 1., 0.])
+        >>> try:
+        ...     ops.getitem(x, 5)
+        ... except tp.CheckError as e:
+        ...     print(e)
+        getitem: index 5 is out of bounds for axis 0 of argument 'x' of shape (2, 3)
+        ```
+    """
 
     name = "getitem"
+
+    @overload  # type: ignore[override]  # this op's own signature
+    def __call__(self, x: BVar[ArrayOf[DT]], key: Key, /) -> BVar[ResultOf[DT]]: ...
+    @overload
+    def __call__(self, x: ArrayOf[DT], key: Key, /) -> ResultOf[DT]: ...
+    def __call__(self, x: Any, key: Any, /) -> Any:
+        return Op.__call__(GetItem(key), x)
 
     def __init__(self, key: Any) -> None:
         entries = key if isinstance(key, tuple) else (key,)
@@ -118,7 +156,7 @@ class GetItem(Op[Any, Any]):
         self.key: Any = frozen if isinstance(key, tuple) else frozen[0]
         self.basic = all(_is_basic(e) for e in frozen)
 
-    def forward(self, x: Any) -> tuple[Any, _Grad1]:
+    def forward(self, x: Any) -> tuple[Any, Grad1]:
         zeros = _zeros_for(self.name, x)
         key = self.key
         try:
@@ -162,52 +200,65 @@ class GetItem(Op[Any, Any]):
         return CheckError(f"getitem: the key cannot index {where}: {message}")
 
 
-@overload
-def getitem(x: BVar[_Arr[DT]], key: Key, /) -> BVar[_Out[DT]]: ...
-@overload
-def getitem(x: _Arr[DT], key: Key, /) -> _Out[DT]: ...
-@public(note="`x[key]`: basic, integer-array and boolean")
-def getitem(x: Any, key: Any, /) -> Any:
-    """`x[key]`, numpy's indexing of an array: integers, slices (with steps, negative too),
-    `None` (np.newaxis), `...`, integer arrays (advanced indexing), boolean masks, and the
-    mixes numpy allows. `BVar.__getitem__` is this op. The key is a constant.
-
-    Where an integer array picks an element several times, its gradients add up. Like numpy,
-    a key of integers only gives a scalar (typed as an array, since mypy does not know the
-    rank). An index out of bounds, or a mask of the wrong shape, is a CheckError.
+class Take(Op[Any, Any]):
+    """The elements of `x` at `indices` along `axis`, as `numpy.take` (mode 'raise'): with
+    `axis=None` (the default) `x` is read flattened. Negative indices count from the end;
+    repeated indices get their gradients added up.
 
     **Arguments:**
 
     - `x`: the array, a BVar or plain.
-    - `key`: the index, or a tuple of them.
+    - `indices`: an integer or an integer array (a constant).
+    - `axis`: the axis to take along, or None for the flattened array.
 
-    **Returns:** `x[key]`, a BVar if `x` is one.
+    **Returns:** the selected elements: a scalar for one index and `axis=None`, otherwise an
+    array with `indices`' shape in place of `axis`.
+
+    `numpy.take(x, indices, axis)` with mode 'raise', for constant `indices`.
 
     !!! example
         ```python
         >>> import numpy as np
         >>> import typedprop as tp
         >>> from typedprop import ops
-        >>> x = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
-        >>> ops.getitem(x, (slice(None), [2, 0]))
-        array([[3., 1.],
-               [6., 4.]])
-        >>> tp.grad(lambda v: ops.sum(ops.getitem(v, [0, 0, 1])), np.array([1.0, 2.0, 3.0]))
-        array([2., 1., 0.])
-        >>> try:
-        ...     ops.getitem(x, 5)
-        ... except tp.CheckError as e:
-        ...     print(e)
-        getitem: index 5 is out of bounds for axis 0 of argument 'x' of shape (2, 3)
+        >>> x = np.array([[1.0, 2.0], [3.0, 4.0]])
+        >>> ops.take(x, [1, 1], axis=1)
+        array([[2., 2.],
+               [4., 4.]])
+        >>> tp.grad(lambda m: ops.sum(ops.take(m, [3, 3, 0])), x)
+        array([[1., 0.],
+               [0., 2.]])
         ```
     """
-    return GetItem(key)(x)
-
-
-class Take(Op[Any, Any]):
-    """`numpy.take(x, indices, axis)` with mode 'raise', for constant `indices`."""
 
     name = "take"
+
+    @overload  # type: ignore[override]  # this op's own signature
+    def __call__(
+        self, x: BVar[ArrayOf[DT]], indices: int | np.integer[Any], /, axis: None = None
+    ) -> BVar[float]: ...
+    @overload
+    def __call__(
+        self, x: BVar[ArrayOf[DT]], indices: IndexArray, /, axis: int | None = None
+    ) -> BVar[ResultOf[DT]]: ...
+    @overload
+    def __call__(
+        self, x: BVar[ArrayOf[DT]], indices: int | np.integer[Any], /, axis: int
+    ) -> BVar[ResultOf[DT]]: ...
+    @overload
+    def __call__(
+        self, x: ArrayOf[DT], indices: int | np.integer[Any], /, axis: None = None
+    ) -> float: ...
+    @overload
+    def __call__(
+        self, x: ArrayOf[DT], indices: IndexArray, /, axis: int | None = None
+    ) -> ResultOf[DT]: ...
+    @overload
+    def __call__(
+        self, x: ArrayOf[DT], indices: int | np.integer[Any], /, axis: int
+    ) -> ResultOf[DT]: ...
+    def __call__(self, x: Any, indices: Indices, /, axis: int | None = None) -> Any:
+        return Op.__call__(Take(indices, axis), x)
 
     def __init__(self, indices: Any, axis: int | None) -> None:
         _refuse_bvar("take", "indices", indices)
@@ -219,7 +270,7 @@ class Take(Op[Any, Any]):
         self.indices = idx
         self.axis = axis
 
-    def forward(self, x: Any) -> tuple[Any, _Grad1]:
+    def forward(self, x: Any) -> tuple[Any, Grad1]:
         zeros = _zeros_for(self.name, x)
         idx = self.indices
         axis = None if self.axis is None else normalize_axis(self.name, x, self.axis)[0]
@@ -254,52 +305,6 @@ class Take(Op[Any, Any]):
         return CheckError(f"take: index {bad[0]} is out of bounds for {where}")
 
 
-@overload
-def take(
-    x: BVar[_Arr[DT]], indices: int | np.integer[Any], /, axis: None = None
-) -> BVar[float]: ...
-@overload
-def take(x: BVar[_Arr[DT]], indices: IndexArray, /, axis: int | None = None) -> BVar[_Out[DT]]: ...
-@overload
-def take(x: BVar[_Arr[DT]], indices: int | np.integer[Any], /, axis: int) -> BVar[_Out[DT]]: ...
-@overload
-def take(x: _Arr[DT], indices: int | np.integer[Any], /, axis: None = None) -> float: ...
-@overload
-def take(x: _Arr[DT], indices: IndexArray, /, axis: int | None = None) -> _Out[DT]: ...
-@overload
-def take(x: _Arr[DT], indices: int | np.integer[Any], /, axis: int) -> _Out[DT]: ...
-@public
-def take(x: Any, indices: Indices, /, axis: int | None = None) -> Any:
-    """The elements of `x` at `indices` along `axis`, as `numpy.take` (mode 'raise'): with
-    `axis=None` (the default) `x` is read flattened. Negative indices count from the end;
-    repeated indices get their gradients added up.
-
-    **Arguments:**
-
-    - `x`: the array, a BVar or plain.
-    - `indices`: an integer or an integer array (a constant).
-    - `axis`: the axis to take along, or None for the flattened array.
-
-    **Returns:** the selected elements: a scalar for one index and `axis=None`, otherwise an
-    array with `indices`' shape in place of `axis`.
-
-    !!! example
-        ```python
-        >>> import numpy as np
-        >>> import typedprop as tp
-        >>> from typedprop import ops
-        >>> x = np.array([[1.0, 2.0], [3.0, 4.0]])
-        >>> ops.take(x, [1, 1], axis=1)
-        array([[2., 2.],
-               [4., 4.]])
-        >>> tp.grad(lambda m: ops.sum(ops.take(m, [3, 3, 0])), x)
-        array([[1., 0.],
-               [0., 2.]])
-        ```
-    """
-    return Take(indices, axis)(x)
-
-
 class Where(Op[Any, Any, Any]):
     """`numpy.where(condition, a, b)` for a constant boolean `condition`."""
 
@@ -330,17 +335,17 @@ class Where(Op[Any, Any, Any]):
 @overload
 def where(
     condition: _BoolArray | bool | np.bool_,
-    a: BVar[_Arr[DT]],
+    a: BVar[ArrayOf[DT]],
     b: BVar[AnyArray] | AnyArray | BVar[float] | float,
     /,
-) -> BVar[_Out[DT]]: ...
+) -> BVar[ResultOf[DT]]: ...
 @overload
 def where(
     condition: _BoolArray | bool | np.bool_,
     a: AnyArray | BVar[float] | float,
-    b: BVar[_Arr[DT]],
+    b: BVar[ArrayOf[DT]],
     /,
-) -> BVar[_Out[DT]]: ...
+) -> BVar[ResultOf[DT]]: ...
 @overload
 def where(condition: bool | np.bool_, a: BVar[float], b: BVar[float] | float, /) -> BVar[float]: ...
 @overload
@@ -351,10 +356,10 @@ def where(condition: _BoolArray, a: BVar[float], b: BVar[float] | float, /) -> B
 def where(condition: _BoolArray, a: float, b: BVar[float], /) -> BVar[_F64Out]: ...
 @overload
 def where(
-    condition: _BoolArray | bool | np.bool_, a: _Arr[DT], b: AnyArray | float, /
-) -> _Out[DT]: ...
+    condition: _BoolArray | bool | np.bool_, a: ArrayOf[DT], b: AnyArray | float, /
+) -> ResultOf[DT]: ...
 @overload
-def where(condition: _BoolArray | bool | np.bool_, a: float, b: _Arr[DT], /) -> _Out[DT]: ...
+def where(condition: _BoolArray | bool | np.bool_, a: float, b: ArrayOf[DT], /) -> ResultOf[DT]: ...
 @overload
 def where(condition: bool | np.bool_, a: float, b: float, /) -> float: ...
 @overload
@@ -405,3 +410,8 @@ def where(condition: Any, a: Any, b: Any, /) -> Any:
             "compare first (ops.greater(x, 0.0))"
         )
     return Where(condition)(a, b)
+
+
+getitem = public(unconfigured(GetItem), note="`x[key]`: basic, integer-array and boolean")
+
+take = public(unconfigured(Take))

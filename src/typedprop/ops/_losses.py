@@ -42,13 +42,12 @@ import numpy as np
 
 from .._core.bvar import BVar
 from .._core.errors import CheckError
-from .._core.op import Op
+from .._core.op import Grad2, Op
 from ._axes import describe_shape
 from ._broadcast import unbroadcast
 from ._reductions import log_of_sum, shifted_exp
 from ._registry import public
 
-_Grad2 = Callable[[Any], tuple[Any, Any]]
 _Values: TypeAlias = np.ndarray[Any, Any] | float
 _BValues: TypeAlias = BVar[np.ndarray[Any, Any]] | BVar[float]
 _Labels: TypeAlias = np.ndarray[Any, np.dtype[np.integer[Any]]] | int
@@ -94,7 +93,7 @@ class _SquaredDifferences(Loss):
 
     averaged: bool
 
-    def forward(self, pred: Any, target: Any) -> tuple[Any, _Grad2]:
+    def forward(self, pred: Any, target: Any) -> tuple[Any, Grad2]:
         _same_shape(self.name, ("pred", "target"), pred, target)
         d = pred - target
         total = np.sum(d * d)
@@ -178,7 +177,7 @@ class SoftmaxCrossEntropy(Loss):
 
     name = "softmax_cross_entropy"
 
-    def forward(self, logits: Any, targets: Any) -> tuple[Any, _Grad2]:
+    def forward(self, logits: Any, targets: Any) -> tuple[Any, Grad2]:
         _class_axis(self.name, logits)
         _same_shape(self.name, ("logits", "targets"), logits, targets)
         shift, e, s = shifted_exp(self.name, logits, (np.ndim(logits) - 1,))
@@ -337,7 +336,7 @@ class SigmoidBinaryCrossEntropy(Loss):
 
     name = "sigmoid_binary_cross_entropy"
 
-    def forward(self, logits: Any, targets: Any) -> tuple[Any, _Grad2]:
+    def forward(self, logits: Any, targets: Any) -> tuple[Any, Grad2]:
         _same_shape(self.name, ("logits", "targets"), logits, targets)
         e = np.exp(-np.abs(logits))
         n = np.size(logits)

@@ -17,7 +17,7 @@ def fill() -> None:
     _ops.divide = _arithmetic.divide
     _ops.power = _arithmetic.power
     _ops.negative = _arithmetic.negative
-    _ops.matmul = _arithmetic.matmul
+    _ops.matmul = _linalg.matmul
     _ops.sum = _reductions.sum
     _ops.mean = _reductions.mean
     _ops.max = _reductions.max

@@ -30,20 +30,16 @@ Internal: users import the ops from `typedprop.ops`.
 import math
 import warnings
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias, overload
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 
-from .._core.arrays import DT, Axis, N
+from .._core.arrays import DT, ArrayOf, Axis, N, ResultOf
 from .._core.bvar import BVar
 from .._core.errors import CheckError
-from .._core.op import Op
+from .._core.op import Grad1, Op
 from ._axes import describe_shape, normalize_axis, unreduce
 from ._registry import public
-
-_Grad1 = Callable[[Any], tuple[Any]]
-_Arr: TypeAlias = np.ndarray[Any, DT]
-_Out: TypeAlias = np.ndarray[tuple[Any, ...], DT]
 
 
 class Reduction(Op[Any, Any]):
@@ -66,8 +62,8 @@ class Reduction(Op[Any, Any]):
         ) -> BVar[float]: ...
         @overload
         def __call__(
-            self, x: BVar[_Arr[DT]], /, axis: Axis = None, keepdims: bool = False
-        ) -> BVar[_Out[DT]]: ...
+            self, x: BVar[ArrayOf[DT]], /, axis: Axis = None, keepdims: bool = False
+        ) -> BVar[ResultOf[DT]]: ...
         @overload
         def __call__(
             self,
@@ -78,8 +74,8 @@ class Reduction(Op[Any, Any]):
         ) -> float: ...
         @overload
         def __call__(
-            self, x: _Arr[DT], /, axis: Axis = None, keepdims: bool = False
-        ) -> _Out[DT]: ...
+            self, x: ArrayOf[DT], /, axis: Axis = None, keepdims: bool = False
+        ) -> ResultOf[DT]: ...
         def __call__(self, x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any: ...
     else:
 
@@ -93,7 +89,7 @@ class Reduction(Op[Any, Any]):
         self.axis = axis
         self.keepdims = keepdims
 
-    def forward(self, x: Any) -> tuple[Any, _Grad1]:
+    def forward(self, x: Any) -> tuple[Any, Grad1]:
         axes = normalize_axis(self.name, x, self.axis)
         out, grad = self.reduce(x, axes)
         if not self.keepdims and axes:
@@ -216,12 +212,12 @@ class _Spread(Reduction):
         @overload
         def __call__(
             self,
-            x: BVar[_Arr[DT]],
+            x: BVar[ArrayOf[DT]],
             /,
             axis: Axis = None,
             ddof: float = 0,
             keepdims: bool = False,
-        ) -> BVar[_Out[DT]]: ...
+        ) -> BVar[ResultOf[DT]]: ...
         @overload
         def __call__(
             self,
@@ -233,8 +229,8 @@ class _Spread(Reduction):
         ) -> float: ...
         @overload
         def __call__(
-            self, x: _Arr[DT], /, axis: Axis = None, ddof: float = 0, keepdims: bool = False
-        ) -> _Out[DT]: ...
+            self, x: ArrayOf[DT], /, axis: Axis = None, ddof: float = 0, keepdims: bool = False
+        ) -> ResultOf[DT]: ...
         def __call__(
             self, x: Any, /, axis: Axis = None, ddof: float = 0, keepdims: bool = False
         ) -> Any: ...
@@ -509,7 +505,7 @@ class AlongAxis(Op[Any, Any]):
     def __init__(self, axis: int = -1) -> None:
         self.axis = axis
 
-    def forward(self, x: Any) -> tuple[Any, _Grad1]:
+    def forward(self, x: Any) -> tuple[Any, Grad1]:
         if isinstance(self.axis, bool) or not isinstance(self.axis, int | np.integer):
             raise CheckError(f"{self.name}: axis must be an int, got {type(self.axis).__name__}")
         axes = normalize_axis(self.name, x, self.axis)

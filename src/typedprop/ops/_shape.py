@@ -37,20 +37,17 @@ from typing import Any, Literal, TypeAlias, overload
 
 import numpy as np
 
-from .._core.arrays import DT, AnyArray, Array, Vec
+from .._core.arrays import DT, AnyArray, Array, ArrayOf, ResultOf, Vec
 from .._core.bvar import BVar
 from .._core.errors import CheckError
-from .._core.op import Op
+from .._core.op import Grad1, Op
 from ._axes import describe_shape, normalize_axis
 from ._broadcast import unbroadcast
 from ._registry import public, unconfigured
 
-_Arr: TypeAlias = np.ndarray[Any, DT]
-_Out: TypeAlias = np.ndarray[tuple[Any, ...], DT]
 _Flat: TypeAlias = np.ndarray[tuple[int], DT]
 ShapeLike: TypeAlias = int | Sequence[int]
 """A shape argument: one length, or one per axis."""
-_Grad1 = Callable[[Any], tuple[Any]]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -118,7 +115,7 @@ class Reshaping(Op[Any, Any]):
     """An op whose output has `x`'s elements in `x`'s order: subclasses give the output's shape
     in `target`, and the gradient is the output's gradient with `x`'s shape."""
 
-    def forward(self, x: Any) -> tuple[Any, _Grad1]:
+    def forward(self, x: Any) -> tuple[Any, Grad1]:
         out = np.reshape(x, self.target(x))
         return out, lambda g: (np.reshape(g, np.shape(x)),)
 
@@ -152,11 +149,11 @@ class Reshape(Reshaping):
     name = "reshape"
 
     @overload  # type: ignore[override]  # this op's own signature
-    def __call__(self, x: BVar[_Arr[DT]], /, shape: ShapeLike) -> BVar[_Out[DT]]: ...
+    def __call__(self, x: BVar[ArrayOf[DT]], /, shape: ShapeLike) -> BVar[ResultOf[DT]]: ...
     @overload
     def __call__(self, x: BVar[float], /, shape: ShapeLike) -> BVar[Array]: ...
     @overload
-    def __call__(self, x: _Arr[DT], /, shape: ShapeLike) -> _Out[DT]: ...
+    def __call__(self, x: ArrayOf[DT], /, shape: ShapeLike) -> ResultOf[DT]: ...
     @overload
     def __call__(self, x: float, /, shape: ShapeLike) -> Array: ...
     def __call__(self, x: Any, /, shape: ShapeLike) -> Any:
@@ -206,11 +203,11 @@ class Ravel(Reshaping):
     name = "ravel"
 
     @overload  # type: ignore[override]  # this op's own signature
-    def __call__(self, x: BVar[_Arr[DT]], /) -> BVar[_Flat[DT]]: ...
+    def __call__(self, x: BVar[ArrayOf[DT]], /) -> BVar[_Flat[DT]]: ...
     @overload
     def __call__(self, x: BVar[float], /) -> BVar[Vec]: ...
     @overload
-    def __call__(self, x: _Arr[DT], /) -> _Flat[DT]: ...
+    def __call__(self, x: ArrayOf[DT], /) -> _Flat[DT]: ...
     @overload
     def __call__(self, x: float, /) -> Vec: ...
     def __call__(self, x: Any, /) -> Any:
@@ -245,10 +242,12 @@ class Squeeze(Reshaping):
 
     @overload  # type: ignore[override]  # this op's own signature
     def __call__(
-        self, x: BVar[_Arr[DT]], /, axis: int | tuple[int, ...] | None = None
-    ) -> BVar[_Out[DT]]: ...
+        self, x: BVar[ArrayOf[DT]], /, axis: int | tuple[int, ...] | None = None
+    ) -> BVar[ResultOf[DT]]: ...
     @overload
-    def __call__(self, x: _Arr[DT], /, axis: int | tuple[int, ...] | None = None) -> _Out[DT]: ...
+    def __call__(
+        self, x: ArrayOf[DT], /, axis: int | tuple[int, ...] | None = None
+    ) -> ResultOf[DT]: ...
     def __call__(self, x: Any, /, axis: int | tuple[int, ...] | None = None) -> Any:
         return Op.__call__(Squeeze(axis), x)
 
@@ -284,11 +283,13 @@ class ExpandDims(Reshaping):
     name = "expand_dims"
 
     @overload  # type: ignore[override]  # this op's own signature
-    def __call__(self, x: BVar[_Arr[DT]], /, axis: int | tuple[int, ...]) -> BVar[_Out[DT]]: ...
+    def __call__(
+        self, x: BVar[ArrayOf[DT]], /, axis: int | tuple[int, ...]
+    ) -> BVar[ResultOf[DT]]: ...
     @overload
     def __call__(self, x: BVar[float], /, axis: int | tuple[int, ...]) -> BVar[Array]: ...
     @overload
-    def __call__(self, x: _Arr[DT], /, axis: int | tuple[int, ...]) -> _Out[DT]: ...
+    def __call__(self, x: ArrayOf[DT], /, axis: int | tuple[int, ...]) -> ResultOf[DT]: ...
     @overload
     def __call__(self, x: float, /, axis: int | tuple[int, ...]) -> Array: ...
     def __call__(self, x: Any, /, axis: int | tuple[int, ...]) -> Any:
@@ -366,11 +367,11 @@ class Concatenate(Join):
     name = "concatenate"
 
     @overload  # type: ignore[override]  # this op's own signature
-    def __call__(self, xs: Sequence[_Arr[DT]], /, axis: int | None = 0) -> _Out[DT]: ...
+    def __call__(self, xs: Sequence[ArrayOf[DT]], /, axis: int | None = 0) -> ResultOf[DT]: ...
     @overload
     def __call__(
-        self, xs: Sequence[BVar[_Arr[DT]] | AnyArray], /, axis: int | None = 0
-    ) -> BVar[_Out[DT]]: ...
+        self, xs: Sequence[BVar[ArrayOf[DT]] | AnyArray], /, axis: int | None = 0
+    ) -> BVar[ResultOf[DT]]: ...
     @overload
     def __call__(
         self, xs: Sequence[BVar[AnyArray] | AnyArray], /, axis: int | None = 0
@@ -429,15 +430,15 @@ class Stack(Join):
     name = "stack"
 
     @overload  # type: ignore[override]  # this op's own signature
-    def __call__(self, xs: Sequence[_Arr[DT]], /, axis: int = 0) -> _Out[DT]: ...
+    def __call__(self, xs: Sequence[ArrayOf[DT]], /, axis: int = 0) -> ResultOf[DT]: ...
     @overload
     def __call__(  # type: ignore[overload-overlap]  # plain floats are taken before mixed ones
         self, xs: Sequence[float], /, axis: int = 0
     ) -> Vec: ...
     @overload
     def __call__(
-        self, xs: Sequence[BVar[_Arr[DT]] | AnyArray], /, axis: int = 0
-    ) -> BVar[_Out[DT]]: ...
+        self, xs: Sequence[BVar[ArrayOf[DT]] | AnyArray], /, axis: int = 0
+    ) -> BVar[ResultOf[DT]]: ...
     @overload
     def __call__(
         self, xs: Sequence[BVar[AnyArray] | AnyArray], /, axis: int = 0
@@ -470,7 +471,7 @@ class Split(Op[Any, Any]):
         self.indices_or_sections = indices_or_sections
         self.axis = axis
 
-    def forward(self, x: Any) -> tuple[Any, _Grad1]:
+    def forward(self, x: Any) -> tuple[Any, Grad1]:
         axis = _one_axis(self.name, x, self.axis)
         n = np.shape(x)[axis]
         cuts = self.indices_or_sections
@@ -526,11 +527,11 @@ class BroadcastTo(Op[Any, Any]):
     name = "broadcast_to"
 
     @overload  # type: ignore[override]  # this op's own signature
-    def __call__(self, x: BVar[_Arr[DT]], /, shape: ShapeLike) -> BVar[_Out[DT]]: ...
+    def __call__(self, x: BVar[ArrayOf[DT]], /, shape: ShapeLike) -> BVar[ResultOf[DT]]: ...
     @overload
     def __call__(self, x: BVar[float], /, shape: ShapeLike) -> BVar[Array]: ...
     @overload
-    def __call__(self, x: _Arr[DT], /, shape: ShapeLike) -> _Out[DT]: ...
+    def __call__(self, x: ArrayOf[DT], /, shape: ShapeLike) -> ResultOf[DT]: ...
     @overload
     def __call__(self, x: float, /, shape: ShapeLike) -> Array: ...
     def __call__(self, x: Any, /, shape: ShapeLike) -> Any:
@@ -539,7 +540,7 @@ class BroadcastTo(Op[Any, Any]):
     def __init__(self, shape: ShapeLike) -> None:
         self.shape = shape
 
-    def forward(self, x: Any) -> tuple[Any, _Grad1]:
+    def forward(self, x: Any) -> tuple[Any, Grad1]:
         shape = _ints(self.name, "shape", self.shape)
         try:
             out = np.broadcast_to(x, shape)
@@ -570,22 +571,24 @@ class Repeat(Op[Any, Any]):
 
     @overload  # type: ignore[override]  # this op's own signature
     def __call__(
-        self, x: BVar[_Arr[DT]], /, repeats: int | Sequence[int], axis: None = None
+        self, x: BVar[ArrayOf[DT]], /, repeats: int | Sequence[int], axis: None = None
     ) -> BVar[_Flat[DT]]: ...
     @overload
     def __call__(
-        self, x: BVar[_Arr[DT]], /, repeats: int | Sequence[int], axis: int
-    ) -> BVar[_Out[DT]]: ...
+        self, x: BVar[ArrayOf[DT]], /, repeats: int | Sequence[int], axis: int
+    ) -> BVar[ResultOf[DT]]: ...
     @overload
     def __call__(
         self, x: BVar[float], /, repeats: int | Sequence[int], axis: None = None
     ) -> BVar[Vec]: ...
     @overload
     def __call__(
-        self, x: _Arr[DT], /, repeats: int | Sequence[int], axis: None = None
+        self, x: ArrayOf[DT], /, repeats: int | Sequence[int], axis: None = None
     ) -> _Flat[DT]: ...
     @overload
-    def __call__(self, x: _Arr[DT], /, repeats: int | Sequence[int], axis: int) -> _Out[DT]: ...
+    def __call__(
+        self, x: ArrayOf[DT], /, repeats: int | Sequence[int], axis: int
+    ) -> ResultOf[DT]: ...
     @overload
     def __call__(self, x: float, /, repeats: int | Sequence[int], axis: None = None) -> Vec: ...
     def __call__(self, x: Any, /, repeats: int | Sequence[int], axis: int | None = None) -> Any:
@@ -595,7 +598,7 @@ class Repeat(Op[Any, Any]):
         self.repeats = repeats
         self.axis = axis
 
-    def forward(self, x: Any) -> tuple[Any, _Grad1]:
+    def forward(self, x: Any) -> tuple[Any, Grad1]:
         if self.axis is None:
             # numpy repeats the flattened array.
             work, axis = np.ravel(x), 0
@@ -651,11 +654,11 @@ class Tile(Op[Any, Any]):
     name = "tile"
 
     @overload  # type: ignore[override]  # this op's own signature
-    def __call__(self, x: BVar[_Arr[DT]], /, reps: ShapeLike) -> BVar[_Out[DT]]: ...
+    def __call__(self, x: BVar[ArrayOf[DT]], /, reps: ShapeLike) -> BVar[ResultOf[DT]]: ...
     @overload
     def __call__(self, x: BVar[float], /, reps: ShapeLike) -> BVar[Array]: ...
     @overload
-    def __call__(self, x: _Arr[DT], /, reps: ShapeLike) -> _Out[DT]: ...
+    def __call__(self, x: ArrayOf[DT], /, reps: ShapeLike) -> ResultOf[DT]: ...
     @overload
     def __call__(self, x: float, /, reps: ShapeLike) -> Array: ...
     def __call__(self, x: Any, /, reps: ShapeLike) -> Any:
@@ -664,7 +667,7 @@ class Tile(Op[Any, Any]):
     def __init__(self, reps: ShapeLike) -> None:
         self.reps = reps
 
-    def forward(self, x: Any) -> tuple[Any, _Grad1]:
+    def forward(self, x: Any) -> tuple[Any, Grad1]:
         reps = _ints(self.name, "reps", self.reps)
         if any(r < 0 for r in reps):
             raise CheckError(f"tile: reps must not be negative, got {self.reps!r}")
@@ -707,21 +710,21 @@ class Pad(Op[Any, Any]):
     @overload  # type: ignore[override]  # this op's own signature
     def __call__(
         self,
-        x: BVar[_Arr[DT]],
+        x: BVar[ArrayOf[DT]],
         /,
         pad_width: _PadWidth,
         mode: Literal["constant"] = "constant",
         constant_values: _Constant = 0,
-    ) -> BVar[_Out[DT]]: ...
+    ) -> BVar[ResultOf[DT]]: ...
     @overload
     def __call__(
         self,
-        x: _Arr[DT],
+        x: ArrayOf[DT],
         /,
         pad_width: _PadWidth,
         mode: Literal["constant"] = "constant",
         constant_values: _Constant = 0,
-    ) -> _Out[DT]: ...
+    ) -> ResultOf[DT]: ...
     def __call__(
         self,
         x: Any,
@@ -737,7 +740,7 @@ class Pad(Op[Any, Any]):
         self.mode = mode
         self.constant_values = constant_values
 
-    def forward(self, x: Any) -> tuple[Any, _Grad1]:
+    def forward(self, x: Any) -> tuple[Any, Grad1]:
         if self.mode != "constant":
             raise CheckError(f"pad: mode {self.mode!r} is not supported: only mode 'constant' is")
         ndim = np.ndim(x)
@@ -774,12 +777,12 @@ class Pad(Op[Any, Any]):
 
 @overload
 def split(
-    x: BVar[_Arr[DT]], /, indices_or_sections: int | Sequence[int], axis: int = 0
-) -> list[BVar[_Out[DT]]]: ...
+    x: BVar[ArrayOf[DT]], /, indices_or_sections: int | Sequence[int], axis: int = 0
+) -> list[BVar[ResultOf[DT]]]: ...
 @overload
 def split(
-    x: _Arr[DT], /, indices_or_sections: int | Sequence[int], axis: int = 0
-) -> list[_Out[DT]]: ...
+    x: ArrayOf[DT], /, indices_or_sections: int | Sequence[int], axis: int = 0
+) -> list[ResultOf[DT]]: ...
 @public
 def split(x: Any, /, indices_or_sections: int | Sequence[int], axis: int = 0) -> Any:
     """`x` cut along `axis` into a list of pieces, as `numpy.split`: into `n` equal pieces for
