@@ -26,6 +26,7 @@ import numpy as np
 from beartype.door import is_bearable
 from jaxtyping import jaxtyped
 
+from .dims import Dim, try_parse_dims
 from .errors import CheckError
 
 _enabled: contextvars.ContextVar[bool] = contextvars.ContextVar(
@@ -108,21 +109,23 @@ def _show_value(x: object) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def _named_dims(hint: object, ndim: int) -> list[str] | None:
-    """The dimension names of a jaxtyping hint for a value of `ndim` axes, one per axis ("" for
-    the axes a variadic `*batch` or `...` covers), or None where the axes cannot be matched one to
-    one (two variadic parts, or too few axes)."""
+def _axes_of(hint: object, ndim: int) -> tuple[Dim | None, ...] | None:
+    """The dimension of each axis of a value of `ndim` axes under a jaxtyping hint (None for
+    the axes a variadic `*batch` or `...` covers), or None where they cannot be matched one to
+    one (no shape string, a wrong rank, too few axes). The shape string is read by the parser
+    the mypy plugin uses too (`dims`)."""
     dim_str = getattr(hint, "dim_str", None)
-    if not isinstance(dim_str, str):
+    parsed = try_parse_dims(dim_str) if isinstance(dim_str, str) else None
+    return None if parsed is None else parsed.axes(ndim)
+
+
+def _named(dim: Dim | None, size: int) -> str | None:
+    """The name `dim` binds for an axis of `size`, or None where it binds nothing to compare: an
+    anonymous, symbolic or tree-path dimension, or a broadcastable one of size 1 (which fits any
+    size, as jaxtyping has it)."""
+    if dim is None or dim.treepath or (dim.broadcastable and size == 1):
         return None
-    dims = [d.lstrip("#") for d in dim_str.split()]
-    variadic = [i for i, d in enumerate(dims) if d.startswith("*") or d == "..."]
-    if not variadic:
-        return dims
-    if len(variadic) > 1 or ndim < len(dims) - 1:
-        return None
-    i = variadic[0]
-    return dims[:i] + [""] * (ndim - len(dims) + 1) + dims[i + 1 :]
+    return dim.name
 
 
 def _explain(
@@ -135,41 +138,44 @@ def _explain(
         kind = getattr(getattr(hint, "dtype", None), "__name__", "the hint's")
         return f"dtype {x.dtype} is not a {kind} dtype"
     dim_str = getattr(hint, "dim_str", None)
-    if not isinstance(x, np.ndarray) or not isinstance(dim_str, str):
+    parsed = try_parse_dims(dim_str) if isinstance(dim_str, str) else None
+    if not isinstance(x, np.ndarray) or parsed is None:
         return f"expected {_show_hint(hint)}"
-    dims = _named_dims(hint, x.ndim)
+    dims = parsed.axes(x.ndim)
     if dims is None:
-        fixed = [d for d in dim_str.split() if not (d.startswith("*") or d == "...")]
-        if len(fixed) == len(dim_str.split()) - 1 and x.ndim < len(fixed):
-            axes = "axis" if len(fixed) == 1 else "axes"
-            return f"expected {_show_hint(hint)}: at least {len(fixed)} {axes}, got {x.ndim}"
-        return f"expected {_show_hint(hint)}"
-    if len(dims) != x.ndim:
-        return f"expected {_show_hint(hint)}: {len(dims)} axes, got {x.ndim}"
+        if parsed.variadic is not None:
+            axes = "axis" if parsed.rank == 1 else "axes"
+            return f"expected {_show_hint(hint)}: at least {parsed.rank} {axes}, got {x.ndim}"
+        return f"expected {_show_hint(hint)}: {parsed.rank} axes, got {x.ndim}"
     for axis, dim in enumerate(dims):
         size = x.shape[axis]
-        if dim.isdigit() and int(dim) != size:
-            return f"dimension {axis}: expected size {dim}, got {size}"
-        if not dim.isidentifier() or dim == "_":
+        if dim is None:
+            continue
+        fixed = dim.size
+        if fixed is not None and fixed != size and not (dim.broadcastable and size == 1):
+            return f"dimension {axis}: expected size {fixed}, got {size}"
+        name = _named(dim, size)
+        if name is None:
             continue
         for earlier in range(axis):  # a name repeated within the value: `Float[Mat, "h h"]`
-            if dims[earlier] == dim and x.shape[earlier] != size:
+            if _named(dims[earlier], x.shape[earlier]) == name and x.shape[earlier] != size:
                 return (
-                    f"dimension {dim}: {size} ({names[bad]}, axis {axis}) vs "
+                    f"dimension {name}: {size} ({names[bad]}, axis {axis}) vs "
                     f"{x.shape[earlier]} ({names[bad]}, axis {earlier})"
                 )
         for j in range(bad):
             other = values[j]
             if not isinstance(other, np.ndarray):
                 continue
-            other_dims = _named_dims(hints[j], other.ndim)
-            if other_dims is None or len(other_dims) != other.ndim:
+            other_dims = _axes_of(hints[j], other.ndim)
+            if other_dims is None:
                 continue
             for other_axis, other_dim in enumerate(other_dims):
-                if other_dim == dim and other.shape[other_axis] != size:
+                other_size = other.shape[other_axis]
+                if _named(other_dim, other_size) == name and other_size != size:
                     return (
-                        f"dimension {dim}: {size} ({names[bad]}, axis {axis}) vs "
-                        f"{other.shape[other_axis]} ({names[j]}, axis {other_axis})"
+                        f"dimension {name}: {size} ({names[bad]}, axis {axis}) vs "
+                        f"{other_size} ({names[j]}, axis {other_axis})"
                     )
     return f"expected {_show_hint(hint)}"
 
