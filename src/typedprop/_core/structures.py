@@ -20,11 +20,22 @@ Gradients of parts of a structure (from `BVar.view`) are kept sparse, as a `Part
 child positions to gradients, and only made whole (`finalize`) when something needs all of it.
 This keeps `p.view(lambda m: m.w1)` from allocating a zero copy of every other parameter.
 
+Two seams serve the rest of typedprop:
+
+- The one walk: `flatten` takes a structure apart into its leaves and a `Treedef` (its
+  containers), `unflatten` puts leaves back, `flatten_up_to` takes a second structure apart at
+  the places of the first's leaves (a gradient, a parameter's twin), and a `Path` (child
+  positions) names a place, shown in error messages by `show_path`. All run in linear time. The
+  optimizers, `testing`, tracing and the engine walk structures through these alone.
+- The one way to arrays: `array_kind(x)` answers whether a leaf is an array and holds what
+  typedprop asks of one (`_ArrayKind`: differentiated or not, shape, dtype, zero, add, fit,
+  memory). numpy's is the only kind so far; hot paths test `type(x) is np.ndarray` before it.
+
 Internal: users import `Backprop` and `register_backprop` from `typedprop`.
 """
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol, Self, TypeVar, cast, runtime_checkable
 
 import numpy as np
@@ -33,16 +44,25 @@ __all__ = [
     "Backprop",
     "Mismatch",
     "Partial",
+    "Path",
+    "StructureMismatch",
+    "Treedef",
     "accumulate",
     "array_ids",
+    "array_kind",
     "check_supported",
     "describe",
     "finalize",
     "fit",
+    "flatten",
+    "flatten_up_to",
     "kind_of",
+    "leaf_paths",
     "one",
     "register_backprop",
     "resolve_path",
+    "show_path",
+    "unflatten",
     "zero",
 ]
 
@@ -128,7 +148,7 @@ class _Kind:
     def rebuild(self, x: Any, children: list[Any]) -> Any:
         raise NotImplementedError
 
-    def index(self, x: Any, step: "_Step") -> int:
+    def index(self, x: Any, access: "_Access") -> int:
         raise NotImplementedError
 
     def label(self, x: Any, i: int) -> str:
@@ -138,8 +158,9 @@ class _Kind:
 
 def describe(g: Any) -> str:
     """A value in words for error messages: an array's shape and dtype, else its type."""
-    if isinstance(g, np.ndarray):
-        return f"an array of shape {g.shape} and dtype {g.dtype}"
+    array = array_kind(g)
+    if array is not None:
+        return array.describe(g)
     return f"a value of type {type(g).__name__}"
 
 
@@ -156,10 +177,11 @@ class _Scalar(_Kind):
         return type(x)(1)
 
     def fit(self, g: Any, x: Any) -> Any:
-        if isinstance(g, np.ndarray):
-            if g.shape != ():
+        array = array_kind(g)
+        if array is not None:
+            if array.shape(g) != ():
                 raise Mismatch(f"got {describe(g)}, expected a scalar")
-            g = g[()]
+            g = array.scalar(g)
         if isinstance(g, bool | np.bool_) or not isinstance(g, int | float | complex | np.number):
             raise Mismatch(f"got {describe(g)}, expected a number")
         if isinstance(x, np.generic) and isinstance(g, np.generic) and g.dtype != x.dtype:
@@ -190,8 +212,68 @@ class _Constant(_Kind):
         return None
 
 
-class _Array(_Kind):
-    """numpy arrays; only floating and complex ones are differentiated."""
+class _ArrayKind(_Kind):
+    """Arrays of one array library: everything typedprop asks of an array leaf, answered here
+    and nowhere else (`array_kind` finds an array's kind). numpy's, `_NumpyArrays`, is the only
+    one so far; another library's arrays join with a subclass and `_register_array_kind`. Only
+    floating and complex arrays are differentiated; the others are constants."""
+
+    def differentiable(self, x: Any) -> bool:
+        """Whether `x` takes a gradient: a floating or complex array."""
+        raise NotImplementedError
+
+    def floating(self, x: Any) -> bool:
+        """Whether `x` is a real floating array (what the optimizers update)."""
+        raise NotImplementedError
+
+    def shape(self, x: Any) -> tuple[int, ...]:
+        raise NotImplementedError
+
+    def dtype(self, x: Any) -> Any:
+        raise NotImplementedError
+
+    def scalar(self, x: Any) -> Any:
+        """The element of the 0-d array `x`, as its library's scalar."""
+        raise NotImplementedError
+
+    def memory(self, x: Any) -> tuple[int, int]:
+        """The ids of `x` and of the array that owns its memory (`x` itself unless a view)."""
+        raise NotImplementedError
+
+    def unshared(self, g: Any, handed_out: set[int]) -> Any:
+        """`g`, or a copy of it if it is read-only or its memory was handed out already (ids in
+        `handed_out`, to which `g`'s are added)."""
+        raise NotImplementedError
+
+    def describe(self, x: Any) -> str:
+        return f"an array of shape {self.shape(x)} and dtype {self.dtype(x)}"
+
+
+class _NumpyArrays(_ArrayKind):
+    """numpy arrays and ndarray subclasses."""
+
+    def differentiable(self, x: Any) -> bool:
+        return x.dtype.kind in "fc"
+
+    def floating(self, x: Any) -> bool:
+        kind: str = x.dtype.kind
+        return kind == "f"
+
+    def shape(self, x: Any) -> tuple[int, ...]:
+        shape: tuple[int, ...] = x.shape
+        return shape
+
+    def dtype(self, x: Any) -> Any:
+        return x.dtype
+
+    def scalar(self, x: Any) -> Any:
+        return x[()]
+
+    def memory(self, x: Any) -> tuple[int, int]:
+        return id(x), id(_root(x))
+
+    def unshared(self, g: Any, handed_out: set[int]) -> Any:
+        return _unshared(g, handed_out)
 
     def zero(self, x: Any) -> Any:
         return np.zeros_like(x)
@@ -225,6 +307,36 @@ class _Array(_Kind):
         return g
 
 
+def array_kind(x: object) -> _ArrayKind | None:
+    """The kind of `x` if it is an array of a library typedprop knows (of a subclass too), else
+    None: the one question that tells an array leaf."""
+    t = type(x)
+    if t is np.ndarray:
+        return _NUMPY
+    cache = _array_cache
+    try:
+        return cache[t]
+    except KeyError:
+        kind = cache[t] = _array_base_kind(t)
+        return kind
+
+
+def _array_base_kind(cls: type) -> _ArrayKind | None:
+    for base, kind in _array_bases.items():
+        if issubclass(cls, base):
+            return kind
+    return None
+
+
+def _register_array_kind(base: type, kind: _ArrayKind) -> None:
+    """Handle the arrays of type `base` and its subclasses with `kind`: how another array
+    library joins typedprop (none does yet)."""
+    global _array_cache, _cache
+    _array_bases[base] = kind
+    _array_cache = {}
+    _cache = dict(_BUILTIN)
+
+
 class _Opaque(_Kind):
     """A type with its own zero/add/one: Backprop methods or a registration."""
 
@@ -251,7 +363,8 @@ class _Opaque(_Kind):
         return g
 
 
-_Step = tuple[str, Any]  # ("attr", name) or ("item", key), as recorded from a view's getter
+# One access a view's getter made, as `PathRecorder` records it: ("attr", name) or ("item", key).
+_Access = tuple[str, Any]
 
 
 class _Container(_Kind):
@@ -293,8 +406,8 @@ class _Sequence(_Container):
     def rebuild(self, x: Any, children: list[Any]) -> Any:
         return type(x)(children)
 
-    def index(self, x: Any, step: _Step) -> int:
-        how, key = step
+    def index(self, x: Any, access: _Access) -> int:
+        how, key = access
         if how != "item" or not isinstance(key, int):
             raise Mismatch(f"a {type(x).__name__} is selected by an integer index, not {key!r}")
         n = len(x)
@@ -310,14 +423,14 @@ class _NamedTuple(_Sequence):
     def rebuild(self, x: Any, children: list[Any]) -> Any:
         return type(x)._make(children)
 
-    def index(self, x: Any, step: _Step) -> int:
-        how, key = step
+    def index(self, x: Any, access: _Access) -> int:
+        how, key = access
         if how == "attr":
             fields: tuple[str, ...] = type(x)._fields
             if key not in fields:
                 raise Mismatch(f"{type(x).__name__} has no field {key!r}")
             return fields.index(key)
-        return super().index(x, step)
+        return super().index(x, access)
 
 
 class _Dict(_Container):
@@ -347,8 +460,8 @@ class _Dict(_Container):
     def label(self, x: Any, i: int) -> str:
         return f"[{list(x)[i]!r}]"
 
-    def index(self, x: Any, step: _Step) -> int:
-        how, key = step
+    def index(self, x: Any, access: _Access) -> int:
+        how, key = access
         if how != "item":
             raise Mismatch(f"a dict is selected by key, not by attribute .{key}")
         for i, k in enumerate(x):
@@ -376,18 +489,18 @@ class _Dataclass(_Container):
     def label(self, x: Any, i: int) -> str:
         return f".{self.names[i]}"
 
-    def index(self, x: Any, step: _Step) -> int:
-        how, key = step
+    def index(self, x: Any, access: _Access) -> int:
+        how, key = access
         if how != "attr" or key not in self.names:
             what = f"field {key!r}" if how == "attr" else f"item [{key!r}]"
             raise Mismatch(f"{type(x).__name__} has no {what}")
         return self.names.index(key)
 
 
-_SCALAR, _CONSTANT, _ARRAY, _SEQUENCE, _DICT = (
+_SCALAR, _CONSTANT, _NUMPY, _SEQUENCE, _DICT = (
     _Scalar(),
     _Constant(),
-    _Array(),
+    _NumpyArrays(),
     _Sequence(),
     _Dict(),
 )
@@ -400,13 +513,16 @@ _BUILTIN: dict[type, _Kind] = {
     int: _CONSTANT,
     bool: _CONSTANT,
     type(None): _CONSTANT,
-    np.ndarray: _ARRAY,
+    np.ndarray: _NUMPY,
     tuple: _SEQUENCE,
     list: _SEQUENCE,
     dict: _DICT,
 }
 _registered: dict[type, _Kind] = {}
 _cache: dict[type, _Kind] = dict(_BUILTIN)
+# The array kinds by the base class of their arrays, and `array_kind`'s answers by exact type.
+_array_bases: dict[type, _ArrayKind] = {np.ndarray: _NUMPY}
+_array_cache: dict[type, _ArrayKind | None] = {np.ndarray: _NUMPY}
 
 
 def register_backprop(
@@ -458,8 +574,9 @@ def _classify(cls: type) -> _Kind:
         return _Dataclass(cls)
     if issubclass(cls, tuple) and hasattr(cls, "_fields") and hasattr(cls, "_make"):
         return _NAMEDTUPLE
-    if issubclass(cls, np.ndarray):
-        return _ARRAY
+    array = _array_base_kind(cls)
+    if array is not None:
+        return array
     if issubclass(cls, np.floating | np.complexfloating | float):
         return _SCALAR  # float's subclasses too (a traced float while `trace` records)
     if issubclass(cls, np.integer | np.bool_):
@@ -484,26 +601,6 @@ def kind_of(x: object) -> _Kind:
     return kind
 
 
-def check_supported(x: object, where: str, path: str = "") -> None:
-    """Raise TypeError, naming the part, if typedprop cannot handle some part of `x`: before a
-    backprop call runs, not from deep inside its sweep."""
-    try:
-        kind = kind_of(x)
-    except TypeError as e:
-        at = f" at x{path}" if path else ""
-        raise TypeError(f"{where}{at}: {e}") from None
-    if not kind.is_leaf:
-        children = kind.children(x)
-        if type(x) is not dict and isinstance(kind, _Dict):
-            try:
-                kind.rebuild(x, children)  # a dict subclass must be rebuildable
-            except TypeError as e:
-                at = f" at x{path}" if path else ""
-                raise TypeError(f"{where}{at}: {e}") from None
-        for i, child in enumerate(children):
-            check_supported(child, where, path + kind.label(x, i))
-
-
 def zero(x: T) -> T:
     """The zero gradient shaped like `x`."""
     result: T = kind_of(x).zero(x)
@@ -523,6 +620,266 @@ def fit(g: object, x: object) -> object:
 
 
 # ---------------------------------------------------------------------------------------------
+# The walk: a structure's leaves, and the containers to put them back in
+# ---------------------------------------------------------------------------------------------
+
+Path = tuple[int, ...]
+"""A place in a structure: the child positions that lead to it from the root, in the order of
+each container's kind (`BVar.view` records the same)."""
+
+
+class Treedef:
+    """The containers of a structure without its leaves: what `flatten` leaves of a structure
+    besides the leaves, and what `unflatten` puts leaves back into. A leaf's place is `LEAF`;
+    a container's keeps its kind, the container itself (rebuilding needs its type, a dict's
+    keys) and the treedefs of its children.
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> from typedprop._core.structures import flatten, unflatten
+        >>> leaves, treedef = flatten({"w": np.ones(2), "b": (0.5, 3)})
+        >>> leaves
+        [array([1., 1.]), 0.5, 3]
+        >>> unflatten(treedef, [np.zeros(2), 1.5, 4])
+        {'w': array([0., 0.]), 'b': (1.5, 4)}
+        ```
+    """
+
+    __slots__ = ("children", "kind", "node")
+
+    def __init__(self, kind: _Kind | None, node: Any, children: "tuple[Treedef, ...]") -> None:
+        self.kind = kind  # None for a leaf
+        self.node = node
+        self.children = children
+
+    def structure(self) -> object:
+        """The structure as a hashable value, equal for structures of the same shape: each
+        container's type (and a dict's keys) with its children's, None for a leaf."""
+        if self.kind is None:
+            return None
+        node = self.node
+        keys = tuple(node) if isinstance(node, dict) else None
+        children = tuple([None if c.kind is None else c.structure() for c in self.children])
+        return (type(node), keys, children)
+
+
+LEAF = Treedef(None, None, ())
+
+
+def flatten(x: object, *, unknown_leaves: bool = False) -> tuple[list[Any], Treedef]:
+    """The leaves of `x` in order (depth first, each container's children in its kind's order)
+    and its `Treedef`. A value typedprop cannot handle raises TypeError, naming its type; with
+    `unknown_leaves` it is a leaf instead (for values that are not parameters: data, an op's
+    constants)."""
+    leaves: list[Any] = []
+    kind = _container_kind(x, unknown_leaves)
+    if kind is None:
+        leaves.append(x)
+        return leaves, LEAF
+    return leaves, _flatten(x, kind, leaves, unknown_leaves)
+
+
+def _container_kind(x: object, unknown_leaves: bool) -> _Kind | None:
+    """The kind of `x` if it is a container, else None."""
+    kind = _cache.get(type(x))
+    if kind is None:
+        try:
+            kind = kind_of(x)
+        except TypeError:
+            if not unknown_leaves:
+                raise
+            return None
+    return None if kind.is_leaf else kind
+
+
+def _flatten(x: Any, kind: _Kind, leaves: list[Any], unknown_leaves: bool) -> Treedef:
+    # Leaves are handled in the loop, without a call each: most places are leaves.
+    cache = _cache
+    children = []
+    for c in kind.children(x):
+        ck = cache.get(type(c))
+        if ck is None or not ck.is_leaf:
+            ck = _container_kind(c, unknown_leaves)
+            if ck is not None:
+                children.append(_flatten(c, ck, leaves, unknown_leaves))
+                continue
+        leaves.append(c)
+        children.append(LEAF)
+    return Treedef(kind, x, tuple(children))
+
+
+def unflatten(treedef: Treedef, leaves: Sequence[Any]) -> Any:
+    """The structure of `treedef` with `leaves` at its leaves, in `flatten`'s order: every
+    container rebuilt (new objects of the same types), the leaves as given."""
+    it = iter(leaves)
+    try:
+        rebuilt = _unflatten(treedef, it)
+    except StopIteration:
+        raise ValueError(f"unflatten: too few leaves ({len(leaves)})") from None
+    if next(it, it) is not it:
+        raise ValueError(f"unflatten: too many leaves ({len(leaves)})")
+    return rebuilt
+
+
+def _unflatten(treedef: Treedef, leaves: Iterator[Any]) -> Any:
+    kind = treedef.kind
+    if kind is None:
+        return next(leaves)
+    return kind.rebuild(
+        treedef.node,
+        [next(leaves) if c.kind is None else _unflatten(c, leaves) for c in treedef.children],
+    )
+
+
+class StructureMismatch(Mismatch):
+    """Raised by `flatten_up_to` where the second structure has another container than the
+    first: the message says what differs (`is a list, expected a tuple`), `path` where, and
+    `parts` holds the parts found before that place (so that a caller checking the leaves in
+    order can report an earlier leaf first)."""
+
+    def __init__(self, message: str, path: Path, parts: list[Any]) -> None:
+        super().__init__(message)
+        self.path = path
+        self.parts = parts
+
+
+def flatten_up_to(treedef: Treedef, y: object, *, sparse: bool = False) -> list[Any]:
+    """The parts of `y` at the places of `treedef`'s leaves, in `flatten`'s order: `y` must
+    have `treedef`'s containers (of the same types, with as many children), whatever its parts
+    at the leaves are. Raises `StructureMismatch` at the first place (depth first) that
+    differs.
+
+    With `sparse`, `y` is an accumulated gradient: None (zero) or a `Partial` (zero but at the
+    positions it gives) may stand for any container, and types are not checked (the engine made
+    the gradient of these very containers)."""
+    parts: list[Any] = []
+    if treedef.kind is None:
+        parts.append(y)
+    elif sparse:
+        _gradients_up_to(treedef, y, parts)
+    else:
+        try:
+            _up_to(treedef, y, parts)
+        except StructureMismatch as e:
+            e.parts = parts
+            raise
+    return parts
+
+
+def _up_to(treedef: Treedef, y: Any, parts: list[Any]) -> None:
+    kind = treedef.kind
+    assert kind is not None  # leaves are handled by the caller
+    node = treedef.node
+    if type(y) is not type(node):
+        raise StructureMismatch(
+            f"is a {type(y).__name__}, expected a {type(node).__name__}", (), parts
+        )
+    ys = kind.children(y)
+    children = treedef.children
+    if len(ys) != len(children):
+        raise StructureMismatch(
+            f"has {len(ys)} part{'s' * (len(ys) != 1)}, expected {len(children)}", (), parts
+        )
+    for i, (c, yc) in enumerate(zip(children, ys, strict=True)):
+        if c.kind is None:
+            parts.append(yc)
+            continue
+        try:
+            _up_to(c, yc, parts)
+        except StructureMismatch as e:
+            e.path = (i, *e.path)
+            raise
+
+
+def _gradients_up_to(treedef: Treedef, g: Any, parts: list[Any]) -> None:
+    children = treedef.children
+    if g is None:
+        gs: list[Any] = [None] * len(children)
+    elif type(g) is Partial:
+        given = g.parts.get
+        gs = [given(i) for i in range(len(children))]
+    else:
+        assert treedef.kind is not None  # leaves are handled by the caller
+        gs = treedef.kind.children(g)
+    for c, gc in zip(children, gs, strict=True):
+        if c.kind is None:
+            parts.append(gc)
+        else:
+            _gradients_up_to(c, gc, parts)
+
+
+def leaf_paths(treedef: Treedef) -> list[Path]:
+    """The path of each leaf, in `flatten`'s order (for error messages: paths are not built on
+    the way)."""
+    paths: list[Path] = []
+    _leaf_paths(treedef, (), paths)
+    return paths
+
+
+def _leaf_paths(treedef: Treedef, path: Path, paths: list[Path]) -> None:
+    if treedef.kind is None:
+        paths.append(path)
+    for i, c in enumerate(treedef.children):
+        _leaf_paths(c, (*path, i), paths)
+
+
+def show_path(treedef: Treedef, path: Path) -> str:
+    """`path` as error messages show it, each step as its container names its child: `[0]`,
+    `['key']`, `.field` (prefixed by the caller: `x[0].w`)."""
+    shown = []
+    for i in path:
+        assert treedef.kind is not None
+        shown.append(treedef.kind.label(treedef.node, i))
+        treedef = treedef.children[i]
+    return "".join(shown)
+
+
+def check_supported(x: object, where: str) -> None:
+    """Raise TypeError, naming the part, if typedprop cannot handle some part of `x`: before a
+    backprop call runs, not from deep inside its sweep."""
+    kind = _cache.get(type(x))
+    if kind is not None and kind.is_leaf:
+        return  # a parameter of one array or number
+    try:
+        _, treedef = flatten(x)
+    except TypeError:
+        treedef = None
+    if treedef is not None and not _copies_dicts(treedef):
+        return
+    # Something is wrong: find the first part (depth first) that typedprop cannot handle, a
+    # type it does not know or a dict subclass it cannot rebuild.
+    leaves, treedef = flatten(x, unknown_leaves=True)
+    found = iter(leaves)
+    for path, place in _places(treedef, ()):
+        try:
+            if place.kind is None:
+                kind_of(next(found))
+            elif type(place.node) is not dict and isinstance(place.kind, _Dict):
+                place.kind.rebuild(place.node, place.kind.children(place.node))
+        except TypeError as e:
+            at = f" at x{show_path(treedef, path)}" if path else ""
+            raise TypeError(f"{where}{at}: {e}") from None
+
+
+def _copies_dicts(treedef: Treedef) -> bool:
+    """Whether a container of `treedef` is a dict subclass (rebuilt from its copy)."""
+    if isinstance(treedef.kind, _Dict) and type(treedef.node) is not dict:
+        return True
+    for c in treedef.children:
+        if c.kind is not None and _copies_dicts(c):
+            return True
+    return False
+
+
+def _places(treedef: Treedef, path: Path) -> Iterator[tuple[Path, Treedef]]:
+    """Every place of `treedef`, containers and leaves, depth first, with its path."""
+    yield path, treedef
+    for i, c in enumerate(treedef.children):
+        yield from _places(c, (*path, i))
+
+
+# ---------------------------------------------------------------------------------------------
 # Sparse gradients of parts
 # ---------------------------------------------------------------------------------------------
 
@@ -536,7 +893,7 @@ class Partial:
         self.parts = parts
 
     @staticmethod
-    def nest(path: tuple[int, ...], g: object) -> object:
+    def nest(path: Path, g: object) -> object:
         """The gradient of the whole, given gradient `g` of the part at `path`."""
         for i in reversed(path):
             g = Partial({i: g})
@@ -551,7 +908,7 @@ def accumulate(a: object, b: object) -> object:
     if b is None:
         return a
     if type(a) is np.ndarray and type(b) is np.ndarray:
-        return _ARRAY.add(a, b)  # the common case, without `kind_of`
+        return _NUMPY.add(a, b)  # the common case, without `kind_of`
     if type(a) is Partial:
         if type(b) is Partial:
             for i, g in b.parts.items():
@@ -576,15 +933,16 @@ def _root(a: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
 
 def array_ids(x: object) -> set[int]:
     """The ids of the arrays among the leaves of `x`, and of the arrays owning their memory."""
-    if isinstance(x, np.ndarray):
-        return {id(x), id(_root(x))}
-    try:
-        kind = kind_of(x)
-    except TypeError:
+    if type(x) is np.ndarray:
+        return set(_NUMPY.memory(x))  # the common seeds, without a walk
+    if type(x) is float:
         return set()
-    if kind.is_leaf:
-        return set()
-    return set().union(*(array_ids(c) for c in kind.children(x)))
+    ids: set[int] = set()
+    for leaf in flatten(x, unknown_leaves=True)[0]:
+        array = array_kind(leaf)
+        if array is not None:
+            ids.update(array.memory(leaf))
+    return ids
 
 
 def finalize(x: T, g: object, unshare: set[int] | None = None, refit: bool = False) -> T:
@@ -618,18 +976,17 @@ def finalize(x: T, g: object, unshare: set[int] | None = None, refit: bool = Fal
             g = kind.fit(g, x)
             if g is None:
                 return zero(x)
-        if unshare is not None and isinstance(g, np.ndarray):
-            # Before coerce: an ndarray subclass's gradient is a view of this array.
-            g = _unshared(g, unshare)
+        if unshare is not None:
+            array = array_kind(g)
+            if array is not None:
+                # Before coerce: an ndarray subclass's gradient is a view of this array.
+                g = array.unshared(g, unshare)
         result: T = kind.coerce(g, x)
         return result
-    xs = kind.children(x)
-    if type(g) is Partial:
-        gs: list[object] = [g.parts.get(i) for i in range(len(xs))]
-    else:
-        gs = kind.children(g)
-    rebuilt: T = kind.rebuild(
-        x, [finalize(c, gc, unshare, refit) for c, gc in zip(xs, gs, strict=True)]
+    leaves, treedef = flatten(x)
+    grads = flatten_up_to(treedef, g, sparse=True)
+    rebuilt: T = unflatten(
+        treedef, [finalize(c, gc, unshare, refit) for c, gc in zip(leaves, grads, strict=True)]
     )
     return rebuilt
 
@@ -657,16 +1014,16 @@ class PathRecorder:
     items the getter selects."""
 
     # An unlikely name, so that it does not hide a field of the user's structure.
-    __slots__ = ("_typedprop_steps_",)
+    __slots__ = ("_typedprop_accesses_",)
 
-    def __init__(self, steps: tuple[_Step, ...] = ()) -> None:
-        self._typedprop_steps_ = steps
+    def __init__(self, accesses: tuple[_Access, ...] = ()) -> None:
+        self._typedprop_accesses_ = accesses
 
     def __getattr__(self, name: str) -> "PathRecorder":
-        return PathRecorder((*self._typedprop_steps_, ("attr", name)))
+        return PathRecorder((*self._typedprop_accesses_, ("attr", name)))
 
     def __getitem__(self, key: object) -> "PathRecorder":
-        return PathRecorder((*self._typedprop_steps_, ("item", key)))
+        return PathRecorder((*self._typedprop_accesses_, ("item", key)))
 
     def __bool__(self) -> bool:
         # The getter runs on this stand-in, not on the value: a branch in it cannot be honoured.
@@ -676,11 +1033,11 @@ class PathRecorder:
         )
 
 
-def _show(steps: tuple[_Step, ...]) -> str:
-    return "x" + "".join(f".{k}" if how == "attr" else f"[{k!r}]" for how, k in steps)
+def _show(accesses: tuple[_Access, ...]) -> str:
+    return "x" + "".join(f".{k}" if how == "attr" else f"[{k!r}]" for how, k in accesses)
 
 
-def resolve_path(x: object, getter: Callable[[Any], object]) -> tuple[tuple[int, ...], object]:
+def resolve_path(x: object, getter: Callable[[Any], object]) -> tuple[Path, object]:
     """Run `getter` on a recorder and follow what it selected through `x`: the child positions
     and the selected part. Raises Mismatch if the getter does more than select parts."""
     try:
@@ -694,21 +1051,21 @@ def resolve_path(x: object, getter: Callable[[Any], object]) -> tuple[tuple[int,
             "the getter must return a part of its argument (like `lambda p: p.w` or "
             f"`lambda p: p[0]`), but it returned {describe(recorded)}"
         )
-    steps: tuple[_Step, ...] = recorded._typedprop_steps_
+    accesses: tuple[_Access, ...] = recorded._typedprop_accesses_
     path: list[int] = []
     value = x
-    for n, step in enumerate(steps):
+    for n, access in enumerate(accesses):
         kind = kind_of(value)
         if kind.is_leaf:
             raise Mismatch(
-                f"{_show(steps[: n + 1])} goes inside a {type(value).__name__}, which is a leaf: "
-                "a view selects parts of tuples, lists, dicts, NamedTuples and dataclasses; "
-                "apply ops to the selected leaf instead"
+                f"{_show(accesses[: n + 1])} goes inside a {type(value).__name__}, which is a "
+                "leaf: a view selects parts of tuples, lists, dicts, NamedTuples and "
+                "dataclasses; apply ops to the selected leaf instead"
             )
         try:
-            i = kind.index(value, step)
+            i = kind.index(value, access)
         except Mismatch as e:
-            raise Mismatch(f"{_show(steps[: n + 1])}: {e}") from None
+            raise Mismatch(f"{_show(accesses[: n + 1])}: {e}") from None
         path.append(i)
         value = kind.children(value)[i]
     return tuple(path), value
