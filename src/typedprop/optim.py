@@ -30,7 +30,17 @@ from typing import Any, Generic, TypeVar
 import numpy as np
 
 from ._core.errors import CheckError
-from ._core.structures import describe, kind_of
+from ._core.structures import (
+    StructureMismatch,
+    Treedef,
+    array_kind,
+    describe,
+    flatten,
+    flatten_up_to,
+    leaf_paths,
+    show_path,
+    unflatten,
+)
 
 __all__ = ["SGD", "Adam", "Momentum", "Optimizer"]
 
@@ -38,35 +48,32 @@ P = TypeVar("P")
 
 
 def _is_float_leaf(x: object) -> bool:
-    return (isinstance(x, np.ndarray) and x.dtype.kind == "f") or isinstance(x, float | np.floating)
-
-
-def _leaf_pairs(params: Any, grads: Any, out: list[tuple[Any, Any]]) -> bool:
-    """The float leaves of `params` with the gradient leaves at the same places, in order, into
-    `out`; False at the first place where `grads` does not fit (see `_pairs` for the error).
-    The quick walk of every step: no paths are built."""
-    kind = kind_of(params)
-    if kind.is_leaf:
-        if type(params) is np.ndarray:
-            if params.dtype.kind != "f":
-                return True
-            if type(grads) is not np.ndarray or grads.shape != params.shape:
-                return False
-            if grads.dtype.kind != "f":
-                return False
-        elif _is_float_leaf(params):
-            if np.shape(grads) != np.shape(params) or not _is_float_leaf(grads):
-                return False
-        else:
-            return True
-        out.append((params, grads))
+    """Whether the optimizers update `x`: a real floating array, a float or a numpy float."""
+    if type(x) is np.ndarray:
+        kind: str = x.dtype.kind
+        return kind == "f"
+    if isinstance(x, float | np.floating):
         return True
-    if type(grads) is not type(params):
-        return False
-    ps, gs = kind.children(params), kind.children(grads)
-    if len(ps) != len(gs):
-        return False
-    return all(_leaf_pairs(p, g, out) for p, g in zip(ps, gs, strict=True))
+    array = array_kind(x)
+    return array is not None and array.floating(x)
+
+
+def _fits(param: Any, grad: Any) -> bool:
+    """Whether `grad` is a gradient for the float leaf `param`: the quick test of every step
+    (a numpy array's gradient must be a numpy array, of a floating dtype)."""
+    if type(param) is np.ndarray:
+        return type(grad) is np.ndarray and grad.shape == param.shape and grad.dtype.kind == "f"
+    return _fits_loosely(param, grad)
+
+
+def _fits_loosely(param: Any, grad: Any) -> bool:
+    """The test of the error path: a float leaf of `param`'s shape."""
+    return _shape(grad) == _shape(param) and _is_float_leaf(grad)
+
+
+def _shape(x: Any) -> tuple[int, ...]:
+    array = array_kind(x)
+    return array.shape(x) if array is not None else np.shape(x)
 
 
 def _key(x: Any) -> object:
@@ -74,50 +81,47 @@ def _key(x: Any) -> object:
     return (x.shape, x.dtype) if type(x) is np.ndarray else type(x)
 
 
-def _pairs(params: Any, grads: Any, path: str, out: list[tuple[str, Any, Any]]) -> None:
-    """The float leaves of `params` with the gradient leaves at the same places, in order;
-    raises CheckError naming the first place where `grads` does not have `params`' shape."""
-    kind = kind_of(params)
-    if kind.is_leaf:
-        if not _is_float_leaf(params):
-            return
-        if np.shape(grads) != np.shape(params) or not _is_float_leaf(grads):
+def _float_leaves(params: Any) -> tuple[list[Any], Treedef, list[int]]:
+    """The leaves of `params`, its treedef, and the positions of its float leaves among them."""
+    leaves, treedef = flatten(params)
+    return leaves, treedef, [i for i, leaf in enumerate(leaves) if _is_float_leaf(leaf)]
+
+
+def _refuse(params: Any, grads: Any, who: str) -> None:
+    """Raise CheckError naming the first place (depth first) where `grads` does not have
+    `params`' structure or a float leaf's shape; the slow path of a failed step, with paths."""
+    leaves, treedef, floats = _float_leaves(params)
+    mismatch = None
+    try:
+        parts = flatten_up_to(treedef, grads)
+    except StructureMismatch as e:
+        mismatch, parts = e, e.parts
+    paths = leaf_paths(treedef)
+    for i in floats:
+        if i >= len(parts):
+            break  # past the place where the structure differs
+        if not _fits_loosely(leaves[i], parts[i]):
+            at = show_path(treedef, paths[i]) or "the parameters"
             raise CheckError(
-                f"step: the gradient at {path or 'the parameters'} is {describe(grads)}, "
-                f"expected {describe(params)}"
+                f"step: the gradient at {at} is {describe(parts[i])}, "
+                f"expected {describe(leaves[i])}"
             )
-        out.append((path, params, grads))
-        return
-    if type(grads) is not type(params):
-        raise CheckError(
-            f"step: the gradient at {path or 'the parameters'} is a {type(grads).__name__}, "
-            f"expected a {type(params).__name__}"
-        )
-    ps, gs = kind.children(params), kind.children(grads)
-    if len(ps) != len(gs):
-        raise CheckError(
-            f"step: the gradient at {path or 'the parameters'} has {len(gs)} "
-            f"part{'s' * (len(gs) != 1)}, expected {len(ps)}"
-        )
-    for i, (p, g) in enumerate(zip(ps, gs, strict=True)):
-        _pairs(p, g, path + kind.label(params, i), out)
-
-
-def _replace(x: P, values: list[Any]) -> P:
-    """`x` with its float leaves replaced, in order, by `values` (consumed from the front)."""
-    kind = kind_of(x)
-    if not kind.is_leaf:
-        rebuilt: P = kind.rebuild(x, [_replace(c, values) for c in kind.children(x)])
-        return rebuilt
-    if not _is_float_leaf(x):
-        return x
-    new = values.pop(0)
-    leaf: Any = x
-    replaced: Any = (
-        np.asarray(new, dtype=leaf.dtype) if isinstance(leaf, np.ndarray) else type(leaf)(new)
+    if mismatch is not None:
+        at = show_path(treedef, mismatch.path) or "the parameters"
+        raise CheckError(f"step: the gradient at {at} {mismatch}")
+    # Every gradient fits but not the quick test (an ndarray subclass for a numpy array): as
+    # before the one walk, the step refuses it as parameters it was not made for.
+    raise CheckError(
+        f"{who}.step: the parameters do not have the structure and shapes the optimizer was "
+        "made for"
     )
-    result: P = replaced
-    return result
+
+
+def _replaced(leaf: Any, new: Any) -> Any:
+    """`new` with the type of the float leaf `leaf` (a float32 array stays float32)."""
+    if isinstance(leaf, np.ndarray):
+        return np.asarray(new, dtype=leaf.dtype)
+    return type(leaf)(new)
 
 
 def _descend(param: Any, rate: float, step: Any) -> Any:
@@ -140,22 +144,31 @@ class Optimizer(Generic[P]):
             raise CheckError(f"{type(self).__name__}: the learning rate must be positive, got {lr}")
         self.lr = float(lr)
         self.steps = 0
-        pairs: list[tuple[str, Any, Any]] = []
-        _pairs(params, params, "", pairs)
-        self._keys = [_key(p) for _, p, _ in pairs]
+        leaves, _, floats = _float_leaves(params)
+        self._keys = [_key(leaves[i]) for i in floats]
 
     def step(self, params: P, grads: P) -> P:
         """New parameters: one step from `params` against their gradients `grads`."""
-        pairs: list[tuple[Any, Any]] = []
-        if not _leaf_pairs(params, grads, pairs):
-            _pairs(params, grads, "", [])  # raises, naming the place
-        if [_key(p) for p, _ in pairs] != self._keys:
+        # The quick walk of every step: no paths are built unless something does not fit.
+        leaves, treedef, floats = _float_leaves(params)
+        try:
+            parts = flatten_up_to(treedef, grads)
+        except StructureMismatch:
+            parts = None
+        if parts is None or not all(_fits(leaves[i], parts[i]) for i in floats):
+            _refuse(params, grads, type(self).__name__)
+        assert parts is not None
+        if [_key(leaves[i]) for i in floats] != self._keys:
             raise CheckError(
                 f"{type(self).__name__}.step: the parameters do not have the structure and "
                 "shapes the optimizer was made for"
             )
         self.steps += 1
-        return _replace(params, [self.update(i, p, g) for i, (p, g) in enumerate(pairs)])
+        new = list(leaves)
+        for n, i in enumerate(floats):
+            new[i] = _replaced(leaves[i], self.update(n, leaves[i], parts[i]))
+        result: P = unflatten(treedef, new)
+        return result
 
     def update(self, i: int, param: Any, grad: Any) -> Any:
         raise NotImplementedError

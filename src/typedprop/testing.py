@@ -16,62 +16,70 @@ import numpy as np
 
 from ._backprop import backprop, evaluate
 from ._core.bvar import BVar
-from ._core.structures import describe, kind_of
+from ._core.structures import (
+    Path,
+    StructureMismatch,
+    Treedef,
+    array_kind,
+    describe,
+    flatten,
+    flatten_up_to,
+    leaf_paths,
+    unflatten,
+)
 
 __all__ = ["check_grads"]
 
 X = TypeVar("X")
 
 
-def _leaves(x: object) -> list[Any]:
-    """The differentiable leaves of `x`, in a fixed order."""
-    kind = kind_of(x)
-    if not kind.is_leaf:
-        return [leaf for c in kind.children(x) for leaf in _leaves(c)]
-    if isinstance(x, np.ndarray):
-        return [x] if x.dtype.kind == "f" else []
+def _is_float_leaf(x: object) -> bool:
+    """Whether `x` is a leaf `check_grads` moves: a real floating array or number."""
     if isinstance(x, float | np.floating):
-        return [x]
-    return []
+        return True
+    array = array_kind(x)
+    return array is not None and array.floating(x)
 
 
-def _complex_leaves(x: object) -> list[Any]:
-    kind = kind_of(x)
-    if not kind.is_leaf:
-        return [leaf for c in kind.children(x) for leaf in _complex_leaves(c)]
-    is_complex = isinstance(x, complex | np.complexfloating) or (
-        isinstance(x, np.ndarray) and x.dtype.kind == "c"
-    )
-    return [x] if is_complex else []
+def _is_complex_leaf(x: object) -> bool:
+    if isinstance(x, complex | np.complexfloating):
+        return True
+    array = array_kind(x)
+    return array is not None and array.differentiable(x) and not array.floating(x)
 
 
-def _rebuild(x: X, values: list[Any]) -> X:
-    """`x` with its differentiable leaves replaced, in order, by `values` (consumed)."""
-    kind = kind_of(x)
-    if not kind.is_leaf:
-        result: X = kind.rebuild(x, [_rebuild(c, values) for c in kind.children(x)])
-        return result
-    if isinstance(x, np.ndarray) and x.dtype.kind == "f" or isinstance(x, float | np.floating):
-        replaced: X = values.pop(0)
-        return replaced
-    return x
-
-
-def _same_types(g: object, x: object, where: str) -> None:
-    if type(g) is not type(x):
-        raise AssertionError(
-            f"gradient at {where} is a {type(g).__name__}, expected a {type(x).__name__}"
-        )
-    if isinstance(x, np.ndarray) and isinstance(g, np.ndarray):
-        if g.shape != x.shape or g.dtype != x.dtype:
+def _same_types(g: object, treedef: Treedef, leaves: list[Any]) -> list[Any]:
+    """The leaves of the gradient `g`, after checking that it has exactly `x`'s type at every
+    place, `x` given as its `treedef` and `leaves` (and an array's shape and dtype)."""
+    try:
+        parts = flatten_up_to(treedef, g)
+        mismatch = None
+    except StructureMismatch as e:
+        parts, mismatch = e.parts, e
+    paths = leaf_paths(treedef)
+    # The leaves before the place where the structure differs come first, depth first.
+    for gl, xl, path in zip(parts, leaves, paths, strict=False):
+        where = _show(path)
+        if type(gl) is not type(xl):
             raise AssertionError(
-                f"gradient at {where} has shape {g.shape} and dtype {g.dtype}, "
-                f"expected {x.shape} and {x.dtype}"
+                f"gradient at {where} is a {type(gl).__name__}, expected a {type(xl).__name__}"
             )
-    kind = kind_of(x)
-    if not kind.is_leaf:
-        for i, (gc, xc) in enumerate(zip(kind.children(g), kind.children(x), strict=True)):
-            _same_types(gc, xc, f"{where}[{i}]")
+        array = array_kind(xl)
+        if array is not None and (
+            array.shape(gl) != array.shape(xl) or array.dtype(gl) != array.dtype(xl)
+        ):
+            raise AssertionError(
+                f"gradient at {where} has shape {array.shape(gl)} and dtype "
+                f"{array.dtype(gl)}, expected {array.shape(xl)} and {array.dtype(xl)}"
+            )
+    if mismatch is not None:
+        raise AssertionError(f"gradient at {_show(mismatch.path)} {mismatch}")
+    return parts
+
+
+def _show(path: Path) -> str:
+    """A place as `check_grads` names it: `x`, then each child's position (`x[0][1]`)."""
+    return "x" + "".join(f"[{i}]" for i in path)
 
 
 def check_grads(
@@ -96,11 +104,16 @@ def check_grads(
     are coarse: a gradient wrong in a small part of a large float32 input can pass, so check
     gradients in float64 and use float32 runs for dtypes. Complex leaves are not supported.
     """
-    for leaf in _complex_leaves(x):
-        raise TypeError(f"check_grads: complex values are not supported (found {describe(leaf)})")
+    all_leaves, treedef = flatten(x)
+    for leaf in all_leaves:
+        if _is_complex_leaf(leaf):
+            raise TypeError(
+                f"check_grads: complex values are not supported (found {describe(leaf)})"
+            )
     _, g = backprop(f, x)
-    _same_types(g, x, "x")
-    leaves = _leaves(x)
+    g_all = _same_types(g, treedef, all_leaves)
+    floats = [i for i, leaf in enumerate(all_leaves) if _is_float_leaf(leaf)]
+    leaves = [all_leaves[i] for i in floats]
     if not leaves:
         return
     narrow = any(np.finfo(np.result_type(leaf)).bits < 64 for leaf in leaves)
@@ -108,7 +121,7 @@ def check_grads(
     rtol = rtol if rtol is not None else (2e-2 if narrow else 1e-5)
     atol = atol if atol is not None else (1e-3 if narrow else 1e-7)
     rng = np.random.default_rng(seed)
-    g_leaves = _leaves(g)
+    g_leaves = [g_all[i] for i in floats]
     for _ in range(directions):
         ds = [rng.standard_normal(np.shape(leaf)) for leaf in leaves]
 
@@ -120,7 +133,10 @@ def check_grads(
                 else type(leaf)(leaf + sign * eps * float(d))
                 for leaf, d in zip(leaves, ds, strict=True)
             ]
-            return float(np.real(evaluate(f, _rebuild(x, moved))))
+            values = list(all_leaves)
+            for i, leaf in zip(floats, moved, strict=True):
+                values[i] = leaf
+            return float(np.real(evaluate(f, unflatten(treedef, values))))
 
         numeric = (shifted(1.0) - shifted(-1.0)) / (2 * eps)
         analytic = float(
