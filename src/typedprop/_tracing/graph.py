@@ -13,17 +13,18 @@ A record replays as Python generated for it and compiled once: one straight-line
 calls the ops' `forward` in order, another calls their continuations in reverse, with every
 value, continuation and gradient in a local variable, so no interpreter loop, list indexing or
 attribute lookup stands between two ops. The first gradient of a record goes through the
-engine's checked sweep (`_tape.sweep`); the same ops on the same shapes give gradients of the
+engine's checked sweep (`tape.sweep`); the same ops on the same shapes give gradients of the
 same shapes, so later ones go through the generated sweep, which checks nothing. Records too
 long to unroll usefully run the same steps in two loops over precomputed tuples instead.
 
 Parameters of another structure (another variant of a union, another list length, other
 shapes) get their own record, traced on first use and kept. A Python branch on a traced value,
-which a record cannot honour, raises `TraceError` at trace time (see `_traced`).
+which a record cannot honour, raises `TraceError` at trace time (see `values`).
 
 Internal: users import `trace`, `Graph` and `TraceError` from `typedprop`.
 """
 
+import enum
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -39,12 +40,15 @@ from .._core.op import Op
 from .._core.structures import (
     Mismatch,
     Partial,
+    Path,
     accumulate,
     array_ids,
     check_supported,
     finalize,
     fit,
+    flatten,
     kind_of,
+    unflatten,
 )
 from .._core.tape import Maker, Node, Tape, recording, sweep
 from .values import TracedArray, TracedFloat, TracedScalar, holds_traced, is_traced, unwrap, wrap
@@ -57,7 +61,16 @@ Ds = TypeVarTuple("Ds")
 # value, and a program may pass endless new values.
 _RECORDS_LIMIT = 256
 
-_OP, _VIEW, _OTHER, _DATA = 0, 1, 2, 3
+
+class _StepKind(enum.IntEnum):
+    """What a recorded step is (the generated replay branches on it when it is made, never
+    while it runs)."""
+
+    OP = 0  # an op's forward on the parents and the constants
+    VIEW = 1  # the part of the parent at `path`
+    COLLECT = 2  # a list of the parents (and the constants)
+    DATA = 3  # a float leaf of the data, the one at `path[0]` in `_record_key`'s order
+
 
 # The maker of a data node: a leaf refilled from the data at each replay, with no gradient.
 _DATA_MAKER = Maker()
@@ -68,9 +81,7 @@ _DATA_MAKER.name = "data"
 class _Step:
     """One recorded node: how to compute its value from earlier ones, and its gradient."""
 
-    # _OP, _VIEW (a part at `path`), _OTHER (collect: a list of the parents) or _DATA (a float
-    # leaf of the data, the one at `path[0]` in `_signature`'s order)
-    how: int
+    how: _StepKind
     maker: Maker
     parents: tuple[int, ...]
     # An op's or a collect's constant arguments (None where a parent gives the value).
@@ -186,26 +197,26 @@ def _forward_source(steps: list[_Step]) -> tuple[str, dict[str, Any]]:
     lines = ["def replay(v0, data):"]
     backs = ["None"]
     for i, step in enumerate(steps, 1):
-        if step.how == _DATA:
+        if step.how == _StepKind.DATA:
             lines.append(f"    v{i} = data[{step.path[0]}]")
             backs.append("None")
             continue
         args = []
-        if step.how != _VIEW:
+        if step.how != _StepKind.VIEW:
             for j, (p, c) in enumerate(zip(step.parents, step.consts, strict=True)):
                 if p < 0:
                     ns[f"c{i}_{j}"] = c
                     args.append(f"c{i}_{j}")
                 else:
                     args.append(f"v{p}")
-        if step.how == _OP:
+        if step.how == _StepKind.OP:
             # The (output, continuation) form was checked when the record was made.
             # By identity: ops need not be hashable, and equal ones need not be the same.
             f = _shared(ns, "f", id(step.maker), step.maker.forward)  # type: ignore[attr-defined]  # an Op
             lines.append(f"    v{i}, b{i} = {f}({', '.join(args)})")
             backs.append(f"b{i}")
             continue
-        if step.how == _VIEW:
+        if step.how == _StepKind.VIEW:
             value = f"v{step.parents[0]}"
             for k, how in step.path:
                 if how is None:
@@ -234,16 +245,16 @@ def _reach(steps: list[_Step], out: int) -> tuple[list[bool], list[bool]]:
             for p, need in zip(step.parents, step.needs, strict=True):
                 if need:
                     reached[p] = True
-                    partial[p] = partial[p] or step.how != _OP
+                    partial[p] = partial[p] or step.how != _StepKind.OP
     return reached, partial
 
 
 def _sweep_source(steps: list[_Step], out: int) -> tuple[str, dict[str, Any]]:
-    """The source of `sweep(values, continuations, seed) -> gradient of node 0`: `_tape.sweep`
+    """The source of `sweep(values, continuations, seed) -> gradient of node 0`: `tape.sweep`
     without the per-gradient checks, which held for these ops on these shapes when the record
     was first run, unrolled over the nodes that lead to the output, and its globals.
 
-    A gradient that is None (nothing reached the node) is skipped as in `_tape.sweep`, each
+    A gradient that is None (nothing reached the node) is skipped as in `tape.sweep`, each
     continuation and gradient is dropped once used, and a node's first gradient (in the sweep's
     order) is stored without `accumulate`, since nothing was there before it."""
     ns: dict[str, Any] = {"Partial": Partial, "finalize": finalize, "accumulate": accumulate}
@@ -269,7 +280,7 @@ def _sweep_source(steps: list[_Step], out: int) -> tuple[str, dict[str, Any]]:
         if i != out:
             lines.append(f"    if g{i} is not None:")
             pad = "        "
-        if step.how == _VIEW:
+        if step.how == _StepKind.VIEW:
             call = f"b{i}(g{i})"
         else:
             if partial[i]:
@@ -306,11 +317,11 @@ def _looped_forward(steps: list[_Step]) -> Callable[[Any, list[Any]], tuple[list
     forwards: dict[int, Any] = {}  # one bound method per op, as in `_shared`
     for step in steps:
         parents, consts = step.parents, step.consts
-        if step.how == _VIEW:
+        if step.how == _StepKind.VIEW:
             plan.append((_SELECT, step.backward, parents[0], step.path))
-        elif step.how == _DATA:
+        elif step.how == _StepKind.DATA:
             plan.append((_DATUM, None, step.path[0], None))
-        elif step.how == _OTHER:
+        elif step.how == _StepKind.COLLECT:
             plan.append((_LIST, step.backward, parents, consts))
         else:
             f = forwards.get(id(step.maker))
@@ -362,10 +373,10 @@ def _looped_sweep(steps: list[_Step], out: int) -> Callable[[list[Any], list[Any
     for i in range(out, 0, -1):
         if reached[i]:
             step = steps[i - 1]
-            needs = step.needs if step.how == _OP and step.maker.takes_needs else None
+            needs = step.needs if step.how == _StepKind.OP and step.maker.takes_needs else None
             # The parents that take a gradient; -1 for constants and data.
             targets = tuple(p if n else -1 for p, n in zip(step.parents, step.needs, strict=True))
-            plan.append((i, step.how == _VIEW, partial[i], needs, targets))
+            plan.append((i, step.how == _StepKind.VIEW, partial[i], needs, targets))
 
     def sweep(values: list[Any], backs: list[Any], seed: object) -> object:
         grads: list[Any] = [None] * (out + 1)
@@ -394,35 +405,39 @@ def _looped_sweep(steps: list[_Step], out: int) -> Callable[[list[Any], list[Any
     return sweep
 
 
-def _signature(x: Any, leaves: list[Any] | None = None) -> Any:
+def _record_key(x: Any, data_leaves: list[Any] | None = None) -> Any:
     """What a record depends on: the structure of `x`, the shapes and dtypes of its float
     arrays and the types of its floats, and the values of its other leaves: an integer or an
     integer array (a size, a label, an index) may be built into an op, so each value gets its
-    record. With `leaves` (for data), the float leaves are appended to it, in order: the
-    replay reads them there."""
+    record. With `data_leaves` (for data), the float leaves are appended to it, in `flatten`'s
+    order: the replay reads them there."""
+    t = type(x)
+    if t is np.ndarray or t is float:
+        return _leaf_key(x, data_leaves)  # a parameter of one array or number: no walk
+    # A value typedprop has no structure for (in data) is a leaf, kept by value.
+    leaves, treedef = flatten(x, unknown_leaves=True)
+    if treedef.kind is None:
+        return _leaf_key(x, data_leaves)
+    return treedef.structure(), tuple([_leaf_key(leaf, data_leaves) for leaf in leaves])
+
+
+def _leaf_key(x: Any, data_leaves: list[Any] | None) -> Any:
     t = type(x)
     if isinstance(x, np.ndarray):
         if x.dtype.kind != "f":
             return (t, x.shape, x.dtype, x.tobytes())
-        if leaves is not None:
-            leaves.append(x if t is np.ndarray else np.asarray(x))
+        if data_leaves is not None:
+            data_leaves.append(x if t is np.ndarray else np.asarray(x))
         return (t, x.shape, x.dtype)
     if isinstance(x, float | np.floating):
-        if leaves is not None:
-            leaves.append(x)
+        if data_leaves is not None:
+            data_leaves.append(x)
         return t
     try:
-        kind = kind_of(x)
+        hash(x)
     except TypeError:
-        kind = None  # a value typedprop has no structure for (in data): a leaf, kept by value
-    if kind is None or kind.is_leaf:
-        try:
-            hash(x)
-        except TypeError:
-            return (t, _Identity(x))
-        return (t, x)
-    keys = tuple(x.keys()) if isinstance(x, dict) else None
-    return (t, keys, tuple(_signature(c, leaves) for c in kind.children(x)))
+        return (t, _Identity(x))
+    return (t, x)
 
 
 class _Identity:
@@ -520,8 +535,15 @@ class _TracingTape(Tape):
 
 
 def _traced_data(x: Any, tape: "_TracingTape") -> Any:
-    """`x` as the traced function sees it: each float leaf (in `_signature`'s order) traced and
-    recorded as a leaf node, which an op given that very value records as its input."""
+    """`x` as the traced function sees it: each float leaf (in `_record_key`'s order) traced
+    and recorded as a leaf node, which an op given that very value records as its input."""
+    leaves, treedef = flatten(x, unknown_leaves=True)
+    if treedef.kind is None:
+        return _traced_datum(x, tape)
+    return unflatten(treedef, [_traced_datum(leaf, tape) for leaf in leaves])
+
+
+def _traced_datum(x: Any, tape: "_TracingTape") -> Any:
     traced: Any
     if isinstance(x, np.ndarray) and x.dtype.kind == "f":
         x = np.asarray(x)  # an ndarray subclass (a memmap) replays as a plain array
@@ -531,13 +553,7 @@ def _traced_data(x: Any, tape: "_TracingTape") -> Any:
     elif isinstance(x, float):
         traced = TracedFloat(x)
     else:
-        try:
-            kind = kind_of(x)
-        except TypeError:
-            return x
-        if kind.is_leaf:
-            return x
-        return kind.rebuild(x, [_traced_data(c, tape) for c in kind.children(x)])
+        return x
     # A new object, so that its identity names this leaf alone.
     tape.data[id(traced)] = (tape.leaf(x), traced)
     return traced
@@ -587,7 +603,7 @@ class Graph(Generic[X, Y, *Ds]):
                 f"data argument{s}, called with {len(data)}"
             )
         leaves: list[Any] = []
-        key = (_signature(x), _signature(data, leaves)) if data else _signature(x)
+        key = (_record_key(x), _record_key(data, leaves)) if data else _record_key(x)
         record = self._records.get(key)
         if record is None:
             # Threads may share a graph: one traces, evicts and inserts at a time (reentrant:
@@ -727,24 +743,34 @@ def _trace(f: Callable[..., BVar[Any]], x: Any, data: tuple[Any, ...]) -> _Recor
         for i, node in enumerate(tape.nodes[1:], 1):
             assert node is not None
             if i <= n_data:
-                steps.append(_Step(_DATA, _DATA_MAKER, (), (), (i - 1,), None, ()))
+                steps.append(_Step(_StepKind.DATA, _DATA_MAKER, (), (), (i - 1,), None, ()))
                 continue
             assert node.maker is not None  # the leaves, then made nodes
             # Constants (p < 0), data and what ops made of the data alone take no gradient.
             needs = tuple(p >= 0 and p not in no_gradient for p in node.parents)
             if isinstance(node.maker, Op):
                 consts = cast(tuple[Any, ...], node.extra)
-                steps.append(_Step(_OP, node.maker, node.parents, consts, (), None, needs))
+                steps.append(_Step(_StepKind.OP, node.maker, node.parents, consts, (), None, needs))
             elif node.maker.takes_partial:
                 whole = tape.nodes[node.parents[0]]
                 assert whole is not None
-                path = _selectors(whole.value, cast(tuple[int, ...], node.extra))
-                steps.append(_Step(_VIEW, node.maker, node.parents, (), path, node.backward, needs))
+                path = _selectors(whole.value, cast(Path, node.extra))
+                steps.append(
+                    _Step(_StepKind.VIEW, node.maker, node.parents, (), path, node.backward, needs)
+                )
             else:
                 items = cast(list[Any], node.value)
                 consts = _collected_constants(items, node.parents)
                 steps.append(
-                    _Step(_OTHER, node.maker, node.parents, consts, (), node.backward, needs)
+                    _Step(
+                        _StepKind.COLLECT,
+                        node.maker,
+                        node.parents,
+                        consts,
+                        (),
+                        node.backward,
+                        needs,
+                    )
                 )
         if y._tape is None:
             return _Record(steps, None, unwrap(y.value))
@@ -756,7 +782,7 @@ def _child(x: Any, i: int) -> Any:
     return kind_of(x).children(x)[i]
 
 
-def _selectors(whole: Any, path: tuple[int, ...]) -> tuple[tuple[int, Any], ...]:
+def _selectors(whole: Any, path: Path) -> tuple[tuple[int, Any], ...]:
     """A view's path, each position with how the replay selects it: None for an item of a
     plain tuple or list (an index in the generated code), `_child` for the other structures."""
     selectors = []

@@ -5,20 +5,21 @@ value (`if x.value > 0:`) would be frozen into the graph. While tracing, the par
 the data's float arrays and floats are handed to the function as `TracedArray` and
 `TracedFloat`: they compute like the real values, and their results (numpy's arithmetic,
 Python's on floats, indexing) stay traced, but asking for their truth raises `TraceError` at
-trace time, and so does an op given one as a constant or a setting. Ops never see them:
-`Op.__call__` unwraps its inputs and wraps its output while a tape is tracing. What leaves the
+trace time, and so does an op given one as a constant or a setting. Ops never see them: the
+tracing tape that an op hands its call to unwraps its inputs and wraps its output. What leaves the
 traced world unseen (`float(x)`, `x.item()`, `np.asarray(x)`, `math.exp(x)`) is frozen into the
 record: the docs of `typedprop.trace` say so.
 
-Internal: used by `_op`, `_bvar` and `_trace`.
+Internal: used by `graph`, whose tracing tape wraps and unwraps the values ops see.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from .._core.errors import TraceError
-from .._core.structures import kind_of
+from .._core.structures import flatten, unflatten
 
 _BRANCH = (
     "trace: a Python branch on a traced value (the truth of x.value, or of a comparison with "
@@ -97,19 +98,31 @@ def wrap(value: Any) -> Any:
     """`value` as user code sees it while tracing: float arrays and floats traced, the leaves
     of structures too; everything else as it is."""
     t = type(value)
+    if t is np.ndarray or t is float:
+        return _wrap_leaf(value)
+    return _map_leaves(_wrap_leaf, value)
+
+
+def _wrap_leaf(value: Any) -> Any:
+    t = type(value)
     if t is np.ndarray:
         return value.view(TracedArray) if value.dtype.kind == "f" else value
     if t is float:
         return TracedFloat(value)
     if isinstance(value, np.floating):
         return np.asarray(value).view(TracedScalar)
-    if t is TracedArray or t is TracedFloat or t is TracedScalar:
-        return value
-    return _map_parts(wrap, value)
+    return value  # traced already, or not traced at all
 
 
 def unwrap(value: Any) -> Any:
     """The real value behind a traced one (structures' leaves too)."""
+    t = type(value)
+    if t is np.ndarray or t is float or t is int or value is None:
+        return value
+    return _map_leaves(_unwrap_leaf, value)
+
+
+def _unwrap_leaf(value: Any) -> Any:
     t = type(value)
     if t is TracedArray:
         return value.view(np.ndarray)
@@ -117,9 +130,7 @@ def unwrap(value: Any) -> Any:
         return value.view(np.ndarray)[()]
     if t is TracedFloat:
         return float(value)
-    if t is np.ndarray or t is float or t is int or value is None:
-        return value
-    return _map_parts(unwrap, value)
+    return value
 
 
 def is_traced(value: Any) -> bool:
@@ -129,7 +140,12 @@ def is_traced(value: Any) -> bool:
         return True
     if t is np.ndarray or t is float or t is int or value is None:
         return False
-    return any(is_traced(c) for c in _parts(value))
+    return any(_is_traced_leaf(leaf) for leaf in flatten(value, unknown_leaves=True)[0])
+
+
+def _is_traced_leaf(value: Any) -> bool:
+    t = type(value)
+    return t is TracedArray or t is TracedFloat or t is TracedScalar
 
 
 def holds_traced(value: Any) -> bool:
@@ -142,16 +158,10 @@ def holds_traced(value: Any) -> bool:
     return is_traced(value)
 
 
-def _parts(value: Any) -> list[Any]:
-    """The children of a structure typedprop knows; none for a leaf or an unknown value."""
-    try:
-        kind = kind_of(value)
-    except TypeError:
-        return []
-    return [] if kind.is_leaf else kind.children(value)
-
-
-def _map_parts(f: Any, value: Any) -> Any:
-    """`value` with `f` applied to each of its children, if it is a structure."""
-    parts = _parts(value)
-    return kind_of(value).rebuild(value, [f(c) for c in parts]) if parts else value
+def _map_leaves(f: Callable[[Any], Any], value: Any) -> Any:
+    """`value` with `f` applied to each of its leaves (a value typedprop has no structure for
+    is a leaf). A leaf or an empty container comes back as it is, unless `f` changes it."""
+    leaves, treedef = flatten(value, unknown_leaves=True)
+    if not treedef.children:
+        return f(value) if treedef.kind is None else value
+    return unflatten(treedef, [f(leaf) for leaf in leaves])
