@@ -40,6 +40,7 @@ from .._core.errors import CheckError
 from .._core.op import Grad1, Op
 from .._core.tape import check_live
 from ._broadcast import broadcast_error, unbroadcast
+from ._nondifferentiable import NotDifferentiable
 from ._registry import public
 
 _Derivative = Callable[[], Any]
@@ -692,12 +693,7 @@ clip = public(Clip())
 # ---------------------------------------------------------------------------------------------
 
 
-@overload
-def sign(x: BVar[N], /) -> BVar[N]: ...
-@overload
-def sign(x: N, /) -> N: ...
-@public(differentiable=False)
-def sign(x: Any, /) -> Any:
+class Sign(NotDifferentiable):
     """`sign(x)`: -1, 0 or 1 elementwise (`nan` for `nan`), as `numpy.sign`.
 
     Its derivative is zero wherever it exists, so no gradient flows through it: for a BVar it
@@ -714,10 +710,21 @@ def sign(x: Any, /) -> Any:
         array([-1.,  1.])
         ```
     """
-    if type(x) is BVar:
-        if x._tape is not None:
-            check_live(x._tape)  # like an op: a BVar of a finished backprop call is refused
-        check_number_or_array("sign", "x", x.value)
-        return constant(np.sign(x.value))
-    check_number_or_array("sign", "x", x)
-    return np.sign(x)
+
+    name = "sign"
+
+    @overload
+    def __call__(self, x: BVar[N], /) -> BVar[N]: ...
+    @overload
+    def __call__(self, x: N, /) -> N: ...
+    def __call__(self, x: Any, /) -> Any:
+        if type(x) is BVar:
+            if x._tape is not None:
+                check_live(x._tape)  # like an op: a BVar of a finished backprop call is refused
+            check_number_or_array("sign", "x", x.value)
+            return constant(np.sign(x.value))
+        check_number_or_array("sign", "x", x)
+        return np.sign(x)
+
+
+sign = public(Sign())

@@ -306,66 +306,6 @@ class Take(Op[Any, Any]):
 
 
 class Where(Op[Any, Any, Any]):
-    """`numpy.where(condition, a, b)` for a constant boolean `condition`."""
-
-    name = "where"
-
-    def __init__(self, condition: Any) -> None:
-        self.condition = condition
-
-    def forward(self, a: Any, b: Any) -> tuple[Any, Callable[[Any], tuple[Any, Any]]]:
-        cond = self.condition
-        try:
-            out = np.where(cond, a, b)
-        except ValueError:
-            try:
-                np.broadcast_shapes(np.shape(cond), np.shape(a), np.shape(b))
-            except ValueError:
-                raise broadcast_error(self.name, ("condition", "a", "b"), (cond, a, b)) from None
-            raise
-        if out.ndim == 0:
-            out = out[()]  # numpy gives a 0-d array; the ops give scalars, like a reduction
-
-        def grad(g: Any) -> tuple[Any, Any]:
-            return unbroadcast(np.where(cond, g, 0.0), a), unbroadcast(np.where(cond, 0.0, g), b)
-
-        return out, grad
-
-
-@overload
-def where(
-    condition: _BoolArray | bool | np.bool_,
-    a: BVar[ArrayOf[DT]],
-    b: BVar[AnyArray] | AnyArray | BVar[float] | float,
-    /,
-) -> BVar[ResultOf[DT]]: ...
-@overload
-def where(
-    condition: _BoolArray | bool | np.bool_,
-    a: AnyArray | BVar[float] | float,
-    b: BVar[ArrayOf[DT]],
-    /,
-) -> BVar[ResultOf[DT]]: ...
-@overload
-def where(condition: bool | np.bool_, a: BVar[float], b: BVar[float] | float, /) -> BVar[float]: ...
-@overload
-def where(condition: bool | np.bool_, a: float, b: BVar[float], /) -> BVar[float]: ...
-@overload
-def where(condition: _BoolArray, a: BVar[float], b: BVar[float] | float, /) -> BVar[_F64Out]: ...
-@overload
-def where(condition: _BoolArray, a: float, b: BVar[float], /) -> BVar[_F64Out]: ...
-@overload
-def where(
-    condition: _BoolArray | bool | np.bool_, a: ArrayOf[DT], b: AnyArray | float, /
-) -> ResultOf[DT]: ...
-@overload
-def where(condition: _BoolArray | bool | np.bool_, a: float, b: ArrayOf[DT], /) -> ResultOf[DT]: ...
-@overload
-def where(condition: bool | np.bool_, a: float, b: float, /) -> float: ...
-@overload
-def where(condition: _BoolArray, a: float, b: float, /) -> _F64Out: ...
-@public(note="the condition is not differentiated")
-def where(condition: Any, a: Any, b: Any, /) -> Any:
     """`a` where `condition` holds and `b` elsewhere, as `numpy.where`: the three arguments
     broadcast together. The gradient of `a` is the output's where the condition holds (and
     zero elsewhere), summed back to `a`'s shape; `b`'s likewise where it does not.
@@ -392,26 +332,93 @@ def where(condition: Any, a: Any, b: Any, /) -> Any:
         array([0., 1., 1.])
         ```
     """
-    if type(condition) is BVar:
-        raise CheckError(
-            "where: the condition is a BVar, but a condition is not differentiable: pass its "
-            "plain value (cond.value) or a comparison's plain result (ops.greater(x, 0.0))"
-        )
-    if not isinstance(condition, bool | np.bool_) and not (
-        isinstance(condition, np.ndarray) and condition.dtype == np.bool_
-    ):
-        got = (
-            f"an array of dtype {condition.dtype}"
-            if isinstance(condition, np.ndarray)
-            else f"a value of type {type(condition).__name__}"
-        )
-        raise CheckError(
-            f"where: argument 'condition' must be a boolean array or a bool, got {got}; "
-            "compare first (ops.greater(x, 0.0))"
-        )
-    return Where(condition)(a, b)
+
+    name = "where"
+
+    @overload  # type: ignore[override]  # this op's own signature
+    def __call__(
+        self,
+        condition: _BoolArray | bool | np.bool_,
+        a: BVar[ArrayOf[DT]],
+        b: BVar[AnyArray] | AnyArray | BVar[float] | float,
+        /,
+    ) -> BVar[ResultOf[DT]]: ...
+    @overload
+    def __call__(
+        self,
+        condition: _BoolArray | bool | np.bool_,
+        a: AnyArray | BVar[float] | float,
+        b: BVar[ArrayOf[DT]],
+        /,
+    ) -> BVar[ResultOf[DT]]: ...
+    @overload
+    def __call__(
+        self, condition: bool | np.bool_, a: BVar[float], b: BVar[float] | float, /
+    ) -> BVar[float]: ...
+    @overload
+    def __call__(self, condition: bool | np.bool_, a: float, b: BVar[float], /) -> BVar[float]: ...
+    @overload
+    def __call__(
+        self, condition: _BoolArray, a: BVar[float], b: BVar[float] | float, /
+    ) -> BVar[_F64Out]: ...
+    @overload
+    def __call__(self, condition: _BoolArray, a: float, b: BVar[float], /) -> BVar[_F64Out]: ...
+    @overload
+    def __call__(
+        self, condition: _BoolArray | bool | np.bool_, a: ArrayOf[DT], b: AnyArray | float, /
+    ) -> ResultOf[DT]: ...
+    @overload
+    def __call__(
+        self, condition: _BoolArray | bool | np.bool_, a: float, b: ArrayOf[DT], /
+    ) -> ResultOf[DT]: ...
+    @overload
+    def __call__(self, condition: bool | np.bool_, a: float, b: float, /) -> float: ...
+    @overload
+    def __call__(self, condition: _BoolArray, a: float, b: float, /) -> _F64Out: ...
+    def __call__(self, condition: Any, a: Any, b: Any, /) -> Any:
+        if type(condition) is BVar:
+            raise CheckError(
+                "where: the condition is a BVar, but a condition is not differentiable: pass its "
+                "plain value (cond.value) or a comparison's plain result (ops.greater(x, 0.0))"
+            )
+        if not isinstance(condition, bool | np.bool_) and not (
+            isinstance(condition, np.ndarray) and condition.dtype == np.bool_
+        ):
+            got = (
+                f"an array of dtype {condition.dtype}"
+                if isinstance(condition, np.ndarray)
+                else f"a value of type {type(condition).__name__}"
+            )
+            raise CheckError(
+                f"where: argument 'condition' must be a boolean array or a bool, got {got}; "
+                "compare first (ops.greater(x, 0.0))"
+            )
+        return Op.__call__(Where(condition), a, b)
+
+    def __init__(self, condition: Any) -> None:
+        self.condition = condition
+
+    def forward(self, a: Any, b: Any) -> tuple[Any, Callable[[Any], tuple[Any, Any]]]:
+        cond = self.condition
+        try:
+            out = np.where(cond, a, b)
+        except ValueError:
+            try:
+                np.broadcast_shapes(np.shape(cond), np.shape(a), np.shape(b))
+            except ValueError:
+                raise broadcast_error(self.name, ("condition", "a", "b"), (cond, a, b)) from None
+            raise
+        if out.ndim == 0:
+            out = out[()]  # numpy gives a 0-d array; the ops give scalars, like a reduction
+
+        def grad(g: Any) -> tuple[Any, Any]:
+            return unbroadcast(np.where(cond, g, 0.0), a), unbroadcast(np.where(cond, 0.0, g), b)
+
+        return out, grad
 
 
 getitem = public(unconfigured(GetItem), note="`x[key]`: basic, integer-array and boolean")
 
 take = public(unconfigured(Take))
+
+where = public(unconfigured(Where), note="the condition is not differentiated")

@@ -52,7 +52,18 @@ def _plain(x: object) -> Any:
     return x
 
 
-class ArgReduce:
+class NotDifferentiable:
+    """The kind of op without a gradient: it reads plain values (a BVar through its `.value`,
+    which must still be usable), records nothing on the tape, and returns a plain integer,
+    boolean or shape. Subclasses set `name` and define `__call__`, which carries their
+    signature."""
+
+    name: ClassVar[str]
+    #: Read by the op registry: these ops have no rows in the gradient table.
+    differentiable: ClassVar[bool] = False
+
+
+class ArgReduce(NotDifferentiable):
     """The position of an extreme element, over all of `x` (flattened) or along `axis`.
     Subclasses set `name` and `reduce` (`np.argmax`, `np.argmin`)."""
 
@@ -117,11 +128,10 @@ class Argmin(ArgReduce):
     reduce = np.argmin
 
 
-class Comparison:
+class Comparison(NotDifferentiable):
     """An elementwise comparison with numpy broadcasting, giving plain booleans. Subclasses
     set `name` and `compare` (a numpy ufunc)."""
 
-    name: ClassVar[str]
     compare: ClassVar[np.ufunc]
 
     @overload
@@ -243,18 +253,17 @@ class GreaterEqual(Comparison):
     compare = np.greater_equal
 
 
-argmax = public(Argmax(), differentiable=False)
-argmin = public(Argmin(), differentiable=False)
-equal = public(Equal(), differentiable=False)
-not_equal = public(NotEqual(), differentiable=False)
-less = public(Less(), differentiable=False)
-less_equal = public(LessEqual(), differentiable=False)
-greater = public(Greater(), differentiable=False)
-greater_equal = public(GreaterEqual(), differentiable=False)
+argmax = public(Argmax())
+argmin = public(Argmin())
+equal = public(Equal())
+not_equal = public(NotEqual())
+less = public(Less())
+less_equal = public(LessEqual())
+greater = public(Greater())
+greater_equal = public(GreaterEqual())
 
 
-@public(differentiable=False)
-def shape(x: _Input, /) -> tuple[int, ...]:
+class Shape(NotDifferentiable):
     """The shape of `x` (a BVar's value, or a plain value) as a tuple of ints; `()` for a number.
 
     !!! example
@@ -266,11 +275,14 @@ def shape(x: _Input, /) -> tuple[int, ...]:
         (2, 3)
         ```
     """
-    return tuple(int(n) for n in np.shape(_plain(x)))
+
+    name = "shape"
+
+    def __call__(self, x: _Input, /) -> tuple[int, ...]:
+        return tuple(int(n) for n in np.shape(_plain(x)))
 
 
-@public(differentiable=False)
-def ndim(x: _Input, /) -> int:
+class Ndim(NotDifferentiable):
     """The number of axes of `x` (a BVar's value, or a plain value); 0 for a number.
 
     !!! example
@@ -281,11 +293,14 @@ def ndim(x: _Input, /) -> int:
         2
         ```
     """
-    return int(np.ndim(_plain(x)))
+
+    name = "ndim"
+
+    def __call__(self, x: _Input, /) -> int:
+        return int(np.ndim(_plain(x)))
 
 
-@public(differentiable=False)
-def size(x: _Input, /) -> int:
+class Size(NotDifferentiable):
     """The number of elements of `x` (a BVar's value, or a plain value); 1 for a number.
 
     !!! example
@@ -297,4 +312,13 @@ def size(x: _Input, /) -> int:
         6
         ```
     """
-    return int(np.size(_plain(x)))
+
+    name = "size"
+
+    def __call__(self, x: _Input, /) -> int:
+        return int(np.size(_plain(x)))
+
+
+shape = public(Shape())
+ndim = public(Ndim())
+size = public(Size())

@@ -66,14 +66,24 @@ _BY_MODULE = {f"{__package__}.{f.module}": f for f in FAMILIES}
 
 @overload
 def public(
-    op: T, /, *, name: str | None = None, differentiable: bool = True, note: str = ""
+    op: T, /, *, name: str | None = None, differentiable: bool | None = None, note: str = ""
 ) -> T: ...
 @overload
 def public(
-    op: None = None, /, *, name: str | None = None, differentiable: bool = True, note: str = ""
+    op: None = None,
+    /,
+    *,
+    name: str | None = None,
+    differentiable: bool | None = None,
+    note: str = "",
 ) -> Callable[[T], T]: ...
 def public(
-    op: T | None = None, /, *, name: str | None = None, differentiable: bool = True, note: str = ""
+    op: T | None = None,
+    /,
+    *,
+    name: str | None = None,
+    differentiable: bool | None = None,
+    note: str = "",
 ) -> T | Callable[[T], T]:
     """Register `op` (an op instance, or a function) as a public op of the family whose
     module defines it, under `name` (its `name`, or its `__name__`), and return it unchanged.
@@ -87,7 +97,11 @@ def public(
             raise TypeError(f"public: {op!r} has no name, or is not defined in an op family")
         if key in _ENTRIES:
             raise TypeError(f"public: an op named {key!r} is registered already")
-        _ENTRIES[key] = Entry(key, family, differentiable, note)
+        # Whether it has a gradient: said here, or by its kind (`NotDifferentiable`).
+        has_gradient = (
+            getattr(op, "differentiable", True) if differentiable is None else differentiable
+        )
+        _ENTRIES[key] = Entry(key, family, has_gradient, note)
         if not hasattr(op, "__name__"):
             # An op instance reads like the function it stands for: `ops.sum.__name__`.
             op.__name__ = key  # type: ignore[attr-defined]  # an instance of an Op class

@@ -462,10 +462,44 @@ class Stack(Join):
 
 
 class Split(Op[Any, Any]):
-    """`x` cut along `axis` into a tuple of pieces, as `numpy.split`. The gradient adds each
-    piece's gradient into its place (numpy's pieces may overlap when the indices go down)."""
+    """`x` cut along `axis` into a list of pieces, as `numpy.split`: into `n` equal pieces for
+    an int `n`, or at the given indices. For a BVar, each piece is a BVar; pieces a function
+    does not use get a zero gradient, at no cost until the split's own gradient is formed.
+
+    **Raises:** `CheckError` if `x` does not split into equal sections.
+
+    The gradient adds each piece's gradient into its place (numpy's pieces may overlap
+    when the indices go down).
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> def f(x: tp.BVar[tp.Vec]) -> tp.BVar[float]:
+        ...     head, tail = ops.split(x, [1], axis=0)
+        ...     return ops.sum(tail * tail)
+        >>> tp.grad(f, np.array([1.0, 2.0, 3.0]))
+        array([0., 4., 6.])
+        ```
+    """
 
     name = "split"
+
+    @overload  # type: ignore[override]  # this op's own signature: a list of pieces
+    def __call__(
+        self, x: BVar[ArrayOf[DT]], /, indices_or_sections: int | Sequence[int], axis: int = 0
+    ) -> list[BVar[ResultOf[DT]]]: ...
+    @overload
+    def __call__(
+        self, x: ArrayOf[DT], /, indices_or_sections: int | Sequence[int], axis: int = 0
+    ) -> list[ResultOf[DT]]: ...
+    def __call__(self, x: Any, /, indices_or_sections: int | Sequence[int], axis: int = 0) -> Any:
+        # The op gives a tuple of pieces (one node); the caller gets a list of them.
+        pieces = Op.__call__(Split(indices_or_sections, axis), x)
+        if isinstance(pieces, BVar):
+            return list(pieces.unpack())
+        return list(pieces)
 
     def __init__(self, indices_or_sections: int | Sequence[int], axis: int) -> None:
         self.indices_or_sections = indices_or_sections
@@ -775,40 +809,6 @@ class Pad(Op[Any, Any]):
 # As for concatenate.
 
 
-@overload
-def split(
-    x: BVar[ArrayOf[DT]], /, indices_or_sections: int | Sequence[int], axis: int = 0
-) -> list[BVar[ResultOf[DT]]]: ...
-@overload
-def split(
-    x: ArrayOf[DT], /, indices_or_sections: int | Sequence[int], axis: int = 0
-) -> list[ResultOf[DT]]: ...
-@public
-def split(x: Any, /, indices_or_sections: int | Sequence[int], axis: int = 0) -> Any:
-    """`x` cut along `axis` into a list of pieces, as `numpy.split`: into `n` equal pieces for
-    an int `n`, or at the given indices. For a BVar, each piece is a BVar; pieces a function
-    does not use get a zero gradient, at no cost until the split's own gradient is formed.
-
-    **Raises:** `CheckError` if `x` does not split into equal sections.
-
-    !!! example
-        ```python
-        >>> import numpy as np
-        >>> import typedprop as tp
-        >>> from typedprop import ops
-        >>> def f(x: tp.BVar[tp.Vec]) -> tp.BVar[float]:
-        ...     head, tail = ops.split(x, [1], axis=0)
-        ...     return ops.sum(tail * tail)
-        >>> tp.grad(f, np.array([1.0, 2.0, 3.0]))
-        array([0., 4., 6.])
-        ```
-    """
-    pieces = Split(indices_or_sections, axis)(x)
-    if isinstance(pieces, BVar):
-        return list(pieces.unpack())
-    return list(pieces)
-
-
 reshape = public(unconfigured(Reshape))
 
 ravel = public(unconfigured(Ravel))
@@ -820,6 +820,8 @@ expand_dims = public(unconfigured(ExpandDims))
 concatenate = public(unconfigured(Concatenate))
 
 stack = public(unconfigured(Stack))
+
+split = public(unconfigured(Split))
 
 broadcast_to = public(unconfigured(BroadcastTo))
 
