@@ -731,7 +731,9 @@ def _einsum_grad(spec: _Spec, k: int, operands: Sequence[Any], g: Any) -> Any:
     return _to(gk, x)
 
 
-def _einsum_forward(subscripts: str, operands: Sequence[Any]) -> tuple[Any, Callable[[Any], Any]]:
+def _einsum_forward(
+    subscripts: str, operands: Sequence[Any]
+) -> tuple[Any, Callable[[Any], tuple[Any, ...]]]:
     spec = _einsum_spec(subscripts, operands)
     out = np.einsum(spec.text, *operands)
 
@@ -741,50 +743,7 @@ def _einsum_forward(subscripts: str, operands: Sequence[Any]) -> tuple[Any, Call
     return out, grad
 
 
-class _Einsum1(Op[Any, Any]):
-    name = "einsum"
-
-    def __init__(self, subscripts: str) -> None:
-        self.subscripts = subscripts
-
-    def arg_name(self, i: int) -> str:
-        return f"argument 'operands[{i}]'"
-
-    def forward(self, x: Any) -> tuple[Any, Grad1]:
-        out, grad = _einsum_forward(self.subscripts, (x,))
-        return out, grad
-
-
-class _Einsum2(Op[Any, Any, Any]):
-    name = "einsum"
-
-    def __init__(self, subscripts: str) -> None:
-        self.subscripts = subscripts
-
-    def arg_name(self, i: int) -> str:
-        return f"argument 'operands[{i}]'"
-
-    def forward(self, a: Any, b: Any) -> tuple[Any, Grad2]:
-        out, grad = _einsum_forward(self.subscripts, (a, b))
-        return out, grad
-
-
-@overload
-def einsum(subscripts: str, a: BVar[ArrayOf[DT]], /) -> BVar[ResultOf[DT]]: ...
-@overload
-def einsum(subscripts: str, a: ArrayOf[DT], /) -> ResultOf[DT]: ...
-@overload
-def einsum(
-    subscripts: str, a: BVar[ArrayOf[DT]], b: BVar[AnyArray] | AnyArray | BVar[float] | float, /
-) -> BVar[ResultOf[DT]]: ...
-@overload
-def einsum(
-    subscripts: str, a: ArrayOf[DT], b: BVar[AnyArray] | BVar[float], /
-) -> BVar[ResultOf[DT]]: ...
-@overload
-def einsum(subscripts: str, a: ArrayOf[DT], b: AnyArray | float, /) -> ResultOf[DT]: ...
-@public(note="one or two operands")
-def einsum(subscripts: str, /, *operands: Any) -> Any:
+class Einsum(Op[*tuple[Any, ...], Any]):
     """Einstein summation of one or two operands, as `numpy.einsum` with a subscripts string:
     `'ij,jk->ik'` is a matrix product, `'ij->ji'` a transpose, `'i,i->'` an inner product.
 
@@ -823,18 +782,47 @@ def einsum(subscripts: str, /, *operands: Any) -> Any:
         of shape (3, 2) (axis 0) but 2 in argument 'operands[0]' of shape (2, 2) (axis 1)
         ```
     """
-    if not isinstance(subscripts, str):
+
+    name = "einsum"
+
+    @overload  # type: ignore[override]  # the subscripts, then one or two operands
+    def __call__(self, subscripts: str, a: BVar[ArrayOf[DT]], /) -> BVar[ResultOf[DT]]: ...
+    @overload
+    def __call__(self, subscripts: str, a: ArrayOf[DT], /) -> ResultOf[DT]: ...
+    @overload
+    def __call__(
+        self,
+        subscripts: str,
+        a: BVar[ArrayOf[DT]],
+        b: BVar[AnyArray] | AnyArray | BVar[float] | float,
+        /,
+    ) -> BVar[ResultOf[DT]]: ...
+    @overload
+    def __call__(
+        self, subscripts: str, a: ArrayOf[DT], b: BVar[AnyArray] | BVar[float], /
+    ) -> BVar[ResultOf[DT]]: ...
+    @overload
+    def __call__(self, subscripts: str, a: ArrayOf[DT], b: AnyArray | float, /) -> ResultOf[DT]: ...
+    def __call__(self, subscripts: str, /, *operands: Any) -> Any:
+        if not isinstance(subscripts, str):
+            raise CheckError(
+                f"einsum: subscripts must be a string such as 'ij,jk->ik', got "
+                f"{type(subscripts).__name__}"
+            )
+        if len(operands) in (1, 2):
+            return Op.__call__(Einsum(subscripts), *operands)
         raise CheckError(
-            f"einsum: subscripts must be a string such as 'ij,jk->ik', got "
-            f"{type(subscripts).__name__}"
+            f"einsum: takes one or two operands, got {len(operands)} (chain two-operand einsums)"
         )
-    if len(operands) == 1:
-        return _Einsum1(subscripts)(operands[0])
-    if len(operands) == 2:
-        return _Einsum2(subscripts)(operands[0], operands[1])
-    raise CheckError(
-        f"einsum: takes one or two operands, got {len(operands)} (chain two-operand einsums)"
-    )
+
+    def __init__(self, subscripts: str = "") -> None:
+        self.subscripts = subscripts
+
+    def arg_name(self, i: int) -> str:
+        return f"argument 'operands[{i}]'"
+
+    def forward(self, *operands: Any) -> tuple[Any, Callable[[Any], tuple[Any, ...]]]:
+        return _einsum_forward(self.subscripts, operands)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1136,38 +1124,7 @@ class Inv(Op[Any, Any]):
         return out, grad
 
 
-class _LogAbsDet(Op[Any, Any]):
-    """`log|det a|`; the sign of the determinant, which has no gradient, is kept in `sign` for
-    `slogdet` to return beside it (one instance per call)."""
-
-    name = "slogdet"
-
-    def __init__(self) -> None:
-        self.sign: Any = None
-
-    def forward(self, a: Any) -> tuple[Any, Grad1]:
-        _check_square("slogdet", "a", a)
-        self.sign, out = np.linalg.slogdet(a)
-
-        def grad(g: Any) -> tuple[Any]:
-            # d log|det a| / da = inv(a).T, which does not exist where det a = 0.
-            with _factorable("slogdet", "a", a, "singular, so log|det a| has no gradient"):
-                inv_t = _mT(np.linalg.inv(a))
-            return (_to(np.asarray(g)[..., None, None] * inv_t, a),)
-
-        return out, grad
-
-
-@overload
-def slogdet(a: BVar[_AnyMat], /) -> tuple[float, BVar[float]]: ...
-@overload
-def slogdet(a: BVar[ArrayOf[DT]], /) -> tuple[ResultOf[DT], BVar[ResultOf[DT]]]: ...
-@overload
-def slogdet(a: _AnyMat, /) -> tuple[float, float]: ...
-@overload
-def slogdet(a: ArrayOf[DT], /) -> tuple[ResultOf[DT], ResultOf[DT]]: ...
-@public
-def slogdet(a: Any, /) -> Any:
+class Slogdet(Op[Any, Any]):
     """The sign and the logarithm of the absolute value of the determinant of the square
     matrix `a` (or of each matrix in a stack), as `numpy.linalg.slogdet`: `(sign, logabsdet)`.
 
@@ -1176,6 +1133,9 @@ def slogdet(a: Any, /) -> Any:
     gives `(0.0, -inf)` as in numpy, with no warning; its gradient then raises.
 
     **Raises:** `CheckError` for a non-square `a`, and on the backward pass for a singular one.
+
+    The op computes `log|det a|`; the sign of the determinant is kept on the op (one per
+    call) and returned beside it.
 
     !!! example
         ```python
@@ -1191,9 +1151,37 @@ def slogdet(a: Any, /) -> Any:
                [ 1. , -0.5]])
         ```
     """
-    op = _LogAbsDet()
-    logabsdet = op(a)
-    return op.sign, logabsdet
+
+    name = "slogdet"
+
+    @overload  # type: ignore[override]  # (sign, logabsdet), the sign plain
+    def __call__(self, a: BVar[_AnyMat], /) -> tuple[float, BVar[float]]: ...
+    @overload
+    def __call__(self, a: BVar[ArrayOf[DT]], /) -> tuple[ResultOf[DT], BVar[ResultOf[DT]]]: ...
+    @overload
+    def __call__(self, a: _AnyMat, /) -> tuple[float, float]: ...
+    @overload
+    def __call__(self, a: ArrayOf[DT], /) -> tuple[ResultOf[DT], ResultOf[DT]]: ...
+    def __call__(self, a: Any, /) -> Any:
+        # A new op per call: it keeps the sign of its determinant, which has no gradient.
+        op = Slogdet()
+        logabsdet = Op.__call__(op, a)
+        return op.sign, logabsdet
+
+    def __init__(self) -> None:
+        self.sign: Any = None
+
+    def forward(self, a: Any) -> tuple[Any, Grad1]:
+        _check_square("slogdet", "a", a)
+        self.sign, out = np.linalg.slogdet(a)
+
+        def grad(g: Any) -> tuple[Any]:
+            # d log|det a| / da = inv(a).T, which does not exist where det a = 0.
+            with _factorable("slogdet", "a", a, "singular, so log|det a| has no gradient"):
+                inv_t = _mT(np.linalg.inv(a))
+            return (_to(np.asarray(g)[..., None, None] * inv_t, a),)
+
+        return out, grad
 
 
 class Cholesky(Op[Any, Any]):
@@ -1268,3 +1256,7 @@ solve = public(Solve())
 inv = public(Inv())
 
 cholesky = public(Cholesky())
+
+einsum = public(unconfigured(Einsum), note="one or two operands")
+
+slogdet = public(unconfigured(Slogdet))
