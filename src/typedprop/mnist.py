@@ -38,14 +38,22 @@ from typing import Any, Final, NamedTuple
 import numpy as np
 from jaxtyping import Float, Int
 
-from . import ops, optim
-from ._backprop import backprop, evaluate
-from ._core.arrays import Array, Mat, Vec
-from ._core.bvar import BVar
-from ._core.checks import checks
-from ._static.constructors import normal, zeros
-from ._static.shapecheck import shapecheck
-from ._tracing.graph import trace
+# The program sits above the library: it uses typedprop through its public door only.
+from . import (
+    Array,
+    BVar,
+    Mat,
+    Vec,
+    backprop,
+    checks,
+    evaluate,
+    normal,
+    ops,
+    optim,
+    shapecheck,
+    trace,
+    zeros,
+)
 from .data import Split, load_digits, load_mnist
 
 __all__ = [
