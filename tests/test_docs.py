@@ -1,8 +1,8 @@
 """Every example in the docs runs and shows what it says.
 
 Examples are the fenced ```python blocks of docstrings (every module, class, function and method
-of typedprop) and of README.md. A block with `>>>` prompts runs as a doctest; a block without
-runs as a script.
+of typedprop) and of README.md and CONTRIBUTING.md. A block with `>>>` prompts runs as a
+doctest; a block without runs as a script.
 """
 
 import doctest
@@ -10,6 +10,7 @@ import importlib
 import inspect
 import pkgutil
 import re
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -37,7 +38,8 @@ def _docstrings() -> dict[str, str]:
                     doc = inspect.getdoc(value) if callable(value) else None
                     if doc:
                         found[f"{name}.{attr}.{member}"] = doc
-    found["README.md"] = (ROOT / "README.md").read_text()
+    for page in ("README.md", "CONTRIBUTING.md"):
+        found[page] = (ROOT / page).read_text()
     return found
 
 
@@ -74,6 +76,7 @@ def test_the_public_api_has_examples() -> None:
 
 @pytest.mark.parametrize(("where", "block"), BLOCKS, ids=[w for w, _ in BLOCKS])
 def test_example(where: str, block: str) -> None:
+    block = textwrap.dedent(block)  # a block inside a markdown list item is indented
     if ">>>" not in block:
         exec(compile(block, where, "exec"), {"__name__": "__docs__"})
         return
