@@ -19,7 +19,7 @@ from hypothesis.extra import numpy as hnp
 from jaxtyping import Float
 
 import typedprop as tp
-from typedprop import Array, Mat, Vec
+from typedprop import Array, Mat, Vec, ops
 from typedprop.testing import check_grads
 
 from support import reduce_to_scalar
@@ -691,3 +691,39 @@ def test_an_op_skips_the_gradient_of_a_constant(checked: bool) -> None:
     np.testing.assert_array_equal(gx, w.T @ np.ones(2))
     np.testing.assert_array_equal(both[0], gw)
     np.testing.assert_array_equal(both[1], gx)
+
+
+# ---------------------------------------------------------------------------------------------
+# The array module an op computes with (`Op.array_module`, the seam for other array libraries)
+# ---------------------------------------------------------------------------------------------
+
+
+def test_an_op_computes_with_numpy_for_numpy_arrays_and_numbers() -> None:
+    from typedprop._core.op import Op
+
+    assert Op.array_module(np.ones(2), 1.0, 3) is np
+    assert Op.array_module(np.float32(1.0), [1.0], None) is np
+    assert ops.exp.array_module(np.ones((2, 2))) is np
+
+
+def test_an_op_reaches_another_array_library_through_its_array_kind(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import types
+
+    from typedprop._core import structures
+
+    library = types.ModuleType("toy_arrays")
+
+    class ToyArray:
+        pass
+
+    class ToyArrays(structures._NumpyArrays):
+        module = library
+
+    for name in ("_array_bases", "_array_cache", "_cache"):
+        monkeypatch.setattr(structures, name, dict(getattr(structures, name)))
+    structures._register_array_kind(ToyArray, ToyArrays())
+    # The first array of a known library decides; numpy's arrays and numbers defer to it.
+    assert ops.exp.array_module(np.ones(2), ToyArray()) is library
+    assert ops.exp.array_module(1.0, np.ones(2)) is np

@@ -22,6 +22,7 @@ from . import tape as _tapes
 from .bvar import BVar
 from .checks import CheckCache, checks_enabled, usable_hint
 from .errors import CheckError
+from .structures import array_module
 from .structures import describe as _describe
 from .tape import Maker, Node, Tape, check_live
 
@@ -121,6 +122,11 @@ class Op(Maker, Generic[*Ins, Out]):
         cls._in_hints = tuple(usable_hint(h) for h in ins)
         cls._out_hint = usable_hint(out)
         cls.hinted = cls._out_hint is not None or any(h is not None for h in cls._in_hints)
+
+    #: The array module to compute with for an op's inputs (`array_module(*values)`): numpy
+    #: for numpy arrays and numbers; another library's for its arrays, once its array kind is
+    #: known to the structures. The one hook from the ops to the array library.
+    array_module = staticmethod(array_module)
 
     def forward(self, *xs: *Ins) -> tuple[Out, Callable[[Out], tuple[*Ins]]]:
         """The output for inputs `xs`, and the continuation from the output's gradient to one

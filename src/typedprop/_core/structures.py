@@ -29,7 +29,8 @@ Two seams serve the rest of typedprop:
   optimizers, `testing`, tracing and the engine walk structures through these alone.
 - The one way to arrays: `array_kind(x)` answers whether a leaf is an array and holds what
   typedprop asks of one (`_ArrayKind`: differentiated or not, shape, dtype, zero, add, fit,
-  memory). numpy's is the only kind so far; hot paths test `type(x) is np.ndarray` before it.
+  memory, and the library's `module`, which `array_module` gives the ops). numpy's is the only
+  kind so far; hot paths test `type(x) is np.ndarray` before it.
 
 Internal: users import `Backprop` and `register_backprop` from `typedprop`.
 """
@@ -50,6 +51,7 @@ __all__ = [
     "accumulate",
     "array_ids",
     "array_kind",
+    "array_module",
     "check_supported",
     "describe",
     "finalize",
@@ -218,6 +220,10 @@ class _ArrayKind(_Kind):
     one so far; another library's arrays join with a subclass and `_register_array_kind`. Only
     floating and complex arrays are differentiated; the others are constants."""
 
+    #: The library's array module (numpy's own, or its array API namespace): what an op
+    #: computes with for arrays of this kind (see `array_module`).
+    module: Any = None
+
     def differentiable(self, x: Any) -> bool:
         """Whether `x` takes a gradient: a floating or complex array."""
         raise NotImplementedError
@@ -251,6 +257,8 @@ class _ArrayKind(_Kind):
 
 class _NumpyArrays(_ArrayKind):
     """numpy arrays and ndarray subclasses."""
+
+    module = np
 
     def differentiable(self, x: Any) -> bool:
         return x.dtype.kind in "fc"
@@ -319,6 +327,21 @@ def array_kind(x: object) -> _ArrayKind | None:
     except KeyError:
         kind = cache[t] = _array_base_kind(t)
         return kind
+
+
+def array_module(*values: object) -> Any:
+    """The array module an op computes with for these inputs: the module of the first array
+    among them whose kind is known (`_ArrayKind.module`), numpy for numpy arrays, numbers and
+    anything else. The one hook through which ops reach another array library; numpy's inputs
+    answer at the first type test."""
+    for x in values:
+        t = type(x)
+        if t is np.ndarray or t is float or t is int:
+            continue
+        kind = array_kind(x)
+        if kind is not None and kind.module is not np:
+            return kind.module
+    return np
 
 
 def _array_base_kind(cls: type) -> _ArrayKind | None:
@@ -744,20 +767,14 @@ class StructureMismatch(Mismatch):
         self.parts = parts
 
 
-def flatten_up_to(treedef: Treedef, y: object, *, sparse: bool = False) -> list[Any]:
+def flatten_up_to(treedef: Treedef, y: object) -> list[Any]:
     """The parts of `y` at the places of `treedef`'s leaves, in `flatten`'s order: `y` must
     have `treedef`'s containers (of the same types, with as many children), whatever its parts
     at the leaves are. Raises `StructureMismatch` at the first place (depth first) that
-    differs.
-
-    With `sparse`, `y` is an accumulated gradient: None (zero) or a `Partial` (zero but at the
-    positions it gives) may stand for any container, and types are not checked (the engine made
-    the gradient of these very containers)."""
+    differs."""
     parts: list[Any] = []
     if treedef.kind is None:
         parts.append(y)
-    elif sparse:
-        _gradients_up_to(treedef, y, parts)
     else:
         try:
             _up_to(treedef, y, parts)
@@ -792,21 +809,33 @@ def _up_to(treedef: Treedef, y: Any, parts: list[Any]) -> None:
             raise
 
 
-def _gradients_up_to(treedef: Treedef, g: Any, parts: list[Any]) -> None:
-    children = treedef.children
+def _flatten_gradient(x: Any, kind: _Kind, g: Any, leaves: list[Any], grads: list[Any]) -> Treedef:
+    """`flatten` of the container `x` (of kind `kind`) that takes its accumulated gradient `g`
+    apart in the same pass, into `grads` at the places of `leaves`: `finalize`'s walk. None
+    (zero) or a `Partial` (zero but at the positions it gives) may stand for any container of
+    the gradient, whose types are not checked (the engine made the gradient of these very
+    containers)."""
+    cache = _cache
+    xs = kind.children(x)
     if g is None:
-        gs: list[Any] = [None] * len(children)
+        gs: list[Any] = [None] * len(xs)
     elif type(g) is Partial:
         given = g.parts.get
-        gs = [given(i) for i in range(len(children))]
+        gs = [given(i) for i in range(len(xs))]
     else:
-        assert treedef.kind is not None  # leaves are handled by the caller
-        gs = treedef.kind.children(g)
-    for c, gc in zip(children, gs, strict=True):
-        if c.kind is None:
-            parts.append(gc)
-        else:
-            _gradients_up_to(c, gc, parts)
+        gs = kind.children(g)
+    children = []
+    for c, gc in zip(xs, gs, strict=True):
+        ck = cache.get(type(c))
+        if ck is None or not ck.is_leaf:
+            ck = _container_kind(c, False)
+            if ck is not None:
+                children.append(_flatten_gradient(c, ck, gc, leaves, grads))
+                continue
+        leaves.append(c)
+        grads.append(gc)
+        children.append(LEAF)
+    return Treedef(kind, x, tuple(children))
 
 
 def leaf_paths(treedef: Treedef) -> list[Path]:
@@ -983,11 +1012,12 @@ def finalize(x: T, g: object, unshare: set[int] | None = None, refit: bool = Fal
                 g = array.unshared(g, unshare)
         result: T = kind.coerce(g, x)
         return result
-    leaves, treedef = flatten(x)
-    grads = flatten_up_to(treedef, g, sparse=True)
-    rebuilt: T = unflatten(
-        treedef, [finalize(c, gc, unshare, refit) for c, gc in zip(leaves, grads, strict=True)]
-    )
+    leaves: list[Any] = []
+    grads: list[Any] = []
+    treedef = _flatten_gradient(x, kind, g, leaves, grads)
+    for i, gi in enumerate(grads):
+        leaves[i] = zero(leaves[i]) if gi is None else finalize(leaves[i], gi, unshare, refit)
+    rebuilt: T = unflatten(treedef, leaves)
     return rebuilt
 
 
