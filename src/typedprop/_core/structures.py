@@ -601,7 +601,7 @@ def _classify(cls: type) -> _Kind:
     if array is not None:
         return array
     if issubclass(cls, np.floating | np.complexfloating | float):
-        return _SCALAR  # float's subclasses too (a traced float while `trace` records)
+        return _SCALAR  # float's subclasses too
     if issubclass(cls, np.integer | np.bool_):
         return _CONSTANT
     for base, kind in ((tuple, _SEQUENCE), (list, _SEQUENCE), (dict, _DICT)):

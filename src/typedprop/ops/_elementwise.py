@@ -95,7 +95,8 @@ def _real(op: str, name: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
         raise CheckError(f"{op}: {name} must be a real number, got {describe_type(value)}")
     if isinstance(value, float) and type(value) is not float and not isinstance(value, np.floating):
-        # A float subclass: a traced float while `trace` records, kept so that it is seen.
+        # A float subclass is kept as it is, not converted: its type may mean something to
+        # whoever made it (a layer above checks the settings of the ops it records).
         return value
     return float(value)
 
