@@ -122,19 +122,28 @@ def test_flatten_up_to_names_the_first_place_that_differs(
     assert len(info.value.parts) == found  # the parts before that place
 
 
-def test_sparse_gradients_up_to_a_structure() -> None:
+def test_an_accumulated_gradient_is_taken_apart_with_its_value() -> None:
     x = Pair(np.ones(2), [2.0, (3.0, 4.0)])
-    _, treedef = S.flatten(x)
-    g = S.Partial({1: S.Partial({1: (5.0, 6.0)})})
-    assert S.flatten_up_to(treedef, g, sparse=True) == [None, None, 5.0, 6.0]
-    assert S.flatten_up_to(treedef, None, sparse=True) == [None] * 4
+
+    def gradients(g: object) -> tuple[list[Any], list[Any]]:
+        leaves: list[Any] = []
+        grads: list[Any] = []
+        treedef = S._flatten_gradient(x, S.kind_of(x), g, leaves, grads)
+        assert S.unflatten(treedef, leaves) == x
+        return leaves, grads
+
+    leaves, grads = gradients(S.Partial({1: S.Partial({1: (5.0, 6.0)})}))
+    assert leaves == S.flatten(x)[0] and grads == [None, None, 5.0, 6.0]
+    # A part without a gradient is one place, not entered.
+    leaves, grads = gradients(S.Partial({0: np.zeros(2)}))
+    assert leaves[1] is x.right and grads[1] is None
     # Types are not checked: the engine made the gradient of these containers.
-    assert S.flatten_up_to(treedef, (1, [2, [3, 4]]), sparse=True) == [1, 2, 3, 4]
+    assert gradients((1, [2, [3, 4]]))[1] == [1, 2, 3, 4]
 
 
 def test_structure_tells_structures_apart() -> None:
     def structure(x: object) -> object:
-        return S.flatten(x)[1].structure()
+        return S.structure(S.flatten(x)[1])
 
     assert structure((1.0, [2.0])) == structure((5, [np.ones(3)]))
     assert structure((1.0, [2.0])) != structure((1.0, (2.0,)))

@@ -64,6 +64,7 @@ __all__ = [
     "register_backprop",
     "resolve_path",
     "show_path",
+    "structure",
     "unflatten",
     "zero",
 ]
@@ -650,12 +651,29 @@ Path = tuple[int, ...]
 """A place in a structure: the child positions that lead to it from the root, in the order of
 each container's kind (`BVar.view` records the same)."""
 
+Treedef = tuple[_Kind, Any, tuple["Treedef", ...]] | None
+"""The containers of a structure without its leaves: what `flatten` gives besides the leaves,
+and what `unflatten` puts leaves back into. At a leaf's place `LEAF` (None); at a container's
+the tuple `(kind, container, children's treedefs)`, the container kept because rebuilding needs
+its type (and a dict's keys). Plain tuples: the walk runs on every backprop call and replay,
+and a tuple is built and taken apart faster than an object."""
 
-class Treedef:
-    """The containers of a structure without its leaves: what `flatten` leaves of a structure
-    besides the leaves, and what `unflatten` puts leaves back into. A leaf's place is `LEAF`;
-    a container's keeps its kind, the container itself (rebuilding needs its type, a dict's
-    keys) and the treedefs of its children.
+LEAF: Treedef = None
+
+
+class _Unknown(_Kind):
+    """The walk's stand-in kind for a value typedprop has no kind for, where such values are
+    leaves (`flatten(..., unknown_leaves=True)`); never handed out by `kind_of`."""
+
+
+_UNKNOWN = _Unknown()
+
+
+def flatten(x: object, *, unknown_leaves: bool = False) -> tuple[list[Any], Treedef]:
+    """The leaves of `x` in order (depth first, each container's children in its kind's order)
+    and its `Treedef`. A value typedprop cannot handle raises TypeError, naming its type; with
+    `unknown_leaves` it is a leaf instead (for values that are not parameters: data, an op's
+    constants).
 
     !!! example
         ```python
@@ -668,68 +686,37 @@ class Treedef:
         {'w': array([0., 0.]), 'b': (1.5, 4)}
         ```
     """
-
-    __slots__ = ("children", "kind", "node")
-
-    def __init__(self, kind: _Kind | None, node: Any, children: "tuple[Treedef, ...]") -> None:
-        self.kind = kind  # None for a leaf
-        self.node = node
-        self.children = children
-
-    def structure(self) -> object:
-        """The structure as a hashable value, equal for structures of the same shape: each
-        container's type (and a dict's keys) with its children's, None for a leaf."""
-        if self.kind is None:
-            return None
-        node = self.node
-        keys = tuple(node) if isinstance(node, dict) else None
-        children = tuple([None if c.kind is None else c.structure() for c in self.children])
-        return (type(node), keys, children)
-
-
-LEAF = Treedef(None, None, ())
-
-
-def flatten(x: object, *, unknown_leaves: bool = False) -> tuple[list[Any], Treedef]:
-    """The leaves of `x` in order (depth first, each container's children in its kind's order)
-    and its `Treedef`. A value typedprop cannot handle raises TypeError, naming its type; with
-    `unknown_leaves` it is a leaf instead (for values that are not parameters: data, an op's
-    constants)."""
     leaves: list[Any] = []
-    kind = _container_kind(x, unknown_leaves)
-    if kind is None:
+    kind = _cache.get(type(x)) or _new_kind(x, unknown_leaves)
+    if kind.is_leaf:
         leaves.append(x)
         return leaves, LEAF
     return leaves, _flatten(x, kind, leaves, unknown_leaves)
 
 
-def _container_kind(x: object, unknown_leaves: bool) -> _Kind | None:
-    """The kind of `x` if it is a container, else None."""
-    kind = _cache.get(type(x))
-    if kind is None:
-        try:
-            kind = kind_of(x)
-        except TypeError:
-            if not unknown_leaves:
-                raise
-            return None
-    return None if kind.is_leaf else kind
+def _new_kind(x: object, unknown_leaves: bool) -> _Kind:
+    """`kind_of(x)` for a type not seen yet; `_UNKNOWN` for one typedprop cannot handle, if
+    `unknown_leaves`."""
+    try:
+        return kind_of(x)
+    except TypeError:
+        if not unknown_leaves:
+            raise
+        return _UNKNOWN
 
 
 def _flatten(x: Any, kind: _Kind, leaves: list[Any], unknown_leaves: bool) -> Treedef:
     # Leaves are handled in the loop, without a call each: most places are leaves.
     cache = _cache
-    children = []
+    children: list[Treedef] = []
     for c in kind.children(x):
-        ck = cache.get(type(c))
-        if ck is None or not ck.is_leaf:
-            ck = _container_kind(c, unknown_leaves)
-            if ck is not None:
-                children.append(_flatten(c, ck, leaves, unknown_leaves))
-                continue
-        leaves.append(c)
-        children.append(LEAF)
-    return Treedef(kind, x, tuple(children))
+        ck = cache.get(type(c)) or _new_kind(c, unknown_leaves)
+        if ck.is_leaf:
+            leaves.append(c)
+            children.append(LEAF)
+        else:
+            children.append(_flatten(c, ck, leaves, unknown_leaves))
+    return (kind, x, tuple(children))
 
 
 def unflatten(treedef: Treedef, leaves: Sequence[Any]) -> Any:
@@ -737,7 +724,7 @@ def unflatten(treedef: Treedef, leaves: Sequence[Any]) -> Any:
     container rebuilt (new objects of the same types), the leaves as given."""
     it = iter(leaves)
     try:
-        rebuilt = _unflatten(treedef, it)
+        rebuilt = next(it) if treedef is None else _unflatten(treedef, it)
     except StopIteration:
         raise ValueError(f"unflatten: too few leaves ({len(leaves)})") from None
     if next(it, it) is not it:
@@ -746,13 +733,22 @@ def unflatten(treedef: Treedef, leaves: Sequence[Any]) -> Any:
 
 
 def _unflatten(treedef: Treedef, leaves: Iterator[Any]) -> Any:
-    kind = treedef.kind
-    if kind is None:
-        return next(leaves)
+    assert treedef is not None  # leaves are handled by the caller
+    kind, node, children = treedef
     return kind.rebuild(
-        treedef.node,
-        [next(leaves) if c.kind is None else _unflatten(c, leaves) for c in treedef.children],
+        node, [next(leaves) if c is None else _unflatten(c, leaves) for c in children]
     )
+
+
+def structure(treedef: Treedef) -> object:
+    """The structure as a hashable value that holds no container (a record's key): equal for
+    structures of the same shape, each container's type (and a dict's keys) with its
+    children's, None for a leaf."""
+    if treedef is None:
+        return None
+    _, node, children = treedef
+    keys = tuple(node) if isinstance(node, dict) else None
+    return (type(node), keys, tuple([None if c is None else structure(c) for c in children]))
 
 
 class StructureMismatch(Mismatch):
@@ -773,33 +769,31 @@ def flatten_up_to(treedef: Treedef, y: object) -> list[Any]:
     at the leaves are. Raises `StructureMismatch` at the first place (depth first) that
     differs."""
     parts: list[Any] = []
-    if treedef.kind is None:
+    if treedef is None:
         parts.append(y)
-    else:
-        try:
-            _up_to(treedef, y, parts)
-        except StructureMismatch as e:
-            e.parts = parts
-            raise
+        return parts
+    try:
+        _up_to(treedef, y, parts)
+    except StructureMismatch as e:
+        e.parts = parts
+        raise
     return parts
 
 
 def _up_to(treedef: Treedef, y: Any, parts: list[Any]) -> None:
-    kind = treedef.kind
-    assert kind is not None  # leaves are handled by the caller
-    node = treedef.node
+    assert treedef is not None  # leaves are handled by the caller
+    kind, node, children = treedef
     if type(y) is not type(node):
         raise StructureMismatch(
             f"is a {type(y).__name__}, expected a {type(node).__name__}", (), parts
         )
     ys = kind.children(y)
-    children = treedef.children
     if len(ys) != len(children):
         raise StructureMismatch(
             f"has {len(ys)} part{'s' * (len(ys) != 1)}, expected {len(children)}", (), parts
         )
     for i, (c, yc) in enumerate(zip(children, ys, strict=True)):
-        if c.kind is None:
+        if c is None:
             parts.append(yc)
             continue
         try:
@@ -811,46 +805,33 @@ def _up_to(treedef: Treedef, y: Any, parts: list[Any]) -> None:
 
 def _flatten_gradient(x: Any, kind: _Kind, g: Any, leaves: list[Any], grads: list[Any]) -> Treedef:
     """`flatten` of the container `x` (of kind `kind`) that takes its accumulated gradient `g`
-    apart in the same pass, into `grads` at the places of `leaves`: `finalize`'s walk. None
-    (zero) or a `Partial` (zero but at the positions it gives) may stand for any container of
-    the gradient, whose types are not checked (the engine made the gradient of these very
-    containers)."""
+    (a `Partial` or whole, not None) apart in the same pass, into `grads` at the places of
+    `leaves`: `finalize`'s walk. Types are not checked (the engine made the gradient of these
+    very containers). A part without a gradient (None, or left out of a `Partial`) is not
+    entered: it is one place with gradient None, whose zero is made whole (a view of one
+    parameter among many walks the path to it, not every other parameter)."""
     cache = _cache
     xs = kind.children(x)
-    if g is None:
-        gs: list[Any] = [None] * len(xs)
-    elif type(g) is Partial:
-        given = g.parts.get
-        gs = [given(i) for i in range(len(xs))]
+    if type(g) is Partial:
+        gs: list[Any] = list(map(g.parts.get, range(len(xs))))
     else:
         gs = kind.children(g)
-    children = []
+    children: list[Treedef] = []
     for c, gc in zip(xs, gs, strict=True):
-        ck = cache.get(type(c))
-        if ck is None or not ck.is_leaf:
-            ck = _container_kind(c, False)
-            if ck is not None:
-                children.append(_flatten_gradient(c, ck, gc, leaves, grads))
-                continue
-        leaves.append(c)
-        grads.append(gc)
-        children.append(LEAF)
-    return Treedef(kind, x, tuple(children))
+        ck = None if gc is None else cache.get(type(c)) or kind_of(c)
+        if ck is None or ck.is_leaf:
+            leaves.append(c)
+            grads.append(gc)
+            children.append(LEAF)
+        else:
+            children.append(_flatten_gradient(c, ck, gc, leaves, grads))
+    return (kind, x, tuple(children))
 
 
 def leaf_paths(treedef: Treedef) -> list[Path]:
     """The path of each leaf, in `flatten`'s order (for error messages: paths are not built on
     the way)."""
-    paths: list[Path] = []
-    _leaf_paths(treedef, (), paths)
-    return paths
-
-
-def _leaf_paths(treedef: Treedef, path: Path, paths: list[Path]) -> None:
-    if treedef.kind is None:
-        paths.append(path)
-    for i, c in enumerate(treedef.children):
-        _leaf_paths(c, (*path, i), paths)
+    return [path for path, place in _places(treedef, ()) if place is None]
 
 
 def show_path(treedef: Treedef, path: Path) -> str:
@@ -858,10 +839,19 @@ def show_path(treedef: Treedef, path: Path) -> str:
     `['key']`, `.field` (prefixed by the caller: `x[0].w`)."""
     shown = []
     for i in path:
-        assert treedef.kind is not None
-        shown.append(treedef.kind.label(treedef.node, i))
-        treedef = treedef.children[i]
+        assert treedef is not None  # a path leads through containers
+        kind, node, children = treedef
+        shown.append(kind.label(node, i))
+        treedef = children[i]
     return "".join(shown)
+
+
+def _places(treedef: Treedef, path: Path) -> Iterator[tuple[Path, Treedef]]:
+    """Every place of `treedef`, containers and leaves, depth first, with its path."""
+    yield path, treedef
+    if treedef is not None:
+        for i, c in enumerate(treedef[2]):
+            yield from _places(c, (*path, i))
 
 
 def check_supported(x: object, where: str) -> None:
@@ -872,20 +862,20 @@ def check_supported(x: object, where: str) -> None:
         return  # a parameter of one array or number
     try:
         _, treedef = flatten(x)
+        if not _copies_dicts(treedef):
+            return
     except TypeError:
-        treedef = None
-    if treedef is not None and not _copies_dicts(treedef):
-        return
+        pass
     # Something is wrong: find the first part (depth first) that typedprop cannot handle, a
     # type it does not know or a dict subclass it cannot rebuild.
     leaves, treedef = flatten(x, unknown_leaves=True)
     found = iter(leaves)
     for path, place in _places(treedef, ()):
         try:
-            if place.kind is None:
+            if place is None:
                 kind_of(next(found))
-            elif type(place.node) is not dict and isinstance(place.kind, _Dict):
-                place.kind.rebuild(place.node, place.kind.children(place.node))
+            elif type(place[1]) is not dict and isinstance(place[0], _Dict):
+                place[0].rebuild(place[1], place[0].children(place[1]))
         except TypeError as e:
             at = f" at x{show_path(treedef, path)}" if path else ""
             raise TypeError(f"{where}{at}: {e}") from None
@@ -893,19 +883,12 @@ def check_supported(x: object, where: str) -> None:
 
 def _copies_dicts(treedef: Treedef) -> bool:
     """Whether a container of `treedef` is a dict subclass (rebuilt from its copy)."""
-    if isinstance(treedef.kind, _Dict) and type(treedef.node) is not dict:
+    if treedef is None:
+        return False
+    kind, node, children = treedef
+    if isinstance(kind, _Dict) and type(node) is not dict:
         return True
-    for c in treedef.children:
-        if c.kind is not None and _copies_dicts(c):
-            return True
-    return False
-
-
-def _places(treedef: Treedef, path: Path) -> Iterator[tuple[Path, Treedef]]:
-    """Every place of `treedef`, containers and leaves, depth first, with its path."""
-    yield path, treedef
-    for i, c in enumerate(treedef.children):
-        yield from _places(c, (*path, i))
+    return any(_copies_dicts(c) for c in children if c is not None)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -964,7 +947,8 @@ def array_ids(x: object) -> set[int]:
     """The ids of the arrays among the leaves of `x`, and of the arrays owning their memory."""
     if type(x) is np.ndarray:
         return set(_NUMPY.memory(x))  # the common seeds, without a walk
-    if type(x) is float:
+    kind = _cache.get(type(x))
+    if kind is _SCALAR or kind is _CONSTANT:
         return set()
     ids: set[int] = set()
     for leaf in flatten(x, unknown_leaves=True)[0]:
@@ -1017,7 +1001,7 @@ def finalize(x: T, g: object, unshare: set[int] | None = None, refit: bool = Fal
     treedef = _flatten_gradient(x, kind, g, leaves, grads)
     for i, gi in enumerate(grads):
         leaves[i] = zero(leaves[i]) if gi is None else finalize(leaves[i], gi, unshare, refit)
-    rebuilt: T = unflatten(treedef, leaves)
+    rebuilt: T = _unflatten(treedef, iter(leaves))
     return rebuilt
 
 

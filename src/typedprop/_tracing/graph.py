@@ -48,6 +48,7 @@ from .._core.structures import (
     fit,
     flatten,
     kind_of,
+    structure,
     unflatten,
 )
 from .._core.tape import Maker, Node, Tape, recording, sweep
@@ -416,9 +417,9 @@ def _record_key(x: Any, data_leaves: list[Any] | None = None) -> Any:
         return _leaf_key(x, data_leaves)  # a parameter of one array or number: no walk
     # A value typedprop has no structure for (in data) is a leaf, kept by value.
     leaves, treedef = flatten(x, unknown_leaves=True)
-    if treedef.kind is None:
+    if treedef is None:
         return _leaf_key(x, data_leaves)
-    return treedef.structure(), tuple([_leaf_key(leaf, data_leaves) for leaf in leaves])
+    return structure(treedef), tuple([_leaf_key(leaf, data_leaves) for leaf in leaves])
 
 
 def _leaf_key(x: Any, data_leaves: list[Any] | None) -> Any:
@@ -538,8 +539,6 @@ def _traced_data(x: Any, tape: "_TracingTape") -> Any:
     """`x` as the traced function sees it: each float leaf (in `_record_key`'s order) traced
     and recorded as a leaf node, which an op given that very value records as its input."""
     leaves, treedef = flatten(x, unknown_leaves=True)
-    if treedef.kind is None:
-        return _traced_datum(x, tape)
     return unflatten(treedef, [_traced_datum(leaf, tape) for leaf in leaves])
 
 

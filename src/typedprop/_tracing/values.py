@@ -162,6 +162,6 @@ def _map_leaves(f: Callable[[Any], Any], value: Any) -> Any:
     """`value` with `f` applied to each of its leaves (a value typedprop has no structure for
     is a leaf). A leaf or an empty container comes back as it is, unless `f` changes it."""
     leaves, treedef = flatten(value, unknown_leaves=True)
-    if not treedef.children:
-        return f(value) if treedef.kind is None else value
+    if treedef is not None and not treedef[2]:
+        return value  # an empty container
     return unflatten(treedef, [f(leaf) for leaf in leaves])
