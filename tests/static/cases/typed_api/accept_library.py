@@ -23,6 +23,10 @@ def mat() -> Mat:
 def elementwise_keeps_the_type(x: BVar[Vec], w: BVar[Mat], s: BVar[float], m: Mat) -> None:
     assert_type(ops.exp(x), BVar[Vec])
     assert_type(ops.tanh(w), BVar[Mat])
+    assert_type(ops.arctan(x), BVar[Vec])
+    assert_type(ops.arctan(1.0), float)
+    assert_type(ops.leaky_relu(x, negative_slope=0.2), BVar[Vec])
+    assert_type(ops.elu(m, alpha=2.0), Mat)
     assert_type(ops.logistic(s), BVar[float])
     assert_type(ops.relu(m), Mat)
     assert_type(ops.log(2.0), float)

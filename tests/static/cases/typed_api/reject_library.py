@@ -19,6 +19,8 @@ def mat() -> Mat:
 def wrong_number_of_arguments(x: BVar[Vec], w: BVar[Mat]) -> None:
     ops.exp(x, x)  # E: No overload variant of "__call__" of "Elementwise"...  [call-overload]
     ops.tanh()  # E: ...  [call-overload]
+    ops.arctan(x, x)  # E: No overload variant of "__call__" of "Elementwise"...  [call-overload]
+    ops.leaky_relu(x, slope=0.2)  # E: ...  [call-overload]
     ops.maximum(x)  # E: ...of "Binary"...  [call-overload]
     ops.matvec(w)  # E: ...  [call-overload]
     ops.solve(w)  # E: ...  [call-overload]
