@@ -250,49 +250,53 @@ class CheckCache:
     def clear(self) -> None:
         self._passed.clear()
 
+    def passed(self, key: tuple[object, ...] | None) -> bool:
+        """Whether values of signature `key` passed `check` before."""
+        return key is not None and ("values", key) in self._passed
+
     def check(
         self,
         name: str,
-        names: Callable[[], Sequence[str]],
+        names: Sequence[str],
         hints: Sequence[object | None],
         values: Sequence[object],
+        key: tuple[object, ...] | None,
     ) -> None:
-        """`check_values` of `values` in a context of their own, skipped when values of the
-        same signature passed before (the backward pass's check: nothing runs in between)."""
-        key = signature(values)
-        if key is not None and ("values", key) in self._passed:
-            return
+        """`check_values` of `values` (of signature `key`) in a context of their own,
+        remembered when they pass: the backward pass's check, for which the caller asks
+        `passed(key)` first, before it builds the names and hints."""
         with jaxtyped("context"):
-            check_values(name, names(), hints, values)
+            check_values(name, names, hints, values)
         if key is not None:
             self.remember(("values", key))
 
     def call(
         self,
         name: str,
-        names: Callable[[], Sequence[str]],
+        arg_name: Callable[[int], str],
         hints: Sequence[object | None],
         values: Sequence[object],
-        run: Callable[[], R],
+        run: Callable[[Sequence[object]], R],
         result_name: str,
         result_hint: object | None,
         result_of: Callable[[R], object],
     ) -> R:
-        """`run()`, the call on `values`, checked: the arguments against `hints`, then the
-        result (`result_of` what `run` returns) against `result_hint`, dimension names bound
-        across both. `run` is called exactly once, whatever the cache holds: with arguments
-        that passed before and a result of a new signature, only the result is checked (the
-        arguments again first, to bind their dimensions)."""
+        """`run(values)`, the call, checked: the arguments against `hints`, then the result
+        (`result_of` what `run` returns) against `result_hint`, dimension names bound across
+        both; `arg_name(i)` names argument `i` in a message. `run` is called exactly once,
+        whatever the cache holds: with arguments that passed before and a result of a new
+        signature, only the result is checked (the arguments again first, to bind their
+        dimensions). Nothing is allocated for names on the path of a call that passed."""
         key_in = signature(values)
         if key_in is not None and ("in", key_in) in self._passed:
-            result = run()
+            result = run(values)
             if result_hint is None:
                 return result
             out = result_of(result)
             key_out = signature((out,))
             if key_out is not None and ("out", key_in + key_out) in self._passed:
                 return result
-            labels = names()
+            labels = [arg_name(i) for i in range(len(values))]
             with jaxtyped("context"):
                 check_values(name, labels, hints, values)
                 check_values(
@@ -303,10 +307,10 @@ class CheckCache:
                     start=len(values),
                 )
         else:
-            labels = names()
+            labels = [arg_name(i) for i in range(len(values))]
             with jaxtyped("context"):
                 check_values(name, labels, hints, values)
-                result = run()
+                result = run(values)
                 if result_hint is not None:
                     out = result_of(result)
                     check_values(

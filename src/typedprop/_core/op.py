@@ -20,7 +20,7 @@ from typing import Any, Generic, TypeAlias, TypeVar, TypeVarTuple, overload
 
 from . import tape as _tapes
 from .bvar import BVar
-from .checks import CheckCache, checks_enabled, usable_hint
+from .checks import CheckCache, checks_enabled, signature, usable_hint
 from .errors import CheckError
 from .structures import array_module
 from .structures import describe as _describe
@@ -137,18 +137,20 @@ class Op(Maker, Generic[*Ins, Out]):
         return f"argument '{self._names[i]}'" if i < len(self._names) else f"argument {i}"
 
     def check_backward(self, g: object, grads: tuple[object, ...]) -> None:
+        values = (g, *grads)
+        key = signature(values)
+        if self._checked.passed(key):
+            return
         # A None gradient is one the op skipped for a constant input (see `takes_needs`).
         in_hints = self._in_hints if len(self._in_hints) == len(grads) else (None,) * len(grads)
         hints = (
             self._out_hint,
             *(None if gi is None else h for h, gi in zip(in_hints, grads, strict=True)),
         )
-        self._checked.check(self.name, lambda: self._backward_names(len(grads)), hints, (g, *grads))
-
-    def _backward_names(self, n: int) -> list[str]:
-        return ["the gradient of the output"] + [
-            f"the gradient for {self.arg_name(i)}" for i in range(n)
+        names = ["the gradient of the output"] + [
+            f"the gradient for {self.arg_name(i)}" for i in range(len(grads))
         ]
+        self._checked.check(self.name, names, hints, values, key)
 
     def _forward(self, values: Sequence[object]) -> tuple[Any, Any]:
         """`forward` on `values`, its result checked for the (output, continuation) form, so a
@@ -164,10 +166,10 @@ class Op(Maker, Generic[*Ins, Out]):
             hints = (None,) * len(values)
         return self._checked.call(
             self.name,
-            lambda: [self.arg_name(i) for i in range(len(values))],
+            self.arg_name,
             hints,
             values,
-            lambda: self._forward(values),
+            self._forward,
             "the output",
             self._out_hint,
             _output,

@@ -155,10 +155,10 @@ def _checked(f: Callable[..., Any], name: str, owner: type | None) -> Callable[.
         ret_bvar = plan.ret_bvar
         return cache.call(
             name,
-            lambda: names,
+            names.__getitem__,
             hints,
             values,
-            lambda: f(*args, **kwargs),
+            lambda _: f(*args, **kwargs),
             "the return value",
             plan.ret,
             lambda out: _value(out, ret_bvar),
