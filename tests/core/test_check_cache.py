@@ -3,6 +3,7 @@ a check that passed for the same types, shapes and dtypes is not repeated, and t
 computation runs exactly once per call whatever the cache holds."""
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -145,3 +146,27 @@ def test_a_shapechecked_function_checks_a_new_result_after_cached_arguments() ->
     same(np.ones(3), 1)
     with pytest.raises(tp.CheckError, match=r"same: the return value has shape \(6,\)"):
         same(np.ones(3), 2)
+
+
+def test_a_backward_check_with_a_skipped_gradient_is_remembered(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # matvec skips the gradient of a constant matrix (None in its place): the signature of
+    # the backward values still names them, so the check runs once, not at every call.
+    from typedprop._core import checks as checks_module
+
+    calls = [0]
+    real = checks_module.check_values
+
+    def counted(*args: Any, **kwargs: Any) -> None:
+        calls[0] += 1
+        real(*args, **kwargs)
+
+    monkeypatch.setattr(checks_module, "check_values", counted)
+    type(ops.matvec)._checked.clear()
+    w = np.ones((2, 3))
+    tp.grad(lambda x: ops.sum(ops.matvec(w, x)), np.ones(3))
+    first = calls[0]
+    assert first > 0
+    tp.grad(lambda x: ops.sum(ops.matvec(w, x)), np.ones(3))
+    assert calls[0] == first

@@ -214,7 +214,8 @@ def signature(values: Sequence[object]) -> tuple[object, ...] | None:
         t = type(v)
         if t is np.ndarray:
             key.append((v.shape, v.dtype))  # type: ignore[attr-defined]  # t is ndarray
-        elif t is float or t is int or t is bool or isinstance(v, np.generic):
+        elif t is float or t is int or t is bool or v is None or isinstance(v, np.generic):
+            # None: a gradient an op skipped for a constant input, which is never checked.
             key.append(t)
         else:
             return None
