@@ -5,6 +5,7 @@ baseline tree. Their timings are not tested here: they are read from the tables.
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -77,3 +78,27 @@ def test_the_op_overhead_benchmark_runs() -> None:
 def test_the_plugin_cost_benchmark_runs() -> None:
     out = _run("mypy_plugin.py", "--rounds", "1", "examples/monotest.py")
     assert "ratio with/without:" in out
+
+
+@pytest.mark.skipif(shutil.which("valgrind") is None, reason="valgrind is not installed")
+def test_instruction_counts_run_under_valgrind() -> None:
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        import instructions
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    # One call of the smallest workload, with this checkout's own sources: a count, not a time.
+    count = instructions.instructions(ROOT / "src", "chain_scalar", False, True, 1)
+    assert count > 1_000_000
+
+
+def test_instruction_counts_refuse_a_missing_valgrind() -> None:
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "instructions.py"), "--baseline-src", str(ROOT / "src")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PATH": ""},
+    )
+    assert done.returncode == 1
+    assert "instructions.py needs valgrind: apt-get install valgrind" in done.stderr
