@@ -1,8 +1,15 @@
 """Helpers shared by the test modules."""
 
+import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import pytest
+
+import typedprop as tp
+from typedprop._core import checks as _checks
+from typedprop._core import tape as _tape
 
 
 def _weights(n: int, dtype: Any) -> np.ndarray:
@@ -15,3 +22,62 @@ def reduce_to_scalar(out: Any) -> Any:
     while np.ndim(out.value) > 0:
         out = out @ _weights(np.shape(out.value)[-1], np.result_type(out.value))
     return out
+
+
+def assert_same_structure(g: object, x: object, where: str = "x") -> None:
+    """`g` has exactly `x`'s type at every level: same classes, same array shapes and dtypes,
+    same dict keys in the same order, same lengths and fields."""
+    assert type(g) is type(x), f"{where}: got {type(g).__name__}, expected {type(x).__name__}"
+    if isinstance(x, np.ndarray):
+        assert isinstance(g, np.ndarray)
+        assert g.shape == x.shape, f"{where}: shape {g.shape} vs {x.shape}"
+        assert g.dtype == x.dtype, f"{where}: dtype {g.dtype} vs {x.dtype}"
+    elif isinstance(x, dict):
+        assert isinstance(g, dict)
+        assert list(g.keys()) == list(x.keys()), f"{where}: keys {list(g)} vs {list(x)}"
+        for k in x:
+            assert_same_structure(g[k], x[k], f"{where}[{k!r}]")
+    elif isinstance(x, tuple | list):
+        assert isinstance(g, tuple | list)
+        assert len(g) == len(x), f"{where}: length {len(g)} vs {len(x)}"
+        for i, (gi, xi) in enumerate(zip(g, x, strict=True)):
+            assert_same_structure(gi, xi, f"{where}[{i}]")
+    elif dataclasses.is_dataclass(x) and not isinstance(x, tp.Backprop):
+        for field in dataclasses.fields(x):
+            assert_same_structure(
+                getattr(g, field.name), getattr(x, field.name), f"{where}.{field.name}"
+            )
+
+
+def total(v: tp.BVar[Any]) -> tp.BVar[Any]:
+    """The sum of a 1-D array BVar (there is no sum op: a dot with ones)."""
+    return v @ np.ones(v.value.shape, dtype=v.value.dtype)
+
+
+def loss_through(op: tp.Op[Any, Any, Any]) -> Callable[[tp.BVar[Any], tp.BVar[Any]], Any]:
+    """A scalar loss of `op(w, x)`: its output summed by a dot with ones."""
+
+    def f(w: tp.BVar[Any], x: tp.BVar[Any]) -> tp.BVar[Any]:
+        y = op(w, x)
+        return y @ np.ones(y.value.shape, y.value.dtype)
+
+    return f
+
+
+def no_tape() -> None:
+    """No tape is open in this thread: a failed call left nothing behind."""
+    assert _tape.active() is None
+
+
+def count_checks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Count the jaxtyping checks run from now on (calls of `check_values`, which the one check
+    cache makes): `calls[0]` after the test's calls."""
+    calls = [0]
+    real = _checks.check_values
+
+    def counted(*args: Any, **kwargs: Any) -> None:
+        calls[0] += 1
+        real(*args, **kwargs)
+
+    monkeypatch.setattr(_checks, "check_values", counted)
+    return calls

@@ -3,7 +3,6 @@ a check that passed for the same types, shapes and dtypes is not repeated, and t
 computation runs exactly once per call whatever the cache holds."""
 
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 import pytest
@@ -11,6 +10,8 @@ from jaxtyping import Float
 
 import typedprop as tp
 from typedprop import Vec, ops
+
+from support import count_checks
 
 
 class Tile(tp.Op[Float[Vec, " n"], Float[Vec, " m"]]):
@@ -153,16 +154,7 @@ def test_a_backward_check_with_a_skipped_gradient_is_remembered(
 ) -> None:
     # matvec skips the gradient of a constant matrix (None in its place): the signature of
     # the backward values still names them, so the check runs once, not at every call.
-    from typedprop._core import checks as checks_module
-
-    calls = [0]
-    real = checks_module.check_values
-
-    def counted(*args: Any, **kwargs: Any) -> None:
-        calls[0] += 1
-        real(*args, **kwargs)
-
-    monkeypatch.setattr(checks_module, "check_values", counted)
+    calls = count_checks(monkeypatch)
     type(ops.matvec)._checked.clear()
     w = np.ones((2, 3))
     tp.grad(lambda x: ops.sum(ops.matvec(w, x)), np.ones(3))

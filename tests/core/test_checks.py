@@ -19,8 +19,9 @@ from jaxtyping import Float
 
 import typedprop as tp
 from typedprop import Mat, Vec
-from typedprop._core import tape as _tape
 from typedprop.testing import check_grads
+
+from support import count_checks, loss_through, no_tape
 
 F32 = np.float32
 
@@ -43,18 +44,6 @@ class LongOutput(tp.Op[Float[Mat, "m n"], Float[Vec, " n"], Float[Vec, " m"]]):
     def forward(self, w: Mat, x: Vec) -> tuple[Vec, Callable[[Vec], tuple[Mat, Vec]]]:
         out = np.append(w @ x, 0.0)
         return out, lambda g: (np.outer(g[:-1], x), w.T @ g[:-1])
-
-
-def loss_through(op: tp.Op[Any, Any, Any]) -> Callable[[tp.BVar[Any], tp.BVar[Any]], Any]:
-    def f(w: tp.BVar[Any], x: tp.BVar[Any]) -> tp.BVar[Any]:
-        y = op(w, x)
-        return y @ np.ones(y.value.shape, y.value.dtype)
-
-    return f
-
-
-def _no_tape() -> None:
-    assert _tape.active() is None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -88,13 +77,13 @@ def test_dimension_mismatch_inside_backprop() -> None:
         match=re.escape("dimension n: 3 (argument 'x', axis 0) vs 4 (argument 'w', axis 1)"),
     ):
         tp.grad_n(loss_through(matvec), np.ones((2, 4)), np.ones(3))
-    _no_tape()
+    no_tape()
 
 
 def test_dimension_mismatch_with_bvar_and_constant_mixed() -> None:
     with pytest.raises(tp.CheckError, match=re.escape("matvec: argument 'x' has shape (5,)")):
         tp.grad(lambda w: matvec(w, np.ones(5)) @ np.ones(2), np.ones((2, 3)))
-    _no_tape()
+    no_tape()
 
 
 def test_rank_mismatch() -> None:
@@ -136,7 +125,7 @@ def test_output_of_the_wrong_shape() -> None:
         LongOutput()(np.ones((2, 3)), np.ones(3))
     with pytest.raises(tp.CheckError, match=re.escape(message)):
         tp.grad_n(loss_through(LongOutput()), np.ones((2, 3)), np.ones(3))
-    _no_tape()
+    no_tape()
 
 
 def test_wrong_number_of_arguments() -> None:
@@ -304,7 +293,7 @@ def test_op1_annotations_are_checked() -> None:
         tp.CheckError, match=re.escape("double: argument 'x' has shape (3,) and dtype int64")
     ):
         tp.grad(lambda v: double(v) @ np.ones(3), np.ones(3, dtype=np.int64))
-    _no_tape()
+    no_tape()
 
 
 def test_op1_output_is_checked() -> None:
@@ -381,7 +370,7 @@ def test_failed_check_inside_backprop_leaves_no_tape() -> None:
 
     with pytest.raises(tp.CheckError, match="matvec: argument 'x'"):
         tp.grad_n(f, np.ones((2, 4)), np.ones(3))
-    _no_tape()
+    no_tape()
     with pytest.raises(tp.TapeError, match="made inside a backprop call that has returned"):
         leaked[0] + 1.0
     # The next call works.
@@ -395,22 +384,6 @@ def test_failed_check_inside_backprop_leaves_no_tape() -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def _counting(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Count the jaxtyping checks the ops run (calls of `check_values`, which the one check
-    cache makes)."""
-    from typedprop._core import checks as _checks
-
-    calls = [0]
-    real = _checks.check_values
-
-    def counted(*args: Any, **kwargs: Any) -> None:
-        calls[0] += 1
-        real(*args, **kwargs)
-
-    monkeypatch.setattr(_checks, "check_values", counted)
-    return calls
-
-
 class CachedMatVec(tp.Op[Float[Mat, "m n"], Float[Vec, " n"], Float[Vec, " m"]]):
     name = "matvec"
 
@@ -422,7 +395,7 @@ def test_a_passed_check_is_not_repeated_for_the_same_shapes(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     op = CachedMatVec()
-    calls = _counting(monkeypatch)
+    calls = count_checks(monkeypatch)
     w, x = np.ones((2, 3)), np.ones(3)
     op(w, x)
     first = calls[0]
@@ -484,7 +457,7 @@ def test_structured_values_are_always_checked(monkeypatch: pytest.MonkeyPatch) -
     def first(p: tuple[float, float]) -> tuple[float, Callable[[float], tuple[float, float]]]:
         return p[0], lambda g: (g, 0.0)
 
-    calls = _counting(monkeypatch)
+    calls = count_checks(monkeypatch)
     first((1.0, 2.0))
     once = calls[0]
     first((1.0, 2.0))

@@ -5,7 +5,6 @@ refusals and its thread safety); the messages for unsupported and unrebuildable 
 are checked against finite differences (`check_grads`) or hand-derived formulas. The accessors
 (`view`, `unpack`, `sequence`, `collect`) are tested with BVar (tests/core/test_bvar.py)."""
 
-import dataclasses
 import math
 import re
 import threading
@@ -24,37 +23,9 @@ import typedprop as tp
 from typedprop import BVar, Vec
 from typedprop.testing import check_grads
 
+from support import assert_same_structure, total
+
 RNG = np.random.default_rng(1234)
-
-
-def assert_same_structure(g: object, x: object, where: str = "x") -> None:
-    """`g` has exactly `x`'s type at every level: same classes, same array shapes and dtypes,
-    same dict keys in the same order, same lengths and fields."""
-    assert type(g) is type(x), f"{where}: got {type(g).__name__}, expected {type(x).__name__}"
-    if isinstance(x, np.ndarray):
-        assert isinstance(g, np.ndarray)
-        assert g.shape == x.shape, f"{where}: shape {g.shape} vs {x.shape}"
-        assert g.dtype == x.dtype, f"{where}: dtype {g.dtype} vs {x.dtype}"
-    elif isinstance(x, dict):
-        assert isinstance(g, dict)
-        assert list(g.keys()) == list(x.keys()), f"{where}: keys {list(g)} vs {list(x)}"
-        for k in x:
-            assert_same_structure(g[k], x[k], f"{where}[{k!r}]")
-    elif isinstance(x, tuple | list):
-        assert isinstance(g, tuple | list)
-        assert len(g) == len(x), f"{where}: length {len(g)} vs {len(x)}"
-        for i, (gi, xi) in enumerate(zip(g, x, strict=True)):
-            assert_same_structure(gi, xi, f"{where}[{i}]")
-    elif dataclasses.is_dataclass(x) and not isinstance(x, tp.Backprop):
-        for field in dataclasses.fields(x):
-            assert_same_structure(
-                getattr(g, field.name), getattr(x, field.name), f"{where}.{field.name}"
-            )
-
-
-def total(v: tp.BVar[Any]) -> tp.BVar[Any]:
-    """The sum of a 1-D array BVar (there is no sum op: a dot with ones)."""
-    return v @ np.ones(v.value.shape, dtype=v.value.dtype)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -17,6 +17,8 @@ import typedprop as tp
 from typedprop import Mat, Vec
 from typedprop._core import tape as _tape
 
+from support import loss_through, no_tape, total
+
 RETURNED = (
     "this BVar was made inside a backprop call that has returned; a BVar lives only inside the "
     "function being differentiated (return its .value to keep a result)"
@@ -25,10 +27,6 @@ OTHER_CALL = (
     "this BVar belongs to another backprop call than the one running now; pass plain values "
     "(x.value) between backprop calls"
 )
-
-
-def total(v: tp.BVar[Any]) -> tp.BVar[Any]:
-    return v @ np.ones(v.value.shape, dtype=v.value.dtype)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -548,25 +546,13 @@ class GradList(tp.Op[Float[Mat, "m n"], Float[Vec, " n"], Float[Vec, " m"]]):
         return w @ x, lambda g: [np.outer(g, x), w.T @ g]  # type: ignore[return-value]
 
 
-def loss_through(op: tp.Op[Any, Any, Any]) -> Callable[[tp.BVar[Any], tp.BVar[Any]], Any]:
-    def f(w: tp.BVar[Any], x: tp.BVar[Any]) -> tp.BVar[Any]:
-        y = op(w, x)
-        return y @ np.ones(y.value.shape, y.value.dtype)
-
-    return f
-
-
-def _no_tape() -> None:
-    assert _tape.active() is None
-
-
 def test_gradient_of_the_wrong_shape() -> None:
     with pytest.raises(
         tp.CheckError,
         match=re.escape("grad_shape: the gradient for argument 'x' got shape (4,), expected (3,)"),
     ):
         tp.grad_n(loss_through(GradShape()), np.ones((2, 3)), np.ones(3))
-    _no_tape()
+    no_tape()
 
 
 def test_gradient_of_the_wrong_dtype() -> None:
@@ -577,7 +563,7 @@ def test_gradient_of_the_wrong_dtype() -> None:
         ),
     ):
         tp.grad_n(loss_through(GradDtype()), np.ones((2, 3), F32), np.ones(3, F32))
-    _no_tape()
+    no_tape()
 
 
 def test_wrong_number_of_gradients() -> None:
@@ -597,7 +583,7 @@ def test_wrong_number_of_gradients() -> None:
         ),
     ):
         tp.grad_n(loss_through(GradList()), np.ones((2, 3)), np.ones(3))
-    _no_tape()
+    no_tape()
 
 
 def test_op2_gradient_of_the_wrong_shape_names_the_argument() -> None:
@@ -633,7 +619,7 @@ def test_engine_invariant_holds_with_checks_off() -> None:
         with pytest.raises(tp.CheckError, match=re.escape("grad_count: the gradient must be")):
             tp.grad_n(loss_through(GradCount()), np.ones((2, 3)), np.ones(3))
     assert tp.checks_enabled()
-    _no_tape()
+    no_tape()
 
 
 def test_op_gradient_dict_with_wrong_key_order() -> None:

@@ -20,10 +20,9 @@ import pytest
 
 import typedprop as tp
 from typedprop import ops
-from typedprop._core import tape as _tape
 from typedprop.testing import check_grads
 
-from support import reduce_to_scalar
+from support import no_tape, reduce_to_scalar
 
 # A parameter or constant is a Python float (SCALAR) or an array of the given shape.
 SCALAR = "scalar"
@@ -540,10 +539,6 @@ def test_binary_ops_explain_shape_errors_on_either_path() -> None:
         tp.ops.add(np.ones(2), [1.0, 2.0])  # type: ignore[call-overload]  # the point
 
 
-def _no_tape() -> None:
-    assert _tape.active() is None
-
-
 # ---------------------------------------------------------------------------------------------
 # Broadcast and matmul errors name the op and both shapes
 # ---------------------------------------------------------------------------------------------
@@ -575,7 +570,7 @@ def test_broadcasting_failure_names_the_op_and_both_shapes(
     )
     with pytest.raises(tp.CheckError, match=re.escape(reversed_message)):
         apply(np.ones((2, 3)), tp.constant(np.ones(2)))
-    _no_tape()
+    no_tape()
 
 
 def test_broadcasting_that_works_is_undone_in_the_gradient() -> None:
@@ -603,7 +598,7 @@ def test_matmul_mismatch_names_matmul() -> None:
         ),
     ):
         np.ones((2, 3)) @ tp.constant(np.ones((4, 2)))
-    _no_tape()
+    no_tape()
 
 
 BINARY: dict[str, Callable[[Any, Any], Any]] = {

@@ -11,11 +11,11 @@ import pytest
 
 import typedprop as tp
 from typedprop import Vec, data, mnist, ops
-from typedprop._core import checks as checks_module
 from typedprop._core.checks import CheckCache
 from typedprop._tracing import graph as trace_module
 
 from opcases import TABLE, OpCase
+from support import count_checks
 
 
 def _weights(like: Any) -> Any:
@@ -183,14 +183,7 @@ def test_shapes_and_branch_free_code_on_shapes_are_fine() -> None:
 
 
 def test_runtime_checks_run_at_trace_time_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    calls = [0]
-    real = checks_module.check_values
-
-    def counted(*args: Any, **kwargs: Any) -> None:
-        calls[0] += 1
-        real(*args, **kwargs)
-
-    monkeypatch.setattr(checks_module, "check_values", counted)
+    calls = count_checks(monkeypatch)
     # A fresh check cache, so that the trace's checks run whatever ran before.
     monkeypatch.setattr(type(ops.matvec), "_checked", CheckCache())
     w = np.ones((3, 2))
