@@ -8,9 +8,8 @@ Internal to `typedprop.ops`.
 """
 
 import textwrap
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar, overload
+from typing import TypeVar
 
 T = TypeVar("T")
 
@@ -64,50 +63,20 @@ _ENTRIES: dict[str, Entry] = {}
 _BY_MODULE = {f"{__package__}.{f.module}": f for f in FAMILIES}
 
 
-@overload
-def public(
-    op: T, /, *, name: str | None = None, differentiable: bool | None = None, note: str = ""
-) -> T: ...
-@overload
-def public(
-    op: None = None,
-    /,
-    *,
-    name: str | None = None,
-    differentiable: bool | None = None,
-    note: str = "",
-) -> Callable[[T], T]: ...
-def public(
-    op: T | None = None,
-    /,
-    *,
-    name: str | None = None,
-    differentiable: bool | None = None,
-    note: str = "",
-) -> T | Callable[[T], T]:
-    """Register `op` (an op instance, or a function) as a public op of the family whose
-    module defines it, under `name` (its `name`, or its `__name__`), and return it unchanged.
-    Without `op`, a decorator: `@public(note="...")`."""
-
-    def register(op: T) -> T:
-        key = name or getattr(op, "name", None) or getattr(op, "__name__", None)
-        # A function's module, or an op instance's (its class's).
-        family = _BY_MODULE.get(getattr(op, "__module__", ""))
-        if not isinstance(key, str) or family is None:
-            raise TypeError(f"public: {op!r} has no name, or is not defined in an op family")
-        if key in _ENTRIES:
-            raise TypeError(f"public: an op named {key!r} is registered already")
-        # Whether it has a gradient: said here, or by its kind (`NotDifferentiable`).
-        has_gradient = (
-            getattr(op, "differentiable", True) if differentiable is None else differentiable
-        )
-        _ENTRIES[key] = Entry(key, family, has_gradient, note)
-        if not hasattr(op, "__name__"):
-            # An op instance reads like the function it stands for: `ops.sum.__name__`.
-            op.__name__ = key  # type: ignore[attr-defined]  # an instance of an Op class
-        return op
-
-    return register if op is None else register(op)
+def public(op: T, /, *, note: str = "") -> T:
+    """Register `op`, an instance of an op class, as a public op of the family whose module
+    defines its class, under its `name`, and return it unchanged. Whether it has a gradient is
+    its kind's (`NotDifferentiable.differentiable`); `note` is said after it in the README."""
+    key = getattr(op, "name", None)
+    family = _BY_MODULE.get(type(op).__module__)
+    if not isinstance(key, str) or family is None:
+        raise TypeError(f"public: {op!r} has no name, or is not defined in an op family")
+    if key in _ENTRIES:
+        raise TypeError(f"public: an op named {key!r} is registered already")
+    _ENTRIES[key] = Entry(key, family, getattr(op, "differentiable", True), note)
+    # An op instance reads like the function it stands for: `ops.sum.__name__`.
+    op.__name__ = key  # type: ignore[attr-defined]  # an instance of an op class
+    return op
 
 
 def entries() -> list[Entry]:
