@@ -1,7 +1,9 @@
 """Helpers shared by the test modules."""
 
+import contextlib
 import dataclasses
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -81,3 +83,19 @@ def count_checks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
     monkeypatch.setattr(_checks, "check_values", counted)
     return calls
+
+
+@contextlib.contextmanager
+def environment(**values: str) -> Iterator[None]:
+    """The environment variables `values` set inside the block, and restored after it (for
+    code such as mypy run in-process, which reads them at each call)."""
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v

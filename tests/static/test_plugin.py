@@ -3,8 +3,6 @@ it cannot check (an unsupported mypy, a missing internal, a failing hook), once 
 silence."""
 
 import contextlib
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,6 +12,8 @@ from typedprop.mypy_plugin import internals, plugin
 from typedprop.mypy_plugin.binding import Shape, bind, output_sizes, parse_spec, shape_from
 from typedprop.mypy_plugin.hooks import TypedpropPlugin
 from typedprop.mypy_plugin.report import UnsupportedPlugin
+
+from support import environment
 
 # ---------------------------------------------------------------------------------------------
 # Binding, as values
@@ -137,20 +137,6 @@ f(2)
 """
 
 
-@contextlib.contextmanager
-def _environment(**values: str) -> Iterator[None]:
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
 def _mypy(
     tmp: Path, plugin_source: str, name: str, extra: str = "", crash: bool = False
 ) -> tuple[str, int]:
@@ -174,7 +160,7 @@ def _reports(stdout: str) -> list[str]:
 
 
 def test_an_unsupported_mypy_is_reported_once_as_an_error(tmp_path: Path) -> None:
-    with _environment(TYPEDPROP_PLUGIN_UNSUPPORTED=""):
+    with environment(TYPEDPROP_PLUGIN_UNSUPPORTED=""):
         stdout, status = _mypy(tmp_path, _UNSUPPORTED, "unsupported_plugin")
     reports = _reports(stdout)
     assert status == 1 and len(reports) == 1, stdout
@@ -186,19 +172,19 @@ def test_an_unsupported_mypy_is_reported_once_as_an_error(tmp_path: Path) -> Non
 
 
 def test_a_setting_makes_it_a_note(tmp_path: Path) -> None:
-    with _environment(TYPEDPROP_PLUGIN_UNSUPPORTED="note"):
+    with environment(TYPEDPROP_PLUGIN_UNSUPPORTED="note"):
         stdout, status = _mypy(tmp_path, _UNSUPPORTED, "unsupported_plugin")
     reports = _reports(stdout)
     assert status == 0 and len(reports) == 1 and ": note: typedprop.mypy_plugin" in reports[0]
     section = "\n[typedprop-mypy]\nunsupported = note\n"
-    with _environment(TYPEDPROP_PLUGIN_UNSUPPORTED=""):
+    with environment(TYPEDPROP_PLUGIN_UNSUPPORTED=""):
         stdout, status = _mypy(tmp_path, _UNSUPPORTED, "unsupported_plugin", section)
     reports = _reports(stdout)
     assert status == 0 and len(reports) == 1 and ": note: typedprop.mypy_plugin" in reports[0]
 
 
 def test_a_failing_hook_is_reported_once_and_mypy_goes_on(tmp_path: Path) -> None:
-    with _environment(TYPEDPROP_PLUGIN_STRICT="", TYPEDPROP_PLUGIN_UNSUPPORTED=""):
+    with environment(TYPEDPROP_PLUGIN_STRICT="", TYPEDPROP_PLUGIN_UNSUPPORTED=""):
         stdout, status = _mypy(tmp_path, _BROKEN, "broken_plugin")
     reports = _reports(stdout)
     assert status == 1 and len(reports) == 1, stdout
@@ -210,7 +196,7 @@ def test_a_failing_hook_is_reported_once_and_mypy_goes_on(tmp_path: Path) -> Non
 
 
 def test_strict_raises(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    with _environment(TYPEDPROP_PLUGIN_STRICT="1"):
+    with environment(TYPEDPROP_PLUGIN_STRICT="1"):
         output, status = _mypy(tmp_path, _BROKEN, "broken_plugin", crash=True)
     captured = capsys.readouterr()
     output += captured.out + captured.err

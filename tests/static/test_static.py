@@ -51,7 +51,6 @@ as configured (`src`, `examples`), which must be clean. Caches live under `.mypy
 import ast
 import configparser
 import contextlib
-import os
 import re
 import tokenize
 from collections import defaultdict
@@ -62,6 +61,8 @@ from pathlib import Path
 import pytest
 from mypy import api
 from mypy.version import __version__ as mypy_version
+
+from support import environment
 
 REPO = Path(__file__).resolve().parents[2]
 CASES = REPO / "tests" / "static" / "cases"
@@ -273,20 +274,6 @@ def _reports(stdout: str) -> tuple[Report, ...]:
     return tuple(reports)
 
 
-@contextlib.contextmanager
-def _environment(**values: str) -> Iterator[None]:
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
 def _run_cases(tmp: Path, plugin: bool) -> Run:
     """mypy over the case folders with mypy.ini's options (less `files`), with or without the
     plugin."""
@@ -303,7 +290,7 @@ def _run_cases(tmp: Path, plugin: bool) -> Run:
         parser.write(f)
     cache = CACHE / ("plugin" if plugin else "plain")
     # A failing hook raises instead of falling back to mypy's own answer.
-    with contextlib.chdir(REPO), _environment(TYPEDPROP_PLUGIN_STRICT="1"):
+    with contextlib.chdir(REPO), environment(TYPEDPROP_PLUGIN_STRICT="1"):
         stdout, stderr, status = api.run(
             ["--config-file", str(config), "--cache-dir", str(cache), "--no-pretty"]
             + ["--hide-error-context", str(CASES.relative_to(REPO))]
