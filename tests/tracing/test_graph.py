@@ -12,7 +12,7 @@ import pytest
 import typedprop as tp
 from typedprop import Vec, data, mnist, ops
 from typedprop._core.checks import CheckCache
-from typedprop._tracing import graph as trace_module
+from typedprop._tracing import replay as replay_module
 
 from opcases import TABLE, OpCase
 from support import count_checks
@@ -48,7 +48,7 @@ def replay(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> s
     """Both ways a record replays: generated straight-line code, and, for long records, loops
     over precomputed steps (forced here on records of any length)."""
     if request.param == "looped":
-        monkeypatch.setattr(trace_module, "_UNROLL_LIMIT", 0)
+        monkeypatch.setattr(replay_module, "_UNROLL_LIMIT", 0)
     return str(request.param)
 
 
@@ -410,7 +410,7 @@ def test_a_graph_op_used_twice_and_nested(replay: str) -> None:
 
 
 def test_long_records_replay_in_loops(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(trace_module, "_UNROLL_LIMIT", 100)
+    monkeypatch.setattr(replay_module, "_UNROLL_LIMIT", 100)
 
     def f(x: tp.BVar[Vec]) -> tp.BVar[float]:
         for _ in range(40):
@@ -419,7 +419,7 @@ def test_long_records_replay_in_loops(monkeypatch: pytest.MonkeyPatch) -> None:
 
     graph = _agree(f, np.linspace(-1.0, 1.0, 3))  # 121 steps: past the limit
     record = _record(graph)
-    assert len(record.steps) > trace_module._UNROLL_LIMIT
+    assert len(record.steps) > replay_module._UNROLL_LIMIT
     assert record._forward.__code__.co_filename != "<typedprop replay>"
     short = _record(_agree(lambda x: ops.sum(ops.tanh(x)), np.ones(2)))
     assert short._forward.__code__.co_filename == "<typedprop replay>"

@@ -12,13 +12,14 @@ import pytest
 import typedprop as tp
 from typedprop import BVar, Vec, mnist, ops
 from typedprop._tracing import graph as trace_module
+from typedprop._tracing import replay as replay_module
 
 
 @pytest.fixture(autouse=True, params=["unrolled", "looped"])
 def replay(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Both ways a record replays: generated straight-line code, and loops (forced here)."""
     if request.param == "looped":
-        monkeypatch.setattr(trace_module, "_UNROLL_LIMIT", 0)
+        monkeypatch.setattr(replay_module, "_UNROLL_LIMIT", 0)
     return str(request.param)
 
 
