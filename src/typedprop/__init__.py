@@ -12,6 +12,7 @@ The one public door: everything users need is re-exported here (and `typedprop.t
 - Array types for hints: `Array`, `Vec`, `Mat`.
 - Static shapes: `shapecheck` (dimensions bound per call, checked at run time and by
   `typedprop.mypy_plugin`), and the sized constructors `zeros`, `ones`, `normal`.
+- Checkpoints: `save`, `load` (typed by their template) and `CheckpointError`.
 """
 
 from . import ops as ops  # the op library; it also gives BVar's operators their ops
@@ -46,5 +47,8 @@ from ._static.constructors import zeros as zeros
 from ._static.shapecheck import shapecheck as shapecheck
 from ._tracing.graph import Graph as Graph
 from ._tracing.graph import trace as trace
+from .checkpoint import CheckpointError as CheckpointError
+from .checkpoint import load as load
+from .checkpoint import save as save
 
 __version__ = "0.1.0"
