@@ -268,10 +268,12 @@ def trace(f: Callable[[BVar[X], *Ds], BVar[Y]], x: X, *data: *Ds) -> Graph[X, Y,
     numpy work; runtime shape checks run at trace time only. What a record cannot replay
     raises `TraceError` at trace time: a Python branch on a traced value (`if x.value > 0:`), a
     value computed in Python from the parameters or the data and given to an op (as an input,
-    or as a setting such as an exponent or a `where` condition). Use the implicit style for
-    such functions. Conversions out of numpy and Python arithmetic
-    (`float(x)`, `x.item()`, `np.asarray(x)`, `math.exp(x)`) cannot be seen: their results
-    would be frozen into the record, so keep them out of a traced function.
+    or as a setting such as an exponent or a `where` condition), and a conversion of a traced
+    value to a plain one (`float(x)`, `int(x)`, `round(x)`, `math.exp(x)`, `x.item()`,
+    `x.tolist()`, `np.asarray(x)`, pickling) or a write into one (`x[i] = ...`, `out=`). Use
+    the implicit style for such functions. What cannot be seen: the text of a value (`str(x)`,
+    f-strings), and a value read through a channel of its own by a C extension; keep them out
+    of what the function computes.
 
     **Data.** Values `f` closes over are constants of the record. What changes from call to
     call without being differentiated (a batch of samples, its targets) is passed as `data`:

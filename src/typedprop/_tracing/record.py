@@ -21,7 +21,7 @@ from .._core.op import Op
 from .._core.structures import Path, check_supported, flatten, kind_of, unflatten
 from .._core.tape import Maker, Tape, recording
 from .replay import DATA_MAKER, Record, Step, StepKind
-from .values import TracedArray, TracedFloat, TracedScalar, holds_traced, is_traced, unwrap, wrap
+from .values import Traced, is_traced, unwrap, wrap
 
 
 class TracingTape(Tape):
@@ -48,17 +48,14 @@ class TracingTape(Tape):
         node of the data, which takes no gradient and is computed again from the new data at
         each replay. Its result is handed back traced, so that an op given it records that
         node. An op on values that hold nothing traced computes as usual."""
-        if not any(holds_traced(v) for v in values):
+        if not any(is_traced(v) for v in values):
             return NotImplemented
         assert isinstance(op, Op)
         out, node = self._record(op, values, (-1,) * len(values))
         assert node > 0  # a traced input that is not data was refused by `_record`
-        if isinstance(out, np.ndarray):
-            marked: object = out.view(TracedArray)
-        elif isinstance(out, np.generic):
-            marked = np.asarray(out).view(TracedScalar)
-        else:
-            return wrap(out)  # not an array: traced, refused by any op given it
+        # A new wrapper, whatever the output is (an array, a number), so that its identity
+        # names this node alone.
+        marked = Traced(out)
         self.data[id(marked)] = (node, marked)
         return marked
 
@@ -68,7 +65,7 @@ class TracingTape(Tape):
         """Run `op` on the real values behind the traced ones and record it, data as its
         node; the output, and the node (0 if no input was a node)."""
         for setting in vars(op).values():
-            if holds_traced(setting):
+            if is_traced(setting):
                 raise TraceError(
                     f"trace: {op.name} was given a traced value as a setting (an exponent, "
                     "bounds, a condition or an index computed from the parameters or the "
@@ -83,7 +80,7 @@ class TracingTape(Tape):
             if slot is not None and slot[1] is value:
                 # Data handed to the function: the node of its slot, refilled at each replay.
                 parents = (*parents[:k], slot[0], *parents[k + 1 :])
-            elif holds_traced(value):
+            elif is_traced(value):
                 raise TraceError(
                     f"trace: {op.name} was given a traced value as a plain constant (a "
                     "parameter's .value, or something computed from it or from the data in "
@@ -110,17 +107,12 @@ def _traced_data(x: Any, tape: "TracingTape") -> Any:
 
 
 def _traced_datum(x: Any, tape: "TracingTape") -> Any:
-    traced: Any
     if isinstance(x, np.ndarray) and x.dtype.kind == "f":
         x = np.asarray(x)  # an ndarray subclass (a memmap) replays as a plain array
-        traced = x.view(TracedArray)
-    elif isinstance(x, np.floating):
-        traced = wrap(x)
-    elif isinstance(x, float):
-        traced = TracedFloat(x)
-    else:
+    elif not isinstance(x, float | np.floating):
         return x
-    # A new object, so that its identity names this leaf alone.
+    # A new wrapper, so that its identity names this leaf alone.
+    traced = Traced(x)
     tape.data[id(traced)] = (tape.leaf(x), traced)
     return traced
 
