@@ -2,7 +2,8 @@
 
 Examples are the fenced ```python blocks of docstrings (every module, class, function and method
 of typedprop) and of README.md and CONTRIBUTING.md. A block with `>>>` prompts runs as a
-doctest; a block without runs as a script.
+doctest; a block without runs as a script. The documentation site's pages (`docs/`) are run
+by `test_docs_site.py`.
 """
 
 import doctest
