@@ -4,6 +4,7 @@ real MNIST test set where it is present (skipped elsewhere)."""
 import gzip
 import re
 import struct
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -113,14 +114,170 @@ def test_load_mnist_refuses_labels_that_do_not_match(tmp_path: Path) -> None:
     _write(tmp_path, "t10k-labels-idx1-ubyte", _idx(np.zeros(4, np.uint8), 0x08))
     with pytest.raises(
         data.IDXError,
-        match=re.escape("images of shape (5, 2, 2) do not go with labels of shape (4,)"),
+        match=re.escape("t10k-images-idx3-ubyte holds 5 images but "),
     ):
         data.load_mnist(tmp_path, n_train=2)
 
 
 def test_load_mnist_names_what_is_missing(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError, match="no images-idx3-ubyte file"):
+    with pytest.raises(FileNotFoundError, match="no MNIST files .t10k-images-idx3-ubyte"):
         data.load_mnist(tmp_path)
+    with pytest.raises(FileNotFoundError, match="absent: no such folder"):
+        data.load_mnist(tmp_path / "absent")
+    _write(tmp_path, "t10k-labels-idx1-ubyte", _idx(np.zeros(4, np.uint8), 0x08))
+    with pytest.raises(NotADirectoryError, match="t10k-labels-idx1-ubyte: not a folder"):
+        data.load_mnist(tmp_path / "t10k-labels-idx1-ubyte")
+    with pytest.raises(
+        FileNotFoundError,
+        match="t10k-labels-idx1-ubyte is here but not t10k-images-idx3-ubyte\\[.gz\\]",
+    ):
+        data.load_mnist(tmp_path)
+
+
+def _good_gzip(tmp_path: Path) -> bytes:
+    """A gzip file of an IDX file long enough that damage lands inside the deflate stream."""
+    values = np.random.default_rng(0).integers(0, 256, size=(50, 10, 10), dtype=np.uint8)
+    path = _write(tmp_path, "good.gz", _idx(values, 0x08))
+    assert data.read_idx(path).shape == (50, 10, 10)
+    return path.read_bytes()
+
+
+def _flip(b: bytes, at: int) -> bytes:
+    return b[:at] + bytes([b[at] ^ 0xFF]) + b[at + 1 :]
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda b: b"\x00" + b[1:], "damaged gzip file: not a gzipped file"),
+        (lambda b: b[:2] + b"\x07" + b[3:], "damaged gzip file: unknown compression method"),
+        (lambda b: b[:5], "damaged gzip file: cut short"),
+        (lambda b: b[:12], "damaged gzip file: cut short"),
+        (lambda b: b[: len(b) // 2], "damaged gzip file: cut short"),
+        (lambda b: b[:-4], "damaged gzip file: cut short"),
+        (lambda b: b[:-1], "damaged gzip file: cut short"),
+        (lambda b: _flip(b, 12), "damaged gzip file: corrupt stream"),
+        (lambda b: _flip(b, len(b) - 6), "damaged gzip file: CRC check failed"),
+        (lambda b: _flip(b, len(b) - 2), "damaged gzip file: incorrect length"),
+        (lambda b: b"plain text, no gzip at all", "damaged gzip file: not a gzipped file"),
+        (lambda b: b + b"trailing junk", "damaged gzip file: not a gzipped file"),
+    ],
+    ids=[
+        "bad-magic",
+        "bad-method",
+        "cut-in-header",
+        "cut-after-header",
+        "cut-in-stream",
+        "cut-in-trailer",
+        "cut-last-byte",
+        "corrupt-stream",
+        "bad-crc",
+        "bad-length",
+        "not-gzip",
+        "trailing-junk",
+    ],
+)
+def test_a_damaged_gzip_file_raises_idx_error_naming_it(
+    tmp_path: Path, damage: Callable[[bytes], bytes], message: str
+) -> None:
+    path = tmp_path / "t10k-images-idx3-ubyte.gz"
+    path.write_bytes(damage(_good_gzip(tmp_path)))
+    with pytest.raises(data.IDXError, match=f"^{re.escape(f'{path}: {message}')}"):
+        data.read_idx(path)
+
+
+def test_every_cut_of_a_gzip_file_raises_idx_error(tmp_path: Path) -> None:
+    good = _good_gzip(tmp_path)
+    path = tmp_path / "cut.gz"
+    for n in [*range(20), *range(20, len(good), len(good) // 50)]:  # the header byte by byte
+        path.write_bytes(good[:n])
+        with pytest.raises(data.IDXError, match=f"^{re.escape(str(path))}: "):
+            data.read_idx(path)
+
+
+def test_a_path_that_is_not_a_regular_file_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(data.IDXError, match="not a regular file"):
+        data.read_idx(tmp_path)
+    with pytest.raises(FileNotFoundError):
+        data.read_idx(tmp_path / "absent")
+
+
+def test_an_uncompressed_name_for_a_gzip_file_gets_a_hint(tmp_path: Path) -> None:
+    path = _write(tmp_path, "t10k-labels-idx1-ubyte", gzip.compress(GOOD))
+    with pytest.raises(data.IDXError, match=re.escape("got 1f8b (it looks gzip-compressed")):
+        data.read_idx(path)
+
+
+def _mnist_set(folder: Path, prefix: str, images: np.ndarray, labels: np.ndarray) -> None:
+    _write(folder, f"{prefix}-images-idx3-ubyte.gz", _idx(images, 0x08))
+    _write(folder, f"{prefix}-labels-idx1-ubyte.gz", _idx(labels, 0x08))
+
+
+def test_train_and_test_files_give_the_standard_split(tmp_path: Path) -> None:
+    train = np.arange(12 * 4, dtype=np.uint8).reshape(12, 2, 2)
+    test = np.full((5, 2, 2), 255, np.uint8)
+    _mnist_set(tmp_path, "train", train, np.arange(12, dtype=np.uint8) % 10)
+    _mnist_set(tmp_path, "t10k", test, np.arange(5, dtype=np.uint8))
+    split = data.load_mnist(tmp_path)
+    assert split.train_x.shape == (12, 4) and split.test_x.shape == (5, 4)
+    assert split.test_y.tolist() == [0, 1, 2, 3, 4] and split.test_x.min() == 1.0
+    split = data.load_mnist(tmp_path, n_train=12)  # all of the training set: allowed
+    assert len(split.train_y) == 12 and len(split.test_y) == 5
+    split = data.load_mnist(tmp_path, n_train=3)
+    assert split.train_y.tolist() == [0, 1, 2] and len(split.test_y) == 5
+    with pytest.raises(data.SplitSizeError, match="between 1 and 12 .* got 13") as e:
+        data.load_mnist(tmp_path, n_train=13)
+    assert (e.value.n_train, e.value.largest) == (13, 12)
+
+
+def test_one_set_keeps_at_least_one_image_held_out(tmp_path: Path) -> None:
+    _mnist_set(tmp_path, "t10k", np.zeros((5, 2, 2), np.uint8), np.zeros(5, np.uint8))
+    assert len(data.load_mnist(tmp_path, n_train=4).test_y) == 1
+    for n in (0, 5, 8000):
+        with pytest.raises(data.SplitSizeError, match=f"between 1 and 4 .*got {n}$"):
+            data.load_mnist(tmp_path, n_train=n)
+    with pytest.raises(data.SplitSizeError, match="got 8000"):
+        data.load_mnist(tmp_path)  # the default, 8,000: more than this set holds
+
+
+@pytest.mark.parametrize(
+    ("images", "labels", "message"),
+    [
+        (np.zeros((3, 2, 2), np.uint8), np.array([0, 10, 3], np.uint8), "label 10 (at index 1)"),
+        (np.zeros((3, 2, 2), np.uint8), np.array([0, 1], np.uint8), "holds 2 labels"),
+        (np.zeros((3, 4), np.uint8), np.zeros(3, np.uint8), "images are a 3-dimensional"),
+        (np.zeros((3, 2, 2), np.uint8), np.zeros((3, 1), np.uint8), "labels are a 1-dimensional"),
+        (np.zeros((3, 2, 2), np.float32), np.zeros(3, np.uint8), "array of float32"),
+        (np.zeros((0, 2, 2), np.uint8), np.zeros(0, np.uint8), "holds no images"),
+        (np.zeros((3, 2, 0), np.uint8), np.zeros(3, np.uint8), "images of 2 x 0 pixels"),
+        (np.zeros((1, 2, 2), np.uint8), np.zeros(1, np.uint8), "holds 1 image; a split needs 2"),
+    ],
+    ids=["label-range", "counts", "images-2d", "labels-2d", "floats", "none", "no-pixels", "one"],
+)
+def test_files_that_are_not_mnist_are_refused_naming_the_file(
+    tmp_path: Path, images: np.ndarray, labels: np.ndarray, message: str
+) -> None:
+    codes = {np.dtype(np.uint8): 0x08, np.dtype(np.float32): 0x0D}
+    _write(tmp_path, "t10k-images-idx3-ubyte", _idx(images, codes[images.dtype]))
+    _write(tmp_path, "t10k-labels-idx1-ubyte", _idx(labels, 0x08))
+    with pytest.raises(data.IDXError, match=re.escape(message)) as e:
+        data.load_mnist(tmp_path, n_train=1)
+    assert str(tmp_path) in str(e.value)
+
+
+def test_train_and_test_images_of_different_sizes_are_refused(tmp_path: Path) -> None:
+    _mnist_set(tmp_path, "train", np.zeros((4, 2, 2), np.uint8), np.zeros(4, np.uint8))
+    _mnist_set(tmp_path, "t10k", np.zeros((4, 3, 3), np.uint8), np.zeros(4, np.uint8))
+    with pytest.raises(data.IDXError, match=re.escape("images of (2, 2) pixels but")):
+        data.load_mnist(tmp_path)
+
+
+def test_built_in_digits_with_a_training_size() -> None:
+    split = data.load_digits(seed=0, n_train=100)
+    assert split.train_x.shape == (100, 64) and split.test_x.shape == (1697, 64)
+    np.testing.assert_array_equal(split.train_y, data.load_digits(seed=0).train_y[:100])
+    with pytest.raises(data.SplitSizeError, match="between 1 and 1796"):
+        data.load_digits(n_train=1797)
 
 
 def test_built_in_digits_split_reproducibly() -> None:

@@ -13,7 +13,14 @@ Network(hidden1=Layer(w: (300, 784), b: (300,)),
 ```
 
 Run `typedprop-mnist` for the built-in 8x8 digits (no download), or `typedprop-mnist --data DIR`
-for MNIST's IDX files in DIR. `typedprop-mnist --help` lists the options.
+for MNIST's IDX files in DIR: the test set alone (`t10k-*`: its first 8,000 images train, the
+rest are held out) or with the training set (`train-*`: MNIST's standard 60,000/10,000 split).
+It prints the held-out accuracy after each epoch, saves the network (`--save`, by default
+`mnist-network.npz` in the current folder), then writes the training curves (`--plot`, by default
+`mnist-training.png` in the current folder). Bad input is refused, before training wherever it
+can be, with one line naming the option or file and exit status 2; Ctrl-C saves the network
+trained so far and exits with status 130. `typedprop-mnist --help` lists the options and their
+defaults.
 
 !!! example
     ```python
@@ -29,13 +36,20 @@ for MNIST's IDX files in DIR. `typedprop-mnist --help` lists the options.
 """
 
 import argparse
+import contextlib
+import math
+import os
+import secrets
 import sys
+import tempfile
 import time
-from collections.abc import Sequence
+import zipfile
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Final, NamedTuple
+from typing import Any, BinaryIO, Final, NamedTuple
 
 import numpy as np
+import numpy.lib.format
 from jaxtyping import Float, Int
 
 # The program sits above the library: it uses typedprop through its public door only.
@@ -54,7 +68,9 @@ from . import (
     trace,
     zeros,
 )
-from .data import Split, load_digits, load_mnist
+from . import load as load_checkpoint
+from . import save as save_checkpoint
+from .data import Split, SplitSizeError, load_digits, load_mnist
 
 __all__ = [
     "DIGITS",
@@ -63,14 +79,18 @@ __all__ = [
     "PIXELS",
     "Layer",
     "Network",
+    "TrainingDiverged",
+    "TrainingInterrupted",
     "accuracy",
     "init_network",
     "load_network",
     "logits",
     "loss",
     "main",
+    "npz_path",
     "predict",
     "save_network",
+    "sizes",
     "train",
 ]
 
@@ -197,6 +217,11 @@ def predict(net: Network, x: Array) -> Int[np.ndarray, " batch"]:
     return labels
 
 
+_EVAL_ROWS = 1024
+"""`accuracy` evaluates this many rows at a time, so a large set never needs all its
+activations at once."""
+
+
 def accuracy(net: Network, x: Array, y: Int[np.ndarray, " batch"]) -> float:
     """The fraction of rows of `x` whose predicted digit is the label in `y`.
 
@@ -209,7 +234,12 @@ def accuracy(net: Network, x: Array, y: Int[np.ndarray, " batch"]) -> float:
         True
         ```
     """
-    return float(np.mean(predict(net, x) == y))
+    rows, labels = np.atleast_2d(x), np.atleast_1d(y)
+    hits = sum(
+        int(np.sum(predict(net, rows[i : i + _EVAL_ROWS]) == labels[i : i + _EVAL_ROWS]))
+        for i in range(0, len(rows), _EVAL_ROWS)
+    )
+    return hits / len(rows)
 
 
 class History(NamedTuple):
@@ -219,6 +249,22 @@ class History(NamedTuple):
     train_loss: list[float]
     train_accuracy: list[float]
     test_accuracy: list[float]
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """Ctrl-C during `train`. Still a `KeyboardInterrupt`; it carries the network as trained so
+    far (`network`, after `steps` steps in all) and the `history` of the epochs that finished."""
+
+    def __init__(self, network: Network, history: History, epoch: int, steps: int) -> None:
+        super().__init__(f"training interrupted in epoch {epoch} after {steps} steps")
+        self.network = network
+        self.history = history
+        self.epoch = epoch
+        self.steps = steps
+
+
+class TrainingDiverged(ValueError):
+    """The loss of a training step is not a finite number: the learning rate is too large."""
 
 
 def train(
@@ -231,17 +277,24 @@ def train(
     batch_size: int = 1,
     seed: int = 0,
     progress: bool = False,
+    on_epoch: Callable[[int, History], object] | None = None,
 ) -> tuple[Network, History]:
     """Train `net` on `split`'s training part; returns the trained network and the history.
 
     `optimizer` is `"sgd"` (the seed's: plain gradient descent, one sample at a time by
     default, learning rate 0.02) or `"adam"` (mini-batches of `batch_size`, learning rate
-    0.001). With `progress`, a progress bar shows the running loss.
+    0.001); a batch larger than the training part is the whole of it. With `progress`, a
+    progress bar (tqdm's, where installed) shows the running loss; `on_epoch(epoch, history)`
+    is called after each epoch (counted from 1).
 
     One sample at a time, the loss is recorded once per label by `typedprop.trace`, with the
     sample as data, and replayed at each step: the same arithmetic as `typedprop.backprop`,
     without running `loss`'s Python code again. Mini-batches use `typedprop.backprop`, since a
     batch's labels, integer data, would make a record per batch.
+
+    Raises `ValueError` for bad settings, and `TrainingDiverged` (a `ValueError`) when the loss
+    or a parameter stops being a finite number (the learning rate is too large); Ctrl-C raises
+    `TrainingInterrupted`, which holds the network as trained so far.
 
     !!! example
         ```python
@@ -259,36 +312,63 @@ def train(
     if epochs < 1 or batch_size < 1:
         raise ValueError(f"epochs and batch_size must be at least 1, got {epochs}, {batch_size}")
     rate = lr if lr is not None else (0.02 if optimizer == "sgd" else 1e-3)
+    if not (math.isfinite(rate) and rate > 0):
+        raise ValueError(f"lr must be a positive number, got {rate}")
     opt: optim.Optimizer[Network] = (
         optim.SGD(net, lr=rate) if optimizer == "sgd" else optim.Adam(net, lr=rate)
     )
     x, y = split.train_x, split.train_y
+    batch_size = min(batch_size, len(y))
     rng = np.random.default_rng(seed)
     graph = trace(loss, net, x[0], int(y[0])) if batch_size == 1 else None
     history = History([], [], [])
-    for epoch in range(epochs):
-        order = rng.permutation(len(y))
-        batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
-        losses: list[float] = []
-        bar = _progress(len(batches), f"epoch {epoch + 1}/{epochs}", progress)
-        for k, rows in enumerate(batches):
-            if graph is not None:
-                value, g = graph.backprop(net, x[rows[0]], int(y[rows[0]]))
-            else:
-                xb, yb = x[rows], y[rows]
-                value, g = backprop(lambda n: loss(n, xb, yb), net)  # noqa: B023  # called here
-            net = opt.step(net, g)
-            losses.append(float(value))
-            if bar is not None and (k % 50 == 0 or k == len(batches) - 1):
-                bar.set_postfix(loss=f"{np.mean(losses[-500:]):.3f}")
-                bar.update(k + 1 - bar.n)
+    epoch, steps = 1, 0
+    bar = None
+    try:
+        # Overflow on the way to a diverging loss is reported below, once, not warned about.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            for epoch in range(1, epochs + 1):
+                order = rng.permutation(len(y))
+                batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+                losses: list[float] = []
+                bar = _progress(len(batches), f"epoch {epoch}/{epochs}", progress)
+                for k, rows in enumerate(batches):
+                    if graph is not None:
+                        value, g = graph.backprop(net, x[rows[0]], int(y[rows[0]]))
+                    else:
+                        xb, yb = x[rows], y[rows]
+                        value, g = backprop(lambda n: loss(n, xb, yb), net)  # noqa: B023
+                    if not math.isfinite(value):
+                        raise TrainingDiverged(
+                            f"training diverged: the loss is {float(value)} at step {k + 1} of "
+                            f"epoch {epoch} (learning rate {rate}: a smaller one may help)"
+                        )
+                    net = opt.step(net, g)
+                    steps += 1
+                    losses.append(float(value))
+                    if bar is not None and (k % 50 == 0 or k == len(batches) - 1):
+                        bar.set_postfix(loss=f"{np.mean(losses[-500:]):.3f}")
+                        bar.update(k + 1 - bar.n)
+                if bar is not None:
+                    bar.close()
+                    bar = None
+                if not all(np.all(np.isfinite(a)) for layer in net for a in layer):
+                    raise TrainingDiverged(
+                        f"training diverged: a parameter is not finite after epoch {epoch} "
+                        f"(learning rate {rate}: a smaller one may help)"
+                    )
+                # All three measured before any is recorded: an interrupt leaves whole epochs.
+                measured = (accuracy(net, x, y), accuracy(net, split.test_x, split.test_y))
+                history.train_loss.append(float(np.mean(losses)))
+                history.train_accuracy.append(measured[0])
+                history.test_accuracy.append(measured[1])
+                if on_epoch is not None:
+                    on_epoch(epoch, history)
+    except KeyboardInterrupt:
+        raise TrainingInterrupted(net, history, epoch, steps) from None
+    finally:
         if bar is not None:
             bar.close()
-        history.train_loss.append(float(np.mean(losses)))
-        history.train_accuracy.append(accuracy(net, x, y))
-        history.test_accuracy.append(accuracy(net, split.test_x, split.test_y))
-        if progress:
-            print(f"epoch {epoch + 1}: held-out accuracy {history.test_accuracy[-1]:.4f}")
     return net, history
 
 
@@ -302,58 +382,224 @@ def _progress(total: int, description: str, enabled: bool) -> Any:
     return tqdm(total=total, desc=description, leave=False, mininterval=0.5)
 
 
-def save_network(net: Network, path: str | Path) -> None:
-    """Save `net` with numpy's `savez` (arrays only, no pickle), one array per parameter.
+_PARTS = [(name, part) for name in Network._fields for part in Layer._fields]
+_KEYS = [f"{name}.{part}" for name, part in _PARTS]
+
+
+def npz_path(path: str | os.PathLike[str]) -> Path:
+    """The file `save_network(net, path)` writes: `path`, with `.npz` added unless it ends so
+    (numpy's rule for `savez`).
+
+    !!! example
+        ```python
+        >>> from typedprop import mnist
+        >>> str(mnist.npz_path("runs/x2")), str(mnist.npz_path("net.npz"))
+        ('runs/x2.npz', 'net.npz')
+        ```
+    """
+    name = os.fspath(path)
+    return Path(name if name.endswith(".npz") else name + ".npz")
+
+
+def save_network(net: Network, path: str | os.PathLike[str]) -> Path:
+    """Save `net` as a typedprop checkpoint (`typedprop.save`: an npz file of one array per
+    parameter, `params.hidden1.w` and so on, no pickles, written whole or not at all) to
+    `npz_path(path)`, which it returns: like numpy's `savez`, it adds `.npz` to a name without
+    it. Raises `OSError` where the file cannot be written (the folder must exist).
 
     !!! example
         ```python
         >>> import tempfile, pathlib
+        >>> import typedprop as tp
         >>> from typedprop import mnist
         >>> net = mnist.init_network((64, 30, 20, 10))
-        >>> path = pathlib.Path(tempfile.mkdtemp()) / "net.npz"
-        >>> mnist.save_network(net, path)
-        >>> mnist.load_network(path).output.w.shape
-        (10, 20)
+        >>> path = mnist.save_network(net, pathlib.Path(tempfile.mkdtemp()) / "net")
+        >>> path.name, mnist.load_network(path).output.w.shape
+        ('net.npz', (10, 20))
+        >>> tp.load(path, like=net).hidden2.b.shape  # a checkpoint like any other
+        (20,)
         ```
     """
-    arrays = {f"{name}.{part}": getattr(getattr(net, name), part) for name, part in _PARTS}
-    np.savez(path, **arrays)
+    target = npz_path(path)
+    save_checkpoint(target, net)
+    return target
 
 
-_PARTS = [(name, part) for name in Network._fields for part in Layer._fields]
+def _write_whole(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Write `path` through a temporary file beside it, renamed over `path` once complete."""
+    temporary = _temporary_beside(path)
+    try:
+        with open(temporary, "xb") as f:  # made with the umask's permissions, as open makes them
+            write(f)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
 
 
-def load_network(path: str | Path) -> Network:
-    """A network saved by `save_network`; raises ValueError if the file lacks a parameter or the
-    layers' shapes do not fit together."""
-    with np.load(path, allow_pickle=False) as saved:
-        missing = [f"{n}.{p}" for n, p in _PARTS if f"{n}.{p}" not in saved.files]
-        if missing:
-            raise ValueError(f"{path}: not a saved network: missing {', '.join(missing)}")
-        # `_make`: the shapes are checked below, with or without runtime checks.
-        layers = [Layer._make((saved[f"{n}.w"], saved[f"{n}.b"])) for n in Network._fields]
-    for i, layer in enumerate(layers):
-        if layer.w.ndim != 2 or layer.b.shape != layer.w.shape[:1]:
-            raise ValueError(
-                f"{path}: layer {Network._fields[i]} has w of shape {layer.w.shape} and b of "
-                f"shape {layer.b.shape}"
+def _temporary_beside(path: Path) -> Path:
+    return path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
+
+
+def load_network(path: str | os.PathLike[str]) -> Network:
+    """A network saved by `save_network` (or by `typedprop.save`, or an npz file of arrays
+    named `hidden1.w`, ..., `output.b`, as this program wrote before checkpoints), its sizes
+    read from the file. Raises `OSError` for a file that cannot be read, and `ValueError`,
+    naming the file, for one that is not a saved network: not an `.npz` file, damaged, a
+    parameter missing or not an array of real numbers (pickled objects are never loaded), or
+    layers whose shapes do not fit together. Shapes and types are checked from the arrays'
+    headers, before any data is read.
+
+    !!! example
+        ```python
+        >>> import tempfile, pathlib
+        >>> import numpy as np
+        >>> from typedprop import mnist
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "other.npz"
+        >>> np.savez(path, w=np.zeros(3))
+        >>> try:
+        ...     mnist.load_network(path)
+        ... except ValueError as e:
+        ...     print(str(e).split(": ", 1)[1][:49])
+        not a saved network: missing hidden1.w, hidden1.b
+        ```
+    """
+    path = Path(path)
+    if path.exists() and not (path.is_file() or path.is_dir()):  # a FIFO would block
+        raise _not_a_network(path, "not a regular file")
+    with open(path, "rb") as f:  # OSError: missing, a folder, unreadable
+        magic = f.read(4)
+    if magic not in (b"PK\x03\x04", b"PK\x05\x06"):
+        raise _not_a_network(path, "not an .npz file")
+    specs = _stored_specs(path)
+    # A checkpoint names each parameter by its path from `params` (typedprop.save's names).
+    checkpoint = any(name.startswith(_CHECKPOINT_ROOT) for name in specs)
+    stored = {key: _CHECKPOINT_ROOT * checkpoint + key for key in _KEYS}
+    missing = [key for key in _KEYS if stored[key] not in specs]
+    if missing:
+        raise _not_a_network(path, f"missing {', '.join(missing)}")
+    for key in _KEYS:
+        dtype = specs[stored[key]][1]
+        if dtype.hasobject:  # numpy would need pickles: never loaded, never advised
+            raise _not_a_network(path, f"{key} holds Python objects, which are never loaded")
+        if not np.issubdtype(dtype, np.floating):
+            raise _not_a_network(path, f"{key} holds {dtype.name}, not floats")
+    shapes = {key: specs[stored[key]][0] for key in _KEYS}
+    _check_layer_shapes(path, shapes)
+    if checkpoint:
+        # The template: the file's own shapes and dtypes (views of one zero, nothing allocated);
+        # typedprop.load checks the rest of the file (its header, version, other entries).
+        template = Network._make(
+            Layer._make(
+                np.broadcast_to(np.zeros((), specs[stored[f"{n}.{p}"]][1]), shapes[f"{n}.{p}"])
+                for p in Layer._fields
             )
-        if i and layer.w.shape[1] != layers[i - 1].w.shape[0]:
+            for n in Network._fields
+        )
+        loaded = load_checkpoint(path, like=template)
+        arrays = {f"{n}.{p}": getattr(getattr(loaded, n), p) for n, p in _PARTS}
+    else:
+        arrays = _read_arrays(path)
+    for key, a in arrays.items():
+        if not np.all(np.isfinite(a)):
+            raise ValueError(f"{path}: {key} holds values that are not finite (nan or inf)")
+    # `_make`: the shapes are checked above, with or without runtime checks.
+    return Network._make(
+        Layer._make(np.array(arrays[f"{n}.{p}"], dtype=np.float64) for p in Layer._fields)
+        for n in Network._fields
+    )
+
+
+_CHECKPOINT_ROOT = "params."
+
+
+def _stored_specs(path: Path) -> dict[str, tuple[tuple[int, ...], np.dtype[Any]]]:
+    """The shape and dtype of every array in the npz file at `path`, by name, from the arrays'
+    headers alone (no data read, nothing unpickled)."""
+    specs: dict[str, tuple[tuple[int, ...], np.dtype[Any]]] = {}
+    name = ""
+    try:
+        with zipfile.ZipFile(path) as npz:
+            for info in npz.infolist():
+                if not info.filename.endswith(".npy"):
+                    continue
+                name = info.filename.removesuffix(".npy")
+                with npz.open(info) as member:
+                    version = numpy.lib.format.read_magic(member)
+                    if version == (1, 0):
+                        shape, _, dtype = numpy.lib.format.read_array_header_1_0(member)
+                    elif version == (2, 0):
+                        shape, _, dtype = numpy.lib.format.read_array_header_2_0(member)
+                    else:
+                        raise ValueError(f"an array format {version} this program does not read")
+                specs[name] = (tuple(int(d) for d in shape), np.dtype(dtype))
+    except zipfile.BadZipFile as e:
+        raise _not_a_network(path, f"a damaged zip file ({e})") from None
+    except Exception as e:  # a damaged array header: whatever zipfile, zlib and numpy raise
+        where = f"{name}: " if name else ""
+        raise _not_a_network(path, f"{where}{type(e).__name__}: {e}") from None
+    return specs
+
+
+def _check_layer_shapes(path: Path, shapes: dict[str, tuple[int, ...]]) -> None:
+    for i, n in enumerate(Network._fields):
+        w, b = shapes[f"{n}.w"], shapes[f"{n}.b"]
+        if len(w) != 2 or b != w[:1] or 0 in w:
+            raise ValueError(f"{path}: layer {n} has w of shape {w} and b of shape {b}")
+        before = shapes[f"{Network._fields[i - 1]}.w"] if i else None
+        if before is not None and w[1] != before[0]:
             raise ValueError(
-                f"{path}: layer {Network._fields[i]} takes {layer.w.shape[1]} inputs, but the "
-                f"layer before has {layers[i - 1].w.shape[0]} outputs"
+                f"{path}: layer {n} takes {w[1]} inputs, but the layer before has "
+                f"{before[0]} outputs"
             )
-    return Network(*layers)
+
+
+def _read_arrays(path: Path) -> dict[str, Any]:
+    """The parameters of a network in the format before checkpoints (its headers checked)."""
+    key = ""
+    arrays: dict[str, Any] = {}
+    try:
+        # Opened here, not by np.load, which leaves its file open when the zip is damaged.
+        with open(path, "rb") as f, np.load(f, allow_pickle=False) as saved:
+            for key in _KEYS:
+                arrays[key] = saved[key]
+    except Exception as e:  # damaged data: whatever zipfile, zlib and numpy raise
+        raise _not_a_network(path, f"{key}: {type(e).__name__}: {e}") from None
+    return arrays
+
+
+def _not_a_network(path: Path, reason: str) -> ValueError:
+    return ValueError(f"{path}: not a saved network: {reason}")
+
+
+def sizes(net: Network) -> tuple[int, int, int, int]:
+    """The layer sizes `(inputs, hidden1, hidden2, outputs)` of `net`, as `init_network` takes
+    them.
+
+    !!! example
+        ```python
+        >>> from typedprop import mnist
+        >>> mnist.sizes(mnist.init_network((64, 30, 20, 10)))
+        (64, 30, 20, 10)
+        ```
+    """
+    n_in, h1 = net.hidden1.w.shape[1], net.hidden1.w.shape[0]
+    return (int(n_in), int(h1), int(net.hidden2.w.shape[0]), int(net.output.w.shape[0]))
+
+
+# The formats the training curves can be written in (matplotlib's, less those that need more
+# than matplotlib and Pillow, such as LaTeX for .pgf).
+_PLOT_FORMATS = ("png", "pdf", "svg", "jpg", "jpeg")
 
 
 def _plot(history: History, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    # The object-oriented API: no pyplot, so no global backend to choose or figure to close.
+    from matplotlib.figure import Figure
 
     epochs = range(1, len(history.train_loss) + 1)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.5))
+    fig = Figure(figsize=(9, 3.5))
+    left, right = fig.subplots(1, 2)
     left.plot(epochs, history.train_loss, marker="o")
     left.set(xlabel="epoch", ylabel="mean training loss", title="loss")
     right.plot(epochs, history.train_accuracy, marker="o", label="training")
@@ -361,122 +607,439 @@ def _plot(history: History, path: Path) -> None:
     right.set(xlabel="epoch", ylabel="accuracy", title="accuracy")
     right.legend()
     fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    _write_whole(path, lambda f: fig.savefig(f, format=path.suffix[1:].lower()))
+
+
+def _positive_int(text: str) -> int:
+    value = _whole(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    value = _whole(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+def _whole(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+
+
+def _learning_rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
+    return value
+
+
+def _path(text: str) -> Path:
+    if not text:
+        raise argparse.ArgumentTypeError("an empty path")
+    if "\0" in text:
+        raise argparse.ArgumentTypeError(f"a path with a NUL character: {text!r}")
+    return Path(text)
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="typedprop-mnist",
         description="Train the seed's MNIST network (two logistic hidden layers of 300 and 100 "
-        "units, softmax output) with typedprop.",
+        "units, softmax output) with typedprop; print the held-out accuracy after each epoch, "
+        "then save the network and plot the training curves.",
+        epilog="Bad input gets one line naming the option or file, and exit status 2; Ctrl-C "
+        "stops training, saves the network trained so far to --save, and exits with 130.",
     )
     p.add_argument(
-        "--data", type=Path, help="a folder of MNIST IDX files (default: the built-in 8x8 digits)"
+        "--data",
+        type=_path,
+        metavar="DIR",
+        help="a folder of MNIST's IDX files: t10k-* alone (its first --train-size images "
+        "train, the rest are held out), or with train-* (MNIST's 60,000/10,000 split) "
+        "(default: the built-in 8x8 digits, 1,438 training and 359 held out)",
     )
     p.add_argument(
         "--optimizer",
         choices=["sgd", "adam"],
         default="sgd",
-        help="per-sample SGD (the seed's) or Adam on mini-batches",
+        help="per-sample SGD (the seed's) or Adam on mini-batches (default: sgd)",
     )
     p.add_argument(
         "--epochs",
-        type=int,
-        default=None,
+        type=_positive_int,
+        metavar="N",
         help="passes over the training data (default: 30 for sgd, 15 for adam)",
     )
     p.add_argument(
         "--batch-size",
-        type=int,
-        default=None,
+        type=_positive_int,
+        metavar="N",
         help="samples per step (default: 1 for sgd, 32 for adam)",
     )
     p.add_argument(
         "--lr",
-        type=float,
-        default=None,
-        help="learning rate (default: 0.02 for sgd, 0.001 for adam)",
+        type=_learning_rate,
+        metavar="R",
+        help="learning rate, a positive number (default: 0.02 for sgd, 0.001 for adam)",
     )
     p.add_argument(
-        "--seed", type=int, default=0, help="seed for the weights, the split and the order"
+        "--seed",
+        type=_non_negative_int,
+        default=0,
+        metavar="N",
+        help="seed for the weights, the built-in digits' split and the order (default: 0)",
     )
     p.add_argument(
         "--hidden",
-        type=int,
+        type=_positive_int,
         nargs=2,
-        default=[HIDDEN1, HIDDEN2],
         metavar=("H1", "H2"),
-        help="hidden layer sizes",
+        help=f"hidden layer sizes (default: {HIDDEN1} {HIDDEN2}, or those of the --load file)",
     )
     p.add_argument(
         "--train-size",
-        type=int,
-        default=8000,
-        help="with --data: images to train on; the rest are held out",
+        type=_positive_int,
+        metavar="N",
+        help="images to train on (default: all 60,000 with MNIST's train-* files; else the "
+        "first 8,000 of t10k-*, or 1,438 of the built-in digits, the rest held out)",
     )
     p.add_argument(
         "--no-checks",
         action="store_true",
-        help="switch off the runtime shape checks (on by default)",
+        help="switch off the runtime shape checks (default: the checks are on)",
     )
     p.add_argument(
         "--plot",
-        type=Path,
+        type=_path,
         default=Path("mnist-training.png"),
-        help="where to write the training curves (PNG)",
+        metavar="PNG",
+        help="where to write the training curves: .png, or .pdf, .svg, .jpg; .png is added to "
+        "a name without a suffix; a missing folder is made (default: mnist-training.png, in "
+        "the current folder)",
+    )
+    p.add_argument(
+        "--no-plot",
+        action="store_true",
+        help="do not write the training curves (default: off, the curves are written)",
     )
     p.add_argument(
         "--save",
-        type=Path,
+        type=_path,
         default=Path("mnist-network.npz"),
-        help="where to save the trained parameters (npz)",
+        metavar="NPZ",
+        help="where to save the trained network (numpy's npz, no pickle); .npz is added to a "
+        "name that does not end so; a missing folder is made (default: mnist-network.npz, in "
+        "the current folder)",
     )
-    p.add_argument("--load", type=Path, help="start from parameters saved by an earlier run")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--load",
+        type=_path,
+        metavar="NPZ",
+        help="start from a network saved by an earlier run (default: none, new random weights)",
+    )
+    p.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress bar; the other lines are still printed (default: off)",
+    )
     return p
 
 
+class _Failed(Exception):
+    """Bad input or a failure, said in one line; `main` prints it and exits with status 2."""
+
+
+def _failed(flag: str, error: BaseException | str) -> _Failed:
+    return _Failed(f"{flag}: {_reason(error)}")
+
+
+def _reason(error: BaseException | str) -> str:
+    """An error in words: an OSError as `file: what went wrong`, without `[Errno n]`."""
+    if isinstance(error, OSError) and error.strerror:
+        where = error.filename if error.filename is not None else ""
+        return f"{where}: {error.strerror}" if where else error.strerror
+    return str(error)
+
+
+def _say(text: str) -> None:
+    """Print a line of the report. A closed stdout (piped into `head`) does not stop training:
+    the rest of the report goes nowhere. A path that stdout's encoding cannot show (bytes that
+    are not UTF-8 in a file name) is shown with backslash escapes, as stderr shows it."""
+    try:
+        try:
+            print(text, flush=True)
+        except UnicodeEncodeError:
+            encoding = sys.stdout.encoding or "utf-8"
+            print(text.encode(encoding, "backslashreplace").decode(encoding), flush=True)
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 def main(argv: Sequence[str] | None = None) -> float:
-    """The `typedprop-mnist` command: train, report, plot and save. Returns the final held-out
-    accuracy."""
-    args = _parser().parse_args(argv)
-    split = load_mnist(args.data, args.train_size) if args.data else load_digits(args.seed)
-    sizes = (split.train_x.shape[1], args.hidden[0], args.hidden[1], DIGITS)
-    net = load_network(args.load) if args.load else init_network(sizes, args.seed)
-    if net.hidden1.w.shape[1] != sizes[0]:
-        raise SystemExit(
-            f"{args.load} takes {net.hidden1.w.shape[1]} inputs; the data has {sizes[0]}"
-        )
+    """The `typedprop-mnist` command: train, report, save and plot. Returns the final held-out
+    accuracy.
+
+    Bad input (an option's value, a missing or damaged file, a place that cannot be written)
+    is refused with one line naming the option or file, and `SystemExit(2)`, before training
+    wherever it can be known then. After training the network is saved first, so a failure
+    to plot does not lose it. Ctrl-C during training saves the network trained so far (when a
+    step was taken) and exits with 130.
+    """
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return _run(args)
+    except _Failed as e:
+        print(f"{parser.prog}: error: {e}", file=sys.stderr)
+        raise SystemExit(2) from None
+    except KeyboardInterrupt:
+        print(f"{parser.prog}: interrupted", file=sys.stderr)
+        raise SystemExit(130) from None
+
+
+def _run(args: argparse.Namespace) -> float:
+    # Everything that can be known before training is checked first, cheapest first.
+    save = npz_path(args.save)
+    plot = None if args.no_plot else _plot_path(args.plot)
+    if plot is not None and _same_file(plot, save):
+        raise _Failed(f"--plot and --save name the same file, {save}")
+    if args.load is not None and plot is not None and _same_file(plot, args.load):
+        raise _Failed(f"--plot {plot} would overwrite the --load file")
+    if plot is not None:
+        try:
+            import matplotlib.figure  # noqa: F401  # what _plot uses, found before training
+        except ImportError:
+            raise _Failed(
+                "--plot: the training curves need matplotlib: pip install 'typedprop[examples]' "
+                "(or pass --no-plot)"
+            ) from None
     sgd = args.optimizer == "sgd"
     epochs = args.epochs if args.epochs is not None else (30 if sgd else 15)
     batch = args.batch_size if args.batch_size is not None else (1 if sgd else 32)
-    source = str(args.data) if args.data else "the built-in 8x8 digits (scikit-learn)"
-    print(
+    rate = args.lr if args.lr is not None else (0.02 if sgd else 1e-3)
+    split, source = _data(args)
+    net = _network(args, split, min(batch, len(split.train_y)))
+    for flag, path in (("--save", save), ("--plot", plot)):
+        if path is not None:
+            _writable(flag, path)
+
+    shape = "-".join(map(str, sizes(net)))
+    origin = f" (from {args.load})" if args.load is not None else ""
+    _say(
         f"data: {source}: {len(split.train_y)} training, {len(split.test_y)} held out; network "
-        f"{'-'.join(map(str, sizes))}; {args.optimizer}, {epochs} epochs, batch {batch}; "
-        f"runtime checks {'off' if args.no_checks else 'on'}"
+        f"{shape}{origin}; {args.optimizer}, {_plural(epochs, 'epoch')}, batch "
+        f"{min(batch, len(split.train_y))}, learning rate {rate}; runtime checks "
+        f"{'off' if args.no_checks else 'on'}"
     )
+
+    def report(epoch: int, history: History) -> None:
+        _say(f"epoch {epoch}/{epochs}: held-out accuracy {history.test_accuracy[-1]:.4f}")
+
     start = time.perf_counter()
-    with checks(not args.no_checks):
-        net, history = train(
-            net,
-            split,
-            optimizer=args.optimizer,
-            epochs=epochs,
-            lr=args.lr,
-            batch_size=batch,
-            seed=args.seed,
-            progress=not args.quiet,
+    try:
+        with checks(not args.no_checks):
+            net, history = train(
+                net,
+                split,
+                optimizer=args.optimizer,
+                epochs=epochs,
+                lr=rate,
+                batch_size=batch,
+                seed=args.seed,
+                progress=not args.quiet,
+                on_epoch=report,
+            )
+    except TrainingInterrupted as stop:
+        if stop.steps == 0:
+            raise KeyboardInterrupt from None
+        written = _save(stop.network, save)
+        done = len(stop.history.test_accuracy)
+        print(
+            f"typedprop-mnist: interrupted after {stop.steps} steps ({done} of "
+            f"{_plural(epochs, 'epoch')} done); the network trained so far is saved to {written}",
+            file=sys.stderr,
         )
+        raise SystemExit(130) from None
+    except MemoryError:
+        raise _Failed(
+            f"--hidden, --batch-size: out of memory training a {shape} network in batches of "
+            f"{min(batch, len(split.train_y))}"
+        ) from None
+    except TrainingDiverged as e:
+        raise _failed("--lr", e) from None
     seconds = time.perf_counter() - start
     final = history.test_accuracy[-1]
-    print(f"held-out accuracy {final:.4f} after {epochs} epochs in {seconds:.1f} s")
-    _plot(history, args.plot)
-    save_network(net, args.save)
-    print(f"training curves: {args.plot}; parameters: {args.save}")
+    _say(f"held-out accuracy {final:.4f} after {_plural(epochs, 'epoch')} in {seconds:.1f} s")
+    written = _save(net, save)
+    _say(f"saved the network to {written}")
+    if plot is not None:
+        try:
+            _plot(history, plot)
+        except Exception as e:  # the network is safe; say what went wrong, in one line
+            raise _Failed(
+                f"--plot: cannot write {plot}: {_reason(e)} (the network is saved to {written})"
+            ) from None
+        _say(f"wrote the training curves to {plot}")
     return final
 
 
+def _plot_path(path: Path) -> Path:
+    """Where the curves go: `path`, with `.png` added to a name without a suffix."""
+    if not path.suffix:
+        return path.with_name(path.name + ".png")
+    if path.suffix[1:].lower() not in _PLOT_FORMATS:
+        known = ", ".join(f".{f}" for f in _PLOT_FORMATS)
+        raise _Failed(f"--plot {path}: cannot write {path.suffix} files (only {known})")
+    return path
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    return os.path.realpath(a) == os.path.realpath(b)  # never raises, even on a symlink loop
+
+
+def _writable(flag: str, path: Path) -> None:
+    """Refuse, before training, a place `path` cannot be written: a folder, a file where a
+    folder should be, a folder not writable. A missing folder is made."""
+    if path.is_dir():
+        raise _Failed(f"{flag} {path}: is a folder")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise _Failed(f"{flag} {path}: {path.parent} is not a folder") from None
+    except OSError as e:
+        raise _Failed(f"{flag} {path}: cannot make the folder: {_reason(e)}") from None
+    probe = _temporary_beside(path)
+    try:  # the one sure test of writing here: write
+        probe.open("xb").close()
+        probe.unlink()
+    except OSError as e:
+        why = e.strerror or str(e)
+        raise _Failed(f"{flag} {path}: cannot write in {path.parent}: {why}") from None
+
+
+def _save(net: Network, path: Path) -> Path:
+    """Save the network; where `path` cannot be written, save it in a new temporary folder
+    instead and say so, so a trained network is never lost."""
+    try:
+        return save_network(net, path)
+    except OSError as e:
+        reason = _reason(e)
+    try:
+        elsewhere = save_network(net, Path(tempfile.mkdtemp(prefix="typedprop-mnist-")) / path.name)
+    except OSError:
+        raise _Failed(f"--save: cannot write {path}: {reason}") from None
+    raise _Failed(f"--save: cannot write {path}: {reason}; the network is saved to {elsewhere}")
+
+
+def _data(args: argparse.Namespace) -> tuple[Split, str]:
+    """The split and a description of where it came from, or one line saying what is wrong."""
+    default = " (the default)" if args.train_size is None else ""
+    try:
+        if args.data is None:
+            try:
+                split = load_digits(args.seed, n_train=args.train_size)
+            except ImportError as e:
+                raise _Failed(f"{e} (or pass --data DIR)") from None
+            return split, "the built-in 8x8 digits (scikit-learn)"
+        split = load_mnist(args.data, args.train_size)
+        if any((args.data / f"train-images-idx3-ubyte{gz}").exists() for gz in ("", ".gz")):
+            return split, f"{args.data} (train-* trains, t10k-* is held out)"
+    except SplitSizeError as e:
+        raise _Failed(
+            f"--train-size: must be between 1 and {e.largest} ({e.detail}), got "
+            f"{e.n_train}{default}"
+        ) from None
+    except (OSError, ValueError) as e:  # IDXError is a ValueError
+        raise _failed("--data", e) from None
+    except MemoryError:
+        raise _Failed(f"--data {args.data}: too large to load") from None
+    return split, str(args.data)
+
+
+def _network(args: argparse.Namespace, split: Split, batch: int) -> Network:
+    """The network to train: loaded and checked against the data and `--hidden`, or new."""
+    pixels = split.train_x.shape[1]
+    if args.load is None:
+        h1, h2 = args.hidden if args.hidden is not None else (HIDDEN1, HIDDEN2)
+        shape = (pixels, h1, h2, DIGITS)
+        _check_memory(shape, batch)
+        try:
+            return init_network(shape, args.seed)
+        except MemoryError:
+            raise _Failed(f"--hidden {h1} {h2}: out of memory") from None
+    try:
+        net = load_network(args.load)
+    except FileNotFoundError as e:
+        hint = npz_path(args.load)
+        maybe = f" (did you mean {hint}?)" if hint.is_file() and hint != args.load else ""
+        raise _Failed(f"--load: {_reason(e)}{maybe}") from None
+    except (OSError, ValueError) as e:
+        raise _failed("--load", e) from None
+    n_in, h1, h2, n_out = sizes(net)
+    if args.hidden is not None and tuple(args.hidden) != (h1, h2):
+        raise _Failed(
+            f"--hidden {args.hidden[0]} {args.hidden[1]}: the network in {args.load} has hidden "
+            f"layers of {h1} and {h2} (leave --hidden out to train it)"
+        )
+    if n_in != pixels:
+        raise _Failed(
+            f"--load: the network in {args.load} takes {n_in} inputs; the images have {pixels} "
+            "pixels"
+        )
+    if n_out != DIGITS:
+        raise _Failed(
+            f"--load: the network in {args.load} has {n_out} outputs, not one per digit ({DIGITS})"
+        )
+    return net
+
+
+def _check_memory(shape: tuple[int, int, int, int], batch: int) -> None:
+    """Refuse a network that could not be trained in this machine's memory, before allocating
+    it: numpy would fail, or the system would kill the program."""
+    n_in, h1, h2, n_out = shape
+    parameters = n_in * h1 + h1 + h1 * h2 + h2 + h2 * n_out + n_out
+    rows = max(batch, _EVAL_ROWS)
+    # The parameters, their gradient, a step's new parameters and Adam's two moments; the
+    # activations and their gradients of a batch: a rough bound in float64.
+    needed = 8 * (5 * parameters + 4 * rows * (n_in + h1 + h2 + n_out))
+    try:
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # no sysconf (Windows): MemoryError decides
+        return
+    if needed > memory:
+        at_least = 8 * (5 * parameters + 4 * _EVAL_ROWS * (n_in + h1 + h2 + n_out))
+        flag = "--hidden" if at_least > memory else "--batch-size"
+        raise _Failed(
+            f"{flag}: a {'-'.join(map(str, shape))} network trained in batches of {batch} needs "
+            f"about {needed / 2**30:.3g} GiB, more than this machine's {memory / 2**30:.3g} GiB"
+        )
+
+
 def _cli() -> None:
-    main(sys.argv[1:])
+    try:
+        main(sys.argv[1:])
+    except Exception as e:  # a bug, not bad input: still one line, not a traceback
+        print(
+            f"typedprop-mnist: error: unexpected {type(e).__name__}: {e} (a bug: please report "
+            "it with the command line)",
+            file=sys.stderr,
+        )
+        raise SystemExit(1) from None
+
+
+if __name__ == "__main__":
+    _cli()
