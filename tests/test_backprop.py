@@ -136,7 +136,7 @@ def test_unsupported_value_nested_in_the_parameter_names_its_path() -> None:
 
 def test_grad_names_the_path_through_a_namedtuple() -> None:
     ran: list[str] = []
-    message = "backprop: the parameter at x.right[1]: " + _UNSUPPORTED_SET
+    message = "grad: the parameter at x.right[1]: " + _UNSUPPORTED_SET
     with pytest.raises(TypeError, match=re.escape(message)):
         tp.grad(_never_called(ran), Pair(1.0, (2.0, {3})))
     assert ran == []
@@ -425,3 +425,166 @@ def test_grad_n_and_backprop_n(n: int) -> None:
 def test_grad_n_when_f_returns_an_earlier_parameter() -> None:
     assert tp.grad_n(lambda a, b: a, 1.0, 2.0) == (1.0, 0.0)
     assert tp.backprop_n(lambda a, b, c: b, 1.0, 2.0, 3.0) == (2.0, (0.0, 1.0, 0.0))
+
+
+# ---------------------------------------------------------------------------------------------
+# Higher derivatives are not supported yet: every nesting says so, naming the call
+# ---------------------------------------------------------------------------------------------
+
+_HIGHER = "higher derivatives are not supported yet"
+_USES = "the function given to {who} uses a BVar of the enclosing {outer}"
+
+_GRAPH = tp.trace(lambda y: y * y, 1.0)
+_GRAPH_DATA = tp.trace(lambda y, d: y * d, 1.0, 2.0)
+
+_NESTINGS: list[tuple[str, Callable[[], object], str]] = [
+    # The two: the inner function closes over the outer BVar, or is given it.
+    (
+        "grad-closure",
+        lambda: tp.grad(lambda x: tp.grad(lambda y: y * x, 1.0), 2.0),
+        "grad: " + _HIGHER + ": " + _USES.format(who="grad", outer="backprop call"),
+    ),
+    (
+        "grad-parameter",
+        lambda: tp.grad(lambda x: tp.grad(lambda y: y * y, x), 2.0),
+        "grad: " + _HIGHER + ": the parameter is a BVar of the enclosing backprop call",
+    ),
+    (
+        "grad-returns-outer",
+        lambda: tp.grad(lambda x: tp.grad(lambda y: x, 1.0), 2.0),
+        "grad: " + _HIGHER + ": " + _USES.format(who="grad", outer="backprop call"),
+    ),
+    (
+        "backprop",
+        lambda: tp.backprop(lambda x: tp.backprop(lambda y: y * x, 1.0)[1] * x, 2.0),
+        "backprop: " + _HIGHER + ": " + _USES.format(who="backprop", outer="backprop call"),
+    ),
+    (
+        "backprop_n-closure",
+        lambda: tp.backprop_n(lambda x: tp.backprop_n(lambda y: y * x, 1.0)[0], 2.0),
+        "backprop_n: " + _HIGHER + ": " + _USES.format(who="backprop_n", outer="backprop call"),
+    ),
+    (
+        "grad_n-parameter",
+        lambda: tp.backprop_n(lambda x: tp.grad_n(lambda y: y * y, x)[0], 2.0),
+        "grad_n: " + _HIGHER + ": the parameter is a BVar of the enclosing backprop call",
+    ),
+    (
+        "grad_n-in-a-structure",
+        lambda: tp.grad(lambda x: tp.grad_n(lambda p, q: p * q, 1.0, (x, 1.0))[0], 2.0),
+        "grad_n: " + _HIGHER + ": parameter 1 holds a BVar of the enclosing backprop call",
+    ),
+    (
+        "backprop_with",
+        lambda: tp.grad(lambda x: tp.backprop_with(lambda y: y * x, 1.0, 1.0)[1] * x, 2.0),
+        "backprop_with: "
+        + _HIGHER
+        + ": "
+        + _USES.format(who="backprop_with", outer="backprop call"),
+    ),
+    (
+        "three-levels",
+        lambda: tp.grad(
+            lambda x: tp.grad(lambda y: tp.grad(lambda z: z * y, 1.0) * x, 1.0) * x, 2.0
+        ),
+        "grad: " + _HIGHER + ": " + _USES.format(who="grad", outer="backprop call"),
+    ),
+    # Recorded graphs, inside and around.
+    (
+        "trace-inside-grad",
+        lambda: tp.grad(lambda x: tp.trace(lambda y: y * x, 1.0).grad(1.0) * x, 2.0),
+        "trace: " + _HIGHER + ": " + _USES.format(who="trace", outer="backprop call"),
+    ),
+    (
+        "graph-grad-of-a-bvar",
+        lambda: tp.grad(lambda x: _GRAPH.grad(x) * x, 2.0),  # type: ignore[arg-type]
+        "grad: " + _HIGHER + ": the parameter is a BVar of the enclosing backprop call",
+    ),
+    (
+        "graph-backprop-of-a-bvar",
+        lambda: tp.grad(lambda x: _GRAPH.backprop(x)[1] * x, 2.0),  # type: ignore[arg-type]
+        "backprop: " + _HIGHER + ": the parameter is a BVar of the enclosing backprop call",
+    ),
+    (
+        "graph-data-of-a-bvar",
+        lambda: tp.grad(lambda x: _GRAPH_DATA.grad(1.0, x) * x, 2.0),  # type: ignore[arg-type]
+        "grad: " + _HIGHER + ": the data holds a BVar of the enclosing backprop call",
+    ),
+    (
+        "grad-inside-trace",
+        lambda: tp.trace(lambda x: tp.grad(lambda y: y * x, 1.0) * x, 2.0),
+        "grad: " + _HIGHER + ": " + _USES.format(who="grad", outer="trace"),
+    ),
+    (
+        "grad-of-a-traced-bvar",
+        lambda: tp.trace(lambda x: tp.grad(lambda y: y * y, x) * x, 2.0),
+        "grad: " + _HIGHER + ": the parameter is a BVar of the enclosing trace",
+    ),
+    (
+        "graph-inside-trace",
+        lambda: tp.trace(lambda x: _GRAPH.grad(x) * x, 2.0),  # type: ignore[arg-type]
+        "grad: " + _HIGHER + ": the parameter is a BVar of the enclosing trace",
+    ),
+    (
+        "trace-inside-trace",
+        lambda: tp.trace(lambda x: tp.trace(lambda y: y * x, 1.0).grad(1.0) * x, 2.0),
+        "trace: " + _HIGHER + ": " + _USES.format(who="trace", outer="trace"),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("run", "message"), [(r, m) for _, r, m in _NESTINGS], ids=[i for i, _, _ in _NESTINGS]
+)
+def test_a_second_derivative_says_it_is_not_supported_yet(
+    run: Callable[[], object], message: str
+) -> None:
+    with pytest.raises(tp.TapeError, match=re.escape(message)) as info:
+        run()
+    text = str(info.value)
+    assert text.count(_HIGHER) == 1  # said once, by the innermost call, not wrapped again
+    assert "register" not in text and "zero, add and one" not in text
+    assert "pass plain values (x.value) between backprop calls" in text
+
+
+def test_after_a_refused_second_derivative_the_outer_call_goes_on() -> None:
+    def outer(x: tp.BVar[float]) -> tp.BVar[float]:
+        with pytest.raises(tp.TapeError, match=_HIGHER):
+            tp.grad(lambda y: y * x, 1.0)
+        with pytest.raises(tp.TapeError, match=_HIGHER):
+            tp.grad(lambda y: y * y, x)
+        return x * x
+
+    assert tp.backprop(outer, 3.0) == (9.0, 6.0)
+
+
+def test_nested_calls_on_plain_values_are_still_fine() -> None:
+    # The inner result is a constant for the outer call: no second derivative is asked for.
+    def outer(x: tp.BVar[float]) -> tp.BVar[float]:
+        return x * tp.grad(lambda y: y * y * x.value, 2.0)
+
+    assert tp.backprop(outer, 3.0) == (36.0, 12.0)
+
+
+def test_a_bvar_of_a_returned_call_in_a_nested_call_is_not_a_higher_derivative() -> None:
+    kept: list[tp.BVar[float]] = []
+    tp.grad(lambda x: kept.append(x) or x * 2.0, 1.0)
+
+    def outer(x: tp.BVar[float]) -> tp.BVar[float]:
+        with pytest.raises(tp.TapeError, match="has returned") as info:
+            tp.grad(lambda y: y * kept[0], 1.0)
+        assert _HIGHER not in str(info.value)
+        return x * 1.0
+
+    assert tp.grad(outer, 1.0) == 1.0
+
+
+def test_a_bvar_parameter_outside_any_call() -> None:
+    # Not a higher derivative: a BVar (a constant, or one of a call that returned) is not a
+    # parameter, and the message says to pass its value, not to register zero/add/one.
+    message = "grad: the parameter is a BVar, not a plain value: pass its value (x.value)"
+    with pytest.raises(tp.CheckError, match=re.escape(message)):
+        tp.grad(lambda y: y * y, tp.constant(2.0))
+    message = "backprop_n: parameter 1 holds a BVar, not a plain value: pass its value (x.value)"
+    with pytest.raises(tp.CheckError, match=re.escape(message)):
+        tp.backprop_n(lambda a, b: a * 2.0, 1.0, [tp.constant(2.0)])

@@ -1034,7 +1034,7 @@ def test_dict_subclass_whose_copy_is_a_plain_dict() -> None:
 def test_dict_subclass_that_cannot_be_rebuilt_is_refused_before_f_runs() -> None:
     ran: list[str] = []
     with pytest.raises(
-        TypeError, match=re.escape("backprop: the parameter at x[0]: typedprop cannot rebuild")
+        TypeError, match=re.escape("grad: the parameter at x[0]: typedprop cannot rebuild")
     ):
         tp.grad(_never_called(ran), (CopiesToDict(a=1.0), 2.0))
     assert ran == []

@@ -6,6 +6,7 @@ What mypy says about the same hints is in the static cases (`test_static.py`, `c
 
 import copy
 import pickle
+import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -149,3 +150,59 @@ def test_constructors() -> None:
     assert np.array_equal(tp.normal(3, rng=1), tp.normal(3, rng=np.random.default_rng(1)))
     with pytest.raises(TypeError, match=r"pass the sizes as separate arguments"):
         tp.zeros((2, 3))  # type: ignore[call-overload]
+
+
+@pytest.mark.parametrize(
+    "dtype", [np.float32, np.float16, np.float64, np.dtype(np.float32), "float32", "f4", float]
+)
+def test_constructors_take_a_float_dtype(dtype: object) -> None:
+    expected = np.dtype(dtype)  # type: ignore[call-overload]
+    for made in (
+        tp.zeros(2, 3, dtype=dtype),  # type: ignore[call-overload]
+        tp.ones(4, dtype=dtype),  # type: ignore[call-overload]
+        tp.normal(3, 2, 2, rng=0, dtype=dtype),  # type: ignore[call-overload]
+        tp.zeros(dtype=dtype),  # type: ignore[call-overload]
+    ):
+        assert type(made) is np.ndarray and made.dtype == expected
+    assert tp.zeros(2, 3, dtype=dtype).shape == (2, 3)  # type: ignore[call-overload]
+    assert np.array_equal(tp.ones(2, dtype=dtype), np.ones(2, dtype=expected))  # type: ignore[call-overload]
+
+
+def test_normal_in_float32_is_float64_rounded() -> None:
+    # The same seed gives the same weights in every dtype, to its precision.
+    w64 = tp.normal(50, 20, loc=1.0, scale=0.5, rng=3)
+    w32 = tp.normal(50, 20, loc=1.0, scale=0.5, rng=3, dtype=np.float32)
+    assert w32.dtype == np.float32
+    assert np.array_equal(w32, w64.astype(np.float32))
+
+
+def test_a_float32_model_without_a_cast() -> None:
+    # The runtime checks of ops and shapecheck take float32 arrays as float64 ones.
+    w, x = tp.normal(3, 4, rng=0, dtype=np.float32), tp.ones(4, dtype=np.float32)
+    y = _dense(w, x)
+    assert y.dtype == np.float32 and y.shape == (3,)
+    g = tp.grad(lambda p: tp.ops.sum(tp.ops.matvec(p, x)), w)
+    assert g.dtype == np.float32 and g.shape == (3, 4)
+
+
+@pytest.mark.parametrize(
+    ("dtype", "shown"),
+    [
+        (int, "dtype=int is not a float dtype (int64)"),
+        (np.int32, "dtype=np.int32 is not a float dtype (int32)"),
+        (complex, "dtype=complex is not a float dtype (complex128)"),
+        (np.complex64, "dtype=np.complex64 is not a float dtype (complex64)"),
+        (object, "dtype=object is not a float dtype (object)"),
+        (np.bool_, "dtype=np.bool is not a float dtype (bool)"),
+        ("int8", "dtype='int8' is not a float dtype (int8)"),
+        ("not a dtype", "dtype='not a dtype' is not a numpy dtype"),
+    ],
+)
+def test_constructors_refuse_other_dtypes(dtype: object, shown: str) -> None:
+    for name, make in [
+        ("zeros", lambda: tp.zeros(2, dtype=dtype)),  # type: ignore[call-overload]
+        ("ones", lambda: tp.ones(2, 2, dtype=dtype)),  # type: ignore[call-overload]
+        ("normal", lambda: tp.normal(2, rng=0, dtype=dtype)),  # type: ignore[call-overload]
+    ]:
+        with pytest.raises(tp.CheckError, match=re.escape(f"{name}: {shown}")):
+            make()

@@ -5,14 +5,22 @@ shape, typed by its rank (`ndarray[tuple[int, int], dtype[float64]]`, which fits
 `typedprop.mypy_plugin` on, the type also carries the sizes written as integer literals or
 `Final` constants, `ndarray[tuple[Literal[32], Literal[784]], dtype[float64]]`, and the plugin
 checks them against the dimensions of the ops and `shapecheck`ed functions they reach.
-`.astype(np.float32)` keeps the sizes.
+
+`dtype=` makes another float dtype, typed with it: `zeros(3, dtype=np.float32)` is an
+`ndarray[tuple[int], dtype[float32]]` (with the plugin, `tuple[Literal[3]]`). A float dtype's
+name (`dtype="float32"`) is typed as any float, `Floating`; a dtype that is not a float
+(an integer, a complex or an object dtype) is refused with `CheckError`, and mypy rejects a
+non-float numpy type or name. `.astype(np.float32)` keeps the sizes too.
 
 Internal: users import `zeros`, `ones` and `normal` from `typedprop`.
 """
 
-from typing import Any, TypeAlias, overload
+from typing import Any, Literal, TypeAlias, TypeVar, cast, overload
 
 import numpy as np
+
+from .._core.arrays import Array, Floating, Mat, Vec
+from .._core.errors import CheckError
 
 _F64: TypeAlias = np.dtype[np.float64]
 _Vec64: TypeAlias = np.ndarray[tuple[int], _F64]
@@ -20,79 +28,232 @@ _Mat64: TypeAlias = np.ndarray[tuple[int, int], _F64]
 _Arr3: TypeAlias = np.ndarray[tuple[int, int, int], _F64]
 _Arr64: TypeAlias = np.ndarray[tuple[Any, ...], _F64]
 
+_F = TypeVar("_F", bound=np.floating[Any])
+"""The float type `dtype=` names (np.float32): the result's dtype."""
+_FloatType: TypeAlias = type[_F] | np.dtype[_F]
+"""A float dtype as a numpy type (`np.float32`) or a dtype (`np.dtype(np.float32)`). Python's
+`float` is not one: mypy would take `int` for it (ints pass where floats are expected)."""
+_FloatName: TypeAlias = Literal[
+    "float16", "float32", "float64", "half", "single", "double", "f2", "f4", "f8", "e", "f", "d"
+]
+"""A float dtype by name: the result is typed as any float."""
+_VecOf: TypeAlias = np.ndarray[tuple[int], np.dtype[_F]]
+_MatOf: TypeAlias = np.ndarray[tuple[int, int], np.dtype[_F]]
+_Arr3Of: TypeAlias = np.ndarray[tuple[int, int, int], np.dtype[_F]]
+_ArrOf: TypeAlias = np.ndarray[tuple[Any, ...], np.dtype[_F]]
+_Arr3F: TypeAlias = np.ndarray[tuple[int, int, int], Floating]
+
 
 @overload
-def zeros(n: int, /) -> _Vec64: ...
+def zeros(n: int, /, *, dtype: None = None) -> _Vec64: ...
 @overload
-def zeros(m: int, n: int, /) -> _Mat64: ...
+def zeros(n: int, /, *, dtype: _FloatType[_F]) -> _VecOf[_F]: ...
 @overload
-def zeros(a: int, b: int, c: int, /) -> _Arr3: ...
+def zeros(n: int, /, *, dtype: _FloatName) -> Vec: ...
 @overload
-def zeros(*shape: int) -> _Arr64: ...
-def zeros(*shape: int) -> _Arr64:
-    """A float64 array of zeros with the given sizes, `numpy.zeros(shape)`.
+def zeros(m: int, n: int, /, *, dtype: None = None) -> _Mat64: ...
+@overload
+def zeros(m: int, n: int, /, *, dtype: _FloatType[_F]) -> _MatOf[_F]: ...
+@overload
+def zeros(m: int, n: int, /, *, dtype: _FloatName) -> Mat: ...
+@overload
+def zeros(a: int, b: int, c: int, /, *, dtype: None = None) -> _Arr3: ...
+@overload
+def zeros(a: int, b: int, c: int, /, *, dtype: _FloatType[_F]) -> _Arr3Of[_F]: ...
+@overload
+def zeros(a: int, b: int, c: int, /, *, dtype: _FloatName) -> _Arr3F: ...
+@overload
+def zeros(*shape: int, dtype: None = None) -> _Arr64: ...
+@overload
+def zeros(*shape: int, dtype: _FloatType[_F]) -> _ArrOf[_F]: ...
+@overload
+def zeros(*shape: int, dtype: _FloatName) -> Array: ...
+def zeros(*shape: int, dtype: object = None) -> Array:
+    """A float64 array of zeros with the given sizes, `numpy.zeros(shape)`; `dtype` gives
+    another float dtype (`np.float32`), typed with it.
 
     !!! example
         ```python
+        >>> import numpy as np
         >>> import typedprop as tp
         >>> tp.zeros(2, 3).shape
         (2, 3)
+        >>> tp.zeros(2, dtype=np.float32)
+        array([0., 0.], dtype=float32)
         ```
     """
-    return np.zeros(_sizes(shape))
+    return np.zeros(_sizes(shape), dtype=_float_dtype(dtype, "zeros"))
 
 
 @overload
-def ones(n: int, /) -> _Vec64: ...
+def ones(n: int, /, *, dtype: None = None) -> _Vec64: ...
 @overload
-def ones(m: int, n: int, /) -> _Mat64: ...
+def ones(n: int, /, *, dtype: _FloatType[_F]) -> _VecOf[_F]: ...
 @overload
-def ones(a: int, b: int, c: int, /) -> _Arr3: ...
+def ones(n: int, /, *, dtype: _FloatName) -> Vec: ...
 @overload
-def ones(*shape: int) -> _Arr64: ...
-def ones(*shape: int) -> _Arr64:
-    """A float64 array of ones with the given sizes, `numpy.ones(shape)`.
+def ones(m: int, n: int, /, *, dtype: None = None) -> _Mat64: ...
+@overload
+def ones(m: int, n: int, /, *, dtype: _FloatType[_F]) -> _MatOf[_F]: ...
+@overload
+def ones(m: int, n: int, /, *, dtype: _FloatName) -> Mat: ...
+@overload
+def ones(a: int, b: int, c: int, /, *, dtype: None = None) -> _Arr3: ...
+@overload
+def ones(a: int, b: int, c: int, /, *, dtype: _FloatType[_F]) -> _Arr3Of[_F]: ...
+@overload
+def ones(a: int, b: int, c: int, /, *, dtype: _FloatName) -> _Arr3F: ...
+@overload
+def ones(*shape: int, dtype: None = None) -> _Arr64: ...
+@overload
+def ones(*shape: int, dtype: _FloatType[_F]) -> _ArrOf[_F]: ...
+@overload
+def ones(*shape: int, dtype: _FloatName) -> Array: ...
+def ones(*shape: int, dtype: object = None) -> Array:
+    """A float64 array of ones with the given sizes, `numpy.ones(shape)`; `dtype` gives
+    another float dtype (`np.float32`), typed with it.
 
     !!! example
         ```python
+        >>> import numpy as np
         >>> import typedprop as tp
         >>> tp.ones(3)
         array([1., 1., 1.])
+        >>> tp.ones(3, dtype=np.float32).dtype
+        dtype('float32')
         ```
     """
-    return np.ones(_sizes(shape))
+    return np.ones(_sizes(shape), dtype=_float_dtype(dtype, "ones"))
 
 
 _Rng: TypeAlias = np.random.Generator | int | None
 
 
 @overload
-def normal(n: int, /, *, loc: float = 0.0, scale: float = 1.0, rng: _Rng = None) -> _Vec64: ...
+def normal(
+    n: int, /, *, loc: float = 0.0, scale: float = 1.0, rng: _Rng = None, dtype: None = None
+) -> _Vec64: ...
 @overload
 def normal(
-    m: int, n: int, /, *, loc: float = 0.0, scale: float = 1.0, rng: _Rng = None
+    n: int, /, *, loc: float = 0.0, scale: float = 1.0, rng: _Rng = None, dtype: _FloatType[_F]
+) -> _VecOf[_F]: ...
+@overload
+def normal(
+    n: int, /, *, loc: float = 0.0, scale: float = 1.0, rng: _Rng = None, dtype: _FloatName
+) -> Vec: ...
+@overload
+def normal(
+    m: int, n: int, /, *, loc: float = 0.0, scale: float = 1.0, rng: _Rng = None, dtype: None = None
 ) -> _Mat64: ...
 @overload
 def normal(
-    a: int, b: int, c: int, /, *, loc: float = 0.0, scale: float = 1.0, rng: _Rng = None
+    m: int,
+    n: int,
+    /,
+    *,
+    loc: float = 0.0,
+    scale: float = 1.0,
+    rng: _Rng = None,
+    dtype: _FloatType[_F],
+) -> _MatOf[_F]: ...
+@overload
+def normal(
+    m: int, n: int, /, *, loc: float = 0.0, scale: float = 1.0, rng: _Rng = None, dtype: _FloatName
+) -> Mat: ...
+@overload
+def normal(
+    a: int,
+    b: int,
+    c: int,
+    /,
+    *,
+    loc: float = 0.0,
+    scale: float = 1.0,
+    rng: _Rng = None,
+    dtype: None = None,
 ) -> _Arr3: ...
 @overload
-def normal(*shape: int, loc: float = 0.0, scale: float = 1.0, rng: _Rng = None) -> _Arr64: ...
-def normal(*shape: int, loc: float = 0.0, scale: float = 1.0, rng: _Rng = None) -> _Arr64:
+def normal(
+    a: int,
+    b: int,
+    c: int,
+    /,
+    *,
+    loc: float = 0.0,
+    scale: float = 1.0,
+    rng: _Rng = None,
+    dtype: _FloatType[_F],
+) -> _Arr3Of[_F]: ...
+@overload
+def normal(
+    a: int,
+    b: int,
+    c: int,
+    /,
+    *,
+    loc: float = 0.0,
+    scale: float = 1.0,
+    rng: _Rng = None,
+    dtype: _FloatName,
+) -> _Arr3F: ...
+@overload
+def normal(
+    *shape: int, loc: float = 0.0, scale: float = 1.0, rng: _Rng = None, dtype: None = None
+) -> _Arr64: ...
+@overload
+def normal(
+    *shape: int, loc: float = 0.0, scale: float = 1.0, rng: _Rng = None, dtype: _FloatType[_F]
+) -> _ArrOf[_F]: ...
+@overload
+def normal(
+    *shape: int, loc: float = 0.0, scale: float = 1.0, rng: _Rng = None, dtype: _FloatName
+) -> Array: ...
+def normal(
+    *shape: int, loc: float = 0.0, scale: float = 1.0, rng: _Rng = None, dtype: object = None
+) -> Array:
     """A float64 array of the given sizes drawn from the normal distribution with mean `loc`
     and standard deviation `scale`. `rng` is a numpy `Generator`, or a seed for a new one
-    (None: fresh entropy).
+    (None: fresh entropy). `dtype` gives another float dtype (`np.float32`), typed with it:
+    the numbers are drawn in float64 and rounded to it, so a seed gives the same weights in
+    every dtype, to its precision.
 
     !!! example
         ```python
+        >>> import numpy as np
         >>> import typedprop as tp
         >>> w = tp.normal(300, 784, scale=784 ** -0.5, rng=0)
         >>> w.shape, round(float(w.std() * 28), 1)
         ((300, 784), 1.0)
+        >>> tp.normal(300, 784, scale=784 ** -0.5, rng=0, dtype=np.float32).dtype
+        dtype('float32')
         ```
     """
+    sizes, dt = _sizes(shape), _float_dtype(dtype, "normal")
     generator = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
-    return generator.normal(loc, scale, _sizes(shape))
+    drawn: Array = generator.normal(loc, scale, sizes)
+    return drawn.astype(dt, copy=False)
+
+
+def _float_dtype(dtype: object, who: str) -> np.dtype[Any]:
+    """The float dtype `dtype` names (float64 for None); a CheckError naming `who` and the
+    dtype for one that is not a float."""
+    if dtype is None:
+        return np.dtype(np.float64)
+    if isinstance(dtype, type):
+        module = "" if dtype.__module__ == "builtins" else "np."
+        shown = f"{module}{dtype.__name__}"  # int, np.int32
+    else:
+        shown = repr(dtype)
+    try:
+        dt: np.dtype[Any] = np.dtype(cast(Any, dtype))  # anything may arrive
+    except TypeError:
+        raise CheckError(f"{who}: dtype={shown} is not a numpy dtype") from None
+    if dt.kind != "f":
+        raise CheckError(
+            f"{who}: dtype={shown} is not a float dtype ({dt.name}): typedprop's arrays are "
+            "floating; give np.float32, np.float64 or np.float16"
+        )
+    return dt
 
 
 def _sizes(shape: tuple[int, ...]) -> tuple[int, ...]:

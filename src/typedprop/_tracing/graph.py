@@ -16,26 +16,59 @@ Parameters of another structure (another variant of a union, another list length
 shapes) get their own record, traced on first use and kept. A Python branch on a traced value,
 which a record cannot honour, raises `TraceError` at trace time (see `values`).
 
+`trace(f, x, has_aux=True)` records a function that returns `(output, aux)`, as a
+`GraphWithAux`: the aux's BVars are nodes of the record, so each replay computes them again
+(see `_AuxPlan`); the record itself knows one output, the one differentiated.
+
 Internal: users import `trace`, `Graph` and `TraceError` from `typedprop`.
 """
 
 import threading
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar, TypeVarTuple
+from typing import Any, Generic, Literal, TypeVar, TypeVarTuple, overload
 
 import numpy as np
 
-from .._backprop import _scalar_seed
+from .._backprop import (
+    WithAny,
+    WithDict,
+    WithPair,
+    WithVar,
+    _scalar_seed,
+    higher_derivative,
+    not_a_bvar,
+    refuse_bvars,
+    split_aux,
+)
 from .._core.bvar import BVar
-from .._core.errors import CheckError
+from .._core.errors import CheckError, TapeError, TraceError
 from .._core.op import Op
-from .._core.structures import Mismatch, array_ids, finalize, fit, flatten, structure
+from .._core.structures import (
+    Mismatch,
+    Treedef,
+    array_ids,
+    finalize,
+    fit,
+    flatten,
+    structure,
+    unflatten,
+)
+from .._core.tape import Tape
 from .record import make_record
 from .replay import Record
+from .values import is_traced
 
 X = TypeVar("X")
 Y = TypeVar("Y")
+A = TypeVar("A")
 Ds = TypeVarTuple("Ds")
+# The aux's types, as in `typedprop._backprop`.
+V = TypeVar("V")
+W = TypeVar("W")
+K = TypeVar("K")
+Aux = TypeVar("Aux")
+# What a graph keeps per record: the record, or for a GraphWithAux the record and its aux.
+R = TypeVar("R")
 
 # A graph keeps at most this many records, dropping the oldest: integer data keys records by
 # value, and a program may pass endless new values.
@@ -93,7 +126,67 @@ class _Identity:
         return type(other) is _Identity and other.value is self.value
 
 
-class Graph(Generic[X, Y, *Ds]):
+class _Recorded(Generic[R]):
+    """The records of one function, keyed by what each depends on, traced on first use: what
+    `Graph` and `GraphWithAux` share."""
+
+    def __init__(self, f: Callable[..., Any]) -> None:
+        self.f = f
+        self._records: dict[Any, R] = {}
+        self._arity: int | None = None  # how many data arguments the records take
+        self._lock = threading.RLock()
+
+    def __repr__(self) -> str:
+        name = getattr(self.f, "__name__", "f")
+        n = len(self._records)
+        return f"{type(self).__name__}({name}, {n} record{'s' * (n != 1)})"
+
+    def _make(self, x: Any, data: tuple[Any, ...]) -> R:
+        """A new record of the function at `x` and `data`."""
+        raise NotImplementedError
+
+    def _record_for(self, x: Any, data: tuple[Any, ...], who: str = "trace") -> tuple[R, list[Any]]:
+        """The record for `x` and `data` (traced now if there is none yet), and the float
+        leaves of the data. `who` names the call in errors."""
+        if self._arity is not None and len(data) != self._arity:
+            s = "s" * (self._arity != 1)
+            raise CheckError(
+                f"{getattr(self.f, '__name__', 'f')}: the graph was traced with {self._arity} "
+                f"data argument{s}, called with {len(data)}"
+            )
+        leaves: list[Any] = []
+        key = (_record_key(x), _record_key(data, leaves)) if data else _record_key(x)
+        record = self._records.get(key)
+        if record is None:
+            # Threads may share a graph: one traces, evicts and inserts at a time (reentrant:
+            # the graph may run, as an op, inside a function it traces).
+            with self._lock:
+                record = self._records.get(key)
+                if record is None:
+                    record = self._traced(x, data, who)
+                    if len(self._records) >= _RECORDS_LIMIT:
+                        del self._records[next(iter(self._records))]
+                    self._records[key] = record
+                    self._arity = len(data)
+        return record, leaves
+
+    def _traced(self, x: Any, data: tuple[Any, ...], who: str) -> R:
+        """`_make`, with a BVar among the parameter or the data, or one the function uses, of a
+        call that encloses this one said to ask for a higher derivative."""
+        # A BVar in the key is kept by identity: it never finds a record, and arrives here.
+        refuse_bvars(x, who, "the parameter")
+        if data:
+            refuse_bvars(data, who, "the data", enclosing_only=True)
+        try:
+            return self._make(x, data)
+        except TapeError as e:
+            higher = higher_derivative(e, who)
+            if higher is None:
+                raise
+            raise higher from None
+
+
+class Graph(_Recorded[Record], Generic[X, Y, *Ds]):
     """A function recorded by `trace`, run on new parameters without tracing again.
 
     `evaluate`, `backprop` and `grad` take parameters of the type `X` the graph was traced
@@ -118,39 +211,18 @@ class Graph(Generic[X, Y, *Ds]):
     """
 
     def __init__(self, f: Callable[[BVar[X], *Ds], BVar[Y]]) -> None:
-        self.f = f
-        self._records: dict[Any, Record] = {}
-        self._arity: int | None = None  # how many data arguments the records take
-        self._lock = threading.RLock()
+        super().__init__(f)
 
-    def __repr__(self) -> str:
-        name = getattr(self.f, "__name__", "f")
-        return f"Graph({name}, {len(self._records)} record{'s' * (len(self._records) != 1)})"
+    def _make(self, x: Any, data: tuple[Any, ...]) -> Record:
+        f = self.f
 
-    def _record_for(self, x: Any, data: tuple[Any, ...]) -> tuple[Record, list[Any]]:
-        """The record for `x` and `data` (traced now if there is none yet), and the float
-        leaves of the data."""
-        if self._arity is not None and len(data) != self._arity:
-            s = "s" * (self._arity != 1)
-            raise CheckError(
-                f"{getattr(self.f, '__name__', 'f')}: the graph was traced with {self._arity} "
-                f"data argument{s}, called with {len(data)}"
-            )
-        leaves: list[Any] = []
-        key = (_record_key(x), _record_key(data, leaves)) if data else _record_key(x)
-        record = self._records.get(key)
-        if record is None:
-            # Threads may share a graph: one traces, evicts and inserts at a time (reentrant:
-            # the graph may run, as an op, inside a function it traces).
-            with self._lock:
-                record = self._records.get(key)
-                if record is None:
-                    record = make_record(self.f, x, data)
-                    if len(self._records) >= _RECORDS_LIMIT:
-                        del self._records[next(iter(self._records))]
-                    self._records[key] = record
-                    self._arity = len(data)
-        return record, leaves
+        def output(*args: Any) -> BVar[Any]:
+            out = f(*args)
+            if type(out) is not BVar:
+                raise not_a_bvar(out, f, "trace")  # a pair (output, aux): has_aux=True
+            return out
+
+        return make_record(output, x, data)
 
     def evaluate(self, x: X, *data: *Ds) -> Y:
         """The value of the function at `x` and `data` (no gradient).
@@ -162,7 +234,7 @@ class Graph(Generic[X, Y, *Ds]):
             10.0
             ```
         """
-        record, leaves = self._record_for(x, data)
+        record, leaves = self._record_for(x, data, "evaluate")
         _, _, value = record.replay(x, leaves)
         result: Y = value
         return result
@@ -178,7 +250,7 @@ class Graph(Generic[X, Y, *Ds]):
             (10.0, 6.0)
             ```
         """
-        record, leaves = self._record_for(x, data)
+        record, leaves = self._record_for(x, data, "backprop")
         values, backs, value = record.replay(x, leaves)
         seed = _scalar_seed(value, "backprop")
         return value, _gradient(record, values, backs, x, seed)
@@ -196,7 +268,7 @@ class Graph(Generic[X, Y, *Ds]):
             (array([2., 2.]), array([2., 6.]))
             ```
         """
-        record, leaves = self._record_for(x, data)
+        record, leaves = self._record_for(x, data, "backprop_with")
         values, backs, value = record.replay(x, leaves)
         try:
             fitted = fit(seed, value)
@@ -214,7 +286,9 @@ class Graph(Generic[X, Y, *Ds]):
             6.0
             ```
         """
-        return self.backprop(x, *data)[1]
+        record, leaves = self._record_for(x, data, "grad")
+        values, backs, value = record.replay(x, leaves)
+        return _gradient(record, values, backs, x, _scalar_seed(value, "grad"))
 
     def as_op(self: "Graph[X, Y]") -> Op[X, Y]:
         """The graph as an op of one input, usable inside other functions, traced or not
@@ -249,7 +323,7 @@ class _GraphOp(Op[Any, Any]):
         self.name = f"graph({getattr(graph.f, '__name__', 'f')})"
 
     def forward(self, x: Any) -> tuple[Any, Callable[[Any], tuple[Any]]]:
-        record, leaves = self.graph._record_for(x, ())
+        record, leaves = self.graph._record_for(x, (), self.name)
         values, backs, value = record.replay(x, leaves)
 
         def backward(g: Any) -> tuple[Any]:
@@ -258,7 +332,193 @@ class _GraphOp(Op[Any, Any]):
         return value, backward
 
 
-def trace(f: Callable[[BVar[X], *Ds], BVar[Y]], x: X, *data: *Ds) -> Graph[X, Y, *Ds]:
+class _AuxPlan:
+    """Where a record finds the aux at each replay: the aux's structure (`flatten`'s), and at
+    each of its leaves the node whose value goes there, or -1 for a value fixed at trace time
+    (a string, an integer, a constant that no traced value went into)."""
+
+    __slots__ = ("fixed", "nodes", "treedef")
+
+    def __init__(self, treedef: Treedef, nodes: tuple[int, ...], fixed: tuple[Any, ...]) -> None:
+        self.treedef = treedef
+        self.nodes = nodes
+        self.fixed = fixed
+
+    @classmethod
+    def of(cls, aux: object, tape: Tape | None, f: object) -> "_AuxPlan":
+        """The plan of `aux` as the traced function returned it, its BVars on `tape`; a
+        TraceError for what a replay could not compute again."""
+        name = getattr(f, "__name__", type(f).__name__)
+        leaves, treedef = flatten(aux, unknown_leaves=True)
+        nodes: list[int] = []
+        fixed: list[Any] = []
+        for leaf in leaves:
+            if type(leaf) is BVar:
+                if leaf._tape is not None and leaf._tape is tape:
+                    nodes.append(leaf._index)
+                    fixed.append(None)
+                    continue
+                if leaf._tape is not None:
+                    raise TraceError(
+                        f"trace: the aux of {name} holds a BVar of another backprop call than "
+                        "this trace: a recorded graph would keep its value fixed. Return the "
+                        "BVars of the traced function, or use the implicit style "
+                        "(typedprop.backprop)"
+                    )
+                leaf = leaf.value  # a constant
+            if is_traced(leaf):
+                raise TraceError(
+                    f"trace: the aux of {name} holds a traced value that is not a BVar (a "
+                    "parameter's .value, the data, or something computed from them in Python "
+                    "or by ops on the data alone): a recorded graph would keep it fixed. Put the "
+                    "BVar itself in the aux, or use the implicit style (typedprop.backprop)"
+                )
+            nodes.append(-1)
+            fixed.append(leaf)
+        return cls(treedef, tuple(nodes), tuple(fixed))
+
+    def read(self, values: list[Any]) -> Any:
+        """The aux of a replay whose node values are `values`."""
+        return unflatten(
+            self.treedef,
+            [c if n < 0 else values[n] for n, c in zip(self.nodes, self.fixed, strict=True)],
+        )
+
+
+class GraphWithAux(_Recorded[tuple[Record, _AuxPlan]], Generic[X, Y, A, *Ds]):
+    """A function returning `(output, aux)` recorded by `trace(f, x, has_aux=True)`: a `Graph`
+    whose results carry the aux, as `typedprop.backprop(f, x, has_aux=True)` and friends give
+    it, the aux's BVars as their values, of type `A`.
+
+    The aux is computed again at each replay: its BVars are nodes of the record (computed
+    after the output, if `f` computed them after it), and values that depend on nothing
+    traced (strings, integers, constants) are kept from the trace. A traced value in the aux
+    that is not a BVar (a parameter's `.value`, the data) is refused at trace time with
+    `TraceError`: the record could not compute it again. A graph with an aux is no op:
+    it has no `as_op`.
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> def loss(w: tp.BVar[tp.Vec]) -> tuple[tp.BVar[float], tp.BVar[tp.Vec]]:
+        ...     squares = w * w
+        ...     return ops.sum(squares), squares
+        >>> graph = tp.trace(loss, np.zeros(2), has_aux=True)
+        >>> graph.grad(np.array([1.0, 3.0]))
+        (array([2., 6.]), array([1., 9.]))
+        ```
+    """
+
+    def __init__(self, f: Callable[[BVar[X], *Ds], tuple[BVar[Y], Any]]) -> None:
+        super().__init__(f)
+
+    def _make(self, x: Any, data: tuple[Any, ...]) -> tuple[Record, _AuxPlan]:
+        f = self.f
+        returned: list[tuple[Tape | None, object]] = []
+
+        def output(param: BVar[Any], *traced: Any) -> BVar[Any]:
+            y, aux = split_aux(f(param, *traced), f, "trace")
+            returned.append((param._tape, aux))
+            return y
+
+        output.__name__ = getattr(f, "__name__", "f")
+        record = make_record(output, x, data)
+        tape, aux = returned[-1]
+        return record, _AuxPlan.of(aux, tape, f)
+
+    def evaluate(self, x: X, *data: *Ds) -> tuple[Y, A]:
+        """The value of the function at `x` and `data` and its aux (no gradient).
+
+        !!! example
+            ```python
+            >>> import typedprop as tp
+            >>> tp.trace(lambda x: (x * x, x + 1.0), 0.0, has_aux=True).evaluate(3.0)
+            (9.0, 4.0)
+            ```
+        """
+        (record, plan), leaves = self._record_for(x, data, "evaluate")
+        values, _, value = record.replay(x, leaves)
+        return value, plan.read(values)
+
+    def backprop(self, x: X, *data: *Ds) -> tuple[tuple[Y, A], X]:
+        """The value and the aux at `x` and `data`, and the gradient with respect to `x`, as
+        `typedprop.backprop(f, x, has_aux=True)`: `((value, aux), gradient)`.
+
+        !!! example
+            ```python
+            >>> import typedprop as tp
+            >>> tp.trace(lambda x: (x * x, "square"), 0.0, has_aux=True).backprop(3.0)
+            ((9.0, 'square'), 6.0)
+            ```
+        """
+        (record, plan), leaves = self._record_for(x, data, "backprop")
+        values, backs, value = record.replay(x, leaves)
+        aux = plan.read(values)  # before the sweep, which consumes the values
+        seed = _scalar_seed(value, "backprop")
+        return (value, aux), _gradient(record, values, backs, x, seed)
+
+    def backprop_with(self, x: X, seed: Y, *data: *Ds) -> tuple[tuple[Y, A], X]:
+        """The value and the aux at `x`, and the vector-Jacobian product with `seed`, the
+        gradient of the output: `((value, aux), gradient)`.
+
+        !!! example
+            ```python
+            >>> import numpy as np
+            >>> import typedprop as tp
+            >>> g = tp.trace(lambda v: (v * 2.0, v), np.zeros(2), has_aux=True)
+            >>> g.backprop_with(np.ones(2), np.array([1.0, 3.0]))
+            ((array([2., 2.]), array([1., 1.])), array([2., 6.]))
+            ```
+        """
+        (record, plan), leaves = self._record_for(x, data, "backprop_with")
+        values, backs, value = record.replay(x, leaves)
+        aux = plan.read(values)
+        try:
+            fitted = fit(seed, value)
+        except Mismatch as e:
+            raise CheckError(f"backprop_with: the seed does not fit the output: {e}") from None
+        return (value, aux), _gradient(record, values, backs, x, fitted)
+
+    def grad(self, x: X, *data: *Ds) -> tuple[X, A]:
+        """The gradient at `x` and `data` and the aux, as `typedprop.grad(f, x,
+        has_aux=True)`: `(gradient, aux)`.
+
+        !!! example
+            ```python
+            >>> import typedprop as tp
+            >>> tp.trace(lambda x: (x * x, {"x": x}), 0.0, has_aux=True).grad(3.0)
+            (6.0, {'x': 3.0})
+            ```
+        """
+        (record, plan), leaves = self._record_for(x, data, "grad")
+        values, backs, value = record.replay(x, leaves)
+        aux = plan.read(values)
+        return _gradient(record, values, backs, x, _scalar_seed(value, "grad")), aux
+
+
+@overload
+def trace(
+    f: Callable[[BVar[X], *Ds], BVar[Y]], x: X, *data: *Ds, has_aux: Literal[False] = False
+) -> Graph[X, Y, *Ds]: ...
+@overload
+def trace(
+    f: Callable[[BVar[X], *Ds], WithVar[Y, V]], x: X, *data: *Ds, has_aux: Literal[True]
+) -> GraphWithAux[X, Y, V, *Ds]: ...
+@overload
+def trace(
+    f: Callable[[BVar[X], *Ds], WithPair[Y, V, W]], x: X, *data: *Ds, has_aux: Literal[True]
+) -> GraphWithAux[X, Y, tuple[V, W], *Ds]: ...
+@overload
+def trace(
+    f: Callable[[BVar[X], *Ds], WithDict[Y, K, V]], x: X, *data: *Ds, has_aux: Literal[True]
+) -> GraphWithAux[X, Y, dict[K, V], *Ds]: ...
+@overload
+def trace(
+    f: Callable[[BVar[X], *Ds], WithAny[Y, Aux]], x: X, *data: *Ds, has_aux: Literal[True]
+) -> GraphWithAux[X, Y, Aux, *Ds]: ...
+def trace(f: Callable[..., Any], x: Any, *data: *Ds, has_aux: bool = False) -> Any:
     """Record `f`'s ops at `x` (and `data`) once, as a `Graph` to run on new parameters of the
     same structure without tracing again (Haskell backprop's explicit style).
 
@@ -286,6 +546,13 @@ def trace(f: Callable[[BVar[X], *Ds], BVar[Y]], x: X, *data: *Ds) -> Graph[X, Y,
     few distinct values (a sample's label) are cheap, a new array each call (a batch's labels)
     traces each call.
 
+    **Aux.** With `has_aux=True`, `f` returns `(output, aux)` and `trace` gives a
+    `GraphWithAux`, whose results carry the aux as `typedprop.backprop(f, x, has_aux=True)`
+    and friends do: `graph.grad(x)` is `(gradient, aux)`. The aux's BVars are nodes of the
+    record, computed again at each replay; values in it that depend on nothing traced
+    (strings, integers, constants) are kept; a traced value that is not a BVar (a parameter's
+    `.value`, the data) raises `TraceError`.
+
     !!! example
         ```python
         >>> import numpy as np
@@ -300,6 +567,6 @@ def trace(f: Callable[[BVar[X], *Ds], BVar[Y]], x: X, *data: *Ds) -> Graph[X, Y,
         array([0., 0.])
         ```
     """
-    graph: Graph[X, Y, *Ds] = Graph(f)
+    graph: Graph[Any, Any] | GraphWithAux[Any, Any, Any] = GraphWithAux(f) if has_aux else Graph(f)
     graph._record_for(x, data)
     return graph
