@@ -3,6 +3,8 @@ back exactly, with the template's types; every file that is not a checkpoint of 
 is refused, naming the file and the place; a failed save leaves the old file whole."""
 
 import dataclasses
+import io
+import json
 import os
 import re
 import tempfile
@@ -288,8 +290,6 @@ def test_a_changed_byte_in_an_array_is_refused(tmp_path: Path) -> None:
 
 def _with_header(path: Path, change: Any) -> None:
     """Rewrite the checkpoint at `path` with its header changed by `change(header)`."""
-    import json
-
     with np.load(path, allow_pickle=False) as npz:
         arrays = {n: npz[n] for n in npz.files}
     header = change(json.loads(str(arrays["__typedprop_checkpoint__"])))
@@ -314,7 +314,10 @@ def _with_header(path: Path, change: Any) -> None:
         (lambda h: [h], "its format is not 'typedprop checkpoint'"),
         (lambda h: {**h, "leaves": "params"}, "its list of leaves is not a list of names"),
         (lambda h: {**h, "leaves": ["params", "params"]}, "its list of leaves names a leaf twice"),
-        (lambda h: {**h, "leaves": []}, "a damaged checkpoint: params not in its header"),
+        (
+            lambda h: {**h, "leaves": []},
+            "a damaged checkpoint: it holds params.npy, which its header does not list",
+        ),
     ],
 )
 def test_a_header_of_another_version_or_damaged(tmp_path: Path, change: Any, message: str) -> None:
@@ -331,6 +334,48 @@ def test_a_header_that_is_not_text(tmp_path: Path) -> None:
     np.savez(tmp_path / "c.npz", __typedprop_checkpoint__=np.array("{not json"))
     with pytest.raises(tp.CheckpointError, match="its header is wrong: Expecting property name"):
         tp.load(tmp_path / "c.npz", like=1.0)
+
+
+def _npy(array: np.ndarray) -> bytes:
+    out = io.BytesIO()
+    np.lib.format.write_array(out, array)
+    return out.getvalue()
+
+
+def _forge(path: Path, members: dict[str, bytes]) -> None:
+    """A checkpoint of the leaf `params` with these members besides its header."""
+    header = json.dumps({"format": "typedprop checkpoint", "version": 1, "leaves": ["params"]})
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("__typedprop_checkpoint__.npy", _npy(np.array(header)))
+        for name, data in members.items():
+            z.writestr(name, data)
+
+
+def test_arrays_are_checked_by_their_headers_before_their_data_is_read(tmp_path: Path) -> None:
+    # The header of this .npy promises 8 TB of float64: refused before anything is allocated.
+    lying = _npy(np.zeros(3)).replace(b"(3,)", b"(1000000000000,)")
+    _forge(tmp_path / "c.npz", {"params.npy": lying})
+    with pytest.raises(
+        tp.CheckpointError,
+        match=re.escape("params has shape (1000000000000,) in the checkpoint, (3,) in the"),
+    ):
+        tp.load(tmp_path / "c.npz", like=np.zeros(3))
+    # A header that fits and data that ends early.
+    _forge(tmp_path / "c.npz", {"params.npy": _npy(np.zeros(3))[:-8]})
+    with pytest.raises(tp.CheckpointError, match="a damaged checkpoint: EOF"):
+        tp.load(tmp_path / "c.npz", like=np.zeros(3))
+    _forge(tmp_path / "c.npz", {"params.npy": b"not an array"})
+    with pytest.raises(tp.CheckpointError, match="a damaged checkpoint: the magic string"):
+        tp.load(tmp_path / "c.npz", like=np.zeros(3))
+
+
+def test_members_the_header_does_not_list_are_refused(tmp_path: Path) -> None:
+    _forge(tmp_path / "c.npz", {"params.npy": _npy(np.zeros(3)), "notes.txt": b"hello"})
+    with pytest.raises(
+        tp.CheckpointError,
+        match=re.escape("a damaged checkpoint: it holds notes.txt, which its header does not"),
+    ):
+        tp.load(tmp_path / "c.npz", like=np.zeros(3))
 
 
 def test_another_structure_names_the_paths(tmp_path: Path) -> None:

@@ -13,11 +13,13 @@ format, its version (`FORMAT_VERSION`) and the path of every leaf.
 then renamed over `path` (a crash leaves the old checkpoint and at most a stray temporary
 file). It writes exactly `path`: unlike `numpy.savez`, it adds no `.npz` to a name without it.
 
-`load` reads no more than the template allows: the file must hold exactly the template's paths,
-each with the template's shape and dtype (a Python float is a float64 of shape `()`, an int an
-int64, a bool a bool), or `CheckpointError` names the file, the path and both shapes or dtypes.
-The result has the template's type at every place (a new structure of fresh arrays, Python
-floats for Python floats), so mypy gives `load(path, like=params)` the type of `params`.
+`load` checks the file against the template before it reads any array's data: the file must
+hold exactly the template's paths, each with the template's shape and dtype (a Python float is
+a float64 of shape `()`, an int an int64, a bool a bool; nothing is converted), or
+`CheckpointError` names the file, the path and both shapes or dtypes. Leaves are matched by
+path, so a list saved loads into a tuple of the same length. The result has the template's type
+at every place (a new structure of fresh arrays, Python floats for Python floats), so mypy gives
+`load(path, like=params)` the type of `params`.
 
 !!! example
     ```python
@@ -38,6 +40,7 @@ import errno
 import json
 import os
 import zipfile
+from collections.abc import Iterator
 from typing import Any, TypeVar
 
 import numpy as np
@@ -100,7 +103,8 @@ def save(path: str | os.PathLike[str], params: object) -> None:
         ```
     """
     file = _file(path, "save")
-    leaves, names = _leaves(params)
+    leaves, treedef = flatten(params, unknown_leaves=True)
+    names = _names(treedef)
     arrays: dict[str, np.ndarray[Any, Any]] = {}
     for name, leaf in zip(names, leaves, strict=True):
         array = _array(leaf, name, "save")
@@ -139,38 +143,37 @@ def load(path: str | os.PathLike[str], *, like: P) -> P:
     file = _file(path, "load")
     leaves, treedef = flatten(like, unknown_leaves=True)
     names = _names(treedef)
-    expected = [_array(x, name, "load (like)") for x, name in zip(leaves, names, strict=True)]
-    saved, arrays = _read(file)
-    in_file, in_template = set(saved), set(names)
-    missing = [n for n in names if n not in in_file]
-    unexpected = [n for n in saved if n not in in_template]
-    if missing or unexpected:
-        parts = [f"the template has {_some(missing)}, which the checkpoint lacks"] * bool(missing)
-        parts += [f"the checkpoint has {_some(unexpected)}, which the template lacks"] * bool(
-            unexpected
-        )
-        raise CheckpointError(f"{file}: another structure: {'; '.join(parts)}")
-    problems = [
-        p
-        for name, e in zip(names, expected, strict=True)
-        if (p := _difference(name, arrays.get(name), e)) is not None
-    ]
-    if problems:
-        more = f"; and {len(problems) - 3} more" if len(problems) > 3 else ""
-        raise CheckpointError(f"{file}: {'; '.join(problems[:3])}{more}")
-    restored = [_restore(leaf, arrays.get(name)) for name, leaf in zip(names, leaves, strict=True)]
-    result: P = unflatten(treedef, restored)
+    expected = [_spec(_array(x, n, "load (like)")) for x, n in zip(leaves, names, strict=True)]
+    with _opened(file) as npz:
+        saved, stored = _contents(file, npz)
+        in_file, in_template = set(saved), set(names)
+        missing = [n for n in names if n not in in_file]
+        unexpected = [n for n in saved if n not in in_template]
+        if missing or unexpected:
+            parts = []
+            if missing:
+                parts.append(f"the template has {_some(missing)}, which the checkpoint lacks")
+            if unexpected:
+                parts.append(f"the checkpoint has {_some(unexpected)}, which the template lacks")
+            raise CheckpointError(f"{file}: another structure: {'; '.join(parts)}")
+        # Shapes and dtypes from the arrays' headers, before reading (or allocating) any data.
+        found = [_stored_spec(npz, n) if n in stored else None for n in names]
+        problems = [
+            p
+            for n, f, e in zip(names, found, expected, strict=True)
+            if (p := _difference(n, f, e)) is not None
+        ]
+        if problems:
+            more = f"; and {len(problems) - 3} more" if len(problems) > 3 else ""
+            raise CheckpointError(f"{file}: {'; '.join(problems[:3])}{more}")
+        arrays = [_read(npz, n) if n in stored else None for n in names]
+    result: P = unflatten(treedef, list(map(_restore, leaves, arrays)))
     return result
 
 
 # ---------------------------------------------------------------------------------------------
 # Leaves and their names
 # ---------------------------------------------------------------------------------------------
-
-
-def _leaves(params: object) -> tuple[list[Any], list[str]]:
-    leaves, treedef = flatten(params, unknown_leaves=True)
-    return leaves, _names(treedef)
 
 
 def _names(treedef: Any) -> list[str]:
@@ -219,31 +222,35 @@ def _array(leaf: object, name: str, who: str) -> np.ndarray[Any, Any] | None:
     )
 
 
-def _difference(
-    name: str, saved: np.ndarray[Any, Any] | None, expected: np.ndarray[Any, Any] | None
-) -> str | None:
+_Spec = tuple[tuple[int, ...], np.dtype[Any]] | None
+"""A leaf's shape and dtype; None for None."""
+
+
+def _spec(array: np.ndarray[Any, Any] | None) -> _Spec:
+    return None if array is None else (array.shape, array.dtype)
+
+
+def _difference(name: str, saved: _Spec, expected: _Spec) -> str | None:
     """How the leaf `name` of the checkpoint differs from the template's, or None."""
     if saved is None or expected is None:
         if saved is None and expected is None:
             return None
         return f"{name} is {_what(saved)} in the checkpoint, {_what(expected)} in the template"
-    shape, dtype = saved.shape != expected.shape, saved.dtype != expected.dtype
-    if shape and dtype:
+    (shape, dtype), (want_shape, want_dtype) = saved, expected
+    if shape != want_shape and dtype != want_dtype:
         return (
-            f"{name} has shape {saved.shape} and dtype {saved.dtype} in the checkpoint, shape "
-            f"{expected.shape} and dtype {expected.dtype} in the template"
+            f"{name} has shape {shape} and dtype {dtype} in the checkpoint, shape {want_shape} "
+            f"and dtype {want_dtype} in the template"
         )
-    if shape:
-        return f"{name} has shape {saved.shape} in the checkpoint, {expected.shape} in the template"
-    if dtype:
-        return f"{name} has dtype {saved.dtype} in the checkpoint, {expected.dtype} in the template"
+    if shape != want_shape:
+        return f"{name} has shape {shape} in the checkpoint, {want_shape} in the template"
+    if dtype != want_dtype:
+        return f"{name} has dtype {dtype} in the checkpoint, {want_dtype} in the template"
     return None
 
 
-def _what(array: np.ndarray[Any, Any] | None) -> str:
-    if array is None:
-        return "None"
-    return f"an array of shape {array.shape} and dtype {array.dtype}"
+def _what(spec: _Spec) -> str:
+    return "None" if spec is None else f"an array of shape {spec[0]} and dtype {spec[1]}"
 
 
 def _restore(template: Any, saved: np.ndarray[Any, Any] | None) -> Any:
@@ -282,7 +289,7 @@ def _write(file: str, arrays: dict[str, np.ndarray[Any, Any]]) -> None:
     if os.path.isdir(file):
         raise IsADirectoryError(errno.EISDIR, "save: a folder, not a file", file)
     # "x": a new file, made with the permissions a plain open would give (mkstemp's are 0600).
-    temp = os.path.join(folder, f".{os.path.basename(file)}.{os.urandom(6).hex()}.tmp")
+    temp = os.path.join(folder, f".{os.path.basename(file)[:200]}.{os.urandom(6).hex()}.tmp")
     try:
         with open(temp, "xb") as f:
             # What numpy.savez writes, with pickles refused however the arrays were made.
@@ -308,9 +315,10 @@ def _write(file: str, arrays: dict[str, np.ndarray[Any, Any]]) -> None:
                 os.close(fd)
 
 
-def _read(file: str) -> tuple[list[str], dict[str, np.ndarray[Any, Any]]]:
-    """The names of a checkpoint's leaves, in order, and its arrays by name (None leaves have
-    none); CheckpointError if the file is not a readable checkpoint."""
+@contextlib.contextmanager
+def _opened(file: str) -> Iterator[zipfile.ZipFile]:
+    """The file `file` opened as an npz (a zip) for the body of the `with`, where an error of
+    reading it is raised as CheckpointError, naming the file."""
     try:
         f = open(file, "rb")
     except FileNotFoundError:
@@ -323,32 +331,61 @@ def _read(file: str) -> tuple[list[str], dict[str, np.ndarray[Any, Any]]]:
             raise CheckpointError(f"{file}: not a typedprop checkpoint: not an npz file")
         f.seek(0)
         try:
-            with np.load(f, allow_pickle=False) as npz:
-                if _HEADER not in npz.files:
-                    raise CheckpointError(
-                        f"{file}: not a typedprop checkpoint: an npz file without the entry "
-                        f"{_HEADER} (it holds {_some(npz.files) or 'nothing'})"
-                    )
-                names = _header(file, npz[_HEADER])
-                stored = set(npz.files)
-                arrays = {n: npz[n] for n in names if n in stored}
-                extra = [n for n in npz.files if n != _HEADER and n not in arrays]
+            with zipfile.ZipFile(f) as npz:
+                yield npz
+        except CheckpointError:
+            raise
         except (zipfile.BadZipFile, EOFError, OSError, ValueError) as e:
-            if isinstance(e, CheckpointError):
-                raise
+            # numpy's errors for a bad .npy (a wrong magic string, a header that does not
+            # parse, an object array refused) are ValueErrors.
             raise CheckpointError(f"{file}: a damaged checkpoint: {e}") from e
-    if extra:
-        raise CheckpointError(f"{file}: a damaged checkpoint: {_some(extra)} not in its header")
-    for name, array in arrays.items():
-        if not isinstance(array, np.ndarray):
-            raise CheckpointError(f"{file}: a damaged checkpoint: {name} is not an array")
-    return names, arrays
 
 
-def _header(file: str, entry: object) -> list[str]:
+def _contents(file: str, npz: zipfile.ZipFile) -> tuple[list[str], set[str]]:
+    """The names of the checkpoint's leaves, as its header lists them, and those stored as
+    arrays (all but the None leaves); CheckpointError if it is not a checkpoint."""
+    members = npz.namelist()
+    arrays = [m.removesuffix(".npy") for m in members if m.endswith(".npy")]
+    if _HEADER not in arrays:
+        shown = _some([m.removesuffix(".npy") for m in members]) or "nothing"
+        raise CheckpointError(
+            f"{file}: not a typedprop checkpoint: an npz file without the entry {_HEADER} "
+            f"(it holds {shown})"
+        )
+    names = _header(file, _read(npz, _HEADER))
+    listed = {*names, _HEADER}
+    unlisted = [m for m in members if m.removesuffix(".npy") not in listed or m[-4:] != ".npy"]
+    if unlisted:
+        raise CheckpointError(
+            f"{file}: a damaged checkpoint: it holds {_some(unlisted)}, which its header does "
+            "not list"
+        )
+    return names, set(arrays)
+
+
+def _stored_spec(npz: zipfile.ZipFile, name: str) -> _Spec:
+    """The shape and dtype of the array `name`, from its header alone."""
+    with npz.open(name + ".npy") as member:
+        version = numpy.lib.format.read_magic(member)
+        if version == (1, 0):
+            shape, _, dtype = numpy.lib.format.read_array_header_1_0(member)
+        elif version == (2, 0):
+            shape, _, dtype = numpy.lib.format.read_array_header_2_0(member)
+        else:
+            raise ValueError(f"{name} is in .npy format version {version}")
+    return shape, dtype
+
+
+def _read(npz: zipfile.ZipFile, name: str) -> np.ndarray[Any, Any]:
+    with npz.open(name + ".npy") as member:
+        array: np.ndarray[Any, Any] = numpy.lib.format.read_array(member, allow_pickle=False)
+    return array
+
+
+def _header(file: str, entry: np.ndarray[Any, Any]) -> list[str]:
     """The leaves' names that the header lists, after the format and version are checked."""
     try:
-        if not (isinstance(entry, np.ndarray) and entry.dtype.kind == "U" and entry.shape == ()):
+        if not (entry.dtype.kind == "U" and entry.shape == ()):
             raise ValueError(f"it is {entry!r}")
         header = json.loads(str(entry[()]))
         if not isinstance(header, dict) or header.get("format") != _FORMAT:
