@@ -1,9 +1,12 @@
 """typedprop.optim: each optimizer reaches the closed-form minimum of a convex problem over a
 heterogeneous parameter structure, keeps dtypes and non-float leaves, and refuses gradients of
-another structure."""
+another structure; its state goes through a checkpoint, and training resumed from one takes the
+same steps, bit for bit."""
 
+import math
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -11,6 +14,7 @@ import pytest
 
 import typedprop as tp
 from typedprop import Vec, ops, optim
+from typedprop._core.structures import flatten
 
 RNG = np.random.default_rng(0)
 A = RNG.standard_normal((20, 3))
@@ -133,3 +137,184 @@ def test_parameters_of_other_shapes_than_at_creation_are_refused() -> None:
 def test_bad_settings_are_refused(make: Any, message: str) -> None:
     with pytest.raises(tp.CheckError, match=re.escape(message)):
         make()
+
+
+# ---------------------------------------------------------------------------------------------
+# The state: saved, loaded, and training resumed bit for bit
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Model:
+    w: np.ndarray  # float32
+    b: Vec
+    scale: float
+    s: np.float32
+    seen: int  # not a float leaf: no state
+
+
+def _model(seed: int) -> Model:
+    rng = np.random.default_rng(seed)
+    return Model(
+        rng.standard_normal((2, 3)).astype(np.float32),
+        rng.standard_normal(3),
+        float(rng.standard_normal()),
+        np.float32(rng.standard_normal()),
+        seed,
+    )
+
+
+def _grads(p: Model) -> Model:
+    """A gradient that changes with the parameters, of their exact types."""
+    return Model(
+        np.cos(p.w) + np.float32(0.5), np.sin(p.b) - 0.25, math.cos(p.scale), np.sin(p.s), 0
+    )
+
+
+MAKERS = {
+    "sgd": lambda p: optim.SGD(p, lr=0.1),
+    "momentum": lambda p: optim.Momentum(p, lr=0.05, momentum=0.9),
+    "adam": lambda p: optim.Adam(p, lr=0.05),
+}
+
+
+def _run(opt: optim.Optimizer[Model], p: Model, steps: int) -> Model:
+    for _ in range(steps):
+        p = opt.step(p, _grads(p))
+    return p
+
+
+def _bits(x: object) -> list[tuple[type, bytes]]:
+    leaves, _ = flatten(x)
+    return [(type(leaf), np.asarray(leaf).tobytes()) for leaf in leaves]
+
+
+@pytest.mark.parametrize("name", MAKERS)
+@pytest.mark.parametrize("stop", [0, 4])
+def test_training_resumed_from_a_checkpoint_is_bit_identical(
+    tmp_path: Path, name: str, stop: int
+) -> None:
+    make = MAKERS[name]
+    opt = make(_model(0))
+    straight = _run(opt, _model(0), 10)
+
+    first = make(_model(0))
+    p = _run(first, _model(0), stop)
+    tp.save(tmp_path / "params.npz", p)
+    tp.save(tmp_path / "opt.npz", first.state())
+    del first, p
+
+    p = tp.load(tmp_path / "params.npz", like=_model(7))
+    resumed = make(p)
+    resumed.load_state(tp.load(tmp_path / "opt.npz", like=resumed.state()))
+    assert resumed.steps == stop
+    p = _run(resumed, p, 10 - stop)
+
+    assert _bits(p) == _bits(straight)
+    assert _bits(resumed.state()) == _bits(opt.state())
+    assert type(p.scale) is float and p.w.dtype == np.float32 and p.seen == 0
+
+
+def test_the_state_is_shaped_like_the_parameters() -> None:
+    opt = optim.Adam(_model(0))
+    state = opt.state()
+    assert list(state) == ["steps", "m", "v"] and state["steps"] == 0
+    for moment in (state["m"], state["v"]):
+        assert type(moment) is Model and moment.seen is None
+        assert moment.w.dtype == np.float32 and not moment.w.any()
+        assert type(moment.scale) is float and type(moment.s) is np.float32
+    opt.step(_model(0), _grads(_model(0)))
+    assert opt.state()["steps"] == 1 and opt.state()["m"].w.any()
+    assert list(optim.SGD(1.0, lr=0.1).state()) == ["steps"]
+    assert list(optim.Momentum(1.0, lr=0.1).state()) == ["steps", "velocity"]
+
+
+def test_a_state_saved_for_other_parameters_is_refused_by_load(tmp_path: Path) -> None:
+    tp.save(tmp_path / "opt.npz", optim.Adam((np.zeros(3), 1.0)).state())
+    opt = optim.Adam((np.zeros(4), 1.0))
+    with pytest.raises(
+        tp.CheckpointError,
+        match=re.escape(
+            "params['m'][0] has shape (3,) in the checkpoint, (4,) in the template; "
+            "params['v'][0] has shape (3,) in the checkpoint, (4,) in the template"
+        ),
+    ):
+        opt.load_state(tp.load(tmp_path / "opt.npz", like=opt.state()))
+    with pytest.raises(tp.CheckpointError, match=re.escape("the template has params['velocity']")):
+        optim.Momentum((np.zeros(3), 1.0), lr=0.1).load_state(
+            tp.load(tmp_path / "opt.npz", like=optim.Momentum((np.zeros(3), 1.0), lr=0.1).state())
+        )
+
+
+PARAMS = (np.ones(3), 1.0)
+
+
+def _adam_state(p: Any, steps: int = 3) -> dict[str, Any]:
+    opt = optim.Adam(p)
+    for _ in range(steps):
+        opt.step(p, p)
+    return opt.state()
+
+
+@pytest.mark.parametrize(
+    ("state", "message"),
+    [
+        ([], "expected a dict with keys ['steps', 'm', 'v'], got a value of type list"),
+        (
+            {"steps": 1, "velocity": None},
+            "expected a dict with keys ['steps', 'm', 'v'], got keys ['steps', 'velocity']",
+        ),
+        (
+            {**_adam_state(PARAMS), "steps": -1},
+            "state['steps'] must be an int >= 0, got -1",
+        ),
+        ({**_adam_state(PARAMS), "steps": 2.0}, "state['steps'] must be an int >= 0, got 2.0"),
+        (
+            {**_adam_state(PARAMS), "m": [np.ones(3), 1.0]},
+            "state['m'] does not have the structure of the parameters the optimizer was made for",
+        ),
+        (
+            {**_adam_state(PARAMS), "v": (np.ones(3), "one")},
+            "state['v']: typedprop cannot differentiate a value of type str",
+        ),
+        (
+            {**_adam_state(PARAMS), "m": (np.ones(4), 1.0)},
+            "state['m'][0] is an array of shape (4,) and dtype float64, expected an array of "
+            "shape (3,) and dtype float64",
+        ),
+        (
+            {**_adam_state(PARAMS), "v": (np.ones(3), np.float32(1.0))},
+            "state['v'][1] is a value of type float32, expected a value of type float",
+        ),
+        (
+            {**_adam_state(PARAMS), "v": (np.ones(3), None)},
+            "state['v'][1] is a value of type NoneType, expected a value of type float",
+        ),
+    ],
+    ids=[
+        "not a dict",
+        "other keys",
+        "negative steps",
+        "float steps",
+        "other structure",
+        "unsupported leaf",
+        "other shape",
+        "other dtype",
+        "None",
+    ],
+)
+def test_load_state_refuses_another_state_and_changes_nothing(state: Any, message: str) -> None:
+    opt = optim.Adam(PARAMS)
+    opt.step(PARAMS, (np.full(3, 0.5), 2.0))
+    before = _bits(opt.state())
+    with pytest.raises(tp.CheckError, match=re.escape(f"Adam.load_state: {message}")):
+        opt.load_state(state)
+    assert _bits(opt.state()) == before
+
+
+def test_load_state_takes_numbers_of_the_same_dtype() -> None:
+    """A Python float's state may come as numpy's float64 (and back): the same number."""
+    opt = optim.Momentum((np.ones(2), 1.0), lr=0.1)
+    opt.load_state({"steps": 2, "velocity": (np.full(2, 0.5), np.float64(0.25))})
+    assert opt.steps == 2
+    assert opt.step((np.ones(2), 1.0), (np.zeros(2), 0.0))[1] == 1.0 - 0.1 * (0.9 * 0.25)

@@ -5,6 +5,11 @@ An optimizer is made for one parameter structure, `Adam(params, lr=1e-3)`, and i
 new parameters of type `P`, so mypy rejects gradients of another structure. The optimizer keeps
 its own state (velocities, moment estimates) between steps, one entry per float leaf.
 
+`opt.state()` is that state as a structure, which `typedprop.save` writes, and
+`opt.load_state(state)` restores it, checked, into an optimizer made with the same settings
+for the same parameters: training resumed from a checkpoint of the parameters and the state
+takes the very steps it would have taken without the interruption.
+
 Float arrays, Python floats and numpy floating scalars are updated; other leaves (integers,
 None, strings) are carried over unchanged. float32 parameters stay float32.
 
@@ -39,7 +44,9 @@ from ._core.structures import (
     flatten_up_to,
     leaf_paths,
     show_path,
+    structure,
     unflatten,
+    zero,
 )
 
 __all__ = ["SGD", "Adam", "Momentum", "Optimizer"]
@@ -81,10 +88,22 @@ def _key(x: Any) -> object:
     return (x.shape, x.dtype) if type(x) is np.ndarray else type(x)
 
 
+def _spec(x: Any) -> tuple[tuple[int, ...], Any]:
+    """A float leaf's shape and dtype (float64 for a Python float)."""
+    array = array_kind(x)
+    return (array.shape(x), array.dtype(x)) if array is not None else ((), np.asarray(x).dtype)
+
+
 def _float_leaves(params: Any) -> tuple[list[Any], Treedef, list[int]]:
     """The leaves of `params`, its treedef, and the positions of its float leaves among them."""
     leaves, treedef = flatten(params)
     return leaves, treedef, [i for i, leaf in enumerate(leaves) if _is_float_leaf(leaf)]
+
+
+def _zeros(params: Any) -> list[Any]:
+    """A zero of each float leaf of `params`: the first state of an optimizer that keeps one."""
+    leaves, _, floats = _float_leaves(params)
+    return [zero(leaves[i]) for i in floats]
 
 
 def _refuse(params: Any, grads: Any, who: str) -> None:
@@ -144,8 +163,13 @@ class Optimizer(Generic[P]):
             raise CheckError(f"{type(self).__name__}: the learning rate must be positive, got {lr}")
         self.lr = float(lr)
         self.steps = 0
-        leaves, _, floats = _float_leaves(params)
+        leaves, treedef, floats = _float_leaves(params)
         self._keys = [_key(leaves[i]) for i in floats]
+        self._floats = floats
+        # The parameters' containers with None at every leaf: what `state` fills (the treedef of
+        # `params` itself would keep the first parameters alive).
+        self._size = len(leaves)
+        self._skeleton = flatten(unflatten(treedef, [None] * self._size))[1]
 
     def step(self, params: P, grads: P) -> P:
         """New parameters: one step from `params` against their gradients `grads`."""
@@ -172,6 +196,90 @@ class Optimizer(Generic[P]):
 
     def update(self, i: int, param: Any, grad: Any) -> Any:
         raise NotImplementedError
+
+    def _slots(self) -> dict[str, list[Any]]:
+        """The state the optimizer keeps per float leaf, by name, one list each (the lists
+        themselves, which `load_state` refills)."""
+        return {}
+
+    def state(self) -> dict[str, Any]:
+        """The optimizer's state: `steps`, and for each kind of state it keeps per float leaf
+        (SGD none, Momentum `velocity`, Adam `m` and `v`), a structure like the parameters with
+        that state at the float leaves and None at the others. Its arrays are the optimizer's
+        own, which its steps replace but never change: save it (`typedprop.save`), or give it to
+        `load_state`. The settings (`lr`, ...) are not part of it: they are the constructor's.
+
+        !!! example
+            ```python
+            >>> import numpy as np
+            >>> from typedprop import optim
+            >>> opt = optim.Momentum((np.zeros(2), 0.0, 7), lr=0.1)
+            >>> opt.state()
+            {'steps': 0, 'velocity': (array([0., 0.]), 0.0, None)}
+            ```
+        """
+        state: dict[str, Any] = {"steps": self.steps}
+        for name, values in self._slots().items():
+            leaves: list[Any] = [None] * self._size
+            for i, value in zip(self._floats, values, strict=True):
+                leaves[i] = value
+            state[name] = unflatten(self._skeleton, leaves)
+        return state
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        """Continue from `state`, as `state()` gave it (or `typedprop.load` read it back with
+        `like=opt.state()`): its step count and per-leaf state replace this optimizer's.
+        Raises CheckError, changing nothing, if `state` is not the state of an optimizer of this
+        kind for parameters of these structure, shapes and dtypes.
+
+        !!! example
+            ```python
+            >>> import pathlib, tempfile
+            >>> import numpy as np
+            >>> import typedprop as tp
+            >>> from typedprop import optim
+            >>> path = pathlib.Path(tempfile.mkdtemp()) / "adam.npz"
+            >>> p, opt = np.zeros(2), optim.Adam(np.zeros(2), lr=0.1)
+            >>> p = opt.step(p, np.array([1.0, -1.0]))
+            >>> tp.save(path, opt.state())
+            >>> resumed = optim.Adam(p, lr=0.1)
+            >>> resumed.load_state(tp.load(path, like=resumed.state()))
+            >>> resumed.steps, bool((resumed.step(p, np.ones(2)) == opt.step(p, np.ones(2))).all())
+            (1, True)
+            ```
+        """
+        who = f"{type(self).__name__}.load_state"
+        slots = self._slots()
+        names = ["steps", *slots]
+        given: object = state  # checked: an untyped caller may pass anything
+        if not isinstance(given, dict) or sorted(given, key=str) != sorted(names):
+            got = f"keys {list(given)}" if isinstance(given, dict) else describe(given)
+            raise CheckError(f"{who}: expected a dict with keys {names}, got {got}")
+        steps = state["steps"]
+        if type(steps) is not int or steps < 0:
+            raise CheckError(f"{who}: state['steps'] must be an int >= 0, got {steps!r}")
+        loaded: dict[str, list[Any]] = {}
+        for name, current in slots.items():
+            try:
+                leaves, treedef = flatten(state[name])
+            except TypeError as e:
+                raise CheckError(f"{who}: state[{name!r}]: {e}") from None
+            if structure(treedef) != structure(self._skeleton):
+                raise CheckError(
+                    f"{who}: state[{name!r}] does not have the structure of the parameters the "
+                    "optimizer was made for"
+                )
+            values = [leaves[i] for i in self._floats]
+            for n, (value, now) in enumerate(zip(values, current, strict=True)):
+                if not _is_float_leaf(value) or _spec(value) != _spec(now):
+                    at = show_path(self._skeleton, leaf_paths(self._skeleton)[self._floats[n]])
+                    raise CheckError(
+                        f"{who}: state[{name!r}]{at} is {describe(value)}, expected {describe(now)}"
+                    )
+            loaded[name] = values
+        self.steps = steps
+        for name, values in loaded.items():
+            slots[name][:] = values
 
 
 class SGD(Optimizer[P]):
@@ -209,13 +317,14 @@ class Momentum(Optimizer[P]):
         if not 0 <= momentum < 1:
             raise CheckError(f"Momentum: momentum must be in [0, 1), got {momentum}")
         self.momentum = float(momentum)
-        self._velocity: list[Any] = [None] * len(self._keys)
+        self._velocity: list[Any] = _zeros(params)
 
     def update(self, i: int, param: Any, grad: Any) -> Any:
-        v = self._velocity[i]
-        v = grad if v is None else self.momentum * v + grad
-        self._velocity[i] = v
+        v = self._velocity[i] = self.momentum * self._velocity[i] + grad
         return _descend(param, self.lr, v)
+
+    def _slots(self) -> dict[str, list[Any]]:
+        return {"velocity": self._velocity}
 
 
 class Adam(Optimizer[P]):
@@ -244,9 +353,8 @@ class Adam(Optimizer[P]):
             if not 0 <= b < 1:
                 raise CheckError(f"Adam: {name} must be in [0, 1), got {b}")
         self.b1, self.b2, self.eps = float(b1), float(b2), float(eps)
-        n = len(self._keys)
-        self._m: list[Any] = [0.0] * n
-        self._v: list[Any] = [0.0] * n
+        self._m: list[Any] = _zeros(params)
+        self._v: list[Any] = _zeros(params)
 
     def update(self, i: int, param: Any, grad: Any) -> Any:
         b1, b2 = self.b1, self.b2
@@ -255,3 +363,6 @@ class Adam(Optimizer[P]):
         m_hat = m / (1.0 - b1**self.steps)
         v_hat = v / (1.0 - b2**self.steps)
         return param - self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+
+    def _slots(self) -> dict[str, list[Any]]:
+        return {"m": self._m, "v": self._v}

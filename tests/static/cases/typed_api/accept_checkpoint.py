@@ -1,14 +1,15 @@
 """Accepted: `load` gives the type of its template, whatever the structure, for a path as a str
-or an `os.PathLike`. Checked by mypy only."""
+or an `os.PathLike`; an optimizer's state goes through a checkpoint the same way. Checked by
+mypy only."""
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple, assert_type
+from typing import Any, NamedTuple, assert_type
 
 import numpy as np
 
 import typedprop as tp
-from typedprop import Mat, Vec
+from typedprop import Mat, Vec, optim
 
 
 class Layer(NamedTuple):
@@ -32,6 +33,13 @@ def any_structure(path: str, p: tuple[list[Vec], dict[str, float], np.float32, i
     tp.save(path, p)
     assert_type(tp.load(path, like=p), tuple[list[Vec], dict[str, float], np.float32, int | None])
     assert_type(tp.load(path, like=1.0), float)
+
+
+def the_state_of_an_optimizer(path: Path, net: Network) -> None:
+    opt = optim.Adam(net, lr=1e-3)
+    tp.save(path, opt.state())
+    assert_type(opt.state(), dict[str, Any])
+    opt.load_state(tp.load(path, like=opt.state()))
 
 
 def the_error_is_a_value_error(path: Path, net: Network) -> None:
