@@ -13,7 +13,14 @@ The one public door: everything users need is re-exported here (and `typedprop.t
 - Static shapes: `shapecheck` (dimensions bound per call, checked at run time and by
   `typedprop.mypy_plugin`), and the sized constructors `zeros`, `ones`, `normal`.
 - Checkpoints: `save`, `load` (typed by their template) and `CheckpointError`.
+
+The submodules `optim`, `data` and `testing` are imported when first used (`tp.optim.Adam`),
+so that `import typedprop` costs none of them; the program `typedprop.mnist` is not among them
+(`from typedprop import mnist`).
 """
+
+import importlib
+from typing import TYPE_CHECKING
 
 from . import ops as ops  # the op library; it also gives BVar's operators their ops
 from ._backprop import backprop as backprop
@@ -52,3 +59,26 @@ from .checkpoint import load as load
 from .checkpoint import save as save
 
 __version__ = "0.1.0"
+
+_SUBMODULES = ("data", "optim", "testing")
+
+if TYPE_CHECKING:
+    # What mypy reads. At run time `__getattr__` imports them instead, on first use; mypy does
+    # not see it, so that a misspelt `tp.optimm` stays an error.
+    from . import data as data
+    from . import optim as optim
+    from . import testing as testing
+else:
+
+    def __getattr__(name: str) -> object:
+        """`typedprop.optim`, `.data` and `.testing`, imported on first use (PEP 562)."""
+        if name in _SUBMODULES:
+            return importlib.import_module(f"{__name__}.{name}")
+        message = f"module {__name__!r} has no attribute {name!r}"
+        if name == "mnist":
+            message += " (the program is imported on its own: from typedprop import mnist)"
+        raise AttributeError(message)
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_SUBMODULES})
