@@ -3,7 +3,8 @@
 The one public door: everything users need is re-exported here (and `typedprop.testing`).
 
 - Running: `backprop`, `grad`, `evaluate`, `backprop_n`, `grad_n`, `backprop_with`.
-- Recorded graphs: `trace` records a function once, as a `Graph` to run many times.
+- Recorded graphs: `trace` records a function once, as a `Graph` to run many times (a
+  `GraphWithAux` with `has_aux=True`).
 - Variables: `BVar`, `constant`, and for structures `BVar.view`, `BVar.unpack`, `sequence`,
   `collect`.
 - Primitives: `Op` (subclass it), `op1`, `op2`, `op3` (build one from a function).
@@ -53,6 +54,7 @@ from ._static.constructors import ones as ones
 from ._static.constructors import zeros as zeros
 from ._static.shapecheck import shapecheck as shapecheck
 from ._tracing.graph import Graph as Graph
+from ._tracing.graph import GraphWithAux as GraphWithAux
 from ._tracing.graph import trace as trace
 from .checkpoint import CheckpointError as CheckpointError
 from .checkpoint import load as load

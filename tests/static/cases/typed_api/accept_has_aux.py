@@ -17,7 +17,6 @@ import numpy as np
 
 import typedprop as tp
 from typedprop import BVar, Mat, Vec, ops
-from typedprop._tracing.graph import GraphWithAux
 
 
 def mat() -> Mat:
@@ -110,12 +109,12 @@ def without_has_aux_the_types_are_unchanged() -> None:
 def recorded_graphs_with_an_aux(w: Mat, v: Vec) -> None:
     # trace(f, x, has_aux=True): a GraphWithAux, whose results are the implicit style's.
     graph = tp.trace(with_bvar, v, has_aux=True)
-    assert_type(graph, GraphWithAux[Vec, float, Vec])
+    assert_type(graph, tp.GraphWithAux[Vec, float, Vec])
     assert_type(graph.grad(v), tuple[Vec, Vec])
     assert_type(graph.backprop(v), tuple[tuple[float, Vec], Vec])
     assert_type(graph.evaluate(v), tuple[float, Vec])
     assert_type(graph.backprop_with(v, 1.0), tuple[tuple[float, Vec], Vec])
-    assert_type(tp.trace(with_dict, v, has_aux=True), GraphWithAux[Vec, float, dict[str, float]])
+    assert_type(tp.trace(with_dict, v, has_aux=True), tp.GraphWithAux[Vec, float, dict[str, float]])
 
 
 def recorded_graphs_with_an_aux_and_data(w: Mat, v: Vec) -> None:
@@ -124,7 +123,7 @@ def recorded_graphs_with_an_aux_and_data(w: Mat, v: Vec) -> None:
         return y @ y, y
 
     graph = tp.trace(fit, w, v, has_aux=True)
-    assert_type(graph, GraphWithAux[Mat, float, Vec, Vec])
+    assert_type(graph, tp.GraphWithAux[Mat, float, Vec, Vec])
     assert_type(graph.grad(w, v), tuple[Mat, Vec])
 
 
