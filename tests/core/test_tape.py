@@ -15,6 +15,7 @@ from jaxtyping import Float
 
 import typedprop as tp
 from typedprop import Mat, Vec
+from typedprop._core import sweep as _step
 from typedprop._core import tape as _tape
 
 from support import loss_through, no_tape, total
@@ -648,3 +649,62 @@ def test_op_gradient_of_the_wrong_container_type() -> None:
         ),
     ):
         tp.grad(as_list, (1.0, 2.0))
+
+
+# ---------------------------------------------------------------------------------------------
+# The sweep's step, written once (`_core/sweep.py`), and the engine's sweep made from it
+# ---------------------------------------------------------------------------------------------
+
+
+def test_a_known_fact_leaves_only_the_branch_taken() -> None:
+    template = _step.Template("if A:\n    x = {g}\nelse:\n    y = {g}\n# a comment\nz = 1\n")
+    assert template.render({"A": True}, {"g": "g7"}) == ["x = g7", "z = 1"]
+    assert template.render({"A": False}, {"g": "g7"}) == ["y = g7", "z = 1"]
+
+
+def test_a_fact_known_only_as_the_sweep_runs_is_tested_then() -> None:
+    template = _step.Template("if A and not B and type({g}) is C:\n    x = 1\n")
+    assert template.render({"A": "view", "B": "n > 0"}, {"g": "g"}) == [
+        "if (view) and (not (n > 0)) and (type(g) is C):",
+        "    x = 1",
+    ]
+    assert template.render({"A": True, "B": False}, {"g": "g"}) == ["if type(g) is C:", "    x = 1"]
+    assert template.render({"A": True, "B": True}, {"g": "g"}) == []
+    assert _step.Template("if A:\n    x = 1\n").render({"A": "a"}, {}) == ["if a:", "    x = 1"]
+
+
+def test_a_sweeps_own_lines_take_the_indentation_of_their_hole() -> None:
+    template = _step.Template("if A:\n    {take}\n    x = 1\n")
+    assert template.render({"A": "a"}, {"take": "p = 1\nq = 2"}) == [
+        "if a:",
+        "    p = 1",
+        "    q = 2",
+        "    x = 1",
+    ]
+    assert template.render({"A": True}, {"take": ""}) == ["x = 1"]
+
+
+def test_a_fact_a_sweep_does_not_give_is_refused() -> None:
+    with pytest.raises(KeyError, match="TAKES_NEEDS"):
+        _step.step(
+            {"VIEW": False, "MAYBE_PARTIAL": False, "CHECKED": False, "HINTED": False},
+            {},
+            _step.Inputs(None, []),
+        )
+
+
+def test_the_engine_sweep_is_the_step_in_a_loop_with_the_checks() -> None:
+    source = _tape._sweep_source()
+    assert _tape.sweep.__code__.co_filename == "<typedprop tape.sweep>"
+    assert _tape.sweep.__doc__ == _tape.Sweep.__call__.__doc__
+    # Each of the step's checked parts, decided as the loop runs or always there.
+    for line in (
+        "if maker.takes_partial:",
+        "if type(g) is Partial:",
+        "raise wrong_count(maker, parents, in_grads)",
+        "gk = fitted(maker, k, gk, v, p, converted)",
+        "if checking and maker.hinted:",
+        "maker.check_backward(g, in_grads)",
+    ):
+        assert line in source
+    compile(source, "<test>", "exec")

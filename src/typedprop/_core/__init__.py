@@ -6,6 +6,8 @@
 - `checks`: the runtime checks (jaxtyping + beartype) and their one cache.
 - `structures`: zero/add/one over any parameter structure, the one walk over it, and the one
   way to array leaves (`array_kind`) and to an op's array module (`array_module`).
+- `sweep`: the reverse sweep's step, written once; the engine's sweep and a recorded graph's
+  replay are generated from it, so they agree by construction.
 - `tape`: the record of one `backprop` call and the reverse sweep over it.
 - `bvar`: the variable, `BVar[T]`, and its accessors (`view`, `unpack`, `sequence`, `collect`).
 - `op`: the primitive, `Op[*Ins, Out]`: a forward computation and a staged gradient, and the

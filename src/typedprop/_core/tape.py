@@ -13,7 +13,9 @@ chain of any length works), hands each node's accumulated gradient to its contin
 what comes back, and adds it into the inputs' gradients with the structures' `add`. A node is
 dropped when the sweep reaches it, before its continuation runs, so its value (unless the
 continuation holds it) and then whatever its continuation captured are freed while the sweep
-goes on.
+goes on. What the sweep does at a node is written once, in `sweep.STEP`, which a recorded
+graph's replay shares; `sweep` below is made from it when this module is imported
+(`print(_sweep_source())` shows the code it runs).
 
 Each thread has a stack of open tapes; ops record only on the innermost. A tape is closed when
 its `backprop` call ends, however it ends, so nothing of a failed call is left behind.
@@ -22,12 +24,11 @@ its `backprop` call ends, however it ends, so nothing of a failed call is left b
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Protocol
 
-import numpy as np
-
+from . import sweep as _sweep
 from .checks import checks_enabled
-from .errors import CheckError, TapeError
-from .structures import Mismatch, Partial, accumulate, finalize, fit
+from .errors import TapeError
 
 
 class Maker:
@@ -191,108 +192,99 @@ def intercepting_tape() -> Tape | None:
     return tape if tape is not None and tape.intercepts else None
 
 
-def sweep(
-    tape: Tape,
-    out: int,
-    seed: object,
-    wanted: Sequence[int],
-    converted: list[int] | None = None,
-) -> list[object]:
-    """Propagate `seed`, the gradient of node `out`, back through the tape; return the
-    accumulated gradients of the nodes `wanted` (None, a Partial, or a whole gradient).
-    `converted`, if given, receives the nodes whose gradient from an op had to be converted to
-    another precision to fit its input (a recorded graph must then keep checking)."""
+# ---------------------------------------------------------------------------------------------
+# The reverse sweep: the step of `sweep.STEP` at each node, with the checks
+# ---------------------------------------------------------------------------------------------
+
+
+class Sweep(Protocol):
+    def __call__(
+        self,
+        tape: Tape,
+        out: int,
+        seed: object,
+        wanted: Sequence[int],
+        converted: list[int] | None = None,
+    ) -> list[object]:
+        """Propagate `seed`, the gradient of node `out`, back through the tape; return the
+        accumulated gradients of the nodes `wanted` (None, a Partial, or a whole gradient).
+        `converted`, if given, receives the nodes whose gradient from an op had to be converted
+        to another precision to fit its input (a recorded graph must then keep checking)."""
+        ...
+
+
+# The sweep's own code: a loop over the tape's nodes, from the output back.
+_SWEEP = """\
+def sweep(tape, out, seed, wanted, converted=None):
     nodes = tape.nodes
-    grads: list[object] = [None] * len(nodes)
+    grads = [None] * len(nodes)
     grads[out] = seed
     keep = set(wanted)
     checking = checks_enabled()
     for i in range(out, -1, -1):
         node = nodes[i]
         if i not in keep:
-            # Nothing after this point reads the node: free its value and continuation.
-            nodes[i] = None
+            nodes[i] = None  # nothing after this point reads the node
+        if node is None or node.backward is None:
+            continue  # a parameter
         g = grads[i]
-        if g is None or node is None or node.backward is None:
-            continue
-        grads[i] = None
-        maker = node.maker
-        assert maker is not None  # only leaves have no maker, and they have no backward
-        parents = node.parents
-        if maker.takes_partial:
-            # A view: hands the gradient of the part on to the whole, unmade.
-            (gk,) = node.backward(g)
-            grads[parents[0]] = accumulate(grads[parents[0]], gk)
-            continue
-        if type(g) is Partial:
-            g = finalize(node.value, g)
-        backward = node.backward
-        # Let go of the node before its continuation runs: its value is freed now, unless the
-        # continuation holds it (a large batch's activation, not kept alive through the call).
-        node = None
-        if maker.takes_needs:
-            needs = (
-                (parents[0] >= 0, parents[1] >= 0)  # the binary ops, without a list
-                if len(parents) == 2
-                else tuple([p >= 0 for p in parents])
-            )
-            in_grads = backward(g, needs)  # type: ignore[call-arg]  # see Maker.takes_needs
-        else:
-            in_grads = backward(g)
-        if type(in_grads) is not tuple or len(in_grads) != len(parents):
-            got = f"{len(in_grads)} values" if type(in_grads) is tuple else type(in_grads).__name__
-            raise CheckError(
-                f"{maker.name}: the gradient must be a tuple of {len(parents)} values, one per "
-                f"argument, but it returned {got}"
-            )
-        for k, p in enumerate(parents):
-            if p < 0:
-                continue  # a constant
-            gk = in_grads[k]
-            parent = nodes[p]
-            assert parent is not None  # inputs come before their users, dropped after them
-            v = parent.value
-            # The engine's invariant: a gradient has exactly its input's shape and dtype. The
-            # common cases are tested inline; `fit` handles the rest and explains failures.
-            if type(v) is np.ndarray:
-                fits = (
-                    type(gk) is np.ndarray
-                    and gk.shape == v.shape
-                    and gk.dtype == v.dtype
-                    and v.dtype.kind in "fc"
-                )
-            else:
-                fits = type(gk) is type(v) and type(v) in _SCALARS
-            if not fits:
-                fitted = _fit(maker, k, gk, v)
-                if converted is not None and fitted is not None:
-                    if _precision(fitted) != _precision(gk):
-                        converted.append(p)
-                gk = fitted
-            if gk is not None:
-                prev = grads[p]
-                grads[p] = gk if prev is None else accumulate(prev, gk)
-        if checking and maker.hinted:
-            maker.check_backward(g, in_grads)
-        # Nor keep a value or a dropped gradient alive through the next node's continuation.
-        in_grads, gk, v, parent, prev = (), None, None, None, None
+        {step}
     return [grads[i] for i in wanted]
+"""
+
+# What the step knows of a node: only what its maker says, as the loop runs. Every node may
+# have been viewed, so any may get a Partial.
+_FACTS: dict[str, _sweep.Fact] = {
+    "VIEW": "maker.takes_partial",
+    "MAYBE_PARTIAL": True,
+    "TAKES_NEEDS": "maker.takes_needs",
+    "CHECKED": True,
+    "HINTED": "checking and maker.hinted",
+}
+# Where the loop keeps a node's things.
+_PLACES = {
+    "g": "g",
+    "take": "grads[i] = None\nmaker = node.maker\nparents = node.parents\nbackward = node.backward",
+    "back": "backward",
+    "gk": "gk",
+    "whole": "grads[parents[0]]",
+    "value": "node.value",
+    "let_go": "node = None",
+    # A constant takes no gradient; the binary ops without a list.
+    "needs": (
+        "(parents[0] >= 0, parents[1] >= 0) if len(parents) == 2 "
+        "else tuple([p >= 0 for p in parents])"
+    ),
+    "results": "in_grads",
+    "maker": "maker",
+    "parents": "parents",
+    "converted": "converted",
+    "drop": "in_grads = gk = v = None",
+}
+# The inputs, in a loop over them.
+_INPUTS = _sweep.Inputs(
+    "for k, p in enumerate(parents):\n    gk = in_grads[k]",
+    [
+        (
+            {"TAKES_GRADIENT": "p >= 0", "FIRST": "{into} is None"},
+            {"k": "k", "p": "p", "gk": "gk", "into": "grads[p]", "input_value": "nodes[p].value"},
+        )
+    ],
+)
 
 
-def _precision(x: object) -> object:
-    """The dtype of an array or a number (a Python float's is float64); None for others."""
-    if isinstance(x, np.ndarray | np.generic):
-        return x.dtype
-    return np.dtype(type(x)) if type(x) in (float, int, complex) else None
+def _sweep_source() -> str:
+    step = "\n".join(_sweep.step(_FACTS, _PLACES, _INPUTS))
+    return "\n".join(_sweep.Template(_SWEEP).render({}, {"step": step})) + "\n"
 
 
-# Scalar types whose gradient, of the same type, needs no fitting.
-_SCALARS = {float, np.float64, np.float32}
+def _make_sweep() -> Sweep:
+    namespace = {**_sweep.namespace(), "checks_enabled": checks_enabled}
+    exec(compile(_sweep_source(), "<typedprop tape.sweep>", "exec"), namespace)
+    made: Sweep = namespace["sweep"]
+    made.__module__ = __name__
+    made.__doc__ = Sweep.__call__.__doc__
+    return made
 
 
-def _fit(maker: Maker, k: int, g: object, v: object) -> object:
-    """`fit` with the error naming the op and the argument."""
-    try:
-        return fit(g, v)
-    except Mismatch as e:
-        raise CheckError(f"{maker.name}: the gradient for {maker.arg_name(k)} {e}") from None
+sweep = _make_sweep()

@@ -8,6 +8,10 @@ engine's checked sweep (`tape.sweep`); the same ops on the same shapes give grad
 same shapes, so later ones go through the generated sweep, which checks nothing. Records too
 long to unroll usefully run the same steps in two loops over precomputed tuples instead.
 
+The generated sweep, unrolled or looped, is not a copy of the engine's: all three are made from
+the one step of `typedprop._core.sweep`, the replay's with the checks left out and, unrolled,
+with what the record tells of each node decided as the code is made.
+
 Internal: used by `record`, which makes records, and `graph`, which keeps and runs them.
 """
 
@@ -16,7 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .._core.structures import Partial, accumulate, finalize
+from .._core.sweep import Fact, Inputs, Template, namespace
+from .._core.sweep import step as sweep_step
 from .._core.tape import Maker, Node, Tape, sweep
 
 
@@ -191,79 +196,6 @@ def _forward_source(steps: list[Step]) -> tuple[str, dict[str, Any]]:
     return "\n".join(lines) + "\n", ns
 
 
-def _reach(steps: list[Step], out: int) -> tuple[list[bool], list[bool]]:
-    """The nodes a gradient can reach from `out`, and those that can receive a Partial (from a
-    view or a collect; an op's gradient is whole, as the checked sweep saw on the first run)."""
-    reached = [False] * (out + 1)
-    reached[out] = True
-    partial = [False] * (out + 1)
-    for i in range(out, 0, -1):
-        if reached[i]:
-            step = steps[i - 1]
-            for p, need in zip(step.parents, step.needs, strict=True):
-                if need:
-                    reached[p] = True
-                    partial[p] = partial[p] or step.how != StepKind.OP
-    return reached, partial
-
-
-def _sweep_source(steps: list[Step], out: int) -> tuple[str, dict[str, Any]]:
-    """The source of `sweep(values, continuations, seed) -> gradient of node 0`: `tape.sweep`
-    without the per-gradient checks, which held for these ops on these shapes when the record
-    was first run, unrolled over the nodes that lead to the output, and its globals.
-
-    A gradient that is None (nothing reached the node) is skipped as in `tape.sweep`, each
-    continuation and gradient is dropped once used, and a node's first gradient (in the sweep's
-    order) is stored without `accumulate`, since nothing was there before it."""
-    ns: dict[str, Any] = {"Partial": Partial, "finalize": finalize, "accumulate": accumulate}
-    reached, partial = _reach(steps, out)
-    # Nodes after the output (an op whose value `f` did not return) take no gradient.
-    names = ", ".join(f"b{i}" if i <= out and reached[i] else "_" for i in range(len(steps) + 1))
-    lines = ["def sweep(values, backs, seed):", f"    {names}, = backs"]
-    for i in range(1, out + 1):
-        if partial[i]:
-            lines.append(f"    v{i} = values[{i}]")
-    # Nothing reads the lists again: free the values now, not after the sweep.
-    lines += ["    backs.clear()", "    values.clear()"]
-    waiting = [i for i in range(out) if reached[i]]
-    if waiting:
-        lines.append(f"    {' = '.join(f'g{i}' for i in waiting)} = None")
-    lines.append(f"    g{out} = seed")
-    seen = [False] * (out + 1)  # whether a gradient for the node may have been stored
-    for i in range(out, 0, -1):
-        if not reached[i]:
-            continue
-        step = steps[i - 1]
-        pad = "    "
-        if i != out:
-            lines.append(f"    if g{i} is not None:")
-            pad = "        "
-        if step.how == StepKind.VIEW:
-            call = f"b{i}(g{i})"
-        else:
-            if partial[i]:
-                lines.append(f"{pad}if type(g{i}) is Partial:")
-                lines.append(f"{pad}    g{i} = finalize(v{i}, g{i})")
-            if step.maker.takes_needs:
-                needs = _shared(ns, "n", step.needs, step.needs)
-                call = f"b{i}(g{i}, {needs})"
-            else:
-                call = f"b{i}(g{i})"
-        targets = "".join(f"t{j}, " for j in range(len(step.parents)))
-        lines.append(f"{pad}{targets}= {call}" if targets else f"{pad}{call}")
-        for j, p in enumerate(step.parents):
-            if not step.needs[j]:
-                continue  # a constant or data
-            if seen[p]:
-                lines.append(f"{pad}g{p} = accumulate(g{p}, t{j})")
-            else:
-                lines.append(f"{pad}g{p} = t{j}")
-                seen[p] = True
-        lines.append(f"{pad}b{i} = g{i} = None")
-    lines.append("    return g0" if reached[0] else "    return None")
-    return "\n".join(lines) + "\n", ns
-
-
 # How `_looped_forward` computes a step: an op on one value, on two values, on a constant and
 # a value, on a value and a constant, on any arguments; a view; a collect; a data leaf.
 _OP1, _OP2, _OP_CV, _OP_VC, _OP_N, _SELECT, _LIST, _DATUM = range(8)
@@ -324,6 +256,164 @@ def _looped_forward(steps: list[Step]) -> Callable[[Any, list[Any]], tuple[list[
     return replay
 
 
+# ---------------------------------------------------------------------------------------------
+# The generated sweep: the engine's step at each node, without the checks
+# ---------------------------------------------------------------------------------------------
+#
+# A replay's sweep is the engine's (`tape.sweep`) without the checks, which held for these ops
+# on these shapes when the record was first run: both are made from the one step of
+# `typedprop._core.sweep`, so they do the same at each node, in the same order.
+
+
+def _reach(steps: list[Step], out: int) -> tuple[list[bool], list[bool]]:
+    """The nodes a gradient can reach from `out`, and those that can receive a Partial (from a
+    view or a collect; an op's gradient is whole, as the checked sweep saw on the first run)."""
+    reached = [False] * (out + 1)
+    reached[out] = True
+    partial = [False] * (out + 1)
+    for i in range(out, 0, -1):
+        if reached[i]:
+            step = steps[i - 1]
+            for p, need in zip(step.parents, step.needs, strict=True):
+                if need:
+                    reached[p] = True
+                    partial[p] = partial[p] or step.how != StepKind.OP
+    return reached, partial
+
+
+def _sweep_source(steps: list[Step], out: int) -> tuple[str, dict[str, Any]]:
+    """The source of `sweep(values, continuations, seed) -> gradient of node 0`, and its
+    globals: the step at each node that leads to the output, from the output back, with what
+    the record tells of the node decided as the code is made (whether it is a view, may get a
+    Partial, takes `needs`; which of its inputs take a gradient, and whether an input gets its
+    first there, stored without `accumulate`)."""
+    ns = namespace()
+    reached, partial = _reach(steps, out)
+    # Nodes after the output (an op whose value `f` did not return) take no gradient.
+    names = ", ".join(f"b{i}" if i <= out and reached[i] else "_" for i in range(len(steps) + 1))
+    lines = ["def sweep(values, backs, seed):", f"    {names}, = backs"]
+    # The values the steps read: those of the ops that may get a Partial, to make it whole.
+    held = [False] + [partial[i] and steps[i - 1].how != StepKind.VIEW for i in range(1, out + 1)]
+    lines += [f"    v{i} = values[{i}]" for i in range(1, out + 1) if held[i]]
+    # Nothing reads the lists again: free the values now, not after the sweep.
+    lines += ["    backs.clear()", "    values.clear()"]
+    waiting = [i for i in range(out) if reached[i]]
+    if waiting:
+        lines.append(f"    {' = '.join(f'g{i}' for i in waiting)} = None")
+    lines.append(f"    g{out} = seed")
+    seen = [False] * (out + 1)  # whether a gradient for the node may have been stored
+    # Nodes of one shape share their step's source, made once (see `_step_source`).
+    shapes: dict[tuple[Any, ...], str] = {}
+    for i in range(out, 0, -1):
+        if not reached[i]:
+            continue
+        step = steps[i - 1]
+        first = []
+        for p, need in zip(step.parents, step.needs, strict=True):
+            first.append(not seen[p])
+            seen[p] = seen[p] or need
+        shape = (
+            step.how == StepKind.VIEW,
+            held[i],
+            step.maker.takes_needs,
+            step.needs,
+            tuple(first),
+        )
+        source = shapes.get(shape)
+        if source is None:
+            source = shapes[shape] = _step_source(*shape)
+        needs = _shared(ns, "n", step.needs, step.needs) if step.maker.takes_needs else ""
+        lines.append(source.format(*step.parents, i=i, needs=needs))
+    lines.append("    return g0" if reached[0] else "    return None")
+    return "\n".join(lines) + "\n", ns
+
+
+def _step_source(
+    view: bool, held: bool, takes_needs: bool, needs: tuple[bool, ...], first: tuple[bool, ...]
+) -> str:
+    """The step of an unrolled sweep at a node of one shape (whether it is a view, holds its
+    value, takes `needs`; which of its inputs take a gradient, and which get their first), its
+    names left as fields: `{i}`, the node; `{0}`, `{1}`, ..., its inputs; `{needs}`, the name
+    of its `needs`."""
+    facts = {
+        "VIEW": view,
+        "MAYBE_PARTIAL": held,
+        "TAKES_NEEDS": takes_needs,
+        "CHECKED": False,
+        "HINTED": False,
+    }
+    places = {
+        "g": "g{i}",
+        "take": "",
+        "back": "b{i}",
+        "gk": "t0",
+        "whole": "g{0}",
+        "value": "v{i}",
+        "let_go": "v{i} = None" if held else "",
+        "needs": "{needs}",
+        "results": " ".join(f"t{j}," for j in range(len(needs))) or "_",
+        "drop": "b{i} = g{i} = None",
+    }
+    inputs = [
+        ({"TAKES_GRADIENT": need, "FIRST": is_first}, {"gk": f"t{j}", "into": f"g{{{j}}}"})
+        for j, (need, is_first) in enumerate(zip(needs, first, strict=True))
+    ]
+    return "\n".join("    " + line for line in sweep_step(facts, places, Inputs(None, inputs)))
+
+
+# The sweep of a long record: the step in a loop over one tuple per node that leads to the
+# output, `(i, view, maybe_partial, needs, parents)`, what the step does at a node decided as it
+# runs from the node's tuple. Made once, for every record.
+_LOOPED_SWEEP = """\
+def looped_sweep(plan, out):
+    def sweep(values, backs, seed):
+        grads = [None] * (out + 1)
+        grads[out] = seed
+        for i, view, maybe_partial, needs, parents in plan:
+            g = grads[i]
+            {step}
+        return grads[0]
+    return sweep
+"""
+
+
+def _looped_sweep_source() -> str:
+    facts: dict[str, Fact] = {
+        "VIEW": "view",
+        "MAYBE_PARTIAL": "maybe_partial",
+        "TAKES_NEEDS": "needs is not None",
+        "CHECKED": False,
+        "HINTED": False,
+    }
+    places = {
+        "g": "g",
+        # Free what the continuation holds as soon as it has run.
+        "take": "grads[i] = None\nback = backs[i]\nbacks[i] = None",
+        "back": "back",
+        "gk": "gk",
+        "whole": "grads[parents[0]]",
+        "value": "values[i]",
+        "let_go": "values[i] = None",
+        "needs": "needs",
+        "results": "in_grads",
+        "drop": "",  # the loop binds its names again before the next continuation runs
+    }
+    inputs = Inputs(
+        "for p, gk in zip(parents, in_grads, strict=True):",
+        [
+            (
+                {"TAKES_GRADIENT": "p >= 0", "FIRST": "{into} is None"},
+                {"gk": "gk", "into": "grads[p]"},
+            )
+        ],
+    )
+    step = "\n".join(sweep_step(facts, places, inputs))
+    return "\n".join(Template(_LOOPED_SWEEP).render({}, {"step": step})) + "\n"
+
+
+_looped = _compile("looped_sweep", _looped_sweep_source(), namespace())
+
+
 def _looped_sweep(steps: list[Step], out: int) -> Callable[[list[Any], list[Any], object], object]:
     """What `_sweep_source` generates, as a loop over one tuple per node (for long records)."""
     plan: list[tuple[int, bool, bool, Any, tuple[int, ...]]] = []
@@ -335,29 +425,4 @@ def _looped_sweep(steps: list[Step], out: int) -> Callable[[list[Any], list[Any]
             # The parents that take a gradient; -1 for constants and data.
             targets = tuple(p if n else -1 for p, n in zip(step.parents, step.needs, strict=True))
             plan.append((i, step.how == StepKind.VIEW, partial[i], needs, targets))
-
-    def sweep(values: list[Any], backs: list[Any], seed: object) -> object:
-        grads: list[Any] = [None] * (out + 1)
-        grads[out] = seed
-        for i, view, maybe_partial, needs, parents in plan:
-            g = grads[i]
-            if g is None:
-                continue
-            grads[i] = None
-            back = backs[i]
-            backs[i] = None  # free what the continuation holds as soon as it has run
-            if view:
-                (gk,) = back(g)
-                p = parents[0]
-                grads[p] = accumulate(grads[p], gk)
-                continue
-            if maybe_partial and type(g) is Partial:
-                g = finalize(values[i], g)
-            values[i] = None
-            in_grads = back(g) if needs is None else back(g, needs)
-            for p, gk in zip(parents, in_grads, strict=True):
-                if p >= 0:
-                    grads[p] = accumulate(grads[p], gk)
-        return grads[0]
-
-    return sweep
+    return _looped(plan, out)  # type: ignore[no-any-return]
