@@ -105,7 +105,8 @@ SHAPE_ERRORS: list[tuple[str, Callable[[], object], str]] = [
     (
         "vdot-complex",
         lambda: ops.vdot(np.ones(2, dtype=complex), np.ones(2)),
-        "vdot: argument 'a' of shape (2,) has complex dtype complex128; vdot takes real arrays",
+        "vdot: argument 'a' must be a real number or array, got an array of dtype complex128 "
+        "(complex values are not supported yet)",
     ),
     (
         "transpose-short",

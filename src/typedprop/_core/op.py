@@ -12,17 +12,20 @@ checks every call at run time (see `_checks`). `op1`, `op2` and `op3` build an o
 Internal: users import `Op`, `op1`, `op2` and `op3` from `typedprop`.
 """
 
+import functools
 import inspect
 import threading
 import typing
 from collections.abc import Callable, Sequence
-from typing import Any, Generic, TypeAlias, TypeVar, TypeVarTuple, overload
+from typing import Any, ClassVar, Generic, TypeAlias, TypeVar, TypeVarTuple, overload
+
+import numpy as np
 
 from . import tape as _tapes
 from .bvar import BVar
 from .checks import CheckCache, checks_enabled, signature, usable_hint
 from .errors import CheckError
-from .structures import array_module
+from .structures import COMPLEX, array_module, flatten, is_container, refused_leaf
 from .structures import describe as _describe
 from .tape import Maker, Node, Tape, check_live
 
@@ -64,6 +67,12 @@ class Op(Maker, Generic[*Ins, Out]):
     argument the result is a BVar; with plain values only, a plain value. Set the class
     attribute `name` to choose how errors name the op (the class name by default).
 
+    Every call refuses, with a CheckError naming the op and the argument, whether checks are
+    on or off, what no op computes a right gradient for: complex numbers and arrays, and arrays
+    of no numbers (object, strings, dates; see `refuse`). An op whose inputs must be numbers or
+    arrays (the op library's) sets `arrays_only`, and a structure given to it (a tuple, a dict,
+    a dataclass: a structure-valued BVar) is refused too.
+
     !!! example
         ```python
         >>> from collections.abc import Callable
@@ -95,10 +104,22 @@ class Op(Maker, Generic[*Ins, Out]):
     _names: tuple[str, ...] = ()
     # The signatures of the calls whose checks passed, per class (see `CheckCache`).
     _checked: CheckCache = CheckCache()
+    #: Whether the op's inputs must be numbers or arrays: a structure (a tuple, list, dict,
+    #: NamedTuple or dataclass, a structure-valued BVar) or a string given to it is refused.
+    #: True for the op classes of the modules in `ARRAYS_ONLY_MODULES` (the op library's
+    #: families) and their subclasses; an op of your own may take a structure whole.
+    arrays_only: ClassVar[bool] = False
+    #: Whether the op's inputs must be numbers or arrays and nothing else: None, or an object
+    #: of a type with its own operators, is refused too (the elementwise maps set it).
+    numbers_only: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls._checked = CheckCache()
+        if cls.__module__ in ARRAYS_ONLY_MODULES:
+            cls.arrays_only = True
+        else:
+            cls.forward = _vetting(cls.forward)  # type: ignore[method-assign, assignment]  # wrapped
         if "name" not in cls.__dict__:
             cls.name = cls.__name__
         names = _positional_names(cls.forward)
@@ -153,14 +174,24 @@ class Op(Maker, Generic[*Ins, Out]):
         self._checked.check(self.name, names, hints, values, key)
 
     def _forward(self, values: Sequence[object]) -> tuple[Any, Any]:
-        """`forward` on `values`, its result checked for the (output, continuation) form, so a
-        forgotten continuation fails here, naming the op, not later in some other op."""
+        """`forward` on `values` (refused first if they hold what no op takes, see `refuse`),
+        its result checked for the (output, continuation) form, so a forgotten continuation
+        fails here, naming the op, not later in some other op. What a layer above the core
+        calls to run an op on plain values (the tracing tape)."""
+        _vet(self, values)
+        return self._staged_forward(values)
+
+    def _staged_forward(self, values: Sequence[object]) -> tuple[Any, Any]:
         result: object = self.forward(*values)  # type: ignore[arg-type]  # arity checked
         return _staged(self.name, "forward", result)
 
-    def _run_checked(self, values: Sequence[object]) -> tuple[Any, Any]:
+    def _run_checked(self, values: Sequence[object], vetted: bool = False) -> tuple[Any, Any]:
         """`_forward` on `values` with the jaxtyping checks of the inputs and the output, run
-        once per signature (see `CheckCache.call`); forward runs exactly once."""
+        once per signature (see `CheckCache.call`); forward runs exactly once. The values are
+        refused first (unless `vetted`: the caller did) with the message they get with checks
+        off."""
+        if not vetted:
+            _vet(self, values)
         hints = self._in_hints
         if len(hints) != len(values):
             hints = (None,) * len(values)
@@ -169,7 +200,7 @@ class Op(Maker, Generic[*Ins, Out]):
             self.arg_name,
             hints,
             values,
-            self._forward,
+            self._staged_forward,
             "the output",
             self._out_hint,
             _output,
@@ -219,16 +250,29 @@ class Op(Maker, Generic[*Ins, Out]):
     def __call__(self, *args: object) -> object:
         # The engine's hottest path: one or two arguments are unrolled (no lists, no loop),
         # and the tape's liveness is tested inline, `check_live` explaining a failure.
+        #
+        # What no op takes (see `refuse`) is refused here, with tests inline too: a value is
+        # `plain` if it is a float, a real numpy scalar or an array of a real dtype, and a
+        # value on a tape if it is a number or an array at all (a structure is not), for it
+        # was looked at when it got there: a parameter by `check_supported`, the output of an
+        # op of the library by its inputs (real inputs give real outputs), the output of an op
+        # of one's own when it returned (see `__init_subclass__`). Whatever is not plain is
+        # looked at by `_vet` before forward runs.
         tape: Tape | None = None
         any_bvar = False
         n = len(args)
         values: Sequence[object]
         parents: tuple[int, ...]
+        a: Any  # a BVar once `type(a) is BVar` (by the type kept in `ta`, which mypy cannot see)
+        b: Any
         if n == 1:
             (a,) = args
-            if type(a) is BVar:
+            ta = type(a)
+            if ta is BVar:
                 any_bvar = True
-                values = (a.value,)
+                va = a.value
+                ta = type(va)
+                values = (va,)
                 t = a._tape
                 if t is None:
                     parents = (-1,)
@@ -236,47 +280,97 @@ class Op(Maker, Generic[*Ins, Out]):
                     tape = t if t.live and t.thread == _get_ident() else check_live(t)
                     parents = (a._index,)
             else:
+                va, t = a, None
                 values, parents = args, (-1,)
+            plain = (
+                (ta is _ndarray or ta is float or ta in _REAL_SCALARS)
+                if t is not None
+                else (
+                    ta is float
+                    or ta is _float64
+                    or (
+                        (va.dtype is _F64 or va.dtype in _REAL_DTYPES)
+                        if ta is _ndarray
+                        else ta in _REAL_SCALARS
+                    )
+                )
+            )
         elif n == 2:
             a, b = args
             pa = pb = -1
-            if type(a) is BVar:
+            ta = type(a)
+            if ta is BVar:
                 any_bvar = True
                 va = a.value
+                ta = type(va)
                 t = a._tape
                 if t is not None:
                     tape = t if t.live and t.thread == _get_ident() else check_live(t)
                     pa = a._index
             else:
-                va = a
-            if type(b) is BVar:
+                va, t = a, None
+            plain = (
+                (ta is _ndarray or ta is float or ta in _REAL_SCALARS)
+                if t is not None
+                else (
+                    ta is float
+                    or ta is _float64
+                    or (
+                        (va.dtype is _F64 or va.dtype in _REAL_DTYPES)
+                        if ta is _ndarray
+                        else ta in _REAL_SCALARS
+                    )
+                )
+            )
+            tb = type(b)
+            if tb is BVar:
                 any_bvar = True
                 vb = b.value
+                tb = type(vb)
                 t = b._tape
                 if t is not None:
                     if t is not tape:
                         tape = t if t.live and t.thread == _get_ident() else check_live(t)
                     pb = b._index
             else:
-                vb = b
+                vb, t = b, None
+            plain = plain and (
+                (tb is _ndarray or tb is float or tb in _REAL_SCALARS)
+                if t is not None
+                else (
+                    tb is float
+                    or tb is _float64
+                    or (
+                        (vb.dtype is _F64 or vb.dtype in _REAL_DTYPES)
+                        if tb is _ndarray
+                        else tb in _REAL_SCALARS
+                    )
+                )
+            )
             values, parents = (va, vb), (pa, pb)
         else:
             vs: list[object] = []
             ps: list[int] = []
+            plain = True
             for a in args:
                 if type(a) is BVar:
                     any_bvar = True
-                    vs.append(a.value)
+                    v = a.value
+                    vs.append(v)
                     t = a._tape
                     if t is None:
                         ps.append(-1)
+                        plain = plain and _plain(v)
                         continue
                     if t is not tape:
                         tape = check_live(t)
                     ps.append(a._index)
+                    tv = type(v)
+                    plain = plain and (tv is _ndarray or tv is float or tv in _REAL_SCALARS)
                 else:
                     vs.append(a)
                     ps.append(-1)
+                    plain = plain and _plain(a)
             values, parents = vs, tuple(ps)
         names = self._names
         if names and n != len(names):
@@ -290,8 +384,11 @@ class Op(Maker, Generic[*Ins, Out]):
                 computed = hooked.apply_plain(self, values)
                 if computed is not NotImplemented:
                     return computed
+        # An argument of a type no test above knows (a registered type, one with operators
+        # of its own) may give an output of any type: it is looked at too.
+        unknown = False if plain else _vet(self, values)
         if self.hinted and checks_enabled():
-            out, backward = self._run_checked(values)
+            out, backward = self._run_checked(values, vetted=True)
         else:
             # Typed as forward's declared result, but any op may return anything: checked.
             result: object = self.forward(*values)  # arity checked above
@@ -299,6 +396,8 @@ class Op(Maker, Generic[*Ins, Out]):
                 out, backward = result
             else:
                 out, backward = _staged(self.name, "forward", result)
+        if unknown:
+            _vet_output(self.name, out)
         if not any_bvar:
             return out
         if tape is None:
@@ -306,6 +405,109 @@ class Op(Maker, Generic[*Ins, Out]):
         nodes = tape.nodes
         nodes.append(Node(out, parents, backward, self))  # `Tape.record`, inlined
         return BVar(out, tape, len(nodes) - 1)
+
+
+# ---------------------------------------------------------------------------------------------
+# What no op takes
+# ---------------------------------------------------------------------------------------------
+
+#: The modules whose op classes set `Op.arrays_only`: the op library adds its families'
+#: modules (`typedprop.ops._registry`) before their classes are made. The op classes of other
+#: modules (ops of one's own) have their outputs looked at (`_vetting`).
+ARRAYS_ONLY_MODULES: set[str] = set()
+
+_ndarray = np.ndarray
+_float64 = np.float64
+_F64 = np.dtype(np.float64)
+# The real dtypes and scalar types: what `Op.__call__` lets through at its inline tests.
+_REAL_DTYPES = frozenset(np.dtype(c) for c in "?bBhHiIlLqQefdg")
+_REAL_SCALARS = frozenset({float, int, bool, *(d.type for d in _REAL_DTYPES)})
+# What `refuse` lets through as a number, and refuses, besides structures, as not an array.
+_NUMBERS = (np.ndarray, np.generic, int, float)
+_NOT_ARRAYS = (str, bytes, set, frozenset)
+
+
+def _plain(v: object) -> bool:
+    """Whether `v` is a real number or an array of a real dtype: `Op.__call__`'s inline test of
+    a value not on a tape, as a function."""
+    t = type(v)
+    if t is _ndarray:
+        return v.dtype in _REAL_DTYPES  # type: ignore[attr-defined]  # an ndarray
+    return t in _REAL_SCALARS
+
+
+def _vet(op: Op[*tuple[Any, ...]], values: Sequence[object]) -> bool:
+    """`refuse` each of `values`, the arguments of `op`, that `Op.__call__`'s tests did not
+    let through; whether one was let through here (a registered type, a type with its own
+    operators: its op's output may be of any type, and is looked at too)."""
+    let_through = False
+    for i, v in enumerate(values):
+        if _plain(v):
+            continue
+        refuse(op.name, op.arg_name(i), v, op.arrays_only, op.numbers_only)
+        let_through = True
+    return let_through
+
+
+def _vet_output(name: str, out: object) -> None:
+    """Refuse an op's output that no op takes (a complex or object array from an argument of
+    a type of its own, a complex number from an op of one's own), leaves of a structure too."""
+    if _plain(out):
+        return
+    leaves = [out] if not is_container(out) else flatten(out, unknown_leaves=True)[0]
+    for leaf in leaves:
+        if refused_leaf(leaf) is not None:
+            refuse(name, "the output", leaf, arrays_only=False)
+
+
+def _vetting(forward: Callable[..., Any]) -> Callable[..., Any]:
+    """`forward` of an op of one's own, its output looked at (`_vet_output`): the values on a
+    tape are looked at when they get there, and the op library's ops keep real inputs real,
+    but an op of one's own may make a complex number from a float."""
+    if getattr(forward, "_typedprop_vetting", False):
+        return forward
+
+    @functools.wraps(forward)
+    def vetted(self: Op[*tuple[Any, ...]], *xs: Any) -> Any:
+        result = forward(self, *xs)
+        if type(result) is tuple and len(result) == 2:
+            out = result[0]
+            if type(out) is not float:
+                _vet_output(self.name, out)
+        return result
+
+    vetted._typedprop_vetting = True  # type: ignore[attr-defined]  # a marker
+    return vetted
+
+
+def refuse(
+    name: str, label: str, value: object, arrays_only: bool = True, numbers_only: bool = False
+) -> None:
+    """A CheckError, naming the op `name` and the argument (`label`: "argument 'x'"), if no op
+    takes `value`: a complex number or array (typedprop does not support complex values yet:
+    ops differ in their conventions for complex gradients), an array or numpy scalar of no
+    numbers (object, strings, dates: the engine drops their gradients). With `arrays_only`, a
+    structure (a tuple, list, dict, NamedTuple, dataclass) and a string too; with
+    `numbers_only`, anything but a number or an array. Other values are left to the op (a
+    type with its own operators, None)."""
+    why = refused_leaf(value)
+    if why is None:
+        if numbers_only:
+            if isinstance(value, _NUMBERS):
+                return
+        elif not arrays_only or not (isinstance(value, _NOT_ARRAYS) or is_container(value)):
+            return
+    what = (
+        f"an array of dtype {value.dtype}"
+        if isinstance(value, np.ndarray)
+        else value.__class__.__name__  # what a wrapper (a traced value) holds, as isinstance
+    )
+    if why == COMPLEX:
+        raise CheckError(
+            f"{name}: {label} must be a real number or array, got {what} (complex values are "
+            "not supported yet)"
+        )
+    raise CheckError(f"{name}: {label} must be a number or an array, got {what}")
 
 
 def _output(result: tuple[Any, Any]) -> object:

@@ -16,6 +16,12 @@ integer arrays are leaves that are not differentiated: their gradient is always 
 are tuples, NamedTuples, lists, dicts and dataclasses, nested freely. Other types join by having
 `zero`, `add` and `one` methods (the `Backprop` protocol) or through `register_backprop`.
 
+Two kinds of leaf are refused, as parameters (`check_supported`) and by every op
+(`refused_leaf`, read by `Op`): complex numbers and arrays, until typedprop supports them on
+purpose (ops differ in their conventions for complex gradients, and an optimizer would step the
+wrong way without a word), and arrays of no numbers (object, strings, bytes, dates, void), whose
+gradients the engine would drop.
+
 Gradients of parts of a structure (from `BVar.view`) are kept sparse, as a `Partial` that maps
 child positions to gradients, and only made whole (`finalize`) when something needs all of it.
 This keeps `p.view(lambda m: m.w1)` from allocating a zero copy of every other parameter.
@@ -41,6 +47,8 @@ from typing import Any, Protocol, Self, TypeVar, cast, runtime_checkable
 
 import numpy as np
 
+from .errors import CheckError
+
 __all__ = [
     "Backprop",
     "Mismatch",
@@ -58,9 +66,11 @@ __all__ = [
     "fit",
     "flatten",
     "flatten_up_to",
+    "is_container",
     "kind_of",
     "leaf_paths",
     "one",
+    "refused_leaf",
     "register_backprop",
     "resolve_path",
     "show_path",
@@ -854,30 +864,87 @@ def _places(treedef: Treedef, path: Path) -> Iterator[tuple[Path, Treedef]]:
             yield from _places(c, (*path, i))
 
 
+# The dtype kinds of the arrays typedprop takes: booleans, integers (both constants) and floats.
+REAL_KINDS = "biuf"
+
+COMPLEX = "complex"
+NOT_NUMBERS = "not numbers"
+_NUMPY_VALUES = (np.ndarray, np.generic)
+
+
+def refused_leaf(x: object) -> str | None:
+    """Whether typedprop refuses the leaf `x`, and why: `COMPLEX` for a complex number or array
+    (numpy's scalars and ndarray subclasses too), `NOT_NUMBERS` for an array or numpy scalar of
+    a dtype that holds no numbers (object, strings, bytes, datetimes, void); None otherwise
+    (other checks judge other values)."""
+    t = type(x)
+    if t is float:
+        return None
+    if t is np.ndarray or isinstance(x, _NUMPY_VALUES):
+        kind = x.dtype.kind  # type: ignore[attr-defined]  # an array or a numpy scalar
+        if kind in REAL_KINDS:
+            return None
+        return COMPLEX if kind == "c" else NOT_NUMBERS
+    return COMPLEX if isinstance(x, complex) else None
+
+
+def refusal(x: object) -> str:
+    """Why the leaf `x` is refused, for a message (`refused_leaf(x)` is not None)."""
+    if refused_leaf(x) == COMPLEX:
+        return f"complex values are not supported yet (found {describe(x)})"
+    return (
+        f"typedprop cannot differentiate {describe(x)}: arrays must hold numbers (float arrays "
+        "are differentiated, integer and boolean ones are constants)"
+    )
+
+
+def is_container(x: object) -> bool:
+    """Whether `x` is a structure typedprop takes apart (a tuple, list, dict, NamedTuple,
+    dataclass), not a leaf; False for a type typedprop cannot handle."""
+    kind = _cache.get(type(x))
+    if kind is None:
+        try:
+            kind = kind_of(x)
+        except TypeError:
+            return False
+    return not kind.is_leaf
+
+
 def check_supported(x: object, where: str) -> None:
     """Raise TypeError, naming the part, if typedprop cannot handle some part of `x`: before a
-    backprop call runs, not from deep inside its sweep."""
-    kind = _cache.get(type(x))
+    backprop call runs, not from deep inside its sweep. A complex leaf or an array of no numbers
+    (`refused_leaf`) is a CheckError."""
+    t = type(x)
+    if t is float or (t is np.ndarray and x.dtype.kind in REAL_KINDS):  # type: ignore[attr-defined]  # an ndarray
+        return  # the common parameters, one array or number
+    kind = _cache.get(t)
     if kind is not None and kind.is_leaf:
-        return  # a parameter of one array or number
+        if refused_leaf(x) is None:
+            return  # another number, or None
+        raise CheckError(f"{where}: {refusal(x)}")
     try:
-        _, treedef = flatten(x)
-        if not _copies_dicts(treedef):
+        leaves, treedef = flatten(x)
+        if not _copies_dicts(treedef) and not any(map(refused_leaf, leaves)):
             return
     except TypeError:
         pass
     # Something is wrong: find the first part (depth first) that typedprop cannot handle, a
-    # type it does not know or a dict subclass it cannot rebuild.
+    # type it does not know, a refused leaf or a dict subclass it cannot rebuild.
     leaves, treedef = flatten(x, unknown_leaves=True)
     found = iter(leaves)
     for path, place in _places(treedef, ()):
+        at = f" at x{show_path(treedef, path)}" if path else ""
         try:
             if place is None:
-                kind_of(next(found))
+                leaf = next(found)
+                kind_of(leaf)
+                if refused_leaf(leaf) is not None:
+                    raise CheckError(f"{where}{at}: {refusal(leaf)}")
             elif type(place[1]) is not dict and isinstance(place[0], _Dict):
                 place[0].rebuild(place[1], place[0].children(place[1]))
+        except CheckError:
+            raise
         except TypeError as e:
-            at = f" at x{show_path(treedef, path)}" if path else ""
             raise TypeError(f"{where}{at}: {e}") from None
 
 

@@ -37,7 +37,7 @@ import numpy as np
 from .._core.arrays import DT, AnyArray, ArrayOf, N, ResultOf, S
 from .._core.bvar import BVar
 from .._core.errors import CheckError
-from .._core.op import BOTH, Grad1, Grad2, Needs, Op
+from .._core.op import BOTH, Grad1, Grad2, Needs, Op, refuse
 from ._broadcast import broadcast_error, unbroadcast
 from ._elementwise import Elementwise, describe_type, is_number_or_array
 from ._registry import public
@@ -174,14 +174,12 @@ class Binary(Op[Any, Any, Any]):
     takes_needs = True
 
     def forward(self, a: Any, b: Any) -> tuple[Any, Grad2]:
-        if type(a) in _PLAIN and type(b) in _PLAIN:
-            # `_guarded` inlined for the common arguments: its call is a tenth of the cost of
-            # an op on scalars.
-            try:
-                return self.compute(a, b)
-            except (ValueError, TypeError) as e:
-                _explain(self.name, e, a, b, type(self).shape_error)
-        return _guarded(self.name, self.compute, a, b, type(self).shape_error)
+        # Sequences, mappings and strings were refused before forward runs, by the engine (see
+        # `typedprop.Op`): what is left for `_guarded` to do is explaining numpy's errors.
+        try:
+            return self.compute(a, b)
+        except (ValueError, TypeError) as e:
+            _explain(self.name, e, a, b, type(self).shape_error)
 
     def compute(self, a: Any, b: Any) -> tuple[Any, Grad2]:
         raise NotImplementedError
@@ -340,44 +338,51 @@ class Power(Binary):
         if a_live and b_live:
             return Op.__call__(self, a, b)
         if b_live or (type(b) is BVar and type(a) is not BVar):
-            return ExpBase(_plain(a))(b)
-        return PowerConst(_plain(b))(a)
+            base = _plain(a)
+            # The constant is a setting of the op below, which its call does not look at.
+            refuse(self.name, "argument 'a'", base)
+            return ExpBase(base)(b)
+        exponent = _plain(b)
+        refuse(self.name, "argument 'b'", exponent)
+        return PowerConst(exponent)(a)
 
     if not TYPE_CHECKING:  # the kind's signature for mypy, the dispatch at run time
         __call__ = _dispatch
 
 
 class PowerConst(Op[Any, Any]):
-    """`x ** p` for a constant exponent `p`: the gradient never takes a logarithm."""
+    """`a ** p` for a constant exponent `p`: the gradient never takes a logarithm."""
 
     name = "power"
 
     def __init__(self, p: Any) -> None:
         self.p = p
 
-    def forward(self, x: Any) -> tuple[Any, Grad1]:
+    # Named as power's arguments are, for messages: the base is `a`.
+    def forward(self, a: Any) -> tuple[Any, Grad1]:
         p = self.p
-        out = _guarded(self.name, _power, x, p)
+        out = _guarded(self.name, _power, a, p)
         if np.all(np.equal(p, 0)):
-            # x ** 0 is constant; p * x ** (p - 1) would divide by zero at x = 0.
-            return out, lambda g: (unbroadcast(g * 0.0, x),)
-        return out, lambda g: (unbroadcast(g * p * _power(x, p - 1), x),)
+            # a ** 0 is constant; p * a ** (p - 1) would divide by zero at a = 0.
+            return out, lambda g: (unbroadcast(g * 0.0, a),)
+        return out, lambda g: (unbroadcast(g * p * _power(a, p - 1), a),)
 
 
 class ExpBase(Op[Any, Any]):
-    """`c ** x` for a constant base `c`."""
+    """`c ** b` for a constant base `c`."""
 
     name = "power"
 
     def __init__(self, c: Any) -> None:
         self.c = c
 
-    def forward(self, x: Any) -> tuple[Any, Grad1]:
+    # Named as power's arguments are, for messages: the exponent is `b`.
+    def forward(self, b: Any) -> tuple[Any, Grad1]:
         c = self.c
-        out = _guarded(self.name, _power, c, x)
+        out = _guarded(self.name, _power, c, b)
         # log(c) only when a gradient is asked for: a negative base to an integer power is
         # fine until then.
-        return out, lambda g: (unbroadcast(g * out * np.log(c), x),)
+        return out, lambda g: (unbroadcast(g * out * np.log(c), b),)
 
 
 class Negative(Elementwise):
@@ -395,15 +400,16 @@ class Negative(Elementwise):
     """
 
     name = "negative"
+    numbers_only = False  # an object of a type with its own `-` is left to it
 
     def forward(self, x: Any) -> tuple[Any, Grad1]:
-        error = f"negative: argument 'x' must be a number or an array, got {describe_type(x)}"
-        if isinstance(x, _NOT_NUMBERS):
-            raise CheckError(error)
+        # Sequences, mappings and strings were refused by the engine (see `typedprop.Op`).
         try:
             out = -x
         except TypeError as e:
-            raise CheckError(error) from e
+            raise CheckError(
+                f"negative: argument 'x' must be a number or an array, got {describe_type(x)}"
+            ) from e
         return out, lambda g: (-g,)
 
 

@@ -37,7 +37,7 @@ import numpy as np
 from .._core.arrays import DT, AnyArray, N
 from .._core.bvar import BVar, constant
 from .._core.errors import CheckError
-from .._core.op import Grad1, Op
+from .._core.op import Grad1, Op, refuse
 from .._core.tape import check_live
 from ._broadcast import broadcast_error, unbroadcast
 from ._nondifferentiable import NotDifferentiable
@@ -49,10 +49,6 @@ _Derivative = Callable[[], Any]
 # ---------------------------------------------------------------------------------------------
 # Numeric inputs
 # ---------------------------------------------------------------------------------------------
-
-
-# The common inputs, whose check is a type test (arrays: and a numeric dtype).
-_PLAIN = {np.ndarray, float, np.float64, np.float32}
 
 
 def is_number_or_array(x: object) -> bool:
@@ -70,8 +66,10 @@ def describe_type(x: object) -> str:
 
 
 def check_number_or_array(op: str, name: str, x: object) -> None:
-    """A CheckError unless `x` is a number or a numeric array: numpy would silently turn a
-    tuple or a list into an array, and the gradient would then not fit it."""
+    """A CheckError unless `x` is a real number or a numeric array: numpy would silently turn
+    a tuple or a list into an array, and the gradient would then not fit it; complex values are
+    refused as by every op (see `typedprop.Op`)."""
+    refuse(op, f"argument '{name}'", x)
     if not is_number_or_array(x):
         raise CheckError(
             f"{op}: argument '{name}' must be a number or an array, got {describe_type(x)}"
@@ -125,10 +123,11 @@ class Elementwise(Op[Any, Any]):
         def __call__(self, x: N, /) -> N: ...
         def __call__(self, x: Any, /) -> Any: ...
 
+    # The input is refused unless it is a real number or a numeric array by the engine, before
+    # forward runs (see `typedprop.Op`).
+    numbers_only = True
+
     def forward(self, x: Any) -> tuple[Any, Grad1]:
-        t = type(x)
-        if (t is np.ndarray and x.dtype.kind not in "biufc") or t not in _PLAIN:
-            check_number_or_array(self.name, "x", x)
         out, derivative = self.value_and_derivative(x)
         # A partial, not a closure: see `typedprop.ops._arithmetic`.
         return out, partial(_times_derivative, derivative)
@@ -630,6 +629,7 @@ class Clip(Op[Any, Any]):
     ) -> np.ndarray[tuple[Any, ...], DT]: ...
     def __call__(self, x: Any, /, a_min: Any, a_max: Any) -> Any:
         for name, bound in (("a_min", a_min), ("a_max", a_max)):
+            refuse("clip", name, bound, arrays_only=False)  # complex values, object arrays
             if bound is not None and not is_number_or_array(bound):
                 raise CheckError(
                     f"clip: {name} must be a number, an array or None, got {describe_type(bound)}"
@@ -638,8 +638,9 @@ class Clip(Op[Any, Any]):
             raise CheckError("clip: a_min and a_max cannot both be None")
         return Op.__call__(Clip(a_min, a_max), x)
 
+    numbers_only = True  # the input: refused by the engine unless a number or an array
+
     def forward(self, x: Any) -> tuple[Any, Grad1]:
-        check_number_or_array(self.name, "x", x)
         lo, hi = self.a_min, self.a_max
         try:
             out = np.clip(x, lo, hi)

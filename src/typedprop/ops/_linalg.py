@@ -525,12 +525,7 @@ class Vdot(Op[Any, Any, Any]):
         def __call__(self, a: Any, b: Any, /) -> Any: ...
 
     def forward(self, a: Any, b: Any) -> tuple[Any, Grad2]:
-        for arg, x in (("a", a), ("b", b)):
-            if np.iscomplexobj(x):
-                raise CheckError(
-                    f"vdot: {describe_shape(arg, x)} has complex dtype {np.result_type(x)}; "
-                    "vdot takes real arrays"
-                )
+        # Complex arguments are refused by the engine, as by every op (see `typedprop.Op`).
         if np.size(a) != np.size(b):
             raise CheckError(
                 f"vdot: {describe_shape('a', a)} and {describe_shape('b', b)} have "

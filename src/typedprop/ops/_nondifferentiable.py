@@ -28,6 +28,7 @@ import numpy as np
 
 from .._core.bvar import BVar
 from .._core.errors import CheckError
+from .._core.op import refuse
 from .._core.tape import check_live
 from ._axes import describe_shape, normalize_axis
 from ._broadcast import broadcast_error
@@ -42,13 +43,15 @@ _IntArray: TypeAlias = np.ndarray[tuple[Any, ...], np.dtype[np.intp]]
 _BoolArray: TypeAlias = np.ndarray[tuple[Any, ...], np.dtype[np.bool_]]
 
 
-def _plain(x: object) -> Any:
-    """The plain value of `x`: a BVar's `.value` (the BVar must still be usable, as for any
-    op), anything else as it is."""
+def _plain(op: str, name: str, x: object) -> Any:
+    """The plain value of `x`, argument `name` of `op`: a BVar's `.value` (the BVar must still
+    be usable, as for any op), anything else as it is; refused as an op's argument is (a
+    complex value, an array of no numbers, a structure: see `typedprop.Op`)."""
     if type(x) is BVar:
         if x._tape is not None:
             check_live(x._tape)
-        return x.value
+        x = x.value
+    refuse(op, f"argument '{name}'", x)
     return x
 
 
@@ -79,7 +82,7 @@ class ArgReduce(NotDifferentiable):
         self, x: _Input, /, axis: int | None = None, keepdims: bool = False
     ) -> _IntArray: ...
     def __call__(self, x: _Input, /, axis: int | None = None, keepdims: bool = False) -> Any:
-        value = _plain(x)
+        value = _plain(self.name, "x", x)
         if axis is not None:
             if isinstance(axis, tuple):
                 raise CheckError(f"{self.name}: axis must be an int or None, got a tuple")
@@ -141,7 +144,7 @@ class Comparison(NotDifferentiable):
     @overload
     def __call__(self, a: _Input, b: BVar[_Array] | _Array, /) -> _BoolArray: ...
     def __call__(self, a: _Input, b: _Input, /) -> Any:
-        va, vb = _plain(a), _plain(b)
+        va, vb = _plain(self.name, "a", a), _plain(self.name, "b", b)
         try:
             return type(self).compare(va, vb)
         except ValueError:
@@ -279,7 +282,7 @@ class Shape(NotDifferentiable):
     name = "shape"
 
     def __call__(self, x: _Input, /) -> tuple[int, ...]:
-        return tuple(int(n) for n in np.shape(_plain(x)))
+        return tuple(int(n) for n in np.shape(_plain(self.name, "x", x)))
 
 
 class Ndim(NotDifferentiable):
@@ -297,7 +300,7 @@ class Ndim(NotDifferentiable):
     name = "ndim"
 
     def __call__(self, x: _Input, /) -> int:
-        return int(np.ndim(_plain(x)))
+        return int(np.ndim(_plain(self.name, "x", x)))
 
 
 class Size(NotDifferentiable):
@@ -316,7 +319,7 @@ class Size(NotDifferentiable):
     name = "size"
 
     def __call__(self, x: _Input, /) -> int:
-        return int(np.size(_plain(x)))
+        return int(np.size(_plain(self.name, "x", x)))
 
 
 shape = public(Shape())

@@ -237,12 +237,14 @@ class _Spread(Reduction):
     else:
 
         def __call__(self, x, /, axis=None, ddof=0, keepdims=False):
-            if axis is None and ddof == 0 and keepdims is False:
+            if axis is None and type(ddof) is int and ddof == 0 and keepdims is False:
                 return Op.__call__(self, x)
             return Op.__call__(type(self)(axis, ddof, keepdims), x)
 
     def __init__(self, axis: Axis = None, ddof: float = 0, keepdims: bool = False) -> None:
         super().__init__(axis, keepdims)
+        if isinstance(ddof, bool) or not isinstance(ddof, int | float | np.integer | np.floating):
+            raise CheckError(f"{self.name}: ddof must be a real number, got {type(ddof).__name__}")
         self.ddof = ddof
 
     def variance(self, x: Any, axes: tuple[int, ...]) -> tuple[Any, Any, Any]:
@@ -498,7 +500,7 @@ class AlongAxis(Op[Any, Any]):
     else:
 
         def __call__(self, x, /, axis=-1):
-            if axis == -1 and type(axis) is int:
+            if type(axis) is int and axis == -1:
                 return Op.__call__(self, x)
             return Op.__call__(type(self)(axis), x)
 

@@ -11,6 +11,8 @@ import textwrap
 from dataclasses import dataclass
 from typing import TypeVar
 
+from .._core.op import ARRAYS_ONLY_MODULES
+
 T = TypeVar("T")
 
 
@@ -61,6 +63,10 @@ class Entry:
 
 _ENTRIES: dict[str, Entry] = {}
 _BY_MODULE = {f"{__package__}.{f.module}": f for f in FAMILIES}
+# The families' ops take numbers and arrays: a structure given to one (a structure-valued BVar)
+# is refused, naming the op and the argument (`Op.arrays_only`). Each family module imports
+# this one before it makes its op classes.
+ARRAYS_ONLY_MODULES.update(_BY_MODULE)
 
 
 def public(op: T, /, *, note: str = "") -> T:

@@ -40,7 +40,7 @@ import numpy as np
 from .._core.arrays import DT, AnyArray, Array, ArrayOf, ResultOf, Vec
 from .._core.bvar import BVar
 from .._core.errors import CheckError
-from .._core.op import Grad1, Op
+from .._core.op import Grad1, Op, refuse
 from ._axes import describe_shape, normalize_axis
 from ._broadcast import unbroadcast
 from ._registry import public, unconfigured
@@ -791,7 +791,14 @@ class Pad(Op[Any, Any]):
             ) from None
         if (pairs < 0).any():
             raise CheckError(f"pad: pad_width must not be negative, got {self.pad_width!r}")
-        out = np.pad(x, pairs, mode="constant", constant_values=self.constant_values)
+        values = self.constant_values
+        # A number, an array, or numpy's (before, after) pairs: refused as an argument is.
+        refuse(
+            self.name,
+            "constant_values",
+            np.asarray(values) if type(values) in (tuple, list) else values,
+        )
+        out = np.pad(x, pairs, mode="constant", constant_values=values)
         inside = tuple(slice(b, b + n) for (b, _), n in zip(pairs, np.shape(x), strict=True))
         return out, lambda g: (g[inside],)
 
