@@ -23,6 +23,7 @@ by a path of its own). The docs of `typedprop.trace` list these.
 Internal: used by `record`, whose tracing tape wraps and unwraps the values ops see.
 """
 
+import copy
 import operator
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -138,9 +139,9 @@ class Traced:
     def __getattr__(self, name: str) -> Any:
         # Special names (`__array_interface__`, `__dlpack__`) are conversions numpy and other
         # libraries look up on the instance: not found, so that they cannot see the value.
-        if name.startswith("__") or name in _REFUSED_METHODS:
-            if name in _REFUSED_METHODS:
-                raise _frozen(f".{name}()")
+        if name in _REFUSED_METHODS:
+            raise _frozen(f".{name}()")
+        if name.startswith("__"):
             raise AttributeError(name)
         attribute = getattr(self._held, name)
         if callable(attribute):
@@ -157,10 +158,10 @@ class Traced:
         return (wrap_result(item) for item in self._held)  # type: ignore[attr-defined]  # an array's
 
     def __copy__(self) -> "Traced":
-        return Traced(self._held.copy() if isinstance(self._held, np.ndarray) else self._held)
+        return Traced(copy.copy(self._held))
 
-    def __deepcopy__(self, memo: object) -> "Traced":
-        return self.__copy__()
+    def __deepcopy__(self, memo: dict[int, object]) -> "Traced":
+        return Traced(copy.deepcopy(self._held, memo))
 
 
 # Methods that convert the value to something plain, or write into it (the array a parameter's
