@@ -3,13 +3,17 @@ environment has (hand-written numpy and typedprop), checking every contender aga
 before it prints its table; and `--baseline-src`, with this checkout's own `src` as the
 baseline tree. Their timings are not tested here: they are read from the tables."""
 
+import importlib
+import importlib.util
 import os
 import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
+import numpy as np
 import pytest
 
 ROOT = next(p for p in Path(__file__).resolve().parents if (p / "pyproject.toml").is_file())
@@ -78,6 +82,75 @@ def test_the_op_overhead_benchmark_runs() -> None:
 def test_the_plugin_cost_benchmark_runs() -> None:
     out = _run("mypy_plugin.py", "--rounds", "1", "examples/monotest.py")
     assert "ratio with/without:" in out
+    assert "\nverdict: " in out
+
+
+def _benchmark_module(name: str) -> ModuleType:
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+
+
+def test_the_generated_model_is_about_2000_lines_and_the_same_for_a_seed() -> None:
+    generated = _benchmark_module("_generated_model")
+    text = generated.generate(0)
+    assert 1800 <= len(text.splitlines()) <= 2200
+    assert generated.generate(0) == text
+    assert generated.generate(1) != text
+    # Every kind of layer, loss and trainer is in it.
+    for kind in (*generated.LAYER_STYLES, *generated.LOSSES, *generated.TRAINERS):
+        assert re.search(rf"^# Model \d+: .*\b{kind}\b", text, re.M), kind
+
+
+def test_the_generated_model_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _benchmark_module("_generated_model").write(tmp_path)
+    spec = importlib.util.spec_from_file_location("generated_model", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "generated_model", module)
+    spec.loader.exec_module(module)
+    losses = module.main()
+    assert len(losses) == len(module.TRAINERS) >= 10
+    assert all(len(run) == module.STEPS for run in losses)
+    assert all(np.isfinite(run).all() for run in losses)
+
+
+@pytest.mark.static
+def test_the_generated_model_type_checks_clean_with_the_plugin(tmp_path: Path) -> None:
+    # The plugin sees the generated file's hints and sizes: a wrong size in a file that uses it
+    # is the one error, and the generated file has none.
+    path = _benchmark_module("_generated_model").write(tmp_path)
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        "import typedprop as tp\n"
+        "from generated_model import HIDDEN_0, IN_0, OUT_0, Params0\n"
+        "Params0(tp.normal(HIDDEN_0, IN_0, rng=0), tp.zeros(99), tp.ones(HIDDEN_0),\n"
+        "        tp.normal(OUT_0, HIDDEN_0, rng=0), tp.zeros(OUT_0))\n"
+    )
+    ini = _benchmark_module("mypy_plugin").config(True, tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy", "--config-file", str(ini), "--no-incremental"]
+        + ["--cache-dir", str(tmp_path / "cache"), str(path), str(probe)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    errors = [line for line in done.stdout.splitlines() if ": error: " in line]
+    assert len(errors) == 1, done.stdout + done.stderr
+    assert errors[0].startswith(f'{probe}:3: error: Dimension mismatch in call to "Params0"')
+    assert errors[0].endswith("[dim-mismatch]"), errors
+
+
+@pytest.mark.static
+def test_the_plugin_cost_benchmark_times_a_generated_target() -> None:
+    out = _run("mypy_plugin.py", "--rounds", "1", "--target", "generated", "--lines", "300")
+    assert re.search(r"^generated \(generated_model\.py, seed 0: \d+ lines\)$", out, re.M), out
+    for name in ("without", "with"):
+        assert re.search(rf"^ +{name} the plugin: median [0-9.]+ s, fastest [0-9.]+ s$", out, re.M)
+    assert re.search(r"^verdict: (within|OVER) the 1\.3x target .*generated", out, re.M), out
 
 
 @pytest.mark.skipif(shutil.which("valgrind") is None, reason="valgrind is not installed")
