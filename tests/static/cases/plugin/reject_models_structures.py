@@ -1,0 +1,206 @@
+"""Parameter structures (`shapecheck`ed NamedTuples and dataclasses, named, fixed and symbolic
+dimensions such as `n+n` and `4*h`), their fields used later, and `shapecheck`ed functions that
+return the wrong thing: each case is one shape mistake, refused at run time with a CheckError
+(or numpy's ValueError for plain numpy arithmetic)."""
+
+# Marker comments hold whole mypy messages: long lines, kept as written.
+# ruff: noqa: E501
+# fmt: off
+
+from dataclasses import dataclass, replace
+from typing import Final, NamedTuple
+
+from jaxtyping import Float
+
+import typedprop as tp
+from typedprop import Mat, Vec, ops
+
+PIXELS: Final = 784
+CODE: Final = 64
+HIDDEN: Final = 128
+CLASSES: Final = 10
+VOCAB: Final = 1000
+MAX_LEN: Final = 32
+
+
+@tp.shapecheck
+class Dense(NamedTuple):
+    w: Float[Mat, "out in"]
+    b: Float[Vec, " out"]
+
+
+@tp.shapecheck
+@dataclass(frozen=True)
+class Embedding:
+    tokens: Float[Mat, "vocab d"]
+    positions: Float[Mat, "max_len d"]
+
+
+@tp.shapecheck
+class Autoencoder(NamedTuple):
+    encoder: Float[Mat, "code pixels"]
+    decoder: Float[Mat, "pixels code"]
+
+
+@tp.shapecheck
+class TwoTower(NamedTuple):
+    """Two encoders of the same width n whose outputs are concatenated, then one head."""
+
+    left: Float[Mat, "n i"]
+    right: Float[Mat, "n j"]
+    head: Float[Mat, "o n+n"]
+
+
+@tp.shapecheck
+class Classifier(NamedTuple):
+    w: Float[Mat, "10 d"]
+    b: Float[Vec, " 10"]
+
+
+@tp.shapecheck
+class Encoder(NamedTuple):
+    w: Float[Mat, "64 784"]
+    b: Float[Vec, " 64"]
+
+
+@tp.shapecheck
+class Decoder(NamedTuple):
+    w: Float[Mat, "784 64"]
+    b: Float[Vec, " 784"]
+
+
+@tp.shapecheck
+@dataclass(frozen=True)
+class LSTMCell:
+    """One weight for the four gates, over the state and the input concatenated."""
+
+    h0: Float[Vec, " h"]
+    x0: Float[Vec, " i"]
+    w: Float[Mat, "4*h h+i"]
+
+
+@tp.shapecheck
+@dataclass(frozen=True)
+class Projection:
+    w: Float[Mat, "64 784"]
+
+    @tp.shapecheck
+    def __call__(self, x: Float[Vec, " 784"]) -> Float[Vec, " 64"]:
+        return self.w @ x
+
+
+def case_namedtuple_bias_of_the_input_width() -> None:
+    # The bias has one entry per input (784) instead of one per output (128).
+    layer = Dense(tp.normal(HIDDEN, PIXELS, rng=0), tp.zeros(PIXELS))  # E: ...  [dim-mismatch]
+    print(layer)
+
+
+def case_namedtuple_keywords_with_the_weight_transposed() -> None:
+    # Keyword arguments in any order; the weight was made (in, out).
+    layer = Dense(b=tp.zeros(HIDDEN), w=tp.normal(PIXELS, HIDDEN, rng=0))  # E: ...  [dim-mismatch]
+    print(layer)
+
+
+def case_dataclass_positions_of_another_width() -> None:
+    # The position table was made 32 wide, the token table 64.
+    emb = Embedding(tokens=tp.normal(VOCAB, CODE, rng=0), positions=tp.normal(MAX_LEN, MAX_LEN, rng=1))  # E: ...  [dim-mismatch]
+    print(emb)
+
+
+def case_autoencoder_decoder_of_the_encoder_shape() -> None:
+    # The decoder was made like the encoder, (code, pixels), not transposed.
+    ae = Autoencoder(tp.normal(CODE, PIXELS, rng=0), tp.normal(CODE, PIXELS, rng=1))  # E: ...  [dim-mismatch]
+    print(ae)
+
+
+def case_two_towers_with_a_head_sized_for_one_tower() -> None:
+    # The towers' outputs are concatenated (n + n = 128), but the head takes n = 64.
+    towers = TwoTower(tp.normal(CODE, PIXELS, rng=0), tp.normal(CODE, 300, rng=1), tp.normal(CLASSES, CODE, rng=2))  # E: ...  [dim-mismatch]
+    print(towers)
+
+
+def case_concatenated_features_then_a_head_for_one_of_them() -> None:
+    # Two 64-wide codes concatenated to 128, read by a head that takes 64.
+    a = tp.normal(CODE, rng=0)
+    b = tp.normal(CODE, rng=1)
+    merged = ops.concatenate([a, b])
+    head = tp.normal(CLASSES, CODE, rng=2)
+    y = ops.matvec(head, merged)  # E: ...  [dim-mismatch]
+    print(y)
+
+
+def case_classifier_bias_of_the_feature_width() -> None:
+    # The classifier's bias is fixed to 10 entries; the feature width (64) is given.
+    clf = Classifier(tp.normal(CLASSES, CODE, rng=0), tp.zeros(CODE))  # E: ...  [dim-mismatch]
+    print(clf)
+
+
+def case_decoder_applied_to_the_input() -> None:
+    # The decoder (784, 64) takes a code of 64, and is given the 784 pixels.
+    dec = Decoder(tp.normal(PIXELS, CODE, rng=0), tp.zeros(PIXELS))
+    x = tp.normal(PIXELS, rng=1)
+    x_hat = ops.matvec(dec.w, x) + dec.b  # E: ...  [dim-mismatch]
+    print(x_hat)
+
+
+def case_encoder_bias_paired_with_the_decoder_weight() -> None:
+    # A field used with the wrong partner: the encoder's bias added to the decoder's output.
+    enc = Encoder(tp.normal(CODE, PIXELS, rng=0), tp.zeros(CODE))
+    dec = Decoder(tp.normal(PIXELS, CODE, rng=1), tp.zeros(PIXELS))
+    x_hat = ops.matvec(dec.w, tp.zeros(CODE)) + enc.b  # E: ...  [dim-mismatch]
+    print(x_hat)
+
+
+def case_layer_from_the_fields_of_two_structures() -> None:
+    # A Dense built from the encoder's weight and the decoder's bias.
+    enc = Encoder(tp.normal(CODE, PIXELS, rng=0), tp.zeros(CODE))
+    dec = Decoder(tp.normal(PIXELS, CODE, rng=1), tp.zeros(PIXELS))
+    layer = Dense(enc.w, dec.b)  # E: ...  [dim-mismatch]
+    print(layer)
+
+
+def case_lstm_cell_weight_over_the_state_only() -> None:
+    # The gate weight takes the state and the input (32 + 8 = 40 columns); it was made with 32.
+    cell = LSTMCell(tp.zeros(32), tp.zeros(8), tp.normal(4 * 32, 32, rng=0))  # E: ...  [dim-mismatch]
+    print(cell)
+
+
+def case_lstm_cell_with_three_gates() -> None:
+    # 4 * h rows for four gates; 3 * 32 were made.
+    cell = LSTMCell(h0=tp.zeros(32), x0=tp.zeros(8), w=tp.normal(3 * 32, 40, rng=0))  # E: ...  [dim-mismatch]
+    print(cell)
+
+
+def case_checked_call_method_given_a_code() -> None:
+    # The projection's __call__ takes 784 pixels; a 64-wide code is given.
+    proj = Projection(tp.normal(CODE, PIXELS, rng=0))
+    y = proj(tp.zeros(CODE))  # E: ...  [dim-mismatch]
+    print(y)
+
+
+def case_function_returning_its_weight_transposed() -> None:
+    # The initializer draws (in, out) and returns it as is; its hint promises (out, in).
+    @tp.shapecheck
+    def init_weight() -> Float[Mat, "128 784"]:
+        w = tp.normal(PIXELS, HIDDEN, rng=0)
+        return w  # E: ...  [dim-mismatch]
+
+    print(init_weight())
+
+
+def case_function_returning_the_wrong_field() -> None:
+    # The accessor of the encoder's weight returns the decoder's.
+    @tp.shapecheck
+    def encoder_weight(enc: Encoder, dec: Decoder) -> Float[Mat, "64 784"]:
+        return dec.w  # E: ...  [dim-mismatch]
+
+    enc = Encoder(tp.normal(CODE, PIXELS, rng=0), tp.zeros(CODE))
+    dec = Decoder(tp.normal(PIXELS, CODE, rng=1), tp.zeros(PIXELS))
+    print(encoder_weight(enc, dec))
+
+
+def case_frozen_dataclass_replaced_with_a_wider_table() -> None:
+    # dataclasses.replace runs the checked constructor again: a token table of width 128.
+    emb = Embedding(tokens=tp.normal(VOCAB, CODE, rng=0), positions=tp.normal(MAX_LEN, CODE, rng=1))
+    wider = replace(emb, tokens=tp.normal(VOCAB, HIDDEN, rng=2))  # E: ...  [dim-mismatch]
+    print(wider)
