@@ -6,7 +6,7 @@ checks every layer's sizes before the program runs.
 the plugin, as this repository's `mypy.ini` has it) and at run time. Swap `HIDDEN1` and
 `HIDDEN2` in `w2` and mypy says, before anything runs:
 
-    error: Dimension mismatch in call to "dense": dimension in: 300 (argument "x", axis 0) vs 100 (argument "w", axis 1)  [dim-mismatch]
+    error: Dimension mismatch in call to "dense": dimension out: 100 (argument "b", axis 0) vs 300 (argument "w", axis 0)  [dim-mismatch]
 
 Run it: `python examples/static_sizes.py` prints the output's shape.
 """

@@ -152,6 +152,8 @@ def test_case_runs_as_mypy_says(case: Case) -> None:
     sized = [m for m in case.markers if m.sizes]
     if not sized:
         return  # a placeholder marker (`# E: ...  [dim-mismatch]`): the raise is enough
+    if not isinstance(raised.value, tp.CheckError) and not any(c.isdigit() for c in message):
+        return  # numpy's own message names no size ("all input arrays must have the same shape")
     at_line = [m for m in sized if m.line == line]
     candidates = at_line or sized
     pairs = [pair for m in candidates for pair in m.sizes]

@@ -9,9 +9,10 @@ import pytest
 from mypy import api
 
 from typedprop.mypy_plugin import internals, plugin
-from typedprop.mypy_plugin.binding import Shape, bind, output_sizes, parse_spec, shape_from
+from typedprop.mypy_plugin.binding import Shape, bind, output_sizes, parse_spec, shape, shape_from
 from typedprop.mypy_plugin.hooks import TypedpropPlugin
 from typedprop.mypy_plugin.report import UnsupportedPlugin
+from typedprop.mypy_plugin.sizes import Size, parse_size
 
 from support import environment
 
@@ -23,7 +24,13 @@ from support import environment
 def test_parse_spec_reads_the_shared_parser() -> None:
     spec = parse_spec("m *batch 3 #n")
     assert spec is not None
-    assert (spec.head, spec.variadic, spec.tail) == (("m",), "batch", (3, None))
+    assert (spec.head, spec.variadic, spec.tail) == (
+        (Size.named("m"),),
+        "batch",
+        (Size.of(3), None),
+    )
+    two_h = parse_spec("batch 2*hidden")
+    assert two_h is not None and two_h.head[1] == 2 * Size.named("hidden")
     assert parse_spec("... n") is not None and parse_spec("... n").variadic == ""  # type: ignore[union-attr]
     assert parse_spec("_4") is None  # jaxtyping refuses it
 
@@ -32,22 +39,22 @@ def test_bind_gives_mismatches_as_values() -> None:
     w, x, b = parse_spec("o i"), parse_spec(" i"), parse_spec(" o")
     assert w is not None and x is not None and b is not None
     params = [
-        ('argument "w"', w, Shape((300, 784), (), True)),
-        ('argument "x"', x, Shape((784,), (), True)),
-        ('argument "b"', b, Shape((30,), (), True)),
+        ('argument "w"', w, shape(300, 784)),
+        ('argument "x"', x, shape(784)),
+        ('argument "b"', b, shape(30)),
     ]
     binding, mismatches = bind(params, 'call to "linear"')
     assert [str(m) for m in mismatches] == [
         'Dimension mismatch in call to "linear": dimension o: 30 (argument "b", axis 0) vs 300 '
         '(argument "w", axis 0)'
     ]
-    assert output_sizes(b, binding) == [300]
+    assert output_sizes(b, binding) == [Size.of(300)]
 
 
 def test_bind_reports_a_fixed_size_once() -> None:
     spec = parse_spec("3 n")
     assert spec is not None
-    _, mismatches = bind([('argument "x"', spec, Shape((4, 2), (), True))] * 2, 'call to "f"')
+    _, mismatches = bind([('argument "x"', spec, shape(4, 2))] * 2, 'call to "f"')
     assert [m.detail for m in mismatches] == [
         'axis 0 of argument "x" is 4, but its hint fixes it to 3'
     ]
@@ -58,8 +65,26 @@ def test_unknown_sizes_bind_nothing() -> None:
     assert spec is not None
     binding, mismatches = bind([('argument "x"', spec, shape_from(None, None))], 'call to "f"')
     assert mismatches == [] and binding.sizes == {}
-    assert shape_from((None, 4), spec) == Shape((None, 4), (), True)
-    assert shape_from(None, parse_spec("2 n")) == Shape((2, None), (), True)
+    assert shape_from((None, 4), spec) == Shape((Size.named("m"), Size.of(4)), (), True)
+    assert shape_from(None, parse_spec("2 _")) == shape(2, None)
+
+
+def test_sizes_are_normalised_so_equal_expressions_compare_equal() -> None:
+    h, n, m = Size.named("h"), Size.named("n"), Size.named("m")
+    assert h + h == 2 * h and parse_size("n+m") == m + n
+    assert parse_size("2*(a+1)") == parse_size("2*a+2")
+    assert str(parse_size("h*w")) == "h*w" and str(2 * h + 1) == "2*h+1"
+    assert (n + n).differs(n) and (n + 1).differs(n) and not n.differs(m)
+    assert parse_size("784") == Size.of(784) and parse_size("n/2") is None
+
+
+def test_names_are_rigid_only_in_their_own_function() -> None:
+    from typedprop.mypy_plugin.sizes import qualify
+
+    n, m = qualify(Size.named("n"), "mod.f"), qualify(Size.named("m"), "mod.f")
+    assert n.differs(m, rigid="mod.f")  # f must be right for every n and m
+    assert not n.differs(m, rigid="mod.g") and not n.differs(m)
+    assert str(n) == "n"
 
 
 # ---------------------------------------------------------------------------------------------

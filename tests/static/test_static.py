@@ -470,8 +470,8 @@ def test_mypy_version_is_the_tested_one() -> None:
 _MISTAKES = {
     "static_sizes.py": (
         [("tp.normal(HIDDEN2, HIDDEN1, rng=0)", "tp.normal(HIDDEN1, HIDDEN2, rng=0)")],
-        'error: Dimension mismatch in call to "dense": dimension in: 300 (argument "x", axis 0) '
-        'vs 100 (argument "w", axis 1)  [dim-mismatch]',
+        'error: Dimension mismatch in call to "dense": dimension out: 100 (argument "b", axis 0) '
+        'vs 300 (argument "w", axis 0)  [dim-mismatch]',
     ),
     "brief.py": (
         [("w2=tp.normal(OUTPUTS, HIDDEN,", "w2=tp.normal(OUTPUTS, INPUTS,")],

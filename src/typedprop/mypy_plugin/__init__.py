@@ -74,6 +74,7 @@ from mypy.plugin import Plugin
 from . import internals
 from .report import DIM_MISMATCH as DIM_MISMATCH
 from .report import PLUGIN_PROBLEM as PLUGIN_PROBLEM
+from .report import RANK_MISMATCH as RANK_MISMATCH
 from .report import UnsupportedPlugin
 
 
@@ -91,4 +92,4 @@ def plugin(version: str) -> type[Plugin]:
     return type("UnsupportedPlugin", (UnsupportedPlugin,), {"reason": reason})
 
 
-__all__ = ["DIM_MISMATCH", "PLUGIN_PROBLEM", "plugin"]
+__all__ = ["DIM_MISMATCH", "PLUGIN_PROBLEM", "RANK_MISMATCH", "plugin"]

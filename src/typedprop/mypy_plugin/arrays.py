@@ -1,27 +1,35 @@
-"""Array types as the plugin reads and writes them: the sizes in numpy's shape type, the shape
-string a jaxtyping hint left on the type, and results given literal sizes or none.
+"""Array types as the plugin reads and writes them: the shape it worked out for a value, the
+shape string a jaxtyping hint left on the type, the sizes in numpy's shape type, and results
+given a shape.
+
+Shapes are carried on a type as invisible extra attributes (see `internals`), never in numpy's
+shape type: mypy joins types where branches meet and infers a list's item type from its first
+item, and sizes kept in the type itself would leak into those (`h = zeros(3)` then `h =
+zeros(4)` in a branch would be an error). mypy erases extra attributes that differ where types
+meet, so a size the branches disagree on is simply unknown there.
 
 Internal: used by the plugin's hooks.
 """
 
 from mypy.plugin import CheckerPluginInterface
 from mypy.types import (
-    AnyType,
     Instance,
     LiteralType,
-    ProperType,
     TupleType,
     Type,
-    TypeOfAny,
     UnpackType,
     get_proper_type,
 )
 
 from . import internals
-from .binding import Shape, Spec, parse_spec, shape_from
+from .binding import UNKNOWN, Shape, Spec, parse_spec, shape_from
+from .sizes import decode, qualify
 
 BVAR = "typedprop._core.bvar.BVar"
 NDARRAY = "numpy.ndarray"
+_SCALARS = frozenset(
+    ("builtins.float", "builtins.int", "builtins.bool", "numpy.generic", "numpy.number")
+)
 
 
 def literal_int(t: Type) -> int | None:
@@ -64,67 +72,85 @@ def hint_spec(t: Type, unwrap_bvar: bool = True) -> Spec | None:
     return None if arr is None else spec_of(arr)
 
 
+def _is_scalar(t: Type, unwrap_bvar: bool) -> bool:
+    p = get_proper_type(t)
+    if isinstance(p, LiteralType):
+        p = p.fallback
+    if not isinstance(p, Instance):
+        return False
+    if unwrap_bvar and p.type.fullname == BVAR and p.args:
+        return _is_scalar(p.args[0], False)
+    return any(base.fullname in _SCALARS for base in p.type.mro)
+
+
 def shape_of(t: Type, unwrap_bvar: bool = True) -> Shape:
-    """The static shape of a value of type `t`: literal sizes in numpy's shape type, and the fixed
-    sizes of a jaxtyping hint that typed it."""
+    """The static shape of a value of type `t`: the shape the plugin worked out for it, else the
+    sizes of a jaxtyping hint that typed it (its names kept with the hint's scope) and the
+    literal sizes of numpy's shape type; a Python or numpy scalar has no axes."""
     arr = array(t, unwrap_bvar)
     if arr is None:
-        return shape_from(None, None)
+        return Shape((), (), True) if _is_scalar(t, unwrap_bvar) else UNKNOWN
+    known = internals.known_shape(arr)
+    if known is not None:
+        return decode_shape(known)
     sizes: tuple[int | None, ...] | None = None
     if arr.args:
         st = get_proper_type(arr.args[0])
         if isinstance(st, TupleType) and not any(isinstance(i, UnpackType) for i in st.items):
             sizes = tuple(literal_int(i) for i in st.items)
-    return shape_from(sizes, spec_of(arr))
+    spec = spec_of(arr)
+    if spec is not None:
+        where = internals.shape_scope(arr)
+        spec = Spec(
+            tuple(None if d is None else qualify(d, where) for d in spec.head),
+            tuple(None if d is None else qualify(d, where) for d in spec.tail),
+            spec.variadic,
+            spec.text,
+        )
+    return shape_from(sizes, spec)
 
 
-def with_sizes(
-    t: Type, sizes: list[int | None], api: CheckerPluginInterface, unwrap_bvar: bool
-) -> Type:
-    """`t` (an array type, or a BVar of one with `unwrap_bvar`) with numpy's shape type holding
-    `sizes` (`Literal[k]` where known); `t` unchanged where that would contradict its rank."""
-    p = get_proper_type(t)
-    if not isinstance(p, Instance):
-        return t
-    if unwrap_bvar and p.type.fullname == BVAR and p.args:
-        inner = with_sizes(p.args[0], sizes, api, False)
-        return t if inner is p.args[0] else p.copy_modified(args=[inner])
-    if p.type.fullname != NDARRAY or len(p.args) != 2 or not any(s is not None for s in sizes):
-        return t
-    old = get_proper_type(p.args[0])
-    if isinstance(old, TupleType) and len(old.items) != len(sizes):
-        return t
-    if not (isinstance(old, TupleType | AnyType) or _is_tuple_any(old)):
-        return t
-    int_type = api.named_generic_type("builtins.int", [])
-    items: list[Type] = [
-        int_type if s is None else LiteralType(s, fallback=int_type) for s in sizes
-    ]
-    fallback = api.named_generic_type("builtins.tuple", [int_type])
-    # The callee's dimension names mean nothing here.
-    return internals.without_extra(p.copy_modified(args=[TupleType(items, fallback), p.args[1]]))
+def encode_shape(shape: Shape) -> str:
+    """`shape` as kept on a type: one word per axis (`_` unknown; `...` unknown axes)."""
+
+    def word(s: object) -> str:
+        return "_" if s is None else s.encode()  # type: ignore[attr-defined]  # a Size
+
+    words = [word(s) for s in shape.head]
+    if not shape.exact:
+        words += ["...", *(word(s) for s in shape.tail)]
+    return " ".join(words) if words else "()"
 
 
-def _is_tuple_any(t: ProperType) -> bool:
-    return isinstance(t, Instance) and t.type.fullname == "builtins.tuple"
+def decode_shape(text: str) -> Shape:
+    """The shape `encode_shape` wrote."""
+    if text == "()":
+        return Shape((), (), True)
+    head: list[object] = []
+    tail: list[object] = []
+    exact = True
+    for w in text.split():
+        if w == "...":
+            exact = False
+            continue
+        (head if exact else tail).append(None if w == "_" else decode(w))
+    return Shape(tuple(head), tuple(tail), exact)  # type: ignore[arg-type]  # sizes or None
 
 
-def forget(t: Type, sizes: list[None] | None, api: CheckerPluginInterface) -> Type:
-    """`t` (an array type, or a BVar of one) with numpy's shape type keeping only the rank
-    (`sizes`: one None per axis) or nothing (`sizes` None)."""
+def with_shape(t: Type, shape: Shape | None, api: CheckerPluginInterface) -> Type:
+    """`t` (an array type, or a BVar of one) carrying `shape` (None, or an unknown rank with
+    no known size: nothing, and no stale shape string either)."""
     p = get_proper_type(t)
     if not isinstance(p, Instance):
         return t
     if p.type.fullname == BVAR and p.args:
-        return p.copy_modified(args=[forget(p.args[0], sizes, api)])
-    if p.type.fullname != NDARRAY or len(p.args) != 2:
+        inner = with_shape(p.args[0], shape, api)
+        return t if inner is p.args[0] else p.copy_modified(args=[inner, *p.args[1:]])
+    if p.type.fullname != NDARRAY:
         return t
-    int_type = api.named_generic_type("builtins.int", [])
-    shape: Type = (
-        api.named_generic_type("builtins.tuple", [AnyType(TypeOfAny.special_form)])
-        if sizes is None
-        else TupleType(
-            [int_type] * len(sizes), api.named_generic_type("builtins.tuple", [int_type])
-        )
-    )
-    return internals.without_extra(p.copy_modified(args=[shape, p.args[1]]))
+    if shape is None or (not shape.exact and not shape.known()):
+        if p.extra_attrs is None:
+            return t
+        return internals.without_extra(p.copy_modified())
+    str_type = api.named_generic_type("builtins.str", [])
+    return internals.with_known_shape(p, encode_shape(shape), str_type)

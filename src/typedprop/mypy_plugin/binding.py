@@ -2,20 +2,20 @@
 of one call, with contradictions given back as values.
 
 Nothing here imports mypy: the hooks (`hooks.py`) read the arguments' types into `Shape`s and the
-hints into `Spec`s, call `bind`, and report each `Mismatch` that comes back.
+hints into `Spec`s, call `bind` (or a rule of `rules.py`), and report each `Mismatch` that comes
+back. Sizes are `sizes.Size` values: numbers, dimension names, and arithmetic on them.
 
 ```python
->>> from typedprop.mypy_plugin.binding import Shape, bind, parse_spec
+>>> from typedprop.mypy_plugin.binding import bind, parse_spec, shape
 >>> w, x = parse_spec("m n"), parse_spec(" n")
 >>> binding, mismatches = bind(
-...     [('argument "w"', w, Shape((128, 128), (), True)),
-...      ('argument "x"', x, Shape((784,), (), True))],
+...     [('argument "w"', w, shape(128, 128)), ('argument "x"', x, shape(784))],
 ...     'call to "matvec"',
 ... )
 >>> print(mismatches[0].detail)
 dimension n: 784 (argument "x", axis 0) vs 128 (argument "w", axis 1)
->>> binding.size("m")
-128
+>>> str(binding.size(parse_spec("m").head[0]))
+'128'
 ```
 
 Internal: used by the plugin's hooks.
@@ -27,10 +27,12 @@ from functools import lru_cache
 
 from typedprop._core.dims import try_parse_dims
 
-StaticDim = str | int | None
-"""One axis of a hint as a static check sees it: a dimension name, a fixed size, or None for an
-axis checked only at run time (anonymous `_`, broadcastable `#n`, tree-path `?n`, symbolic
-`n+1`)."""
+from .sizes import Size, parse_size, qualify
+
+StaticDim = Size | None
+"""One axis of a hint as a static check sees it: a size (a number, a name, or arithmetic on
+names: `784`, `n`, `2*h`), or None for an axis checked only at run time (anonymous `_`,
+broadcastable `#n`, tree-path `?n`, an expression beyond `+ - *`)."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,11 @@ class Spec:
     tail: tuple[StaticDim, ...]
     variadic: str | None  # the name of `*name`; "" for `...`, `*_` or `*?n`; None: no variadic
     text: str
+
+    @property
+    def rank(self) -> int:
+        """The number of one-axis dimensions (the least rank, with a variadic part)."""
+        return len(self.head) + len(self.tail)
 
 
 @lru_cache(maxsize=4096)
@@ -55,14 +62,39 @@ def parse_spec(text: str) -> Spec | None:
     variadic: str | None = None
     if v is not None:
         variadic = v.name if v.name is not None and not v.treepath else ""
+
+    def static(d: object) -> StaticDim:
+        from typedprop._core.dims import Dim
+
+        assert isinstance(d, Dim)
+        if d.broadcastable or d.treepath or d.variadic:
+            return None
+        if d.kind == "fixed":
+            assert isinstance(d.value, int)
+            return Size.of(d.value)
+        if d.kind == "named":
+            assert isinstance(d.value, str)
+            return Size.named(d.value)
+        if d.kind == "symbolic":
+            assert isinstance(d.value, str)
+            return parse_size(d.value)
+        return None
+
     return Spec(
-        tuple(d.static for d in dims.head), tuple(d.static for d in dims.tail), variadic, text
+        tuple(static(d) for d in dims.head), tuple(static(d) for d in dims.tail), variadic, text
     )
 
 
 def is_fixed(spec: Spec) -> bool:
-    """Whether `spec` fixes the size of an axis."""
-    return any(isinstance(d, int) for d in spec.head + spec.tail)
+    """Whether `spec` fixes the size of an axis to a number."""
+    return any(d is not None and d.value is not None for d in spec.head + spec.tail)
+
+
+def _bindable(d: StaticDim) -> str | None:
+    """The name of a dimension that binds (a plain name), else None."""
+    if d is not None and len(d.terms) == 1 and d.terms[0][1] == 1 and len(d.terms[0][0]) == 1:
+        return d.terms[0][0][0]
+    return None
 
 
 @dataclass(frozen=True)
@@ -71,46 +103,81 @@ class Shape:
     holds every axis; otherwise the rank is unknown, `head` holds the first axes and `tail` the
     last ones."""
 
-    head: tuple[int | None, ...]
-    tail: tuple[int | None, ...]
+    head: tuple[Size | None, ...]
+    tail: tuple[Size | None, ...]
     exact: bool
 
     def known(self) -> bool:
         """Whether the size of some axis is known."""
         return any(s is not None for s in self.head + self.tail)
 
+    @property
+    def rank(self) -> int | None:
+        """The number of axes, where known."""
+        return len(self.head) if self.exact else None
+
+    def text(self) -> str:
+        """This shape as a shape string (`_` for an unknown size, `...` for unknown axes), the
+        form it is kept in on a type."""
+        words = ["_" if s is None else str(s) for s in self.head]
+        if not self.exact:
+            words += ["...", *("_" if s is None else str(s) for s in self.tail)]
+        return " ".join(words)
+
+    def __str__(self) -> str:
+        """`(32, 784)`, as numpy prints a shape (`?` for an unknown size)."""
+        if not self.exact:
+            return f"({self.text().replace(' ', ', ')})"
+        words = ["?" if s is None else str(s) for s in self.head]
+        return f"({words[0]},)" if len(words) == 1 else f"({', '.join(words)})"
+
 
 UNKNOWN = Shape((), (), False)
 """The shape of a value mypy knows nothing of."""
 
 
+def shape(*sizes: int | str | Size | None) -> Shape:
+    """An exact shape from numbers, dimension expressions or sizes (None: unknown)."""
+    dims = tuple(
+        s
+        if s is None or isinstance(s, Size)
+        else Size.of(s)
+        if isinstance(s, int)
+        else parse_size(s)
+        for s in sizes
+    )
+    return Shape(dims, (), True)
+
+
 def shape_from(sizes: tuple[int | None, ...] | None, spec: Spec | None) -> Shape:
     """The shape of an array whose type has the axes `sizes` (numpy's shape type: one entry per
-    axis, None where a size is not a literal; None for an unknown rank) and the hint `spec`."""
-    shape = UNKNOWN if sizes is None else Shape(sizes, (), True)
+    axis, None where a size is not a literal; None for an unknown rank) and the shape string
+    `spec` (a hint's, or one the plugin wrote)."""
+    base = (
+        UNKNOWN
+        if sizes is None
+        else Shape(tuple(None if s is None else Size.of(s) for s in sizes), (), True)
+    )
     if spec is None:
-        return shape
+        return base
 
-    def fixed(dims: tuple[StaticDim, ...]) -> tuple[int | None, ...]:
-        return tuple(d if isinstance(d, int) else None for d in dims)
-
-    def merge(a: tuple[int | None, ...], b: tuple[int | None, ...]) -> tuple[int | None, ...]:
+    def merge(a: tuple[Size | None, ...], b: tuple[Size | None, ...]) -> tuple[Size | None, ...]:
         return tuple(x if x is not None else y for x, y in zip(a, b, strict=True))
 
     if spec.variadic is None:
-        if shape.exact and len(shape.head) != len(spec.head):
-            return shape  # the hint contradicts the type's rank: trust neither more
-        base = shape.head if shape.exact else (None,) * len(spec.head)
-        return Shape(merge(base, fixed(spec.head)), (), True)
-    if shape.exact:
-        n, h, t = len(shape.head), len(spec.head), len(spec.tail)
+        if base.exact and len(base.head) != len(spec.head):
+            return base  # the hint contradicts the type's rank: trust neither more
+        start = base.head if base.exact else (None,) * len(spec.head)
+        return Shape(merge(start, spec.head), (), True)
+    if base.exact:
+        n, h, t = len(base.head), len(spec.head), len(spec.tail)
         if n < h + t:
-            return shape
-        merged = list(shape.head)
-        merged[:h] = merge(tuple(merged[:h]), fixed(spec.head))
-        merged[n - t :] = merge(tuple(merged[n - t :]), fixed(spec.tail))
+            return base
+        merged = list(base.head)
+        merged[:h] = merge(tuple(merged[:h]), spec.head)
+        merged[n - t :] = merge(tuple(merged[n - t :]), spec.tail)
         return Shape(tuple(merged), (), True)
-    return Shape(fixed(spec.head), fixed(spec.tail), False)
+    return Shape(spec.head, spec.tail, False)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -132,13 +199,21 @@ class Where:
 @dataclass(frozen=True)
 class Mismatch:
     """A contradiction between known sizes: `where` it happened (`call to "matvec"`, `return
-    from "f"`) and what contradicts what. `str()` gives the message mypy reports."""
+    from "f"`) and what contradicts what. `str()` gives the message mypy reports; `rank` marks
+    a wrong number of axes (reported under its own error code)."""
 
     where: str
     detail: str
+    rank: bool = False
 
     def __str__(self) -> str:
-        return f"Dimension mismatch in {self.where}: {self.detail}"
+        kind = "Rank" if self.rank else "Dimension"
+        return f"{kind} mismatch in {self.where}: {self.detail}"
+
+
+def pair(where: str, label: str, a: Size, wa: Where, b: Size, wb: Where) -> Mismatch:
+    """The mismatch of two sizes that must agree: `label: a (where) vs b (where)`."""
+    return Mismatch(where, f"{label}: {a} ({wa}) vs {b} ({wb})")
 
 
 @dataclass
@@ -146,19 +221,17 @@ class Binding:
     """The sizes that one call binds: each dimension name's first known size and where it came
     from, and each variadic name's sizes (None once two values disagree or one is unknown)."""
 
-    sizes: dict[str, tuple[int, Where]]
-    variadic: dict[str, tuple[int | None, ...] | None]
+    sizes: dict[str, tuple[Size, Where]]
+    variadic: dict[str, tuple[Size | None, ...] | None]
 
-    def size(self, dim: StaticDim) -> int | None:
+    def size(self, dim: StaticDim) -> Size | None:
         """The size `dim` has in this call, where known."""
-        if isinstance(dim, int):
-            return dim
-        if isinstance(dim, str) and dim in self.sizes:
-            return self.sizes[dim][0]
-        return None
+        if dim is None:
+            return None
+        return dim.substitute({k: v for k, (v, _) in self.sizes.items()})
 
 
-def axes(spec: Spec, shape: Shape) -> Iterator[tuple[StaticDim, int | None, int]]:
+def axes(spec: Spec, shape: Shape) -> Iterator[tuple[StaticDim, Size | None, int]]:
     """(dimension, known size, axis) for each axis of `spec` matched against `shape`; nothing
     where the ranks cannot agree (mypy or the runtime says so). An axis counted from the end is
     negative."""
@@ -182,37 +255,57 @@ def axes(spec: Spec, shape: Shape) -> Iterator[tuple[StaticDim, int | None, int]
         yield d, shape.tail[k] if -k <= len(shape.tail) else None, k
 
 
-def bind(params: Sequence[tuple[str, Spec, Shape]], where: str) -> tuple[Binding, list[Mismatch]]:
+def rank_mismatch(what: str, spec: Spec, shape: Shape) -> str | None:
+    """Why an array of `shape` cannot fit the hint `spec` by its number of axes, or None."""
+    n = shape.rank
+    if n is None:
+        return None
+    if spec.variadic is None and n != spec.rank:
+        return f'{what} has {_axes(n)}, but its hint "{spec.text.strip()}" has {spec.rank}'
+    if spec.variadic is not None and n < spec.rank:
+        return (
+            f'{what} has {_axes(n)}, but its hint "{spec.text.strip()}" needs at least {spec.rank}'
+        )
+    return None
+
+
+def _axes(n: int) -> str:
+    return "1 axis" if n == 1 else f"{n} axes"
+
+
+def bind(
+    params: Sequence[tuple[str, Spec, Shape]],
+    where: str,
+    ranks: bool = False,
+    rigid: str | None = None,
+) -> tuple[Binding, list[Mismatch]]:
     """Bind the dimensions of `params` ((`argument "x"`, hint, argument's shape) in call order):
-    the binding, and the contradictions found, one per dimension at most."""
+    the binding, and the contradictions found, one per dimension at most. With `ranks`, an
+    argument with the wrong number of axes is a mismatch too (where mypy's own types do not
+    say so already). `rigid`: the function the call is in (see `Size.differs`)."""
     binding = Binding({}, {})
     mismatches: list[Mismatch] = []
     reported: set[StaticDim] = set()
+    deferred: list[tuple[str, Size, Size, int]] = []
     for what, spec, shape in params:
+        if ranks:
+            why = rank_mismatch(what, spec, shape)
+            if why is not None:
+                mismatches.append(Mismatch(where, why, rank=True))
+                continue
         for dim, size, axis in axes(spec, shape):
             if size is None or dim is None or dim in reported:
                 continue
-            if isinstance(dim, int):
-                if size != dim:
-                    reported.add(dim)
-                    mismatches.append(
-                        Mismatch(
-                            where,
-                            f"axis {axis} of {what} is {size}, but its hint fixes it to {dim}",
-                        )
-                    )
+            name = _bindable(dim)
+            if name is None:
+                deferred.append((what, dim, size, axis))
                 continue
-            bound = binding.sizes.get(dim)
+            bound = binding.sizes.get(name)
             if bound is None:
-                binding.sizes[dim] = (size, Where(what, axis))
-            elif bound[0] != size:
+                binding.sizes[name] = (size, Where(what, axis))
+            elif bound[0].differs(size, rigid):
                 reported.add(dim)
-                mismatches.append(
-                    Mismatch(
-                        where,
-                        f"dimension {dim}: {size} ({Where(what, axis)}) vs {bound[0]} ({bound[1]})",
-                    )
-                )
+                mismatches.append(pair(where, f"dimension {name}", size, Where(what, axis), *bound))
         if spec.variadic:
             n = len(shape.head)
             middle = (
@@ -224,12 +317,22 @@ def bind(params: Sequence[tuple[str, Spec, Shape]], where: str) -> tuple[Binding
                 binding.variadic[spec.variadic] = middle
             elif binding.variadic[spec.variadic] != middle:
                 binding.variadic[spec.variadic] = None  # left to the runtime
+    # Fixed sizes and expressions (`2*h`), once every name they use may be bound.
+    for what, dim, size, axis in deferred:
+        expected = binding.size(dim)
+        if expected is None or dim in reported or not expected.differs(size, rigid):
+            continue
+        reported.add(dim)
+        hint = "fixes it to" if dim.value is not None else f'"{dim}" makes it'
+        mismatches.append(
+            Mismatch(where, f"axis {axis} of {what} is {size}, but its hint {hint} {expected}")
+        )
     return binding, mismatches
 
 
-def output_sizes(spec: Spec, binding: Binding) -> list[int | None] | None:
+def output_sizes(spec: Spec, binding: Binding) -> list[Size | None] | None:
     """The output's size per axis under `binding`, or None where its rank is not known."""
-    middle: tuple[int | None, ...] | None = ()
+    middle: tuple[Size | None, ...] | None = ()
     if spec.variadic is not None:
         middle = binding.variadic.get(spec.variadic) if spec.variadic else None
     if middle is None:
@@ -240,15 +343,22 @@ def output_sizes(spec: Spec, binding: Binding) -> list[int | None] | None:
     return dims
 
 
-def return_mismatch(name: str, spec: Spec, shape: Shape) -> Mismatch | None:
-    """The first axis of a value returned from `name` whose known size contradicts a fixed size
-    of the return hint `spec`, or None."""
+def return_mismatch(
+    name: str, spec: Spec, shape: Shape, rigid: str | None = None
+) -> Mismatch | None:
+    """The first axis of a value returned from `name` whose known size contradicts the size the
+    return hint `spec` gives it (a number, or the function's own dimension names, qualified
+    with `rigid`, the function's full name), or None."""
     for dim, size, axis in axes(spec, shape):
-        if isinstance(dim, int) and size is not None and size != dim:
+        if dim is not None and rigid is not None:
+            dim = qualify(dim, rigid)
+        if dim is not None and size is not None and size.differs(dim, rigid):
             return Mismatch(
                 f'return from "{name}"',
-                f"axis {axis} of the returned value is {size}, but the return hint fixes it to "
-                f"{dim}",
+                f"axis {axis} of the returned value is {size}, but the return hint makes it {dim}"
+                if dim.names
+                else f"axis {axis} of the returned value is {size}, but the return hint fixes "
+                f"it to {dim}",
             )
     return None
 
@@ -265,7 +375,10 @@ __all__ = [
     "bind",
     "is_fixed",
     "output_sizes",
+    "pair",
     "parse_spec",
+    "rank_mismatch",
     "return_mismatch",
+    "shape",
     "shape_from",
 ]

@@ -65,7 +65,8 @@ from mypy.types import (
 )
 
 from . import internals
-from .arrays import BVAR, array, forget, hint_spec, literal_int, shape_of, with_sizes
+from . import rules as r
+from .arrays import BVAR, NDARRAY, array, hint_spec, shape_of, with_shape
 from .binding import (
     Mismatch,
     Shape,
@@ -74,9 +75,28 @@ from .binding import (
     is_fixed,
     output_sizes,
     parse_spec,
+    rank_mismatch,
     return_mismatch,
 )
-from .report import DIM_MISMATCH, Reporter, default_answer, flushing, problems_as_notes
+from .calls import (
+    METHODS,
+    NUMPY_FUNCTIONS,
+    OP_NAMES,
+    OPERATORS,
+    Call,
+    op_rule,
+    operator,
+    static_size,
+)
+from .report import (
+    DIM_MISMATCH,
+    RANK_MISMATCH,
+    Reporter,
+    default_answer,
+    flushing,
+    problems_as_notes,
+)
+from .sizes import Size
 
 _METADATA = "typedprop"
 """The key of typedprop's data in a class's metadata (which mypy's cache keeps)."""
@@ -86,14 +106,14 @@ _CONSTRUCTORS = frozenset(
     f"typedprop._static.constructors.{name}" for name in ("zeros", "ones", "normal")
 )
 _OP_MAKERS = frozenset(f"typedprop._core.op.op{n}" for n in (1, 2, 3))
-_TRANSPOSE = "typedprop.ops._linalg.Transpose.__call__"  # the op `ops.transpose`
-_METHOD_MOVES = frozenset(
-    ("numpy.ndarray.transpose", "numpy.ndarray.swapaxes", f"{BVAR}.transpose")
+_NUMPY_FORGETS = frozenset(
+    f"numpy.{name}"
+    for name in "rollaxis moveaxis rot90 delete insert append atleast_1d atleast_2d atleast_3d "
+    "resize zeros_like ones_like full_like empty_like".split()
 )
-_NUMPY_MOVES = frozenset(
-    "swapaxes rollaxis moveaxis rot90 delete insert append zeros_like ones_like full_like "
-    "empty_like".split()
-)
+"""numpy functions typed as returning their argument's type while they change its shape: their
+results have unknown sizes (`zeros_like(x)` without `shape=` keeps x's)."""
+_ARRAY_CLASSES = (NDARRAY, BVAR)
 _ANNOTATED = frozenset(("typing.Annotated", "typing_extensions.Annotated"))
 _JAXTYPING_KINDS = internals.jaxtyping_kinds()
 """jaxtyping's dtype kinds (`Float`, `Int`, ...), all `Annotated` for type checkers."""
@@ -137,7 +157,8 @@ def _with_shape_string(result: Type, arg: Type, ctx: AnalyzeTypeContext) -> Type
     proper = get_proper_type(result)
     if not isinstance(proper, Instance):
         return result
-    return internals.with_shape_string(proper, text, ctx.api.named_type("builtins.str", []))
+    scope = internals.hint_scope(ctx)
+    return internals.with_shape_string(proper, text, scope, ctx.api.named_type("builtins.str", []))
 
 
 def _string_argument(arg: Type) -> str | None:
@@ -151,15 +172,65 @@ def _string_argument(arg: Type) -> str | None:
 
 
 def _constructor_hook(ctx: FunctionContext) -> Type:
-    """`typedprop.zeros(32, 784)` and friends: an array typed with the literal sizes."""
-    sizes: list[int | None] = []
-    for kinds, types in zip(ctx.arg_kinds, ctx.arg_types, strict=True):
-        for kind, t in zip(kinds, types, strict=True):
+    """`typedprop.zeros(32, 784)` and friends: an array of the sizes written (literals, `Final`
+    constants, arithmetic on them)."""
+    sizes: list[Size | None] = []
+    for kinds, exprs in zip(ctx.arg_kinds, ctx.args, strict=True):
+        for kind, expr in zip(kinds, exprs, strict=True):
             if kind == ARG_POS:
-                sizes.append(literal_int(t))
+                sizes.append(static_size(expr, ctx.api))
             elif kind.is_star():
                 return ctx.default_return_type  # unpacked sizes: rank unknown
-    return with_sizes(ctx.default_return_type, sizes, ctx.api, False)
+    return _finish(ctx, 'call to "zeros"', r.Outcome(r.exact(sizes)))
+
+
+def _finish(ctx: FunctionContext | MethodContext, where: str, outcome: r.Outcome) -> Type:
+    """Report what a rule found, check the result against an annotated assignment's hint, and
+    give the result its shape."""
+    for mismatch in outcome.mismatches:
+        _fail(mismatch, ctx.api, ctx.context)
+    result = with_shape(ctx.default_return_type, outcome.shape, ctx.api)
+    if outcome.shape is None or not (outcome.shape.known() or outcome.shape.exact):
+        return result
+    if outcome.shape.known():
+        _check_context(ctx, outcome.shape)
+    return _placed(ctx, result)
+
+
+def _placed(ctx: FunctionContext | MethodContext, result: Type) -> Type:
+    """`result`, or, where mypy would make it a declared type, the same type without a shape.
+
+    A variable's declared type is its first value's type, and mypy falls back to it where
+    branches meet and across methods; a list's item type is its first item's. Sizes there
+    would be stale later (`h = zeros(3)`, then `h = zeros(4)` in a branch). So a variable
+    defined by this call is declared without sizes and narrowed to them, as a later assignment
+    narrows it; an item of a container keeps none."""
+    if internals.in_container(ctx.api, ctx.context):
+        return with_shape(result, None, ctx.api)
+    target = internals.defined_by(ctx.api, ctx.context)
+    if target is None:
+        return result
+    internals.narrow(ctx.api, target, result)
+    return with_shape(result, None, ctx.api)
+
+
+def _check_context(ctx: FunctionContext | MethodContext, found: Shape) -> None:
+    """An annotated assignment (`w: Float[Mat, "10 16"] = zeros(10, 17)`): the value's known
+    sizes against the hint's fixed ones."""
+    if not internals.annotated_value(ctx.api, ctx.context):
+        return
+    expected = internals.type_context(ctx.api)
+    if expected is None:
+        return
+    spec = hint_spec(expected)
+    if spec is None:
+        return
+    mismatch = return_mismatch("", spec, found)
+    if mismatch is not None and is_fixed(spec):
+        detail = mismatch.detail.replace("the returned value", "the value").replace(
+            "the return hint", "the annotation"
+        )
+        _fail(Mismatch("assignment", detail), ctx.api, ctx.context)
 
 
 def _callee_name(ctx: FunctionContext | MethodContext, fallback: str) -> str:
@@ -177,15 +248,27 @@ def _params(
     specs: Sequence[Spec | None],
     arg_types: Sequence[Sequence[Type]],
     unwrap_bvar: bool,
-) -> list[tuple[str, Spec, Shape]]:
+    hints: Sequence[Type] = (),
+) -> tuple[list[tuple[str, Spec, Shape]], list[bool]]:
+    """The hinted arguments (name, hint, shape), and for each whether mypy's own types check
+    its rank (its hint's array type has a fixed number of axes, as `Mat`)."""
     params: list[tuple[str, Spec, Shape]] = []
+    ranked: list[bool] = []
     for i, (spec, types) in enumerate(zip(specs, arg_types, strict=False)):
         if spec is None or len(types) != 1:
             continue
         shape = shape_of(types[0], unwrap_bvar)
         name = names[i] if i < len(names) else None
         params.append((f'argument "{name}"' if name else f"argument {i + 1}", spec, shape))
-    return params
+        hint = array(hints[i], True) if i < len(hints) else None
+        fixed = hint is None
+        if hint is not None and hint.args:
+            st = get_proper_type(hint.args[0])
+            fixed = isinstance(st, TupleType) and not any(
+                isinstance(x, UnpackType) for x in st.items
+            )
+        ranked.append(fixed)
+    return params, ranked
 
 
 def _check_call(
@@ -194,23 +277,53 @@ def _check_call(
     names: Sequence[str | None],
     specs: Sequence[Spec | None],
     out: Spec | None,
+    hints: Sequence[Type] = (),
 ) -> Type:
-    params = _params(names, specs, ctx.arg_types, True)
-    if not any(shape.known() for _, _, shape in params) and (out is None or not is_fixed(out)):
+    params, ranked = _params(names, specs, ctx.arg_types, True, hints)
+    if not any(shape.exact or shape.known() for _, _, shape in params) and (
+        out is None or not is_fixed(out)
+    ):
         return ctx.default_return_type
+    # A rank mistake where mypy's own types do not say so (a hint on `Array`, any rank).
+    mismatches = [
+        Mismatch(where, why, rank=True)
+        for (what, spec, shape), t in zip(params, ranked, strict=True)
+        if not t and (why := rank_mismatch(what, spec, shape)) is not None
+    ]
+    if mismatches:
+        return _finish(ctx, where, r.Outcome(None, mismatches))
     binding, mismatches = bind(params, where)
-    for mismatch in mismatches:
-        _fail(mismatch, ctx.api, ctx.context)
-    if out is None:
-        return ctx.default_return_type
-    sizes = output_sizes(out, binding)
-    if sizes is None:
-        return ctx.default_return_type
-    return with_sizes(ctx.default_return_type, sizes, ctx.api, True)
+    sizes = None if out is None else output_sizes(out, binding)
+    return _finish(ctx, where, r.Outcome(None if sizes is None else r.exact(sizes), mismatches))
+
+
+def _source_hash() -> str:
+    """A hash of the plugin's own modules: mypy keys its cache on the entry module only, so an
+    edit of another would leave stale answers in the cache."""
+    import hashlib
+    from pathlib import Path
+
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+_SOURCE_HASH = _source_hash()
+
+_REPORTED: set[tuple[str, int, int, str]] = set()
+"""The mismatches reported in this mypy run: mypy may check an expression more than once (an
+operator and its reflection, an argument under each overload), each time calling the hooks."""
 
 
 def _fail(mismatch: Mismatch, api: CheckerPluginInterface, context: Context) -> None:
-    api.fail(str(mismatch), context, code=DIM_MISMATCH)
+    message = str(mismatch)
+    key = (api.path, context.line, context.column, message)
+    if key in _REPORTED:
+        return
+    _REPORTED.add(key)
+    code = RANK_MISMATCH if mismatch.rank else DIM_MISMATCH
+    internals.fail_unfiltered(api, message, context, code)
 
 
 # -- ops -------------------------------------------------------------------------------------
@@ -226,6 +339,8 @@ class _OpInfo:
     op: TypeInfo
     names: tuple[str | None, ...]
     specs: tuple[Spec | None, ...] | None
+    rule: "Callable[[Call], r.Outcome] | None" = None
+    messages: tuple[str, ...] = ()  # the argument names the runtime's messages use
 
 
 def _op_base_hook(reporter: Reporter, ctx: ClassDefContext) -> None:
@@ -281,10 +396,18 @@ def _op_info(info: TypeInfo) -> _OpInfo | None:
     forward = node.func if isinstance(node, Decorator) else node
     if isinstance(forward, FuncDef) and all(k == ARG_POS for k in forward.arg_kinds):
         names = tuple(forward.arg_names[1:])
-    return _OpInfo(op, names, specs)
+    mro = [cls.fullname for cls in info.mro]
+    messages = next((tuple(OP_NAMES[c]) for c in mro if c in OP_NAMES), ())
+    return _OpInfo(op, names, specs, op_rule(mro), messages)
 
 
 def _op_hook(info: _OpInfo, ctx: MethodContext) -> Type:
+    if info.rule is not None:
+        name = _callee_name(ctx, info.op.name)
+        names: tuple[str | None, ...] = info.messages or tuple(ctx.callee_arg_names)
+        where = f'call to "{name}"'
+        call = Call(ctx, where, None, names)
+        return _finish(ctx, where, info.rule(call))
     specs = info.specs
     if specs is None:
         specs = _type_parameter_specs(ctx.type, info.op)
@@ -334,46 +457,52 @@ def _op_from_function_hook(ctx: FunctionContext) -> Type:
     return result.copy_modified(args=args)
 
 
-# -- functions typed `x -> type of x` that move or change axes ------------------------------
-# numpy types `.T`, `transpose` and `swapaxes` as returning `Self`, typedprop's `transpose`
-# keeps the shape type, and a few numpy functions return their argument's type: right for the
-# rank, wrong for the sizes. Their results get the sizes reversed (a plain transpose) or none.
+# -- numpy's functions, and BVar's and ndarray's operators and methods ------------------------
 
 
-def _moved(source: Type, t: Type, api: CheckerPluginInterface, reverse: bool) -> Type:
-    """`t` (the result type: an array type, or a BVar of one) with the static sizes of `source`
-    (the array whose axes moved) reversed (with `reverse` and a known rank) or forgotten:
-    numpy's shape type then keeps only the rank."""
-    if array(t, True) is None:
-        return t
-    shape = shape_of(source)
-    if reverse and shape.exact and shape.known():
-        return with_sizes(t, list(reversed(shape.head)), api, True)
-    result = shape_of(t)
-    if not result.known():
-        return t
-    return forget(t, [None] * len(result.head) if result.exact else None, api)
+def _numpy_hook(rule: "Callable[[Call], r.Outcome]", name: str, ctx: FunctionContext) -> Type:
+    where = f'call to "{name}"'
+    names = tuple(ctx.callee_arg_names)
+    return _finish(ctx, where, rule(Call(ctx, where, None, names)))
 
 
-def _attribute_moved_hook(reverse: bool, ctx: AttributeContext) -> Type:
-    return _moved(ctx.type, ctx.default_attr_type, ctx.api, reverse)
+def _ufunc_hook(ctx: MethodContext) -> Type:
+    """A call of a numpy ufunc (`np.matmul(a, b)`, `np.add`, `np.tanh`): the rule of its name."""
+    name = _callee_name(ctx, "")
+    rule = NUMPY_FUNCTIONS.get(f"numpy.{name}")
+    if rule is None:
+        return ctx.default_return_type
+    where = f'call to "{name}"'
+    return _finish(ctx, where, rule(Call(ctx, where, None, tuple(ctx.callee_arg_names))))
 
 
-def _method_moved_hook(ctx: MethodContext) -> Type:
-    """`x.transpose()` reverses the axes; with axes, or `swapaxes`, the sizes are forgotten."""
-    plain = all(not types for types in ctx.arg_types)
-    return _moved(ctx.type, ctx.default_return_type, ctx.api, plain)
+def _method_rule_hook(method: str, ctx: MethodContext) -> Type:
+    """An operator or a method of an array or a BVar: its rule, with the receiver's shape."""
+    receiver = r.Arg("the array", shape_of(ctx.type))
+    rigid = None  # names of the function's hints may stand for equal sizes (gradual)
+    if method in OPERATORS:
+        where = f'operator "{OPERATORS[method][0]}"'
+        call = Call(ctx, where, rigid, ())
+        return _finish(ctx, where, operator(call, method, receiver))
+    where = f'call to "{method}"' if method != "__getitem__" else "indexing"
+    call = Call(ctx, where, rigid, tuple(ctx.callee_arg_names), receiver)
+    return _finish(ctx, where, METHODS[method](call))
 
 
-def _function_moved_hook(ctx: FunctionContext | MethodContext) -> Type:
-    """`transpose(x)` reverses the axes; other axis moves forget the sizes; `zeros_like(x,
-    shape=...)` forgets them too."""
+def _forget_hook(ctx: FunctionContext) -> Type:
+    """A numpy function that keeps its argument's type but not its shape."""
     names = ctx.callee_arg_names
     given = {n for n, types in zip(names, ctx.arg_types, strict=False) if n and types}
     if names and "shape" in names and "shape" not in given:
         return ctx.default_return_type  # `zeros_like(x)`: x's shape, sizes and all
-    source = ctx.arg_types[0][0] if ctx.arg_types and ctx.arg_types[0] else ctx.default_return_type
-    return _moved(source, ctx.default_return_type, ctx.api, given <= {"x", "a"})
+    return with_shape(ctx.default_return_type, None, ctx.api)
+
+
+def _transposed_hook(last_two: bool, ctx: AttributeContext) -> Type:
+    """`.T` (the axes reversed) and `.mT` (the last two swapped)."""
+    x = r.Arg("the array", shape_of(ctx.type))
+    out = r.swapaxes("", x, -2, -1) if last_two else r.transpose("", x)
+    return with_shape(ctx.default_attr_type, out.shape, ctx.api)
 
 
 # -- shapecheck-decorated functions ----------------------------------------------------------
@@ -394,7 +523,7 @@ def _function_hook(sig: CallableType, where: str, ctx: FunctionContext | MethodC
     types = sig.arg_types[offset:]
     names = sig.arg_names[offset:]
     specs = [hint_spec(t) for t in types]
-    return _check_call(ctx, where, names, specs, hint_spec(sig.ret_type))
+    return _check_call(ctx, where, names, specs, hint_spec(sig.ret_type), types)
 
 
 def _shapecheck_hook(ctx: FunctionContext) -> Type:
@@ -420,18 +549,28 @@ def _check_returns(func: FuncDef, api: CheckerPluginInterface) -> None:
     declared = get_proper_type(func.type)
     if not isinstance(declared, CallableType):
         return
-    spec = hint_spec(declared.ret_type)
-    if spec is None or not is_fixed(spec):
+    # One hint, or one per item of a tuple (`-> tuple[Float[...], Float[...]]`).
+    ret_type = get_proper_type(declared.ret_type)
+    hints = ret_type.items if isinstance(ret_type, TupleType) else [ret_type]
+    specs = [hint_spec(h) for h in hints]
+    if not any(specs):
         return
     for ret in _returns(func.body.body):
         if ret.expr is None:
             continue
-        t = internals.expression_type(api, ret.expr)
-        if t is None:
-            continue
-        mismatch = return_mismatch(func.name, spec, shape_of(t))
-        if mismatch is not None:
-            _fail(mismatch, api, ret)
+        if isinstance(ret_type, TupleType):
+            if not isinstance(ret.expr, TupleExpr) or len(ret.expr.items) != len(specs):
+                continue
+            values: list[Expression] = list(ret.expr.items)
+        else:
+            values = [ret.expr]
+        for spec, value in zip(specs, values, strict=True):
+            t = internals.expression_type(api, value)
+            if spec is None or t is None:
+                continue
+            mismatch = return_mismatch(func.name, spec, shape_of(t), func.fullname)
+            if mismatch is not None:
+                _fail(mismatch, api, value)
 
 
 def _returns(body: Sequence[Statement]) -> Iterator[ReturnStmt]:
@@ -498,7 +637,11 @@ class TypedpropPlugin(Plugin):
 
     def report_config_data(self, ctx: ReportConfigContext) -> Any:
         """What the plugin's answers depend on besides the code (kept in mypy's cache)."""
-        return {"supported": internals.SUPPORTED, "notes": self._reporter.as_notes}
+        return {
+            "supported": internals.SUPPORTED,
+            "notes": self._reporter.as_notes,
+            "source": _SOURCE_HASH,
+        }
 
     # Type analysis: jaxtyping hints keep their shape string.
     def get_type_analyze_hook(self, fullname: str) -> Callable[[AnalyzeTypeContext], Type] | None:
@@ -513,9 +656,9 @@ class TypedpropPlugin(Plugin):
     def get_attribute_hook(self, fullname: str) -> Callable[[AttributeContext], Type] | None:
         hook: Callable[[AttributeContext], Type] | None = None
         if fullname in (*internals.NUMPY_TRANSPOSES["T"], f"{BVAR}.T"):
-            hook = _guarded(self._reporter, partial(_attribute_moved_hook, True))
+            hook = _guarded(self._reporter, partial(_transposed_hook, False))
         elif fullname in internals.NUMPY_TRANSPOSES["mT"]:
-            hook = _guarded(self._reporter, partial(_attribute_moved_hook, False))
+            hook = _guarded(self._reporter, partial(_transposed_hook, True))
         return flushing(self._reporter, hook) if self._reporter.pending else hook
 
     def get_function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:
@@ -545,8 +688,12 @@ class TypedpropPlugin(Plugin):
     ) -> tuple[Callable[[FunctionContext], Type] | None, bool]:
         if fullname in _CONSTRUCTORS:
             return _constructor_hook, True
-        if fullname.startswith("numpy.") and fullname.rsplit(".", 1)[-1] in _NUMPY_MOVES:
-            return _function_moved_hook, True
+        name = fullname.rsplit(".", 1)[-1]
+        if fullname.startswith("numpy.") and f"numpy.{name}" in NUMPY_FUNCTIONS:
+            # numpy defines them in private modules (`numpy._core.multiarray.concatenate`).
+            return partial(_numpy_hook, NUMPY_FUNCTIONS[f"numpy.{name}"], name), True
+        if fullname in _NUMPY_FORGETS:
+            return _forget_hook, True
         if fullname == _SHAPECHECK:
             return _shapecheck_hook, True
         if fullname in _OP_MAKERS:
@@ -558,11 +705,11 @@ class TypedpropPlugin(Plugin):
         return partial(_function_hook, sig, f'call to "{name}"'), True
 
     def _method_hook(self, fullname: str) -> tuple[Callable[[MethodContext], Type] | None, bool]:
-        if fullname in _METHOD_MOVES:
-            return _method_moved_hook, True
-        if fullname == _TRANSPOSE:  # `ops.transpose(x)`: moved like numpy's `transpose(x)`
-            return _function_moved_hook, True
         cls, _, method = fullname.rpartition(".")
+        if cls in _ARRAY_CLASSES and (method in METHODS or method in OPERATORS):
+            return partial(_method_rule_hook, method), True
+        if cls.startswith("numpy.") and "_UFunc_" in cls and method == "__call__":
+            return _ufunc_hook, True
         if method == "__call__":
             info = self._lookup_info(cls)
             if info is not None and (info.fullname == _OP or info.has_base(_OP)):

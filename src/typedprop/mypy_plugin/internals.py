@@ -31,7 +31,8 @@ Internal: used by the plugin's other modules only.
 import importlib
 import re
 
-from mypy.nodes import Context, FuncDef, TypeInfo
+from mypy.errorcodes import ErrorCode
+from mypy.nodes import Context, Expression, FuncDef, TypeInfo, Var
 from mypy.plugin import AnalyzeTypeContext, CheckerPluginInterface
 from mypy.types import Instance, LiteralType, Type
 
@@ -42,6 +43,12 @@ _ABOVE = (2, 5)
 
 _DIMS = "__typedprop_dims__"
 """The extra attribute of an array type that holds its jaxtyping shape string."""
+_SCOPE = "__typedprop_scope__"
+"""The extra attribute beside `_DIMS`: the function or class whose hint wrote the shape string
+(its names are that scope's)."""
+_SHAPE = "__typedprop_shape__"
+"""The extra attribute of an array type that holds the shape the plugin worked out for a value
+(`Shape.text` with scoped names, see `sizes.Size.encode`)."""
 _CHECKED = "__typedprop_shapecheck__"
 """The extra attribute of a `shapecheck`-decorated function's fallback type."""
 
@@ -155,13 +162,78 @@ def shape_string(t: Instance) -> str | None:
     return text.value
 
 
-def with_shape_string(t: Instance, text: str, str_type: Instance) -> Instance:
-    """A copy of `t` carrying the shape string `text`."""
+def shape_scope(t: Instance) -> str:
+    """The scope of the shape string attached to `t` (see `_SCOPE`), "" where none is."""
+    return _string_attr(t, _SCOPE) or ""
+
+
+def known_shape(t: Instance) -> str | None:
+    """The shape the plugin wrote on the array type `t` (`_SHAPE`), or None."""
+    return _string_attr(t, _SHAPE)
+
+
+def _string_attr(t: Instance, key: str) -> str | None:
+    extra = t.extra_attrs
+    if extra is None:
+        return None
+    value = extra.attrs.get(key)
+    if not isinstance(value, LiteralType) or not isinstance(value.value, str):
+        return None
+    return value.value
+
+
+def with_shape_string(t: Instance, text: str, scope: str, str_type: Instance) -> Instance:
+    """A copy of `t` carrying the shape string `text` written in `scope`."""
     from mypy.types import ExtraAttrs  # see the module's docstring: not on every mypy
 
     marked = t.copy_modified()
-    marked.extra_attrs = ExtraAttrs({_DIMS: LiteralType(text, fallback=str_type)}, {_DIMS})
+    attrs: dict[str, Type] = {
+        _DIMS: LiteralType(text, fallback=str_type),
+        _SCOPE: LiteralType(scope, fallback=str_type),
+    }
+    marked.extra_attrs = ExtraAttrs(attrs, set(attrs))
     return marked
+
+
+def with_known_shape(t: Instance, text: str, str_type: Instance) -> Instance:
+    """A copy of `t` carrying the shape `text` the plugin worked out, and no shape string (a
+    callee's dimension names mean nothing in its result)."""
+    from mypy.types import ExtraAttrs
+
+    marked = t.copy_modified()
+    marked.extra_attrs = ExtraAttrs({_SHAPE: LiteralType(text, fallback=str_type)}, {_SHAPE})
+    return marked
+
+
+def hint_scope(ctx: AnalyzeTypeContext) -> str:
+    """The function (or class) whose signature or body a hint is written in, by its full name;
+    "" at a module's top level. mypy analyzes a signature in a type-variable scope named after
+    the function (`TypeVarLikeScope.namespace`)."""
+    scope = getattr(ctx.api, "tvar_scope", None)
+    namespace = getattr(scope, "namespace", "")
+    return namespace if isinstance(namespace, str) else ""
+
+
+def current_function(api: CheckerPluginInterface) -> str | None:
+    """The full name of the function being checked, None at a module's top level."""
+    scope = getattr(api, "scope", None)
+    current = getattr(scope, "current_function", None)
+    if current is None:
+        return None
+    func = current()
+    name = getattr(func, "fullname", None)
+    return name if isinstance(name, str) and name else None
+
+
+def type_context(api: CheckerPluginInterface) -> Type | None:
+    """The type the expression being checked is expected to have (an annotated assignment's
+    declared type), or None."""
+    checker = getattr(api, "expr_checker", None)
+    stack = getattr(checker, "type_context", None)
+    if not stack:
+        return None
+    t = stack[-1]
+    return t if isinstance(t, Type) else None
 
 
 def copy_extra(source: Instance, target: Instance) -> Instance:
@@ -242,6 +314,168 @@ def expression_type(api: CheckerPluginInterface, expr: Context) -> Type | None:
         return None
     t = lookup(expr)
     return t if isinstance(t, Type) else None
+
+
+def fail_unfiltered(
+    api: CheckerPluginInterface, message: str, context: Context, code: "ErrorCode"
+) -> None:
+    """Report an error that no attempt of mypy's throws away: mypy tries an operator's method
+    and then its reflected one, keeping the first that gives no error, so a dimension mismatch
+    found in the first would make it report the operator as unsupported instead. The error is
+    reported past mypy's error watchers (`Errors._watchers`); a `type: ignore` still applies."""
+    errors = api.msg.errors
+    watchers = getattr(errors, "_watchers", None)
+    if not isinstance(watchers, list):
+        api.fail(message, context, code=code)
+        return
+    errors._watchers = []
+    try:
+        api.fail(message, context, code=code)
+    finally:
+        errors._watchers = watchers
+
+
+# -- where a value goes: sizes in declared types leak ----------------------------------------
+
+
+class _Places:
+    """Where the expressions of one module go: the first assignments that define a variable
+    (`h = zeros(3)`), and the items of containers (`[w]`, `ws.append(w)`). (mypy's own
+    traverser is compiled: it cannot be subclassed here, so the walk is written out.)"""
+
+    def __init__(self, tree: object) -> None:
+        self.defines: dict[int, Expression] = {}
+        self.items: set[int] = set()
+        self.annotated: set[int] = set()
+        self._seen: set[int] = set()
+        self._walk(tree)
+
+    def _walk(self, node: object) -> None:
+        from mypy import nodes as n
+
+        if node is None or id(node) in self._seen:
+            return
+        self._seen.add(id(node))
+        if isinstance(node, n.AssignmentStmt):
+            if node.type is not None:
+                self.annotated.add(id(node.rvalue))
+            if len(node.lvalues) == 1 and node.type is None:
+                lvalue = node.lvalues[0]
+                if isinstance(lvalue, n.NameExpr | n.MemberExpr) and lvalue.is_inferred_def:
+                    var = lvalue.node
+                    if not (isinstance(var, Var) and var.is_final):
+                        self.defines[id(node.rvalue)] = lvalue
+            self._walk(node.rvalue)
+            return
+        if isinstance(node, n.ListExpr | n.SetExpr | n.TupleExpr):
+            if not isinstance(node, n.TupleExpr):
+                self.items.update(id(e) for e in node.items)
+            for e in node.items:
+                self._walk(e)
+            return
+        if isinstance(node, n.DictExpr):
+            for k, v in node.items:
+                self.items.add(id(v))
+                self._walk(k)
+                self._walk(v)
+            return
+        if isinstance(node, n.CallExpr):
+            if isinstance(node.callee, n.MemberExpr) and node.callee.name in _CONTAINER_METHODS:
+                self.items.update(id(a) for a in node.args)
+            self._walk(node.callee)
+            for a in node.args:
+                self._walk(a)
+            return
+        for attribute in _CHILDREN.get(type(node).__name__, ()):
+            child = getattr(node, attribute, None)
+            if isinstance(child, list):
+                for c in child:
+                    if isinstance(c, tuple):
+                        for x in c:
+                            self._walk(x)
+                    else:
+                        self._walk(c)
+            else:
+                self._walk(child)
+
+
+_CHILDREN: dict[str, tuple[str, ...]] = {
+    "MypyFile": ("defs",),
+    "Block": ("body",),
+    "FuncDef": ("body",),
+    "Decorator": ("func", "decorators"),
+    "OverloadedFuncDef": ("items", "impl"),
+    "ClassDef": ("defs",),
+    "IfStmt": ("expr", "body", "else_body"),
+    "ForStmt": ("expr", "body", "else_body"),
+    "WhileStmt": ("expr", "body", "else_body"),
+    "WithStmt": ("expr", "body"),
+    "TryStmt": ("body", "handlers", "else_body", "finally_body"),
+    "MatchStmt": ("subject", "bodies"),
+    "ExpressionStmt": ("expr",),
+    "ReturnStmt": ("expr",),
+    "OperatorAssignmentStmt": ("rvalue",),
+    "OpExpr": ("left", "right"),
+    "ComparisonExpr": ("operands",),
+    "UnaryExpr": ("expr",),
+    "IndexExpr": ("base", "index"),
+    "MemberExpr": ("expr",),
+    "LambdaExpr": ("body",),
+    "ConditionalExpr": ("cond", "if_expr", "else_expr"),
+    "ListComprehension": ("generator",),
+    "GeneratorExpr": ("left_expr", "sequences", "condlists"),
+    "StarExpr": ("expr",),
+    "AwaitExpr": ("expr",),
+    "AssertStmt": ("expr",),
+    "DelStmt": ("expr",),
+}
+"""The children the walk visits, by node class: statements' bodies and the expressions in
+which a call may sit."""
+
+
+_CONTAINER_METHODS = frozenset(("append", "extend", "insert", "add", "setdefault", "put"))
+_PLACES: dict[str, tuple[object, _Places]] = {}
+
+
+def _places(api: CheckerPluginInterface) -> _Places | None:
+    tree = getattr(api, "tree", None)
+    if tree is None:
+        return None
+    key = api.path
+    found = _PLACES.get(key)
+    if found is None or found[0] is not tree:
+        found = (tree, _Places(tree))
+        _PLACES[key] = found
+    return found[1]
+
+
+def defined_by(api: CheckerPluginInterface, expr: Context) -> Expression | None:
+    """The variable (or attribute) that `expr` defines, where it is the value of the first,
+    unannotated assignment to it; None otherwise."""
+    places = _places(api)
+    return None if places is None else places.defines.get(id(expr))
+
+
+def annotated_value(api: CheckerPluginInterface, expr: Context) -> bool:
+    """Whether `expr` is the value of an annotated assignment (`w: Float[...] = expr`)."""
+    places = _places(api)
+    return places is not None and id(expr) in places.annotated
+
+
+def in_container(api: CheckerPluginInterface, expr: Context) -> bool:
+    """Whether `expr` is an item of a list, set or dict display, or given to `append` and the
+    like: mypy may infer the container's item type from it."""
+    places = _places(api)
+    return places is not None and id(expr) in places.items
+
+
+def narrow(api: CheckerPluginInterface, target: Expression, t: Type) -> None:
+    """Narrow `target` (a variable or attribute just defined) to `t` from here on, as mypy
+    narrows a variable on a later assignment: its declared type keeps no size."""
+    binder = getattr(api, "binder", None)
+    put = getattr(binder, "put", None)
+    if put is not None:
+        put(target, t)
 
 
 def errors_shown(api: CheckerPluginInterface) -> bool:

@@ -35,6 +35,11 @@ DIM_MISMATCH = ErrorCode(
     "Check that the jaxtyping dimensions of a call agree (typedprop.mypy_plugin)",
     "General",
 )
+RANK_MISMATCH = ErrorCode(
+    "rank-mismatch",
+    "Check that an array has as many axes as its hint or its op needs (typedprop.mypy_plugin)",
+    "General",
+)
 PLUGIN_PROBLEM = ErrorCode(
     "typedprop-plugin",
     "typedprop.mypy_plugin cannot check dimensions (unsupported mypy, or a failure)",

@@ -39,9 +39,9 @@ def case_plain_numpy_arrays() -> None:
 
 def case_numpy_results() -> None:
     w = tp.zeros(3, 4)
-    x = np.exp(tp.zeros(5))
+    x = np.exp(tp.zeros(4))
     ops.matvec(w, x)
-    ops.matvec(w, w @ tp.zeros(4))
+    ops.matvec(w.T, w @ tp.zeros(4))
 
 
 def case_untyped_arrays(w: np.ndarray[Any, Any], x: Array) -> None:
@@ -98,9 +98,9 @@ def case_correct_transpose() -> None:
 
 def case_axes_moved_forget_sizes() -> None:
     w = tp.zeros(IN, 128)
-    ops.matvec(np.swapaxes(w, 0, 1), tp.zeros(5))
-    ops.matvec(w.transpose(1, 0), tp.zeros(5))
-    ops.matvec(w.swapaxes(0, 1), tp.zeros(5))
+    ops.matvec(np.swapaxes(w, 0, 1), tp.zeros(IN))
+    ops.matvec(w.transpose(1, 0), tp.zeros(IN))
+    ops.matvec(w.swapaxes(0, 1), tp.zeros(IN))
 
 
 def case_ops_without_shapes() -> None:

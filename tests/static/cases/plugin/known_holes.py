@@ -13,7 +13,7 @@ import numpy as np
 from jaxtyping import Float
 
 import typedprop as tp
-from typedprop import BVar, Mat, Vec, ops
+from typedprop import Mat, Vec, ops
 
 W: TypeAlias = Float[Mat, "3 4"]
 
@@ -59,16 +59,6 @@ def case_type_alias() -> None:
 def case_library_ops_typed_any() -> None:
     # The library's broadcasting ops are typed Any: their shapes are checked at run time only.
     ops.add(tp.zeros(3), tp.zeros(4))
-
-
-def case_bvar_operators(w: BVar[Float[Mat, "3 4"]], x: BVar[Float[Vec, " 5"]]) -> None:
-    # BVar's `@` is typed by rank only.
-    _ = w @ x
-
-
-def case_numpy_arithmetic() -> None:
-    # numpy's `@` keeps no shape at all.
-    _ = tp.zeros(3, 4) @ tp.zeros(5)
 
 
 def case_local_checked_function() -> None:
