@@ -407,6 +407,11 @@ NUMPY_FUNCTIONS: dict[str, Rule] = {
     ),
     "numpy.squeeze": lambda c: r.squeeze(c.where, c.arg("a", 0), c.value("axis", 1, None), c.rigid),
     "numpy.ravel": lambda c: r.ravel(c.where, c.arg("a", 0)),
+    "numpy.pad": lambda c: r.pad(c.where, c.arg("array", 0), c.value("pad_width", 1, r.MISSING)),
+    "numpy.tile": lambda c: r.tile(c.where, c.arg("A", 0), c.value("reps", 1, r.MISSING)),
+    "numpy.repeat": lambda c: r.repeat(
+        c.where, c.arg("a", 0), c.value("repeats", 1, r.MISSING), c.value("axis", 2, None)
+    ),
     "numpy.sum": _reduction("a"),
     "numpy.mean": _reduction("a"),
     "numpy.max": _reduction("a"),

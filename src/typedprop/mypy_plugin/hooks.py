@@ -198,20 +198,22 @@ def _finish(ctx: FunctionContext | MethodContext, where: str, outcome: r.Outcome
 
 
 def _placed(ctx: FunctionContext | MethodContext, result: Type) -> Type:
-    """`result`, or, where mypy would make it a declared type, the same type without a shape.
+    """`result`, or, where mypy would keep it as a type that outlives this value, the same type
+    without a shape.
 
     A variable's declared type is its first value's type, and mypy falls back to it where
-    branches meet and across methods; a list's item type is its first item's. Sizes there
-    would be stale later (`h = zeros(3)`, then `h = zeros(4)` in a branch). So a variable
-    defined by this call is declared without sizes and narrowed to them, as a later assignment
-    narrows it; an item of a container keeps none."""
-    if internals.in_container(ctx.api, ctx.context):
+    branches meet; an attribute's is seen from every method; a list's item type is its first
+    item's. Sizes there would be stale later (`h = zeros(3)`, then `h = zeros(4)` in a
+    branch). So an item of a container and a new attribute keep no size, and a variable
+    assigned again forgets its sizes everywhere but in the new value."""
+    if internals.in_container(ctx.api, ctx.context) or internals.defines_attribute(
+        ctx.api, ctx.context
+    ):
         return with_shape(result, None, ctx.api)
-    target = internals.defined_by(ctx.api, ctx.context)
-    if target is None:
-        return result
-    internals.narrow(ctx.api, target, result)
-    return with_shape(result, None, ctx.api)
+    again = internals.reassigned_by(ctx.api, ctx.context)
+    if again is not None:
+        internals.forget(ctx.api, again, lambda t: with_shape(t, None, ctx.api))
+    return result
 
 
 def _check_context(ctx: FunctionContext | MethodContext, found: Shape) -> None:

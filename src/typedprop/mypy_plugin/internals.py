@@ -30,6 +30,7 @@ Internal: used by the plugin's other modules only.
 
 import importlib
 import re
+from collections.abc import Callable
 
 from mypy.errorcodes import ErrorCode
 from mypy.nodes import Context, Expression, FuncDef, TypeInfo, Var
@@ -73,6 +74,9 @@ _NEEDED = (
     ("mypy.nodes", "FuncDef", "def_or_infer_vars"),
     ("mypy.maptype", None, "map_instance_to_supertype"),
     ("mypy.errors", "Errors", "prefer_simple_messages"),
+    ("mypy.binder", None, "CurrentType"),
+    ("mypy.binder", "Frame", "__init__"),
+    ("mypy.literals", None, "literal_hash"),
     ("jaxtyping", None, "AbstractDtype"),
 )
 
@@ -339,12 +343,14 @@ def fail_unfiltered(
 
 
 class _Places:
-    """Where the expressions of one module go: the first assignments that define a variable
-    (`h = zeros(3)`), and the items of containers (`[w]`, `ws.append(w)`). (mypy's own
-    traverser is compiled: it cannot be subclassed here, so the walk is written out.)"""
+    """Where the values of one module's assignments go: attributes they define (`self.w =
+    zeros(3)`), variables they assign again (`h = zeros(4)` after `h = zeros(3)`), annotated
+    names; and the items of containers (`[w]`, `ws.append(w)`). (mypy's own traverser is
+    compiled: it cannot be subclassed here, so the walk is written out.)"""
 
     def __init__(self, tree: object) -> None:
-        self.defines: dict[int, Expression] = {}
+        self.attributes: set[int] = set()
+        self.reassigns: dict[int, Expression] = {}
         self.items: set[int] = set()
         self.annotated: set[int] = set()
         self._seen: set[int] = set()
@@ -361,10 +367,10 @@ class _Places:
                 self.annotated.add(id(node.rvalue))
             if len(node.lvalues) == 1 and node.type is None:
                 lvalue = node.lvalues[0]
-                if isinstance(lvalue, n.NameExpr | n.MemberExpr) and lvalue.is_inferred_def:
-                    var = lvalue.node
-                    if not (isinstance(var, Var) and var.is_final):
-                        self.defines[id(node.rvalue)] = lvalue
+                if isinstance(lvalue, n.MemberExpr) and lvalue.is_inferred_def:
+                    self.attributes.add(id(node.rvalue))
+                elif isinstance(lvalue, n.NameExpr | n.MemberExpr) and not lvalue.is_inferred_def:
+                    self.reassigns[id(node.rvalue)] = lvalue
             self._walk(node.rvalue)
             return
         if isinstance(node, n.ListExpr | n.SetExpr | n.TupleExpr):
@@ -449,11 +455,42 @@ def _places(api: CheckerPluginInterface) -> _Places | None:
     return found[1]
 
 
-def defined_by(api: CheckerPluginInterface, expr: Context) -> Expression | None:
-    """The variable (or attribute) that `expr` defines, where it is the value of the first,
-    unannotated assignment to it; None otherwise."""
+def defines_attribute(api: CheckerPluginInterface, expr: Context) -> bool:
+    """Whether `expr` is the value of the first, unannotated assignment to an attribute."""
     places = _places(api)
-    return None if places is None else places.defines.get(id(expr))
+    return places is not None and id(expr) in places.attributes
+
+
+def reassigned_by(api: CheckerPluginInterface, expr: Context) -> Expression | None:
+    """The variable (or attribute) that `expr` is assigned to again, where it is the value of
+    an unannotated assignment that does not define it; None otherwise."""
+    places = _places(api)
+    return None if places is None else places.reassigns.get(id(expr))
+
+
+def forget(api: CheckerPluginInterface, target: Expression, strip: Callable[[Type], Type]) -> None:
+    """`strip` the declared type of `target` (`Var.type`) and its narrowed types in the
+    binder's frames (`Frame.types`), as `target` is assigned again.
+
+    mypy falls back to a variable's declared type where a branch assigned it and another did
+    not, and where branches meet it keeps the enclosing frame's type when a branch's type
+    differs only in extra attributes: a size assigned in one branch would be lost and the
+    first size kept. Stripped, the size after the branches is unknown unless every path gives
+    it, and mypy's own narrowing of the new value carries the new size."""
+    from mypy.binder import CurrentType
+    from mypy.literals import literal_hash
+
+    var = getattr(target, "node", None)
+    if isinstance(var, Var) and var.type is not None:
+        var.type = strip(var.type)
+    frames = getattr(getattr(api, "binder", None), "frames", None)
+    key = literal_hash(target)
+    if not frames or key is None:
+        return
+    for frame in frames:
+        current = frame.types.get(key)
+        if current is not None:
+            frame.types[key] = CurrentType(strip(current.type), current.from_assignment)
 
 
 def annotated_value(api: CheckerPluginInterface, expr: Context) -> bool:
@@ -467,15 +504,6 @@ def in_container(api: CheckerPluginInterface, expr: Context) -> bool:
     like: mypy may infer the container's item type from it."""
     places = _places(api)
     return places is not None and id(expr) in places.items
-
-
-def narrow(api: CheckerPluginInterface, target: Expression, t: Type) -> None:
-    """Narrow `target` (a variable or attribute just defined) to `t` from here on, as mypy
-    narrows a variable on a later assignment: its declared type keeps no size."""
-    binder = getattr(api, "binder", None)
-    put = getattr(binder, "put", None)
-    if put is not None:
-        put(target, t)
 
 
 def errors_shown(api: CheckerPluginInterface) -> bool:

@@ -166,14 +166,14 @@ def case_feed_forward_with_the_bias_of_the_other_layer() -> None:
     print(ffn)
 
 
-def hole_bvar_query_projection_of_another_width() -> None:
+def case_bvar_query_projection_of_another_width() -> None:
     # In the loss, the query weight is (64, 32), the key weight (64, 64).
     x = tp.normal(BATCH, SEQ, D_MODEL, rng=0)
 
     def loss(wq: BVar[Float[Mat, "64 32"]], wk: BVar[Float[Mat, "64 64"]]) -> BVar[float]:
         q = x @ wq
         k = x @ wk
-        scores = q @ ops.transpose(k, (0, 2, 1))  # not caught statically yet (a known hole)
+        scores = q @ ops.transpose(k, (0, 2, 1))  # E: Dimension mismatch in operator "@": inner dimension: 32 (left operand, axis 2) vs 64 (right operand, axis 1)  [dim-mismatch]
         return ops.sum(ops.softmax(scores, axis=-1))
 
     tp.grad_n(loss, tp.normal(D_MODEL, 32, rng=1), tp.normal(D_MODEL, D_MODEL, rng=2))

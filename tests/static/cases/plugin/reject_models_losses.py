@@ -93,14 +93,14 @@ def case_integer_labels_with_a_trailing_axis() -> None:
     print(value)
 
 
-def hole_integer_labels_for_transposed_logits() -> None:
+def case_integer_labels_for_transposed_logits() -> None:
     # Logits computed as w @ x.T are (classes, batch); the 32 labels meet a batch axis of 10.
     x = tp.normal(BATCH, HIDDEN, rng=0)
     labels: Int[np.ndarray, " 32"] = np.zeros(32, dtype=np.int64)
 
     def loss(w: BVar[Float[Mat, "10 128"]]) -> BVar[float]:
         logits = w @ x.T
-        return ops.softmax_cross_entropy_with_integer_labels(logits, labels)  # not caught statically yet (a known hole)
+        return ops.softmax_cross_entropy_with_integer_labels(logits, labels)  # E: Dimension mismatch in call to "softmax_cross_entropy_with_integer_labels": axis 0 must match: 32 (argument "labels", axis 0) vs 10 (argument "logits", axis 0)  [dim-mismatch]
 
     tp.grad(loss, tp.normal(CLASSES, HIDDEN, rng=0))
 
@@ -131,7 +131,7 @@ def case_batch_structure_of_mismatched_sizes() -> None:
     print(batch)
 
 
-def hole_loss_of_hidden_activations_instead_of_logits() -> None:
+def case_loss_of_hidden_activations_instead_of_logits() -> None:
     # The output layer w2 is forgotten: the loss gets the hidden activations (32, 128), not the
     # outputs (32, 10).
     x = tp.normal(BATCH, PIXELS, rng=0)
@@ -139,7 +139,7 @@ def hole_loss_of_hidden_activations_instead_of_logits() -> None:
 
     def loss(w1: BVar[Float[Mat, "128 784"]], w2: BVar[Float[Mat, "10 128"]]) -> BVar[float]:
         h = ops.relu(x @ w1.T)
-        return ops.mean_squared_error(h, targets)  # not caught statically yet (a known hole)
+        return ops.mean_squared_error(h, targets)  # E: Dimension mismatch in call to "mean_squared_error": axis 1 must match: 10 (argument "target", axis 1) vs 128 (argument "pred", axis 1)  [dim-mismatch]
 
     tp.grad_n(loss, tp.normal(HIDDEN, PIXELS, rng=0), tp.normal(CLASSES, HIDDEN, rng=0))
 

@@ -164,14 +164,14 @@ def case_dropout_mask_of_the_other_hidden_layer() -> None:
     print(dropped)
 
 
-def hole_loss_through_unpack_skips_a_layer() -> None:
+def case_loss_through_unpack_skips_a_layer() -> None:
     # The loss forgets the second layer: the last layer gets h1 (300), it takes 100.
     x = tp.normal(PIXELS, rng=0)
 
     def loss(p: BVar[Mnist]) -> BVar[float]:
         w1, b1, w2, b2, w3, b3 = p.unpack()
         h1 = ops.logistic(ops.matvec(w1, x) + b1)
-        logits = ops.matvec(w3, h1) + b3  # not caught statically yet (a known hole)
+        logits = ops.matvec(w3, h1) + b3  # E: Dimension mismatch in call to "matvec": dimension n: 300 (argument "x", axis 0) vs 100 (argument "w", axis 1)  [dim-mismatch]
         return ops.softmax_cross_entropy_with_integer_labels(logits, 3)
 
     tp.grad(loss, init_mnist())

@@ -30,14 +30,14 @@ def case_bias_of_the_input_width() -> None:
     tp.grad(loss, tp.normal(HIDDEN, PIXELS, rng=0))
 
 
-def hole_logits_minus_labels_without_class_axis() -> None:
+def case_logits_minus_labels_without_class_axis() -> None:
     # A squared error of (32, 10) logits against one number per sample.
     x = tp.normal(BATCH, HIDDEN, rng=0)
     y = tp.zeros(BATCH)
 
     def loss(w: BVar[Float[Mat, "10 128"]]) -> BVar[float]:
         logits = x @ w.T
-        err = logits - y  # not caught statically yet (a known hole)
+        err = logits - y  # E: Dimension mismatch in operator "-": axes do not broadcast: 10 (left operand, axis 1) vs 32 (right operand, axis 0)  [dim-mismatch]
         return ops.sum(err ** 2)
 
     tp.grad(loss, tp.normal(CLASSES, HIDDEN, rng=0))
@@ -118,11 +118,11 @@ def case_gate_of_another_width() -> None:
     tp.grad_n(loss, tp.zeros(BATCH, HIDDEN), tp.zeros(BATCH, 64))
 
 
-def hole_divide_by_row_sums_without_keepdims() -> None:
+def case_divide_by_row_sums_without_keepdims() -> None:
     # Rows normalized by their sums, which lost their axis: (32, 10) / (32,).
     def loss(scores: BVar[Float[Mat, "32 10"]]) -> BVar[float]:
         e = ops.exp(scores)
-        p = e / e.sum(axis=1)  # not caught statically yet (a known hole)
+        p = e / e.sum(axis=1)  # E: Dimension mismatch in operator "/": axes do not broadcast: 10 (left operand, axis 1) vs 32 (right operand, axis 0)  [dim-mismatch]
         return ops.sum(p)
 
     tp.grad(loss, tp.zeros(BATCH, CLASSES))

@@ -129,13 +129,13 @@ def case_bvar_column_of_the_weight_times_the_input() -> None:
     tp.grad(loss, tp.normal(HIDDEN, PIXELS, rng=0))
 
 
-def hole_bvar_last_step_of_a_sequence() -> None:
+def case_bvar_last_step_of_a_sequence() -> None:
     # The last time step is seq[:, -1] (32, 64); seq[-1] is the last sample (20, 64).
     head = tp.normal(CLASSES, 64, rng=0)
     labels = tp.zeros(BATCH, CLASSES)
 
     def loss(seq: BVar[Float[Array, "32 20 64"]]) -> BVar[float]:
         logits = seq[-1] @ head.T
-        return ops.softmax_cross_entropy(logits, labels)  # not caught statically yet (a known hole)
+        return ops.softmax_cross_entropy(logits, labels)  # E: Dimension mismatch in call to "softmax_cross_entropy": axis 0 must match: 32 (argument "targets", axis 0) vs 20 (argument "logits", axis 0)  [dim-mismatch]
 
     tp.grad(loss, tp.normal(BATCH, STEPS, 64, rng=0))

@@ -53,11 +53,11 @@ def case_logsumexp_over_the_batch_axis() -> None:
     tp.grad(loss, tp.zeros(BATCH, CLASSES))
 
 
-def hole_std_without_keepdims_in_layer_norm() -> None:
+def case_std_without_keepdims_in_layer_norm() -> None:
     # Layer norm: (h - mean) / std, the std without keepdims: (32, 128) / (32,).
     def loss(h: BVar[Float[Mat, "32 128"]]) -> BVar[float]:
         centered = h - ops.mean(h, axis=1, keepdims=True)
-        normed = centered / ops.std(h, axis=1)  # not caught statically yet (a known hole)
+        normed = centered / ops.std(h, axis=1)  # E: Dimension mismatch in operator "/": axes do not broadcast: 128 (left operand, axis 1) vs 32 (right operand, axis 0)  [dim-mismatch]
         return ops.sum(normed)
 
     tp.grad(loss, tp.normal(BATCH, HIDDEN, rng=0))
@@ -98,14 +98,14 @@ def case_prod_over_features_then_a_feature_weight() -> None:
     print(y)
 
 
-def hole_bvar_mean_method_over_the_wrong_axis() -> None:
+def case_bvar_mean_method_over_the_wrong_axis() -> None:
     # Mean pooling over time should be axis 1 of (32, 20, 64); axis 2 leaves (32, 20), which
     # the (64, 10) head does not take.
     head = tp.normal(64, CLASSES, rng=0)
 
     def loss(seq: BVar[Float[Array, "32 20 64"]]) -> BVar[float]:
         pooled = seq.mean(axis=2)
-        return ops.sum(pooled @ head)  # not caught statically yet (a known hole)
+        return ops.sum(pooled @ head)  # E: Dimension mismatch in operator "@": inner dimension: 20 (left operand, axis 1) vs 64 (right operand, axis 0)  [dim-mismatch]
 
     tp.grad(loss, tp.zeros(BATCH, 20, 64))
 
@@ -138,13 +138,13 @@ def case_log_softmax_then_labels_of_another_count() -> None:
     tp.grad(loss, tp.zeros(BATCH, CLASSES))
 
 
-def hole_bvar_sum_method_then_vector_of_the_other_size() -> None:
+def case_bvar_sum_method_then_vector_of_the_other_size() -> None:
     # Column sums (784,) of the weight dotted with a per-unit vector (128,).
     v = tp.ones(HIDDEN)
 
     def loss(w: BVar[Float[Mat, "128 784"]]) -> BVar[float]:
         col = w.sum(axis=0)
-        return ops.dot(col, v)  # not caught statically yet (a known hole)
+        return ops.dot(col, v)  # E: Dimension mismatch in call to "dot": inner dimension: 784 (argument "a", axis 0) vs 128 (argument "b", axis 0)  [dim-mismatch]
 
     tp.grad(loss, tp.normal(HIDDEN, PIXELS, rng=0))
 

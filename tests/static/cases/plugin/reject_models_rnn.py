@@ -134,7 +134,7 @@ def hole_bvar_inputs_of_the_state_width() -> None:
     tp.grad_n(loss, tp.normal(HIDDEN, HIDDEN, rng=1), tp.normal(HIDDEN, INPUT, rng=2))
 
 
-def hole_predictions_for_every_step_against_shifted_targets() -> None:
+def case_predictions_for_every_step_against_shifted_targets() -> None:
     # Next-value prediction: 20 predictions, but the targets series[1:] are 19.
     states = tp.normal(STEPS, HIDDEN, rng=0)
     series = tp.normal(STEPS, rng=1)
@@ -142,7 +142,7 @@ def hole_predictions_for_every_step_against_shifted_targets() -> None:
 
     def loss(v: BVar[Float[Vec, " 32"]]) -> BVar[float]:
         predictions = ops.matvec(states, v)
-        return ops.mean_squared_error(predictions, targets)  # not caught statically yet (a known hole)
+        return ops.mean_squared_error(predictions, targets)  # E: Dimension mismatch in call to "mean_squared_error": axis 0 must match: 19 (argument "target", axis 0) vs 20 (argument "pred", axis 0)  [dim-mismatch]
 
     tp.grad(loss, tp.normal(HIDDEN, rng=2))
 
