@@ -12,7 +12,8 @@ The one public door: everything users need is re-exported here (and `typedprop.t
 - Checks: `checks`, `checks_enabled`, `CheckError`, `TapeError`, `TraceError`.
 - Array types for hints: `Array`, `Vec`, `Mat`.
 - Static shapes: `shapecheck` (dimensions bound per call, checked at run time and by
-  `typedprop.mypy_plugin`), and the sized constructors `zeros`, `ones`, `normal`.
+  `typedprop.mypy_plugin`), the sized constructors `zeros`, `ones`, `normal`, and
+  `reveal_shape` (what mypy and the runtime know of a shape).
 - Checkpoints: `save`, `load` (typed by their template) and `CheckpointError`.
 
 The submodules `optim`, `data` and `testing` are imported when first used (`tp.optim.Adam`),
@@ -52,6 +53,7 @@ from ._core.structures import register_backprop as register_backprop
 from ._static.constructors import normal as normal
 from ._static.constructors import ones as ones
 from ._static.constructors import zeros as zeros
+from ._static.shapecheck import reveal_shape as reveal_shape
 from ._static.shapecheck import shapecheck as shapecheck
 from ._tracing.graph import Graph as Graph
 from ._tracing.graph import GraphWithAux as GraphWithAux

@@ -226,3 +226,52 @@ def test_strict_raises(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     captured = capsys.readouterr()
     output += captured.out + captured.err
     assert status == 2 and "INTERNAL ERROR" in output, output
+
+
+# ---------------------------------------------------------------------------------------------
+# The shape rules, as values
+# ---------------------------------------------------------------------------------------------
+
+
+def test_broadcasting_stretches_size_one_and_adds_axes() -> None:
+    from typedprop.mypy_plugin.rules import Arg, broadcast
+
+    out = broadcast('operator "+"', [Arg("left operand", shape(32, 1, 4)), Arg("r", shape(5, 4))])
+    assert out.shape == shape(32, 5, 4) and out.mismatches == []
+    bad = broadcast(
+        'operator "+"', [Arg("left operand", shape(3, 4)), Arg("right operand", shape(5))]
+    )
+    assert [m.detail for m in bad.mismatches] == [
+        "axes do not broadcast: 4 (left operand, axis 1) vs 5 (right operand, axis 0)"
+    ]
+    # A name may be 1 at run time: not a mismatch, and the size is not known.
+    named = broadcast("f", [Arg("a", shape("n")), Arg("b", shape(5))])
+    assert named.mismatches == [] and named.shape == shape(5)
+
+
+def test_matmul_broadcasts_batch_axes_and_promotes_vectors() -> None:
+    from typedprop.mypy_plugin.rules import Arg, matmul
+
+    assert matmul("f", Arg("a", shape(8, 1, 3, 4)), Arg("b", shape(5, 4, 2))).shape == shape(
+        8, 5, 3, 2
+    )
+    assert matmul("f", Arg("a", shape(4)), Arg("b", shape(4, 2))).shape == shape(2)
+    assert matmul("f", Arg("a", shape(3, 4)), Arg("b", shape(4))).shape == shape(3)
+    assert matmul("f", Arg("a", shape(3, 4)), Arg("b", shape(5))).mismatches
+
+
+def test_shape_rules_do_arithmetic_on_sizes() -> None:
+    from typedprop.mypy_plugin.rules import Arg, einsum, join, reshape
+
+    h = Size.named("h")
+    joined = join("f", [Arg("a", shape(8, "h")), Arg("b", shape(8, "h"))], 1, new=False)
+    assert joined.shape == shape(8, 2 * h)
+    assert reshape("f", Arg("x", shape(32, 28, 28)), (Size.of(32), Size.of(-1))).shape == shape(
+        32, 784
+    )
+    bad = reshape("f", Arg("x", shape(8, 8)), (Size.of(784),))
+    assert [m.detail for m in bad.mismatches] == [
+        "cannot reshape x of shape (8, 8) (64 elements) to (784,) (784 elements)"
+    ]
+    e = einsum("f", "bi,io->bo", [Arg("a", shape(32, 784)), Arg("b", shape(300, 784))])
+    assert [m.detail for m in e.mismatches] == ["label i: 300 (b, axis 0) vs 784 (a, axis 1)"]

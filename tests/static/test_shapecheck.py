@@ -206,3 +206,18 @@ def test_constructors_refuse_other_dtypes(dtype: object, shown: str) -> None:
     ]:
         with pytest.raises(tp.CheckError, match=re.escape(f"{name}: {shown}")):
             make()
+
+
+def test_reveal_shape_prints_the_runtime_shape_and_returns_its_argument(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    x = tp.zeros(2, 3)
+    assert tp.reveal_shape(x) is x
+    v = tp.constant(x)
+    assert tp.reveal_shape(v) is v
+    assert tp.reveal_shape(1.5) == 1.5
+    assert capsys.readouterr().err.splitlines() == [
+        "Runtime shape is (2, 3)",
+        "Runtime shape is (2, 3)",
+        "Runtime shape is ()",
+    ]

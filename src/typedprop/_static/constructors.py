@@ -2,12 +2,12 @@
 
 They take the sizes as separate integers, `zeros(32, 784)`, and return a float64 array of that
 shape, typed by its rank (`ndarray[tuple[int, int], dtype[float64]]`, which fits `Mat`). With
-`typedprop.mypy_plugin` on, the type also carries the sizes written as integer literals or
-`Final` constants, `ndarray[tuple[Literal[32], Literal[784]], dtype[float64]]`, and the plugin
-checks them against the dimensions of the ops and `shapecheck`ed functions they reach.
+`typedprop.mypy_plugin` on, the type also carries the sizes written (integer literals, `Final`
+constants, arithmetic on them) as an invisible attribute, and the plugin checks them against
+the ops, operators and `shapecheck`ed functions they reach (`typedprop.reveal_shape` shows them).
 
 `dtype=` makes another float dtype, typed with it: `zeros(3, dtype=np.float32)` is an
-`ndarray[tuple[int], dtype[float32]]` (with the plugin, `tuple[Literal[3]]`). A float dtype's
+`ndarray[tuple[int], dtype[float32]]` (with the plugin, of size 3). A float dtype's
 name (`dtype="float32"`) is typed as any float, `Floating`; a dtype that is not a float
 (an integer, a complex or an object dtype) is refused with `CheckError`, and mypy rejects a
 non-float numpy type or name. `.astype(np.float32)` keeps the sizes too.

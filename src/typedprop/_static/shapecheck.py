@@ -8,7 +8,11 @@ dimension name means one size across the whole call, exactly as for an op. A hin
 checked on the BVar's value. A violation raises `CheckError`, naming the function, the argument
 and the dimension. With checks off the function runs unwrapped but for one test of the switch.
 
-Internal: users import `shapecheck` from `typedprop`.
+`reveal_shape(x)` shows what is known of `x`'s shape: mypy with the plugin prints the sizes it
+knows as a note, and at run time it prints the actual shape, as `typing.reveal_type` does for a
+type.
+
+Internal: users import `shapecheck` and `reveal_shape` from `typedprop`.
 """
 
 import dataclasses
@@ -23,6 +27,7 @@ from .._core.bvar import BVar
 from .._core.checks import CheckCache, checks_enabled, usable_hint
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -169,3 +174,25 @@ def _checked(f: Callable[..., Any], name: str, owner: type | None) -> Callable[.
 
 def _value(x: object, unwrap: bool) -> object:
     return x.value if unwrap and isinstance(x, BVar) else x
+
+
+def reveal_shape(x: T, /) -> T:
+    """Show what is known of the shape of `x` and return `x` unchanged, like
+    `typing.reveal_type`: mypy with `typedprop.mypy_plugin` reports the sizes it knows as a
+    note (`Static shape is (32, 784)`, a name for a size known by name, `?` for one it does
+    not know), and at run time the actual shape is printed to standard error.
+
+    !!! example
+        ```python
+        >>> import typedprop as tp
+        >>> w = tp.reveal_shape(tp.zeros(2, 3))  # mypy: note: Static shape is (2, 3)
+        >>> w.shape
+        (2, 3)
+        ```
+    """
+    import sys
+
+    value = x.value if isinstance(x, BVar) else x
+    shape = getattr(value, "shape", ())
+    print(f"Runtime shape is {tuple(shape)}", file=sys.stderr)
+    return x

@@ -25,7 +25,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from typedprop._core.dims import try_parse_dims
+from typedprop._core.dims import Dim, try_parse_dims
 
 from .sizes import Size, parse_size, qualify
 
@@ -63,10 +63,7 @@ def parse_spec(text: str) -> Spec | None:
     if v is not None:
         variadic = v.name if v.name is not None and not v.treepath else ""
 
-    def static(d: object) -> StaticDim:
-        from typedprop._core.dims import Dim
-
-        assert isinstance(d, Dim)
+    def static(d: Dim) -> StaticDim:
         if d.broadcastable or d.treepath or d.variadic:
             return None
         if d.kind == "fixed":
@@ -277,12 +274,12 @@ def bind(
     params: Sequence[tuple[str, Spec, Shape]],
     where: str,
     ranks: bool = False,
-    rigid: str | None = None,
 ) -> tuple[Binding, list[Mismatch]]:
     """Bind the dimensions of `params` ((`argument "x"`, hint, argument's shape) in call order):
     the binding, and the contradictions found, one per dimension at most. With `ranks`, an
     argument with the wrong number of axes is a mismatch too (where mypy's own types do not
-    say so already). `rigid`: the function the call is in (see `Size.differs`)."""
+    say so already). Two names of the caller may be equal sizes: only definite contradictions
+    are mismatches (`Size.differs`)."""
     binding = Binding({}, {})
     mismatches: list[Mismatch] = []
     reported: set[StaticDim] = set()
@@ -303,7 +300,7 @@ def bind(
             bound = binding.sizes.get(name)
             if bound is None:
                 binding.sizes[name] = (size, Where(what, axis))
-            elif bound[0].differs(size, rigid):
+            elif bound[0].differs(size):
                 reported.add(dim)
                 mismatches.append(pair(where, f"dimension {name}", size, Where(what, axis), *bound))
         if spec.variadic:
@@ -320,7 +317,7 @@ def bind(
     # Fixed sizes and expressions (`2*h`), once every name they use may be bound.
     for what, dim, size, axis in deferred:
         expected = binding.size(dim)
-        if expected is None or dim in reported or not expected.differs(size, rigid):
+        if expected is None or dim in reported or not expected.differs(size):
             continue
         reported.add(dim)
         hint = "fixes it to" if dim.value is not None else f'"{dim}" makes it'

@@ -17,7 +17,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from mypy.nodes import (
-    ARG_STAR,
     EllipsisExpr,
     Expression,
     FloatExpr,
@@ -40,7 +39,7 @@ from . import internals
 from . import rules as r
 from .arrays import literal_int, shape_of
 from .binding import UNKNOWN
-from .sizes import Size
+from .sizes import Size, product
 
 Ctx = FunctionContext | MethodContext
 
@@ -54,16 +53,20 @@ def static_size(
     expr: Expression, api: CheckerPluginInterface, t: Type | None = None
 ) -> Size | None:
     """The size an integer expression has wherever mypy checks it: a literal, a `Final`
-    constant (annotated or not), `x.shape[k]` of a known size, `+ - * //` of those."""
+    constant (annotated or not), `x.shape[k]` of a known size, `+ - * //` of those, and `**`
+    by a small literal."""
     if isinstance(expr, IntExpr):
         return Size.of(expr.value)
     if isinstance(expr, UnaryExpr) and expr.op == "-":
         inner = static_size(expr.expr, api)
         return None if inner is None else inner * -1
-    if isinstance(expr, OpExpr) and expr.op in ("+", "-", "*", "//"):
+    if isinstance(expr, OpExpr) and expr.op in ("+", "-", "*", "//", "**"):
         left, right = static_size(expr.left, api), static_size(expr.right, api)
         if left is None or right is None:
             return None
+        if expr.op == "**":
+            n = right.value
+            return None if n is None or not 0 <= n <= 8 else product([left] * n)
         if expr.op == "+":
             return left + right
         if expr.op == "-":
@@ -119,11 +122,10 @@ def static_value(expr: Expression, api: CheckerPluginInterface) -> object:
 @dataclass
 class Call:
     """One call, read through its hook's context: `where` names it in messages (`call to
-    "sum"`, `operator "@"`), `rigid` is the function it is in (see `Size.differs`)."""
+    "sum"`, `operator "@"`)."""
 
     ctx: Ctx
     where: str
-    rigid: str | None
     names: Sequence[str | None]  # the formal parameters' names in messages, by position
     receiver: r.Arg = r.Arg("the array", UNKNOWN)  # a method's `self`
 
@@ -183,57 +185,32 @@ class Call:
             exprs = exprs[0].items
         return tuple(static_size(e, self.ctx.api) for e in exprs)
 
-    def sizes(self, name: str | None, index: int, star: bool = False) -> object:
-        """Sizes given as one tuple or int (`reshape(x, (2, 3))`), or, with `star`, as
-        several arguments (`x.reshape(2, 3)`); sizes that are not literals are None."""
-        i = self._formal(name, index)
-        if i is None or not self.ctx.args[i]:
+    def sizes(self, name: str | None, index: int) -> object:
+        """Sizes given as one tuple or int for a formal parameter (`reshape(x, (2, 3))`);
+        sizes that are not literals are None."""
+        e = self.expression(name, index)
+        if e is None:
             return r.MISSING
-        exprs = self.ctx.args[i]
-        if star and len(exprs) == 1 and isinstance(exprs[0], TupleExpr | ListExpr):
-            exprs = exprs[0].items
-        elif not star:
-            e = exprs[0]
-            exprs = e.items if isinstance(e, TupleExpr | ListExpr) else [e]
-        if self.ctx.arg_kinds[i] and self.ctx.arg_kinds[i][0] == ARG_STAR and star:
-            return r.MISSING
-        return tuple(static_size(e, self.ctx.api) for e in exprs)
+        items = e.items if isinstance(e, TupleExpr | ListExpr) else [e]
+        return tuple(static_size(x, self.ctx.api) for x in items)
 
     def arrays(self, name: str | None, index: int) -> list[r.Arg] | None:
-        """The arrays of a list or tuple argument (`xs[0]`, `xs[1]`, ...), or of a star
-        parameter (`operands[0]`, ...); None where they are not written out."""
-        i = self._formal(name, index)
-        if i is None:
+        """The arrays of a list or tuple display given for a formal parameter (`xs[0]`,
+        `xs[1]`, ...); None where they are not written out."""
+        e = self.expression(name, index)
+        if not isinstance(e, ListExpr | TupleExpr):
             return None
         label = self.names[index] if index < len(self.names) and self.names[index] else name
-        exprs = self.ctx.args[i]
-        kinds = self.ctx.arg_kinds[i]
-        if kinds and all(k == ARG_STAR for k in kinds):
-            return None
-        if (
-            len(exprs) == 1
-            and isinstance(exprs[0], ListExpr | TupleExpr)
-            and not (kinds and kinds[0] == ARG_STAR)
-            and self._is_sequence_formal(i)
-        ):
-            items = exprs[0].items
-        elif len(exprs) >= 1 and not self._is_sequence_formal(i):
-            items = list(exprs)
-        else:
-            return None
-        out = []
-        for k, e in enumerate(items):
-            t = internals.expression_type(self.ctx.api, e)
-            out.append(r.Arg(f'argument "{label}[{k}]"', UNKNOWN if t is None else shape_of(t)))
-        return out
+        return [self._array(f'argument "{label}[{k}]"', x) for k, x in enumerate(e.items)]
 
-    def _is_sequence_formal(self, i: int) -> bool:
-        """Whether formal `i` takes one sequence of arrays (not `*operands`)."""
-        return not (
-            self.ctx.callee_arg_names
-            and i < len(self.ctx.callee_arg_names)
-            and self.ctx.callee_arg_names[i] == "operands"
-        )
+    def operands(self, first: int) -> list[r.Arg]:
+        """The positional arguments from `first` on, as `operands[0]`, ... (einsum's)."""
+        exprs = self.positional()[first:]
+        return [self._array(f'argument "operands[{k}]"', e) for k, e in enumerate(exprs)]
+
+    def _array(self, what: str, e: Expression) -> r.Arg:
+        t = internals.expression_type(self.ctx.api, e)
+        return r.Arg(what, UNKNOWN if t is None else shape_of(t))
 
     def index(self, name: str | None, position: int) -> object:
         """An index (`x[1, :, None]`) as the `getitem` rule reads it."""
@@ -272,12 +249,12 @@ class Call:
 Rule = Callable[[Call], r.Outcome]
 
 
-def _pair(rule: Callable[[str, r.Arg, r.Arg, str | None], r.Outcome], a: str, b: str) -> Rule:
-    return lambda c: rule(c.where, c.arg(a, 0), c.arg(b, 1), c.rigid)
+def _pair(rule: Callable[[str, r.Arg, r.Arg], r.Outcome], a: str, b: str) -> Rule:
+    return lambda c: rule(c.where, c.arg(a, 0), c.arg(b, 1))
 
 
 def _broadcast(*names: str) -> Rule:
-    return lambda c: r.broadcast(c.where, [c.arg(n, i) for i, n in enumerate(names)], c.rigid)
+    return lambda c: r.broadcast(c.where, [c.arg(n, i) for i, n in enumerate(names)])
 
 
 def _reduction(x: str = "x", axis: str = "axis", keepdims: str = "keepdims") -> Rule:
@@ -287,20 +264,18 @@ def _reduction(x: str = "x", axis: str = "axis", keepdims: str = "keepdims") -> 
 
 
 def _einsum(c: Call) -> r.Outcome:
-    operands = c.arrays("operands", 1)
-    return (
-        r.einsum(c.where, c.value("subscripts", 0, r.MISSING), operands or [], c.rigid)
-        if operands
-        else r.Outcome()
-    )
+    operands = c.operands(1)
+    if not operands:
+        return r.Outcome()
+    return r.einsum(c.where, c.value("subscripts", 0, r.MISSING), operands)
 
 
 def _join(new: bool, xs: str = "xs") -> Rule:
-    return lambda c: r.join(c.where, c.arrays(xs, 0), c.value("axis", 1, 0), c.rigid, new)
+    return lambda c: r.join(c.where, c.arrays(xs, 0), c.value("axis", 1, 0), new)
 
 
 def _reshape(c: Call) -> r.Outcome:
-    return r.reshape(c.where, c.arg("x", 0), _as_sizes(c.sizes("shape", 1)), c.rigid)
+    return r.reshape(c.where, c.arg("x", 0), _as_sizes(c.sizes("shape", 1)))
 
 
 def _as_sizes(v: object) -> object:
@@ -322,15 +297,13 @@ OP_KINDS: dict[str, Rule] = {
         c.where, c.arg("x", 0), c.value("axes", 1, None)
     ),
     "typedprop.ops._linalg.Dot": _pair(r.dot, "a", "b"),
-    "typedprop.ops._linalg.Vdot": lambda c: r.vdot(c.where, c.arg("a", 0), c.arg("b", 1)),
-    "typedprop.ops._linalg.Outer": lambda c: r.outer(c.where, c.arg("a", 0), c.arg("b", 1)),
+    "typedprop.ops._linalg.Vdot": _pair(r.vdot, "a", "b"),
+    "typedprop.ops._linalg.Outer": _pair(r.outer, "a", "b"),
     "typedprop.ops._linalg.Solve": _pair(r.solve, "a", "b"),
-    "typedprop.ops._linalg.Inv": lambda c: r.square(c.where, c.arg("a", 0), c.rigid),
-    "typedprop.ops._linalg.Cholesky": lambda c: r.square(c.where, c.arg("a", 0), c.rigid),
-    "typedprop.ops._linalg.Slogdet": lambda c: r.square(
-        c.where, c.arg("a", 0), c.rigid, keep=False
-    ),
-    "typedprop.ops._linalg.Trace": lambda c: r.square(c.where, c.arg("x", 0), None, keep=False),
+    "typedprop.ops._linalg.Inv": lambda c: r.square(c.where, c.arg("a", 0)),
+    "typedprop.ops._linalg.Cholesky": lambda c: r.square(c.where, c.arg("a", 0)),
+    "typedprop.ops._linalg.Slogdet": lambda c: r.square(c.where, c.arg("a", 0), keep=False),
+    "typedprop.ops._linalg.Trace": lambda c: r.square(c.where, c.arg("x", 0), keep=False),
     "typedprop.ops._linalg.Einsum": _einsum,
     "typedprop.ops._reductions.AlongAxis": lambda c: r.along(
         c.where, c.arg("x", 0), c.value("axis", 1, -1)
@@ -340,7 +313,7 @@ OP_KINDS: dict[str, Rule] = {
     "typedprop.ops._shape.Reshape": _reshape,
     "typedprop.ops._shape.Ravel": lambda c: r.ravel(c.where, c.arg("x", 0)),
     "typedprop.ops._shape.Squeeze": lambda c: r.squeeze(
-        c.where, c.arg("x", 0), c.value("axis", 1, None), c.rigid
+        c.where, c.arg("x", 0), c.value("axis", 1, None)
     ),
     "typedprop.ops._shape.ExpandDims": lambda c: r.expand_dims(
         c.where, c.arg("x", 0), c.value("axis", 1, r.MISSING)
@@ -351,7 +324,7 @@ OP_KINDS: dict[str, Rule] = {
         c.where, c.arg("x", 0), c.value("indices_or_sections", 1, r.MISSING), c.value("axis", 2, 0)
     ),
     "typedprop.ops._shape.BroadcastTo": lambda c: r.broadcast_to(
-        c.where, c.arg("x", 0), _as_sizes(c.sizes("shape", 1)), c.rigid
+        c.where, c.arg("x", 0), _as_sizes(c.sizes("shape", 1))
     ),
     "typedprop.ops._shape.Repeat": lambda c: r.repeat(
         c.where, c.arg("x", 0), c.value("repeats", 1, r.MISSING), c.value("axis", 2, None)
@@ -387,8 +360,8 @@ use (the runtime's messages name the `forward` arguments)."""
 NUMPY_FUNCTIONS: dict[str, Rule] = {
     "numpy.matmul": _pair(r.matmul, "x1", "x2"),
     "numpy.dot": _pair(r.dot, "a", "b"),
-    "numpy.vdot": lambda c: r.vdot(c.where, c.arg("a", 0), c.arg("b", 1)),
-    "numpy.outer": lambda c: r.outer(c.where, c.arg("a", 0), c.arg("b", 1)),
+    "numpy.vdot": _pair(r.vdot, "a", "b"),
+    "numpy.outer": _pair(r.outer, "a", "b"),
     "numpy.einsum": _einsum,
     "numpy.concatenate": _join(False, "arrays"),
     "numpy.stack": _join(True, "arrays"),
@@ -396,7 +369,6 @@ NUMPY_FUNCTIONS: dict[str, Rule] = {
         c.where,
         c.arg("a", 0),
         _as_sizes(c.sizes("shape", 1) if c.given("shape", 1) else c.sizes("newshape", 1)),
-        c.rigid,
     ),
     "numpy.transpose": lambda c: r.transpose(c.where, c.arg("a", 0), c.value("axes", 1, None)),
     "numpy.swapaxes": lambda c: r.swapaxes(
@@ -405,7 +377,7 @@ NUMPY_FUNCTIONS: dict[str, Rule] = {
     "numpy.expand_dims": lambda c: r.expand_dims(
         c.where, c.arg("a", 0), c.value("axis", 1, r.MISSING)
     ),
-    "numpy.squeeze": lambda c: r.squeeze(c.where, c.arg("a", 0), c.value("axis", 1, None), c.rigid),
+    "numpy.squeeze": lambda c: r.squeeze(c.where, c.arg("a", 0), c.value("axis", 1, None)),
     "numpy.ravel": lambda c: r.ravel(c.where, c.arg("a", 0)),
     "numpy.pad": lambda c: r.pad(c.where, c.arg("array", 0), c.value("pad_width", 1, r.MISSING)),
     "numpy.tile": lambda c: r.tile(c.where, c.arg("A", 0), c.value("reps", 1, r.MISSING)),
@@ -442,7 +414,7 @@ def _method(rule: Callable[[Call, r.Arg], r.Outcome]) -> Rule:
 
 
 def _method_reshape(c: Call, x: r.Arg) -> r.Outcome:
-    return r.reshape(c.where, x, _as_sizes(c.all_sizes()), c.rigid)
+    return r.reshape(c.where, x, _as_sizes(c.all_sizes()))
 
 
 def _method_transpose(c: Call, x: r.Arg) -> r.Outcome:
@@ -464,7 +436,7 @@ METHODS: dict[str, Rule] = {
     "transpose": _method(_method_transpose),
     "ravel": _method(lambda c, x: r.ravel(c.where, x)),
     "flatten": _method(lambda c, x: r.ravel(c.where, x)),
-    "squeeze": _method(lambda c, x: r.squeeze(c.where, x, c.value("axis", 0, None), c.rigid)),
+    "squeeze": _method(lambda c, x: r.squeeze(c.where, x, c.value("axis", 0, None))),
     "swapaxes": _method(
         lambda c, x: r.swapaxes(
             c.where, x, c.value("axis1", 0, r.MISSING), c.value("axis2", 1, r.MISSING)
@@ -521,8 +493,8 @@ def operator(c: Call, method: str, receiver: r.Arg) -> r.Outcome:
     left = r.Arg("left operand", (other if reflected else receiver).shape)
     right = r.Arg("right operand", (receiver if reflected else other).shape)
     if kind == "matmul":
-        return r.matmul(c.where, left, right, c.rigid)
-    return r.broadcast(c.where, [left, right], c.rigid)
+        return r.matmul(c.where, left, right)
+    return r.broadcast(c.where, [left, right])
 
 
 def op_rule(mro: Sequence[str]) -> Rule | None:

@@ -102,6 +102,7 @@ _METADATA = "typedprop"
 """The key of typedprop's data in a class's metadata (which mypy's cache keeps)."""
 _OP = "typedprop._core.op.Op"
 _SHAPECHECK = "typedprop._static.shapecheck.shapecheck"
+_REVEAL = "typedprop._static.shapecheck.reveal_shape"
 _CONSTRUCTORS = frozenset(
     f"typedprop._static.constructors.{name}" for name in ("zeros", "ones", "normal")
 )
@@ -408,7 +409,7 @@ def _op_hook(info: _OpInfo, ctx: MethodContext) -> Type:
         name = _callee_name(ctx, info.op.name)
         names: tuple[str | None, ...] = info.messages or tuple(ctx.callee_arg_names)
         where = f'call to "{name}"'
-        call = Call(ctx, where, None, names)
+        call = Call(ctx, where, names)
         return _finish(ctx, where, info.rule(call))
     specs = info.specs
     if specs is None:
@@ -465,7 +466,7 @@ def _op_from_function_hook(ctx: FunctionContext) -> Type:
 def _numpy_hook(rule: "Callable[[Call], r.Outcome]", name: str, ctx: FunctionContext) -> Type:
     where = f'call to "{name}"'
     names = tuple(ctx.callee_arg_names)
-    return _finish(ctx, where, rule(Call(ctx, where, None, names)))
+    return _finish(ctx, where, rule(Call(ctx, where, names)))
 
 
 def _ufunc_hook(ctx: MethodContext) -> Type:
@@ -475,20 +476,28 @@ def _ufunc_hook(ctx: MethodContext) -> Type:
     if rule is None:
         return ctx.default_return_type
     where = f'call to "{name}"'
-    return _finish(ctx, where, rule(Call(ctx, where, None, tuple(ctx.callee_arg_names))))
+    return _finish(ctx, where, rule(Call(ctx, where, tuple(ctx.callee_arg_names))))
 
 
 def _method_rule_hook(method: str, ctx: MethodContext) -> Type:
     """An operator or a method of an array or a BVar: its rule, with the receiver's shape."""
     receiver = r.Arg("the array", shape_of(ctx.type))
-    rigid = None  # names of the function's hints may stand for equal sizes (gradual)
     if method in OPERATORS:
         where = f'operator "{OPERATORS[method][0]}"'
-        call = Call(ctx, where, rigid, ())
+        call = Call(ctx, where, ())
         return _finish(ctx, where, operator(call, method, receiver))
     where = f'call to "{method}"' if method != "__getitem__" else "indexing"
-    call = Call(ctx, where, rigid, tuple(ctx.callee_arg_names), receiver)
+    call = Call(ctx, where, tuple(ctx.callee_arg_names), receiver)
     return _finish(ctx, where, METHODS[method](call))
+
+
+def _reveal_hook(ctx: FunctionContext) -> Type:
+    """`reveal_shape(x)`: a note with what the plugin knows of x's shape."""
+    if ctx.arg_types and len(ctx.arg_types[0]) == 1:
+        shape = shape_of(ctx.arg_types[0][0])
+        known = str(shape) if shape.exact or shape.known() else "unknown"
+        ctx.api.msg.note(f"Static shape is {known}", ctx.context)
+    return ctx.default_return_type
 
 
 def _forget_hook(ctx: FunctionContext) -> Type:
@@ -698,6 +707,8 @@ class TypedpropPlugin(Plugin):
             return _forget_hook, True
         if fullname == _SHAPECHECK:
             return _shapecheck_hook, True
+        if fullname == _REVEAL:
+            return _reveal_hook, True
         if fullname in _OP_MAKERS:
             return _op_from_function_hook, True
         sig, final = self._checked_signature(fullname)

@@ -14,7 +14,12 @@ plugin also needs a few things it does not offer. Each is used here and nowhere 
 - `mypy.maptype.map_instance_to_supertype`: an `ndarray` subclass or an `Op` subclass seen as
   its base;
 - `Errors.prefer_simple_messages`: whether an error reported now is shown (`errors_shown`), so
-  that the plugin's one report of its own problems is not thrown away;
+  that the plugin's one report of its own problems is not thrown away; `Errors._watchers`: a
+  dimension mismatch reported past mypy's tries of an operator (`fail_unfiltered`);
+- the checker's `expr_checker.type_context`, `tree` and `binder` (`Frame.types`,
+  `CurrentType`, `literal_hash`), and `TypeAnalyser.tvar_scope`: an annotated assignment's
+  hint, where a value is assigned (`_Places`), a variable assigned again forgetting its first
+  size (`forget`), and the function or class a hint is written in (`hint_scope`);
 - numpy's stub-only class `_ArrayOrScalarCommon`, which defines `.T` and `.mT`
   (`NUMPY_TRANSPOSES`);
 - jaxtyping's dtype kinds (`Float`, `Int`, ...), which its stubs alias to `Annotated` in the
@@ -218,17 +223,6 @@ def hint_scope(ctx: AnalyzeTypeContext) -> str:
     return namespace if isinstance(namespace, str) else ""
 
 
-def current_function(api: CheckerPluginInterface) -> str | None:
-    """The full name of the function being checked, None at a module's top level."""
-    scope = getattr(api, "scope", None)
-    current = getattr(scope, "current_function", None)
-    if current is None:
-        return None
-    func = current()
-    name = getattr(func, "fullname", None)
-    return name if isinstance(name, str) and name else None
-
-
 def type_context(api: CheckerPluginInterface) -> Type | None:
     """The type the expression being checked is expected to have (an annotated assignment's
     declared type), or None."""
@@ -353,6 +347,7 @@ class _Places:
         self.reassigns: dict[int, Expression] = {}
         self.items: set[int] = set()
         self.annotated: set[int] = set()
+        self._arguments: set[int] = set()  # list displays given straight to a call
         self._seen: set[int] = set()
         self._walk(tree)
 
@@ -374,7 +369,9 @@ class _Places:
             self._walk(node.rvalue)
             return
         if isinstance(node, n.ListExpr | n.SetExpr | n.TupleExpr):
-            if not isinstance(node, n.TupleExpr):
+            # `concatenate([a, b])`: the list lives as the argument only, its items may keep
+            # their sizes (the op's rule reads them).
+            if not isinstance(node, n.TupleExpr) and id(node) not in self._arguments:
                 self.items.update(id(e) for e in node.items)
             for e in node.items:
                 self._walk(e)
@@ -388,6 +385,8 @@ class _Places:
         if isinstance(node, n.CallExpr):
             if isinstance(node.callee, n.MemberExpr) and node.callee.name in _CONTAINER_METHODS:
                 self.items.update(id(a) for a in node.args)
+            else:
+                self._arguments.update(id(a) for a in node.args)
             self._walk(node.callee)
             for a in node.args:
                 self._walk(a)

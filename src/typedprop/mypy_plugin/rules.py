@@ -25,10 +25,10 @@ inner dimension: 784 (left operand, axis 1) vs 300 (right operand, axis 0)
 Internal: used by the plugin's hooks; nothing here imports mypy.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from .binding import UNKNOWN, Mismatch, Shape, Where, pair
+from .binding import Mismatch, Shape, Where, pair
 from .sizes import Size, product
 
 Sizes = tuple[Size | None, ...]
@@ -65,8 +65,8 @@ def exact(sizes: Sequence[Size | None]) -> Shape:
     return Shape(tuple(sizes), (), True)
 
 
-def _maybe_one(s: Size, rigid: str | None) -> bool:
-    return s.value == 1 or not s.differs(Size.of(1), rigid)
+def _maybe_one(s: Size) -> bool:
+    return s.value == 1 or not s.differs(Size.of(1))
 
 
 def _axis(where: str, x: Arg, axis: object, extra: int = 0) -> tuple[int | None, Mismatch | None]:
@@ -94,7 +94,7 @@ def same(where: str, x: Arg) -> Outcome:
     return Outcome(x.shape if x.shape.exact else None)
 
 
-def broadcast(where: str, args: Sequence[Arg], rigid: str | None = None) -> Outcome:
+def broadcast(where: str, args: Sequence[Arg]) -> Outcome:
     """numpy's broadcasting of `args`: axes lined up from the last, a size 1 stretched, the
     missing leading axes added."""
     if not all(a.shape.exact for a in args):
@@ -120,15 +120,15 @@ def broadcast(where: str, args: Sequence[Arg], rigid: str | None = None) -> Outc
             if first is None:
                 first = (s, here)
                 size = s
-            elif first[0].differs(s, rigid) and not (
-                _maybe_one(s, rigid) or _maybe_one(first[0], rigid)
-            ):
+            elif first[0].differs(s) and not (_maybe_one(s) or _maybe_one(first[0])):
                 mismatches.append(pair(where, "axes do not broadcast", *first, s, here))
-            elif s != first[0]:
-                size = None  # maybe equal: not known
+            elif s != first[0] and s.value is not None and size is not None:
+                size = s  # a name against a number: the number, or the program fails
+            elif s != first[0] and first[0].value is None:
+                size = None  # two expressions that may be equal: not known
         if size is None and not unknown and first is None:
             size = Size.of(1)  # every size there is 1
-        if unknown and (size is None or _maybe_one(size, rigid)):
+        if unknown and (size is None or _maybe_one(size)):
             size = None
         out.append(size)
     return Outcome(exact(out), mismatches)
@@ -139,7 +139,7 @@ def broadcast(where: str, args: Sequence[Arg], rigid: str | None = None) -> Outc
 # ---------------------------------------------------------------------------------------------
 
 
-def matmul(where: str, a: Arg, b: Arg, rigid: str | None = None) -> Outcome:
+def matmul(where: str, a: Arg, b: Arg) -> Outcome:
     """`a @ b` as numpy's `matmul`: a 1-D operand is a row (left) or a column (right), the last
     axis of `a` meets the second-to-last of `b`, the batch axes broadcast."""
     sa, sb = a.shape, b.shape
@@ -150,7 +150,7 @@ def matmul(where: str, a: Arg, b: Arg, rigid: str | None = None) -> Outcome:
     out: list[Mismatch] = []
     inner_b = hb[0] if nb == 1 else hb[-2]
     axis_b = 0 if nb == 1 else nb - 2
-    if ha[-1] is not None and inner_b is not None and ha[-1].differs(inner_b, rigid):
+    if ha[-1] is not None and inner_b is not None and ha[-1].differs(inner_b):
         out.append(
             pair(
                 where,
@@ -161,7 +161,7 @@ def matmul(where: str, a: Arg, b: Arg, rigid: str | None = None) -> Outcome:
                 Where(b.what, axis_b),
             )
         )
-    batch = broadcast(where, [Arg(a.what, exact(ha[:-2])), Arg(b.what, exact(hb[:-2]))], rigid)
+    batch = broadcast(where, [Arg(a.what, exact(ha[:-2])), Arg(b.what, exact(hb[:-2]))])
     for m in batch.mismatches:
         out.append(Mismatch(m.where, m.detail.replace("axes do not broadcast", "batch axes")))
     assert batch.shape is not None
@@ -173,20 +173,20 @@ def matmul(where: str, a: Arg, b: Arg, rigid: str | None = None) -> Outcome:
     return Outcome(exact(dims), out)
 
 
-def dot(where: str, a: Arg, b: Arg, rigid: str | None = None) -> Outcome:
+def dot(where: str, a: Arg, b: Arg) -> Outcome:
     """numpy's `dot`: matmul for 1-D and 2-D operands; for N-D, the last axis of `a` meets the
     second-to-last of `b` (or its only one), the other axes all kept."""
     sa, sb = a.shape, b.shape
     if not (sa.exact and sb.exact):
         return Outcome()
     if not sa.head or not sb.head:  # a scalar: multiplication
-        return broadcast(where, [a, b], rigid)
+        return broadcast(where, [a, b])
     if len(sa.head) <= 2 and len(sb.head) <= 2:
-        return matmul(where, a, b, rigid)
+        return matmul(where, a, b)
     k = 0 if len(sb.head) == 1 else len(sb.head) - 2
     out: list[Mismatch] = []
     x, y = sa.head[-1], sb.head[k]
-    if x is not None and y is not None and x.differs(y, rigid):
+    if x is not None and y is not None and x.differs(y):
         out.append(
             pair(where, "inner dimension", x, Where(a.what, len(sa.head) - 1), y, Where(b.what, k))
         )
@@ -216,7 +216,7 @@ def outer(where: str, a: Arg, b: Arg) -> Outcome:
     return Outcome(exact((na, nb)))
 
 
-def einsum(where: str, subscripts: object, operands: Sequence[Arg], rigid: str | None) -> Outcome:
+def einsum(where: str, subscripts: object, operands: Sequence[Arg]) -> Outcome:
     """`einsum` with literal subscripts: each label means one size across the operands; the
     output has the labels after `->` (or the labels seen once, in order)."""
     if not isinstance(subscripts, str) or "." in subscripts:
@@ -247,7 +247,7 @@ def einsum(where: str, subscripts: object, operands: Sequence[Arg], rigid: str |
             here = Where(op.what, i)
             if label not in sizes:
                 sizes[label] = (s, here)
-            elif sizes[label][0].differs(s, rigid):
+            elif sizes[label][0].differs(s):
                 out.append(pair(where, f"label {label}", s, here, *sizes[label]))
     if not arrow:
         counts = {c: inputs.count(c) for c in inputs if c.isalpha()}
@@ -295,14 +295,14 @@ def swapaxes(where: str, x: Arg, a: object, b: object) -> Outcome:
     return Outcome(exact(head))
 
 
-def square(where: str, x: Arg, rigid: str | None, keep: bool = True) -> Outcome:
+def square(where: str, x: Arg, keep: bool = True) -> Outcome:
     """An op of square matrices (`inv`, `cholesky`, `slogdet`'s input): the last two axes
     agree; the shape is kept (or `keep=False`: the matrix axes dropped)."""
     h = x.shape.head
     if not x.shape.exact or len(h) < 2:
         return Outcome()
     out: list[Mismatch] = []
-    if h[-1] is not None and h[-2] is not None and h[-2].differs(h[-1], rigid):
+    if h[-1] is not None and h[-2] is not None and h[-2].differs(h[-1]):
         n = len(h)
         out.append(
             pair(
@@ -317,15 +317,15 @@ def square(where: str, x: Arg, rigid: str | None, keep: bool = True) -> Outcome:
     return Outcome(x.shape if keep else exact(h[:-2]), out)
 
 
-def solve(where: str, a: Arg, b: Arg, rigid: str | None) -> Outcome:
+def solve(where: str, a: Arg, b: Arg) -> Outcome:
     """`solve(a, b)`: `a` square, `b` a vector or matrix with `a`'s rows."""
-    first = square(where, a, rigid)
+    first = square(where, a)
     out = list(first.mismatches)
     ha, hb = a.shape.head, b.shape.head
     if a.shape.exact and b.shape.exact and ha and hb:
         k = 0 if len(hb) == 1 else len(hb) - 2
         rows, cols = hb[k], ha[-1]
-        if cols is not None and rows is not None and cols.differs(rows, rigid):
+        if cols is not None and rows is not None and cols.differs(rows):
             out.append(
                 pair(where, "rows", rows, Where(b.what, k), cols, Where(a.what, len(ha) - 1))
             )
@@ -337,7 +337,7 @@ def solve(where: str, a: Arg, b: Arg, rigid: str | None) -> Outcome:
 # ---------------------------------------------------------------------------------------------
 
 
-def reshape(where: str, x: Arg, new: object, rigid: str | None = None) -> Outcome:
+def reshape(where: str, x: Arg, new: object) -> Outcome:
     """`reshape` to literal sizes (one may be `-1`): the number of elements is checked, `-1`
     is inferred where it divides."""
     if not isinstance(new, tuple):
@@ -361,7 +361,7 @@ def reshape(where: str, x: Arg, new: object, rigid: str | None = None) -> Outcom
     target = f"({', '.join('-1' if i == free else str(s) for i, s in enumerate(sizes))}"
     target += ",)" if len(sizes) == 1 else ")"
     if free < 0:
-        if total.differs(known, rigid):
+        if total.differs(known):
             return Outcome(
                 exact(sizes),
                 [
@@ -394,9 +394,7 @@ def ravel(where: str, x: Arg) -> Outcome:
     return Outcome(exact((product(x.shape.head) if x.shape.exact else None,)))
 
 
-def join(
-    where: str, xs: Sequence[Arg] | None, axis: object, rigid: str | None, new: bool
-) -> Outcome:
+def join(where: str, xs: Sequence[Arg] | None, axis: object, new: bool) -> Outcome:
     """`concatenate` (`new=False`: sizes on `axis` add up) and `stack` (`new=True`: one shape,
     a new axis of the number of arrays); `axis=None` concatenates the flattened arrays."""
     if xs is None or not xs:
@@ -436,7 +434,7 @@ def join(
                 continue
             if size is None:
                 size, origin = s, Where(x.what, i)
-            elif size.differs(s, rigid):
+            elif size.differs(s):
                 assert origin is not None
                 label = "stacked arrays differ" if new else f"axis {i} must match"
                 out.append(pair(where, label, s, Where(x.what, i), size, origin))
@@ -449,9 +447,10 @@ def join(
     return Outcome(exact(dims), out)
 
 
-def _total(sizes: object) -> Size | None:
+def _total(sizes: Iterable[Size | None]) -> Size | None:
+    """The sum of `sizes` (a concatenation's axis), None if one is unknown."""
     total = Size.of(0)
-    for s in sizes:  # type: ignore[attr-defined]  # an iterable of sizes
+    for s in sizes:
         if s is None:
             return None
         total = total + s
@@ -494,33 +493,22 @@ def expand_dims(where: str, x: Arg, axis: object) -> Outcome:
     n = len(x.shape.head) + len(axes)
     normal: list[int] = []
     for a in axes:
-        k, bad = _axis(where, Arg(x.what, exact((None,) * n)), a)
+        k, bad = _axis(where, x, a, extra=len(axes))
         if bad is not None:
-            return Outcome(
-                None,
-                [
-                    Mismatch(
-                        where,
-                        bad.detail.replace(
-                            f"shape {exact((None,) * n)}", f"shape {x.shape} with the new axes"
-                        ),
-                        rank=True,
-                    )
-                ],
-            )
+            return Outcome(None, [bad])
         assert k is not None
         normal.append(k)
     rest = iter(x.shape.head)
     return Outcome(exact([Size.of(1) if i in normal else next(rest) for i in range(n)]))
 
 
-def squeeze(where: str, x: Arg, axis: object = None, rigid: str | None = None) -> Outcome:
+def squeeze(where: str, x: Arg, axis: object = None) -> Outcome:
     """`squeeze`: the given axes (which must have size 1), or every axis of size 1."""
     if not x.shape.exact:
         return Outcome()
     head = x.shape.head
     if axis is None:
-        if any(s is None or not s.differs(Size.of(1), rigid) and s.value != 1 for s in head):
+        if any(s is None or not s.differs(Size.of(1)) and s.value != 1 for s in head):
             return Outcome()
         return Outcome(exact([s for s in head if s is None or s.value != 1]))
     axes = axis if isinstance(axis, tuple) else (axis,)
@@ -532,7 +520,7 @@ def squeeze(where: str, x: Arg, axis: object = None, rigid: str | None = None) -
         if k is None:
             return Outcome()
         s = head[k]
-        if s is not None and s.differs(Size.of(1), rigid):
+        if s is not None and s.differs(Size.of(1)):
             return Outcome(
                 None,
                 [Mismatch(where, f"axis {k} of {x.what} of shape {x.shape} has length {s}, not 1")],
@@ -600,7 +588,7 @@ def pad(where: str, x: Arg, width: object) -> Outcome:
     )
 
 
-def broadcast_to(where: str, x: Arg, target: object, rigid: str | None) -> Outcome:
+def broadcast_to(where: str, x: Arg, target: object) -> Outcome:
     """`broadcast_to` literal sizes: `x`'s axes must broadcast to them."""
     if not isinstance(target, tuple):
         return Outcome()
@@ -617,7 +605,7 @@ def broadcast_to(where: str, x: Arg, target: object, rigid: str | None) -> Outco
                 )
             ],
         )
-    found = broadcast(where, [x, goal], rigid)
+    found = broadcast(where, [x, goal])
     return Outcome(exact(sizes), found.mismatches)
 
 
@@ -758,7 +746,7 @@ def take(where: str, x: Arg, indices: Shape, axis: object) -> Outcome:
 # ---------------------------------------------------------------------------------------------
 
 
-def same_shapes(where: str, a: Arg, b: Arg, rigid: str | None) -> Outcome:
+def same_shapes(where: str, a: Arg, b: Arg) -> Outcome:
     """A loss of predictions and targets of one shape: a scalar."""
     out: list[Mismatch] = []
     sa, sb = a.shape, b.shape
@@ -773,7 +761,7 @@ def same_shapes(where: str, a: Arg, b: Arg, rigid: str | None) -> Outcome:
             )
         else:
             for i, (x, y) in enumerate(zip(sa.head, sb.head, strict=True)):
-                if x is not None and y is not None and x.differs(y, rigid):
+                if x is not None and y is not None and x.differs(y):
                     out.append(
                         pair(
                             where, f"axis {i} must match", y, Where(b.what, i), x, Where(a.what, i)
@@ -783,7 +771,7 @@ def same_shapes(where: str, a: Arg, b: Arg, rigid: str | None) -> Outcome:
     return Outcome(exact(()), out)
 
 
-def labels(where: str, logits: Arg, labels: Arg, rigid: str | None) -> Outcome:
+def labels(where: str, logits: Arg, labels: Arg) -> Outcome:
     """Cross-entropy with integer labels: the labels have the logits' shape less the last
     axis; a scalar."""
     sa, sb = logits.shape, labels.shape
@@ -801,7 +789,7 @@ def labels(where: str, logits: Arg, labels: Arg, rigid: str | None) -> Outcome:
             )
         else:
             for i, (x, y) in enumerate(zip(batch, sb.head, strict=True)):
-                if x is not None and y is not None and x.differs(y, rigid):
+                if x is not None and y is not None and x.differs(y):
                     out.append(
                         pair(
                             where,
@@ -814,16 +802,6 @@ def labels(where: str, logits: Arg, labels: Arg, rigid: str | None) -> Outcome:
                     )
                     break
     return Outcome(exact(()), out)
-
-
-def scalar(where: str) -> Outcome:
-    """A scalar result."""
-    return Outcome(exact(()))
-
-
-def unknown(where: str) -> Outcome:
-    """Nothing known of the result."""
-    return Outcome(UNKNOWN)
 
 
 __all__ = [

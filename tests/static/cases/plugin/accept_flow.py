@@ -35,6 +35,23 @@ def softsign(x: Float[Vec, " n"]) -> tuple[Float[Vec, " n"], Callable[[Vec], Vec
 
 def case_zeros() -> None:
     reveal_type(tp.zeros(32, 784))  # N: Revealed type is "numpy.ndarray[tuple[int, int], numpy.dtype[numpy.float64]]"
+    tp.reveal_shape(tp.zeros(32, 784))  # N: Static shape is (32, 784)
+
+
+def case_reveal_shape() -> None:
+    # What the plugin knows: sizes, names and arithmetic, unknown sizes, no axes.
+    tp.reveal_shape(tp.zeros(8, 2 * HIDDEN))  # N: Static shape is (8, 600)
+    tp.reveal_shape(ops.concatenate([tp.zeros(3, 4), tp.zeros(3, 5)], axis=1))  # N: Static shape is (3, 9)
+    tp.reveal_shape(tp.zeros(32, IN).reshape(32, 28, -1))  # N: Static shape is (32, 28, 28)
+    tp.reveal_shape(np.exp(tp.zeros(3)))  # N: Static shape is (3,)
+    tp.reveal_shape(np.asarray([1.0, 2.0]))  # N: Static shape is unknown
+    tp.reveal_shape(1.0)  # N: Static shape is ()
+
+
+def case_reveal_shape_by_name(a: Float[Mat, "b h"], b: Float[Mat, "b h"]) -> None:
+    # A function's own dimension names, and arithmetic on them.
+    tp.reveal_shape(ops.concatenate([a, b], axis=1))  # N: Static shape is (b, 2*h)
+    tp.reveal_shape(a.T @ b)  # N: Static shape is (h, h)
 
 
 def case_ones_final() -> None:

@@ -127,11 +127,11 @@ def case_heads_merged_to_the_head_width() -> None:
     print(merged)
 
 
-def hole_einsum_scores_with_keys_of_another_head_width() -> None:
+def case_einsum_scores_with_keys_of_another_head_width() -> None:
     # Per-head scores "bhtd,bhsd->bhts": the keys were split into heads of 32.
     q = tp.normal(BATCH * HEADS, SEQ, D_HEAD, rng=0).reshape(BATCH, HEADS, SEQ, D_HEAD)
     k = tp.normal(BATCH * HEADS, SEQ, 32, rng=1).reshape(BATCH, HEADS, SEQ, 32)
-    scores = ops.einsum("bhtd,bhsd->bhts", q, k)  # not caught statically yet (a known hole)
+    scores = ops.einsum("bhtd,bhsd->bhts", q, k)  # E: Dimension mismatch in call to "einsum": label d: 32 (argument "operands[1]", axis 3) vs 16 (argument "operands[0]", axis 3)  [dim-mismatch]
     print(scores)
 
 

@@ -99,19 +99,19 @@ def case_outer_then_added_to_the_transposed_weight() -> None:
     print(w2)
 
 
-def hole_einsum_label_bound_to_two_sizes() -> None:
+def case_einsum_label_bound_to_two_sizes() -> None:
     # "bi,oi->bo" with a weight of 128 columns: i is 784 in x and 128 in w.
     x = tp.normal(BATCH, PIXELS, rng=0)
     w = tp.normal(CLASSES, HIDDEN, rng=0)
-    y = ops.einsum("bi,oi->bo", x, w)  # not caught statically yet (a known hole)
+    y = ops.einsum("bi,oi->bo", x, w)  # E: Dimension mismatch in call to "einsum": label i: 128 (argument "operands[1]", axis 1) vs 784 (argument "operands[0]", axis 1)  [dim-mismatch]
     print(y)
 
 
-def hole_einsum_subscripts_in_the_wrong_order() -> None:
+def case_einsum_subscripts_in_the_wrong_order() -> None:
     # The weight is (out, in) but the subscripts say "io".
     x = tp.normal(BATCH, PIXELS, rng=0)
     w = tp.normal(HIDDEN, PIXELS, rng=0)
-    y = ops.einsum("bi,io->bo", x, w)  # not caught statically yet (a known hole)
+    y = ops.einsum("bi,io->bo", x, w)  # E: Dimension mismatch in call to "einsum": label i: 128 (argument "operands[1]", axis 0) vs 784 (argument "operands[0]", axis 1)  [dim-mismatch]
     print(y)
 
 
