@@ -154,3 +154,19 @@ def with_shape(t: Type, shape: Shape | None, api: CheckerPluginInterface) -> Typ
         return internals.without_extra(p.copy_modified())
     str_type = api.named_generic_type("builtins.str", [])
     return internals.with_known_shape(p, encode_shape(shape), str_type)
+
+
+def without_shapes(t: Type, api: CheckerPluginInterface) -> Type:
+    """`t` with no size the plugin worked out: an array type's, a tuple's items', a
+    structure's fields' (where a value's type outlives the value: see `hooks._placed`)."""
+    p = get_proper_type(t)
+    if isinstance(p, TupleType):
+        items = [without_shapes(i, api) for i in p.items]
+        if all(a is b for a, b in zip(items, p.items, strict=True)):
+            return t
+        return p.copy_modified(items=items)
+    if not isinstance(p, Instance):
+        return t
+    if internals.has_field_shapes(p):
+        return internals.without_extra(p.copy_modified())
+    return with_shape(t, None, api)

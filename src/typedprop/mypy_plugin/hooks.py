@@ -55,6 +55,8 @@ from mypy.types import (
     AnyType,
     CallableType,
     Instance,
+    LiteralType,
+    NoneType,
     RawExpressionType,
     TupleType,
     Type,
@@ -66,8 +68,20 @@ from mypy.types import (
 
 from . import internals
 from . import rules as r
-from .arrays import BVAR, NDARRAY, array, hint_spec, shape_of, with_shape
+from .arrays import (
+    BVAR,
+    NDARRAY,
+    array,
+    decode_shape,
+    encode_shape,
+    hint_spec,
+    shape_of,
+    with_shape,
+    without_shapes,
+)
 from .binding import (
+    UNKNOWN,
+    Binding,
     Mismatch,
     Shape,
     Spec,
@@ -185,17 +199,88 @@ def _constructor_hook(ctx: FunctionContext) -> Type:
     return _finish(ctx, 'call to "zeros"', r.Outcome(r.exact(sizes)))
 
 
-def _finish(ctx: FunctionContext | MethodContext, where: str, outcome: r.Outcome) -> Type:
+def _finish(
+    ctx: FunctionContext | MethodContext, where: str, outcome: r.Outcome, name: str = ""
+) -> Type:
     """Report what a rule found, check the result against an annotated assignment's hint, and
     give the result its shape."""
     for mismatch in outcome.mismatches:
         _fail(mismatch, ctx.api, ctx.context)
-    result = with_shape(ctx.default_return_type, outcome.shape, ctx.api)
+    result = with_shape(_typed(ctx, name, outcome.shape), outcome.shape, ctx.api)
     if outcome.shape is None or not (outcome.shape.known() or outcome.shape.exact):
         return result
     if outcome.shape.known():
         _check_context(ctx, outcome.shape)
     return _placed(ctx, result)
+
+
+_DTYPE_CHANGES = frozenset(("__lt__", "__le__", "__gt__", "__ge__", "argmax", "argmin", "astype"))
+"""Operators and methods whose result has another dtype than their operands'."""
+
+
+def _typed(ctx: FunctionContext | MethodContext, name: str, shape: Shape | None) -> Type:
+    """The call's result type, or one mypy will keep where numpy's stubs would lose it.
+
+    numpy's stubs type some results `Any` (`x.sum(axis=0)`), and where an operand's type holds
+    `Any` (as `Mat`'s `floating[Any]` does) mypy finds several of numpy's overloads to match
+    and answers `Any` unless every match gave one type: either way the result could carry no
+    sizes. Where every operand is a plain numpy array or a number and the rule knows the
+    result is an array (one axis or more), the result is `ndarray[tuple[Any, ...], D]` for
+    every overload tried: D is the operands' one floating dtype, else `dtype[Any]`."""
+    result = ctx.default_return_type
+    p = get_proper_type(result)
+    if shape is None or not shape.exact or not shape.head:
+        return result
+    operands = [t for types in ctx.arg_types for t in types]
+    if not isinstance(p, AnyType) and not (
+        array(p, False) is not None and any(internals.contains_any(t) for t in operands)
+    ):
+        return result
+    if isinstance(ctx, MethodContext):
+        operands.append(ctx.type)
+    if not operands or not all(_plain(t) for t in operands):
+        return result
+    any_type = AnyType(TypeOfAny.implementation_artifact)
+    dtypes = {
+        str(a.args[1]): a.args[1] for t in operands if (a := array(t, False)) and len(a.args) == 2
+    }
+    dtype = next(iter(dtypes.values())) if len(dtypes) == 1 else None
+    scalars = any(_numpy_scalar(t) for t in operands)
+    if dtype is None or scalars or name in _DTYPE_CHANGES or not _floating(dtype):
+        dtype = ctx.api.named_generic_type("numpy.dtype", [any_type])
+    shape_type = ctx.api.named_generic_type("builtins.tuple", [any_type])
+    return ctx.api.named_generic_type(NDARRAY, [shape_type, dtype])
+
+
+def _floating(dtype: Type) -> bool:
+    p = get_proper_type(dtype)
+    if not isinstance(p, Instance) or not p.args:
+        return False
+    inner = get_proper_type(p.args[0])
+    return isinstance(inner, Instance) and inner.type.has_base("numpy.floating")
+
+
+def _numpy_scalar(t: Type) -> bool:
+    p = get_proper_type(t)
+    return isinstance(p, Instance) and p.type.has_base("numpy.generic")
+
+
+def _plain(t: Type) -> bool:
+    """Whether `t` is a numpy array, a number, a string, None, or a list or tuple of them: no
+    BVar, nothing unknown."""
+    p = get_proper_type(t)
+    if isinstance(p, TupleType):
+        return all(_plain(i) for i in p.items)
+    if isinstance(p, LiteralType | NoneType):
+        return True
+    if not isinstance(p, Instance):
+        return False
+    if p.type.fullname in ("builtins.list", "builtins.tuple") and p.args:
+        return _plain(p.args[0])
+    if p.type.fullname == "builtins.str" or array(p, False) is not None:
+        return True
+    scalar = shape_of(p, False)
+    return scalar.exact and not scalar.head  # a Python or numpy number
 
 
 def _placed(ctx: FunctionContext | MethodContext, result: Type) -> Type:
@@ -210,10 +295,10 @@ def _placed(ctx: FunctionContext | MethodContext, result: Type) -> Type:
     if internals.in_container(ctx.api, ctx.context) or internals.defines_attribute(
         ctx.api, ctx.context
     ):
-        return with_shape(result, None, ctx.api)
+        return without_shapes(result, ctx.api)
     again = internals.reassigned_by(ctx.api, ctx.context)
     if again is not None:
-        internals.forget(ctx.api, again, lambda t: with_shape(t, None, ctx.api))
+        internals.forget(ctx.api, again, lambda t: without_shapes(t, ctx.api))
     return result
 
 
@@ -281,8 +366,14 @@ def _check_call(
     specs: Sequence[Spec | None],
     out: Spec | None,
     hints: Sequence[Type] = (),
+    sized: "Callable[[FunctionContext | MethodContext, Binding], Type] | None" = None,
+    arg_types: Sequence[Sequence[Type]] | None = None,
 ) -> Type:
-    params, ranked = _params(names, specs, ctx.arg_types, True, hints)
+    """Bind the hinted arguments' sizes (of `arg_types`, the call's own by default), report
+    what contradicts, and give the result the sizes of `out` under the binding (or let `sized`
+    give them: a tuple's items, a structure's fields)."""
+    given = ctx.arg_types if arg_types is None else arg_types
+    params, ranked = _params(names, specs, given, True, hints)
     if not any(shape.exact or shape.known() for _, _, shape in params) and (
         out is None or not is_fixed(out)
     ):
@@ -296,6 +387,10 @@ def _check_call(
     if mismatches:
         return _finish(ctx, where, r.Outcome(None, mismatches))
     binding, mismatches = bind(params, where)
+    if sized is not None:
+        for mismatch in mismatches:
+            _fail(mismatch, ctx.api, ctx.context)
+        return _placed(ctx, sized(ctx, binding))
     sizes = None if out is None else output_sizes(out, binding)
     return _finish(ctx, where, r.Outcome(None if sizes is None else r.exact(sizes), mismatches))
 
@@ -466,7 +561,7 @@ def _op_from_function_hook(ctx: FunctionContext) -> Type:
 def _numpy_hook(rule: "Callable[[Call], r.Outcome]", name: str, ctx: FunctionContext) -> Type:
     where = f'call to "{name}"'
     names = tuple(ctx.callee_arg_names)
-    return _finish(ctx, where, rule(Call(ctx, where, names)))
+    return _finish(ctx, where, rule(Call(ctx, where, names)), name)
 
 
 def _ufunc_hook(ctx: MethodContext) -> Type:
@@ -476,7 +571,7 @@ def _ufunc_hook(ctx: MethodContext) -> Type:
     if rule is None:
         return ctx.default_return_type
     where = f'call to "{name}"'
-    return _finish(ctx, where, rule(Call(ctx, where, tuple(ctx.callee_arg_names))))
+    return _finish(ctx, where, rule(Call(ctx, where, tuple(ctx.callee_arg_names))), name)
 
 
 def _method_rule_hook(method: str, ctx: MethodContext) -> Type:
@@ -485,10 +580,10 @@ def _method_rule_hook(method: str, ctx: MethodContext) -> Type:
     if method in OPERATORS:
         where = f'operator "{OPERATORS[method][0]}"'
         call = Call(ctx, where, ())
-        return _finish(ctx, where, operator(call, method, receiver))
+        return _finish(ctx, where, operator(call, method, receiver), method)
     where = f'call to "{method}"' if method != "__getitem__" else "indexing"
     call = Call(ctx, where, tuple(ctx.callee_arg_names), receiver)
-    return _finish(ctx, where, METHODS[method](call))
+    return _finish(ctx, where, METHODS[method](call), method)
 
 
 def _reveal_hook(ctx: FunctionContext) -> Type:
@@ -534,7 +629,28 @@ def _function_hook(sig: CallableType, where: str, ctx: FunctionContext | MethodC
     types = sig.arg_types[offset:]
     names = sig.arg_names[offset:]
     specs = [hint_spec(t) for t in types]
+    ret = get_proper_type(sig.ret_type)
+    if isinstance(ret, TupleType):  # `-> tuple[Float[...], Float[...]]`: item by item
+        items = [hint_spec(t) for t in ret.items]
+        if any(items):
+            return _check_call(ctx, where, names, specs, None, types, partial(_sized_items, items))
     return _check_call(ctx, where, names, specs, hint_spec(sig.ret_type), types)
+
+
+def _sized_items(
+    specs: Sequence[Spec | None], ctx: FunctionContext | MethodContext, binding: Binding
+) -> Type:
+    """The call's tuple result, its items given the sizes of their hints under `binding`."""
+    p = get_proper_type(ctx.default_return_type)
+    if not isinstance(p, TupleType) or len(p.items) != len(specs):
+        return ctx.default_return_type
+    items = [_sized(t, spec, binding, ctx.api) for t, spec in zip(p.items, specs, strict=True)]
+    return p.copy_modified(items=items)
+
+
+def _sized(t: Type, spec: Spec | None, binding: Binding, api: CheckerPluginInterface) -> Type:
+    sizes = None if spec is None else output_sizes(spec, binding)
+    return t if sizes is None else with_shape(t, r.exact(sizes), api)
 
 
 def _shapecheck_hook(ctx: FunctionContext) -> Type:
@@ -553,7 +669,116 @@ def _shapecheck_hook(ctx: FunctionContext) -> Type:
 def _mark_checked_class(ctx: ClassDefContext) -> None:
     """`@shapecheck` on a class: its constructor's calls are checked against the fields' hints
     (the runtime side checks a NamedTuple's `__new__`, a dataclass's `__init__`)."""
-    ctx.cls.info.metadata.setdefault(_METADATA, {})["shapecheck"] = True
+    info = ctx.cls.info
+    info.metadata.setdefault(_METADATA, {})["shapecheck"] = True
+    if info.tuple_type is not None:
+        internals.unshare_fields(info)
+
+
+def _structure_hook(
+    info: TypeInfo,
+    sig: CallableType,
+    where: str,
+    ctx: FunctionContext | MethodContext,
+    arg_types: Sequence[Sequence[Type]] | None = None,
+) -> Type:
+    """A `shapecheck`ed structure's constructor (given `arg_types`, the call's own by default):
+    checked as a call, and the result remembers the sizes given to each field (a NamedTuple in
+    its items, a frozen dataclass in extra attributes), so that `layer.w` has them later
+    (`_field_hook`)."""
+    given = ctx.arg_types if arg_types is None else arg_types
+    offset = len(sig.arg_types) - len(given)
+    if offset < 0:
+        return ctx.default_return_type
+    types = sig.arg_types[offset:]
+    names = sig.arg_names[offset:]
+    specs = [hint_spec(t) for t in types]
+    fields = _fields(info)
+    if fields is None:
+        return _check_call(ctx, where, names, specs, None, types, arg_types=given)
+
+    def sized(ctx: FunctionContext | MethodContext, binding: Binding) -> Type:
+        shapes: dict[str, Shape] = {}
+        for name, spec, value in zip(names, specs, given, strict=False):
+            own = shape_of(value[0]) if name and len(value) == 1 else UNKNOWN
+            shape = own if own.exact and own.known() else None
+            sizes = None if spec is None else output_sizes(spec, binding)
+            if sizes is not None:
+                shape = r.exact(sizes)
+            if name and shape is not None and shape.known():
+                shapes[name] = shape
+        result = get_proper_type(ctx.default_return_type)
+        if isinstance(result, TupleType) and len(result.items) == len(fields):
+            items = [
+                t if name not in shapes else with_shape(t, shapes[name], ctx.api)
+                for t, name in zip(result.items, fields, strict=True)
+            ]
+            return result.copy_modified(items=items)
+        if isinstance(result, Instance) and shapes:
+            text = {name: encode_shape(shape) for name, shape in shapes.items()}
+            str_type = ctx.api.named_generic_type("builtins.str", [])
+            return internals.with_field_shapes(result, text, str_type)
+        return ctx.default_return_type
+
+    return _check_call(ctx, where, names, specs, None, types, sized, given)
+
+
+def _replace_hook(ctx: FunctionContext) -> Type:
+    """`dataclasses.replace(obj, w=...)`: the checked constructor called again, with the
+    fields not given as `obj` has them (with the sizes its type remembers)."""
+    if not ctx.arg_types or len(ctx.arg_types[0]) != 1:
+        return ctx.default_return_type
+    obj = get_proper_type(ctx.arg_types[0][0])
+    if not isinstance(obj, Instance):
+        return ctx.default_return_type
+    sig = _checked_constructor(obj.type)
+    if sig is None:
+        return ctx.default_return_type
+    changes = dict(zip(ctx.callee_arg_names[1:], ctx.arg_types[1:], strict=False))
+    arg_types: list[list[Type]] = []
+    for name in sig.arg_names[1:]:  # after `self`
+        if name is None:
+            return ctx.default_return_type
+        if changes.get(name):
+            arg_types.append(list(changes[name]))
+            continue
+        node = obj.type.get(name)
+        declared = node.type if node is not None else None
+        if declared is None:
+            return ctx.default_return_type
+        known = internals.field_shape(obj, name)
+        arg_types.append(
+            [declared if known is None else with_shape(declared, decode_shape(known), ctx.api)]
+        )
+    return _structure_hook(obj.type, sig, 'call to "replace"', ctx, arg_types)
+
+
+def _fields(info: TypeInfo) -> list[str] | None:
+    """The fields of an immutable structure (a NamedTuple, a frozen dataclass) in order; None
+    for a mutable one, whose fields may be given other sizes after its constructor."""
+    named = info.metadata.get("namedtuple")
+    if named is not None:
+        return list(named.get("fields", []))
+    data = info.metadata.get("dataclass")
+    if data is not None and data.get("frozen"):
+        return [a["name"] for a in data.get("attributes", [])]
+    return None
+
+
+def _field_hook(name: str, index: int | None, ctx: AttributeContext) -> Type:
+    """`layer.w` for a structure whose constructor's sizes its type remembers."""
+    if ctx.is_lvalue:
+        return ctx.default_attr_type
+    t = get_proper_type(ctx.type)
+    known = None
+    if isinstance(t, TupleType) and index is not None and index < len(t.items):
+        item = array(t.items[index], True)
+        known = None if item is None else internals.known_shape(item)
+    elif isinstance(t, Instance):
+        known = internals.field_shape(t, name)
+    if known is None:
+        return ctx.default_attr_type
+    return with_shape(ctx.default_attr_type, decode_shape(known), ctx.api)
 
 
 def _check_returns(func: FuncDef, api: CheckerPluginInterface) -> None:
@@ -665,12 +890,27 @@ class TypedpropPlugin(Plugin):
         return _mark_checked_class if fullname == _SHAPECHECK else None
 
     def get_attribute_hook(self, fullname: str) -> Callable[[AttributeContext], Type] | None:
-        hook: Callable[[AttributeContext], Type] | None = None
-        if fullname in (*internals.NUMPY_TRANSPOSES["T"], f"{BVAR}.T"):
-            hook = _guarded(self._reporter, partial(_transposed_hook, False))
-        elif fullname in internals.NUMPY_TRANSPOSES["mT"]:
-            hook = _guarded(self._reporter, partial(_transposed_hook, True))
+        key = ("attribute", fullname)
+        if key in self._hooks:
+            hook = self._hooks[key]
+        else:
+            hook = _guarded(self._reporter, self._attribute_hook(fullname))
+            self._hooks[key] = hook
         return flushing(self._reporter, hook) if self._reporter.pending else hook
+
+    def _attribute_hook(self, fullname: str) -> Callable[[AttributeContext], Type] | None:
+        if fullname in (*internals.NUMPY_TRANSPOSES["T"], f"{BVAR}.T"):
+            return partial(_transposed_hook, False)
+        if fullname in internals.NUMPY_TRANSPOSES["mT"]:
+            return partial(_transposed_hook, True)
+        cls, _, name = fullname.rpartition(".")
+        info = self._lookup_info(cls) if cls and not cls.startswith("numpy.") else None
+        if info is None or _checked_constructor(info) is None:
+            return None
+        fields = _fields(info)
+        if fields is None or name not in fields:
+            return None
+        return partial(_field_hook, name, fields.index(name))
 
     def get_function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:
         key = ("function", fullname)
@@ -709,12 +949,17 @@ class TypedpropPlugin(Plugin):
             return _shapecheck_hook, True
         if fullname == _REVEAL:
             return _reveal_hook, True
+        if fullname == "dataclasses.replace":
+            return _replace_hook, True
         if fullname in _OP_MAKERS:
             return _op_from_function_hook, True
         sig, final = self._checked_signature(fullname)
         if sig is None:
             return None, final
         name = fullname.rsplit(".", 1)[-1]
+        info = self._lookup_info(fullname)
+        if info is not None:
+            return partial(_structure_hook, info, sig, f'call to "{name}"'), True
         return partial(_function_hook, sig, f'call to "{name}"'), True
 
     def _method_hook(self, fullname: str) -> tuple[Callable[[MethodContext], Type] | None, bool]:
@@ -772,12 +1017,16 @@ class TypedpropPlugin(Plugin):
 
 def _checked_constructor(info: TypeInfo) -> CallableType | None:
     """The constructor of a `shapecheck`ed NamedTuple (`__new__`) or dataclass (`__init__`),
-    whose parameters are the fields with their hints."""
-    if not info.metadata.get(_METADATA, {}).get("shapecheck"):
-        return None
+    whose parameters are the fields with their hints; a subclass's where it inherits it (as
+    the run time checks it)."""
     node = info.get_method("__new__" if info.tuple_type is not None else "__init__")
-    t = node.type if isinstance(node, FuncDef) else None
-    return t if isinstance(t, CallableType) else None
+    if not isinstance(node, FuncDef) or not _is_checked_class(node.info):
+        return None
+    return node.type if isinstance(node.type, CallableType) else None
+
+
+def _is_checked_class(info: TypeInfo) -> bool:
+    return bool(info.metadata.get(_METADATA, {}).get("shapecheck"))
 
 
 def _node_type(node: object) -> Type | None:

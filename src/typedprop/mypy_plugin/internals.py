@@ -12,7 +12,8 @@ plugin also needs a few things it does not offer. Each is used here and nowhere 
   `check_func_item`, and `FuncDef.def_or_infer_vars`: check a `shapecheck`ed body early
   (`check_body_now`), and the checker's `lookup_type_or_none`: the type of a returned expression;
 - `mypy.maptype.map_instance_to_supertype`: an `ndarray` subclass or an `Op` subclass seen as
-  its base;
+  its base; `mypy.checkexpr.has_any_type`: whether mypy may find a call's overloads ambiguous
+  (`contains_any`);
 - `Errors.prefer_simple_messages`: whether an error reported now is shown (`errors_shown`), so
   that the plugin's one report of its own problems is not thrown away; `Errors._watchers`: a
   dimension mismatch reported past mypy's tries of an operator (`fail_unfiltered`);
@@ -55,6 +56,10 @@ _SCOPE = "__typedprop_scope__"
 _SHAPE = "__typedprop_shape__"
 """The extra attribute of an array type that holds the shape the plugin worked out for a value
 (`Shape.text` with scoped names, see `sizes.Size.encode`)."""
+_FIELD = "__typedprop_field__ "
+"""The prefix of the extra attributes of a structure's type (a frozen dataclass) that hold the
+shapes its constructor gave its fields, one per field (`_FIELD + name`: no identifier, so no
+user's attribute)."""
 _CHECKED = "__typedprop_shapecheck__"
 """The extra attribute of a `shapecheck`-decorated function's fallback type."""
 
@@ -82,6 +87,7 @@ _NEEDED = (
     ("mypy.binder", None, "CurrentType"),
     ("mypy.binder", "Frame", "__init__"),
     ("mypy.literals", None, "literal_hash"),
+    ("mypy.checkexpr", None, "has_any_type"),
     ("jaxtyping", None, "AbstractDtype"),
 )
 
@@ -191,6 +197,45 @@ def _string_attr(t: Instance, key: str) -> str | None:
     return value.value
 
 
+def field_shape(t: Instance, name: str) -> str | None:
+    """The shape the constructor of the structure type `t` gave its field `name`, or None."""
+    return _string_attr(t, _FIELD + name)
+
+
+def with_field_shapes(t: Instance, shapes: dict[str, str], str_type: Instance) -> Instance:
+    """A copy of the structure type `t` carrying the shapes of its fields (`field_shape`)."""
+    from mypy.types import ExtraAttrs
+
+    marked = t.copy_modified()
+    attrs: dict[str, Type] = {
+        _FIELD + name: LiteralType(text, fallback=str_type) for name, text in shapes.items()
+    }
+    marked.extra_attrs = ExtraAttrs(attrs, set(attrs))
+    return marked
+
+
+def has_field_shapes(t: Instance) -> bool:
+    return t.extra_attrs is not None and any(k.startswith(_FIELD) for k in t.extra_attrs.attrs)
+
+
+def unshare_fields(info: TypeInfo) -> None:
+    """Give the NamedTuple `info`'s tuple type items of its own, apart from the types of its
+    fields (their attributes, the parameters of its generated methods).
+
+    mypy computes a tuple type's fallback (`tuple[A | B]`) after semantic analysis with
+    `make_simplified_union`, which erases differing extra attributes in place on the union's
+    item it keeps: the first of two fields of one array type lost its shape string with it.
+    (The class's names are out of reach while its decorators' hooks run, so the items are
+    replaced, in place, as every copy of the tuple type shares their list.)"""
+    if info.tuple_type is not None:
+        items = info.tuple_type.items
+        items[:] = [_own(t) for t in items]
+
+
+def _own(t: Type) -> Type:
+    return t.copy_modified() if isinstance(t, Instance) else t
+
+
 def with_shape_string(t: Instance, text: str, scope: str, str_type: Instance) -> Instance:
     """A copy of `t` carrying the shape string `text` written in `scope`."""
     from mypy.types import ExtraAttrs  # see the module's docstring: not on every mypy
@@ -262,6 +307,14 @@ def marked_checked(fallback: Instance, bool_type: Instance) -> Instance:
     attrs[_CHECKED] = LiteralType(True, fallback=bool_type)
     result.extra_attrs = ExtraAttrs(attrs, set(attrs))
     return result
+
+
+def contains_any(t: Type) -> bool:
+    """Whether `t` holds `Any` anywhere (as mypy asks of arguments before it calls an
+    overloaded function ambiguous)."""
+    from mypy.checkexpr import has_any_type
+
+    return has_any_type(t)
 
 
 # -- classes ---------------------------------------------------------------------------------

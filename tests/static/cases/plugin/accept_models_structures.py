@@ -6,7 +6,7 @@ and optimizers. Every case runs, and mypy accepts it."""
 # fmt: off
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final, NamedTuple, assert_type
 
 import numpy as np
@@ -39,6 +39,11 @@ class Scaler:
     gain: Float[Vec, " n"]
     shift: Float[Vec, " n"]
     temperature: float
+
+
+@tp.shapecheck
+def init_pair() -> tuple[Float[Mat, "4 6"], Float[Mat, "6 4"]]:
+    return tp.normal(HIDDEN, IN, rng=0), tp.normal(IN, HIDDEN, rng=1)
 
 
 @dataclass(frozen=True)
@@ -267,3 +272,75 @@ def case_float32_structure() -> None:
 
     g = tp.grad(loss, layer)
     assert g.w.dtype == np.float32 and g.b.dtype == np.float32
+
+
+def case_fields_keep_the_constructor_sizes() -> None:
+    # The layer's fields keep the sizes given to its constructor, and are used with them.
+    layer = Affine(tp.normal(HIDDEN, IN, rng=0), tp.zeros(HIDDEN))
+    h = layer.w @ tp.ones(IN) + layer.b
+    tp.reveal_shape(h)  # N: Static shape is (4,)
+    enc = Encoder(tp.normal(20, 8, rng=1), tp.normal(8, 3, rng=2))
+    y = tp.ones(5, 20) @ enc.embed @ enc.proj
+    assert h.shape == (HIDDEN,) and y.shape == (5, 3)
+
+
+def case_layers_of_different_sizes_in_a_list_then_fields() -> None:
+    # A list of layers of different sizes: a field read in the loop has no stale size.
+    layers = [Affine(tp.normal(HIDDEN, IN, rng=0), tp.zeros(HIDDEN)), Affine(tp.normal(OUT, HIDDEN, rng=1), tp.zeros(OUT))]
+    h = tp.ones(IN)
+    for layer in layers:
+        h = np.tanh(layer.w @ h + layer.b)
+    assert h.shape == (OUT,)
+
+
+def case_layer_rebuilt_in_a_branch() -> None:
+    # The layer is rebuilt with other sizes on one path: after the branch its sizes are unknown.
+    layer = Affine(tp.normal(HIDDEN, IN, rng=0), tp.zeros(HIDDEN))
+    wide = IN > 3
+    if wide:
+        layer = Affine(tp.normal(OUT, IN, rng=1), tp.zeros(OUT))
+    h = layer.w @ tp.ones(IN)
+    out = h + (tp.zeros(OUT) if wide else tp.zeros(HIDDEN))
+    assert out.shape == ((OUT,) if wide else (HIDDEN,))
+
+
+def case_mutable_dataclass_field_given_another_size() -> None:
+    # A mutable dataclass's field may be given another size later: its fields keep none.
+    s = Scaler(tp.ones(IN), tp.zeros(IN), 1.0)
+    s.gain = tp.ones(HIDDEN)
+    s.shift = tp.zeros(HIDDEN)
+    y = tp.ones(3, HIDDEN) * s.gain + s.shift
+    assert y.shape == (3, HIDDEN)
+
+
+def case_gradient_and_adam_keep_the_layer_sizes() -> None:
+    # The gradient and the optimizer's step have the parameters' sizes, used as such.
+    layer = Affine(tp.normal(HIDDEN, IN, rng=0), tp.zeros(HIDDEN))
+    x = tp.ones(IN)
+
+    def loss(p: BVar[Affine]) -> BVar[float]:
+        w, b = p.unpack()
+        return ops.sum(ops.tanh(ops.linear(w, x, b)))
+
+    opt = tp.optim.Adam(layer, lr=0.01)
+    for _ in range(2):
+        g = tp.grad(loss, layer)
+        layer = opt.step(layer, g)
+    step = layer.w - 0.1 * g.w
+    tp.reveal_shape(step)  # N: Static shape is (4, 6)
+    assert step.shape == (HIDDEN, IN)
+
+
+def case_replace_with_the_same_widths() -> None:
+    # dataclasses.replace with a longer vocabulary of the same width: the new sizes are used.
+    enc = Encoder(tp.normal(20, 8, rng=0), tp.normal(8, 3, rng=1))
+    bigger = replace(enc, embed=tp.normal(50, 8, rng=2))
+    y = tp.ones(2, 50) @ bigger.embed @ bigger.proj
+    assert y.shape == (2, 3)
+
+
+def case_tuple_from_a_checked_initializer() -> None:
+    # A shapecheck'ed initializer's tuple result: each item has its hint's sizes.
+    enc, dec = init_pair()
+    x_hat = dec @ (enc @ tp.ones(IN))
+    assert x_hat.shape == (IN,)

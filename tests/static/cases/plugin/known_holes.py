@@ -7,7 +7,7 @@ file."""
 # fmt: off
 
 from collections.abc import Callable
-from typing import Any, NamedTuple, TypeAlias
+from typing import Any, TypeAlias
 
 import numpy as np
 from jaxtyping import Float
@@ -78,31 +78,3 @@ def case_return_in_a_deferred_body(x: Float[Vec, " 3"]) -> Float[Vec, " 2"]:
 
 
 LATER = tp.zeros(4)
-
-
-@tp.shapecheck
-class BareLayer(NamedTuple):
-    w: Float[np.ndarray, "out in"]
-    b: Float[np.ndarray, " out"]
-
-
-@tp.shapecheck
-class Dense(NamedTuple):
-    w: Float[Mat, "out in"]
-    b: Float[Vec, " out"]
-
-
-class SubDense(Dense):
-    pass
-
-
-def case_namedtuple_of_bare_ndarray_fields() -> None:
-    # The fields of a shapecheck'ed NamedTuple typed `Float[np.ndarray, ...]` lose their shape
-    # strings in the constructor mypy makes (a dataclass keeps them; `Float[Mat, ...]` too).
-    BareLayer(tp.zeros(2, 3), tp.zeros(4))
-
-
-def case_subclass_of_a_checked_class() -> None:
-    # The run time checks a subclass's constructor (it inherits the checked one); the plugin
-    # looks for the decorator on the called class only.
-    SubDense(tp.normal(3, 4), tp.zeros(5))

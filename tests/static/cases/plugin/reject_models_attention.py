@@ -144,12 +144,12 @@ def case_residual_around_half_a_feed_forward() -> None:
     print(out)
 
 
-def hole_layer_norm_gain_of_the_ffn_width() -> None:
+def case_layer_norm_gain_of_the_ffn_width() -> None:
     # The layer norm's gain has the feed-forward width (256), the tokens are 64 wide.
     x = tp.normal(BATCH, SEQ, D_MODEL, rng=0)
     gain = tp.ones(D_FF)
     normed = (x - x.mean(axis=-1, keepdims=True)) / x.std(axis=-1, keepdims=True)
-    y = normed * gain  # not caught statically yet (a known hole)
+    y = normed * gain  # E: Dimension mismatch in operator "*": axes do not broadcast: 64 (left operand, axis 2) vs 256 (right operand, axis 0)  [dim-mismatch]
     print(y)
 
 

@@ -60,10 +60,10 @@ def case_dropout_mask_of_another_layer() -> None:
     print(dropped)
 
 
-def hole_divide_by_row_sums_without_keepdims() -> None:
+def case_divide_by_row_sums_without_keepdims() -> None:
     # Each row divided by its sum, but the sums lost their axis: (32, 10) / (32,).
     counts = tp.ones(BATCH, CLASSES)
-    probs = counts / counts.sum(axis=1)  # not caught statically yet (a known hole)
+    probs = counts / counts.sum(axis=1)  # E: Dimension mismatch in operator "/": axes do not broadcast: 10 (left operand, axis 1) vs 32 (right operand, axis 0)  [dim-mismatch]
     print(probs)
 
 
@@ -154,11 +154,11 @@ def case_transpose_of_the_wrong_axes() -> None:
     print(h)
 
 
-def hole_np_expand_dims_on_the_wrong_axis() -> None:
+def case_np_expand_dims_on_the_wrong_axis() -> None:
     # Per-sample means (32,) need a new last axis to subtract from (32, 784), not a first one.
     x = tp.normal(BATCH, PIXELS, rng=0)
     means = x.mean(axis=1)
-    centered = x - np.expand_dims(means, 0)  # not caught statically yet (a known hole)
+    centered = x - np.expand_dims(means, 0)  # E: Dimension mismatch in operator "-": axes do not broadcast: 784 (left operand, axis 1) vs 32 (right operand, axis 1)  [dim-mismatch]
     print(centered)
 
 
@@ -169,10 +169,10 @@ def case_np_squeeze_of_the_batch_axis() -> None:
     print(y)
 
 
-def hole_mean_without_keepdims() -> None:
+def case_mean_without_keepdims() -> None:
     # Per-sample centering: the (32,) means do not broadcast against (32, 784).
     x = tp.normal(BATCH, PIXELS, rng=0)
-    centered = x - x.mean(axis=1)  # not caught statically yet (a known hole)
+    centered = x - x.mean(axis=1)  # E: Dimension mismatch in operator "-": axes do not broadcast: 784 (left operand, axis 1) vs 32 (right operand, axis 0)  [dim-mismatch]
     print(centered)
 
 

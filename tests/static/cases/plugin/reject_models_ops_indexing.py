@@ -69,11 +69,11 @@ def case_ellipsis_picks_the_last_axis() -> None:
     print(y)
 
 
-def hole_first_sample_instead_of_first_step() -> None:
+def case_first_sample_instead_of_first_step() -> None:
     # seq[0] is the first sample (20, 64), not the first time step (32, 64) of every sample.
     seq = tp.normal(BATCH, STEPS, 64, rng=0)
     h = tp.zeros(BATCH, 64)
-    z = ops.concatenate([seq[0], h], axis=1)  # not caught statically yet (a known hole)
+    z = ops.concatenate([seq[0], h], axis=1)  # E: Dimension mismatch in call to "concatenate": axis 0 must match: 32 (argument "xs[1]", axis 0) vs 20 (argument "xs[0]", axis 0)  [dim-mismatch]
     print(z)
 
 

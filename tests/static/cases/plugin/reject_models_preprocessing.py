@@ -20,29 +20,29 @@ FEATURES: Final = 20
 COMPONENTS: Final = 5
 
 
-def hole_standardize_with_per_sample_statistics() -> None:
+def case_standardize_with_per_sample_statistics() -> None:
     # The statistics are taken per sample (axis 1) and lose that axis: (400, 20) - (400,).
     x = tp.normal(N_TRAIN, FEATURES, rng=0)
-    z = (x - x.mean(axis=1)) / x.std(axis=1)  # not caught statically yet (a known hole)
+    z = (x - x.mean(axis=1)) / x.std(axis=1)  # E: Dimension mismatch in operator "-": axes do not broadcast: 20 (left operand, axis 1) vs 400 (right operand, axis 0)  [dim-mismatch]  # E: Dimension mismatch in operator "/": axes do not broadcast: 20 (left operand, axis 1) vs 400 (right operand, axis 0)  [dim-mismatch]
     print(z)
 
 
-def hole_feature_means_of_the_transposed_data() -> None:
+def case_feature_means_of_the_transposed_data() -> None:
     # The data was transposed to (features, samples) for another step; its axis-0 means are per
     # sample (400), not per feature (20).
     x = tp.normal(N_TRAIN, FEATURES, rng=0)
     xt = x.T
-    centered = x - xt.mean(axis=0)  # not caught statically yet (a known hole)
+    centered = x - xt.mean(axis=0)  # E: Dimension mismatch in operator "-": axes do not broadcast: 20 (left operand, axis 1) vs 400 (right operand, axis 0)  [dim-mismatch]
     print(centered)
 
 
-def hole_min_max_statistics_of_the_wrong_axis_applied_to_the_test_set() -> None:
+def case_min_max_statistics_of_the_wrong_axis_applied_to_the_test_set() -> None:
     # Train-set minima and maxima per sample (400, 1), applied to the 100 test samples.
     train = tp.normal(N_TRAIN, FEATURES, rng=0)
     test = tp.normal(N_TEST, FEATURES, rng=1)
     lo = train.min(axis=1, keepdims=True)
     hi = train.max(axis=1, keepdims=True)
-    scaled = (test - lo) / (hi - lo)  # not caught statically yet (a known hole)
+    scaled = (test - lo) / (hi - lo)  # E: Dimension mismatch in operator "-": axes do not broadcast: 100 (left operand, axis 0) vs 400 (right operand, axis 0)  [dim-mismatch]  # E: Dimension mismatch in operator "/": axes do not broadcast: 100 (left operand, axis 0) vs 400 (right operand, axis 0)  [dim-mismatch]
     print(scaled)
 
 
@@ -53,10 +53,10 @@ def case_grayscale_images_flattened_as_color() -> None:
     print(flat)
 
 
-def hole_per_image_mean_without_keepdims() -> None:
+def case_per_image_mean_without_keepdims() -> None:
     # Each image centered on its own mean: the (100,) means do not broadcast against (100, 28, 28).
     images = tp.normal(N_TEST, 28, 28, rng=0)
-    centered = images - images.mean(axis=(1, 2))  # not caught statically yet (a known hole)
+    centered = images - images.mean(axis=(1, 2))  # E: Dimension mismatch in operator "-": axes do not broadcast: 28 (left operand, axis 2) vs 100 (right operand, axis 0)  [dim-mismatch]
     print(centered)
 
 
@@ -129,9 +129,9 @@ def case_sample_weights_without_a_trailing_axis() -> None:
     print(weighted)
 
 
-def hole_annotated_test_set_scaled_with_train_statistics_of_another_width() -> None:
+def case_annotated_test_set_scaled_with_train_statistics_of_another_width() -> None:
     # The scaler was fit on 20 features; the test set kept 21 (an id column).
     test: Float[Mat, "100 21"] = np.zeros((100, 21))
     train = tp.normal(N_TRAIN, FEATURES, rng=0)
-    scaled = (test - train.mean(axis=0)) / train.std(axis=0)  # not caught statically yet (a known hole)
+    scaled = (test - train.mean(axis=0)) / train.std(axis=0)  # E: Dimension mismatch in operator "-": axes do not broadcast: 21 (left operand, axis 1) vs 20 (right operand, axis 0)  [dim-mismatch]  # E: Dimension mismatch in operator "/": axes do not broadcast: 21 (left operand, axis 1) vs 20 (right operand, axis 0)  [dim-mismatch]
     print(scaled)

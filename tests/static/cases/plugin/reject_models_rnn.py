@@ -123,12 +123,12 @@ def hole_batch_major_sequence_indexed_by_time() -> None:
     print(h)
 
 
-def hole_bvar_inputs_of_the_state_width() -> None:
+def case_bvar_inputs_of_the_state_width() -> None:
     # The sequence was embedded to the state's width (32) before the input weight (32, 8).
     xs = tp.normal(STEPS, HIDDEN, rng=0)
 
     def loss(w: BVar[Float[Mat, "32 32"]], u: BVar[Float[Mat, "32 8"]]) -> BVar[float]:
-        h = ops.tanh(ops.matvec(u, xs[0]))  # not caught statically yet (a known hole)
+        h = ops.tanh(ops.matvec(u, xs[0]))  # E: Dimension mismatch in call to "matvec": dimension n: 32 (argument "x", axis 0) vs 8 (argument "w", axis 1)  [dim-mismatch]
         return ops.sum(ops.matvec(w, h))
 
     tp.grad_n(loss, tp.normal(HIDDEN, HIDDEN, rng=1), tp.normal(HIDDEN, INPUT, rng=2))

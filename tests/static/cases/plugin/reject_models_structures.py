@@ -10,10 +10,11 @@ return the wrong thing: each case is one shape mistake, refused at run time with
 from dataclasses import dataclass, replace
 from typing import Final, NamedTuple
 
+import numpy as np
 from jaxtyping import Float
 
 import typedprop as tp
-from typedprop import Mat, Vec, ops
+from typedprop import BVar, Mat, Vec, ops
 
 PIXELS: Final = 784
 CODE: Final = 64
@@ -89,6 +90,28 @@ class Projection:
         return self.w @ x
 
 
+@tp.shapecheck
+class BareLayer(NamedTuple):
+    """Fields hinted on numpy's own array type, both of one type (the hints differ)."""
+
+    w: Float[np.ndarray, "out in"]
+    b: Float[np.ndarray, " out"]
+
+
+class WideDense(Dense):
+    """A subclass: it inherits Dense's checked constructor."""
+
+
+@tp.shapecheck
+def init_autoencoder() -> tuple[Float[Mat, "64 784"], Float[Mat, "784 64"]]:
+    return tp.normal(CODE, PIXELS, rng=0), tp.normal(PIXELS, CODE, rng=1)
+
+
+def dense_loss(p: BVar[Dense], x: Vec) -> BVar[float]:
+    w, b = p.unpack()
+    return ops.sum(ops.tanh(ops.linear(w, x, b)))
+
+
 def case_namedtuple_bias_of_the_input_width() -> None:
     # The bias has one entry per input (784) instead of one per output (128).
     layer = Dense(tp.normal(HIDDEN, PIXELS, rng=0), tp.zeros(PIXELS))  # E: Dimension mismatch in call to "Dense": dimension out: 784 (argument "b", axis 0) vs 128 (argument "w", axis 0)  [dim-mismatch]
@@ -107,9 +130,9 @@ def case_dataclass_positions_of_another_width() -> None:
     print(emb)
 
 
-def hole_autoencoder_decoder_of_the_encoder_shape() -> None:
+def case_autoencoder_decoder_of_the_encoder_shape() -> None:
     # The decoder was made like the encoder, (code, pixels), not transposed.
-    ae = Autoencoder(tp.normal(CODE, PIXELS, rng=0), tp.normal(CODE, PIXELS, rng=1))  # not caught statically yet (a known hole)
+    ae = Autoencoder(tp.normal(CODE, PIXELS, rng=0), tp.normal(CODE, PIXELS, rng=1))  # E: Dimension mismatch in call to "Autoencoder": dimension pixels: 64 (argument "decoder", axis 0) vs 784 (argument "encoder", axis 1)  [dim-mismatch]  # E: Dimension mismatch in call to "Autoencoder": dimension code: 784 (argument "decoder", axis 1) vs 64 (argument "encoder", axis 0)  [dim-mismatch]
     print(ae)
 
 
@@ -199,8 +222,87 @@ def case_function_returning_the_wrong_field() -> None:
     print(encoder_weight(enc, dec))
 
 
-def hole_frozen_dataclass_replaced_with_a_wider_table() -> None:
+def case_bare_ndarray_fields_bias_of_another_width() -> None:
+    # Both fields are np.ndarray with different hints: the first field's hint counts too.
+    layer = BareLayer(tp.normal(HIDDEN, PIXELS, rng=0), tp.zeros(CODE))  # E: Dimension mismatch in call to "BareLayer": dimension out: 64 (argument "b", axis 0) vs 128 (argument "w", axis 0)  [dim-mismatch]
+    print(layer)
+
+
+def case_subclass_of_a_checked_namedtuple() -> None:
+    # The subclass inherits the checked constructor: the bias of the input width is refused.
+    layer = WideDense(tp.normal(HIDDEN, PIXELS, rng=0), tp.zeros(PIXELS))  # E: Dimension mismatch in call to "WideDense": dimension out: 784 (argument "b", axis 0) vs 128 (argument "w", axis 0)  [dim-mismatch]
+    print(layer)
+
+
+def case_field_of_a_namedtuple_applied_to_a_code() -> None:
+    # The first layer's weight (128, 784) keeps its sizes on the field: a 64-wide code is given.
+    layer = Dense(tp.normal(HIDDEN, PIXELS, rng=0), tp.zeros(HIDDEN))
+    h = layer.w @ tp.ones(CODE)  # E: Dimension mismatch in operator "@": inner dimension: 784 (left operand, axis 1) vs 64 (right operand, axis 0)  [dim-mismatch]
+    print(h)
+
+
+def case_field_of_a_frozen_dataclass_transposed_use() -> None:
+    # The token table is (vocab, d); a batch of one-hot rows is multiplied from the wrong side.
+    emb = Embedding(tokens=tp.normal(VOCAB, CODE, rng=0), positions=tp.normal(MAX_LEN, CODE, rng=1))
+    one_hot = tp.zeros(8, VOCAB)
+    vectors = emb.tokens @ one_hot  # E: Dimension mismatch in operator "@": inner dimension: 64 (left operand, axis 1) vs 8 (right operand, axis 0)  [dim-mismatch]
+    print(vectors)
+
+
+def case_unpacked_namedtuple_weight_on_a_code() -> None:
+    # The layer unpacked: its weight (128, 784) keeps its sizes, and is given a 64-wide code.
+    w, b = Dense(tp.normal(HIDDEN, PIXELS, rng=0), tp.zeros(HIDDEN))
+    h = ops.linear(w, tp.ones(CODE), b)  # E: Dimension mismatch in call to "linear": dimension in: 64 (argument "x", axis 0) vs 784 (argument "w", axis 1)  [dim-mismatch]
+    print(h)
+
+
+def case_gradient_field_added_to_the_other_layer() -> None:
+    # The gradient has the parameters' sizes: the first layer's gradient applied to the second.
+    first = Dense(tp.normal(HIDDEN, PIXELS, rng=0), tp.zeros(HIDDEN))
+    second = Dense(tp.normal(CLASSES, HIDDEN, rng=1), tp.zeros(CLASSES))
+    x = tp.ones(PIXELS)
+    g = tp.grad(lambda p: dense_loss(p, x), first)
+    stepped = second.w - 0.1 * g.w  # E: Dimension mismatch in operator "-": axes do not broadcast: 10 (left operand, axis 0) vs 128 (right operand, axis 0)  [dim-mismatch]  # E: Dimension mismatch in operator "-": axes do not broadcast: 128 (left operand, axis 1) vs 784 (right operand, axis 1)  [dim-mismatch]
+    print(stepped)
+
+
+def case_optimizer_step_then_the_layer_on_a_code() -> None:
+    # After Adam's steps the layer keeps its sizes; it is then applied to a 64-wide code.
+    layer = Dense(tp.normal(HIDDEN, PIXELS, rng=0), tp.zeros(HIDDEN))
+    opt = tp.optim.Adam(layer, lr=0.01)
+    x = tp.ones(PIXELS)
+    for _ in range(2):
+        layer = opt.step(layer, tp.grad(lambda p: dense_loss(p, x), layer))
+    y = ops.linear(layer.w, tp.ones(CODE), layer.b)  # E: Dimension mismatch in call to "linear": dimension in: 64 (argument "x", axis 0) vs 784 (argument "w", axis 1)  [dim-mismatch]
+    print(y)
+
+
+def case_backprop_n_gradient_of_the_input_used_as_a_code() -> None:
+    # The gradient with respect to the input has the input's 784 entries, not the code's 64.
+    w = tp.normal(CODE, PIXELS, rng=0)
+    x = tp.ones(PIXELS)
+    _, (gw, gx) = tp.backprop_n(lambda a, b: ops.sum(ops.matvec(a, b)), w, x)
+    code = tp.ones(CODE) + gx  # E: Dimension mismatch in operator "+": axes do not broadcast: 64 (left operand, axis 0) vs 784 (right operand, axis 0)  [dim-mismatch]
+    print(gw, code)
+
+
+def case_tuple_returned_by_a_checked_initializer_swapped() -> None:
+    # The initializer returns (encoder, decoder); they are unpacked in the other order.
+    dec, enc = init_autoencoder()
+    code = enc @ tp.ones(PIXELS)  # E: Dimension mismatch in operator "@": inner dimension: 64 (left operand, axis 1) vs 784 (right operand, axis 0)  [dim-mismatch]
+    print(dec, code)
+
+
+def case_frozen_dataclass_replaced_with_a_wider_table() -> None:
     # dataclasses.replace runs the checked constructor again: a token table of width 128.
     emb = Embedding(tokens=tp.normal(VOCAB, CODE, rng=0), positions=tp.normal(MAX_LEN, CODE, rng=1))
-    wider = replace(emb, tokens=tp.normal(VOCAB, HIDDEN, rng=2))  # not caught statically yet (a known hole)
+    wider = replace(emb, tokens=tp.normal(VOCAB, HIDDEN, rng=2))  # E: Dimension mismatch in call to "replace": dimension d: 64 (argument "positions", axis 1) vs 128 (argument "tokens", axis 1)  [dim-mismatch]
     print(wider)
+
+
+def case_replaced_field_keeps_its_new_size() -> None:
+    # After replace, the positions are 128 wide; they are added to 64-wide token vectors.
+    emb = Embedding(tokens=tp.normal(VOCAB, CODE, rng=0), positions=tp.normal(MAX_LEN, CODE, rng=1))
+    wider = replace(emb, tokens=tp.normal(VOCAB, HIDDEN, rng=2), positions=tp.normal(MAX_LEN, HIDDEN, rng=3))
+    mixed = emb.tokens[:MAX_LEN] + wider.positions  # E: Dimension mismatch in operator "+": axes do not broadcast: 64 (left operand, axis 1) vs 128 (right operand, axis 1)  [dim-mismatch]
+    print(mixed)
