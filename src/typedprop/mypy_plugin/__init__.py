@@ -82,6 +82,7 @@ from . import internals
 from .report import DIM_MISMATCH as DIM_MISMATCH
 from .report import PLUGIN_PROBLEM as PLUGIN_PROBLEM
 from .report import RANK_MISMATCH as RANK_MISMATCH
+from .report import SHAPE_HINT as SHAPE_HINT
 from .report import UnsupportedPlugin
 
 
@@ -99,4 +100,4 @@ def plugin(version: str) -> type[Plugin]:
     return type("UnsupportedPlugin", (UnsupportedPlugin,), {"reason": reason})
 
 
-__all__ = ["DIM_MISMATCH", "PLUGIN_PROBLEM", "RANK_MISMATCH", "plugin"]
+__all__ = ["DIM_MISMATCH", "PLUGIN_PROBLEM", "RANK_MISMATCH", "SHAPE_HINT", "plugin"]

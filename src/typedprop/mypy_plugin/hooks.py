@@ -10,6 +10,7 @@ failure once (`TYPEDPROP_PLUGIN_STRICT=1` makes it raise instead, as the tests d
 Internal: mypy loads it through `typedprop.mypy_plugin.plugin`.
 """
 
+import ast
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -105,6 +106,7 @@ from .calls import (
 from .report import (
     DIM_MISMATCH,
     RANK_MISMATCH,
+    SHAPE_HINT,
     Reporter,
     default_answer,
     flushing,
@@ -121,6 +123,7 @@ _CONSTRUCTORS = frozenset(
     f"typedprop._static.constructors.{name}" for name in ("zeros", "ones", "normal")
 )
 _OP_MAKERS = frozenset(f"typedprop._core.op.op{n}" for n in (1, 2, 3))
+_CONSTANT = "typedprop._core.bvar.constant"
 _NUMPY_FORGETS = frozenset(
     f"numpy.{name}"
     for name in "rollaxis moveaxis rot90 delete insert append atleast_1d atleast_2d atleast_3d "
@@ -166,7 +169,7 @@ def _annotated_hook(reporter: Reporter, ctx: AnalyzeTypeContext) -> Type:
 
 def _with_shape_string(result: Type, arg: Type, ctx: AnalyzeTypeContext) -> Type:
     """`result` (an analyzed array type) with the shape string `arg` attached."""
-    text = _string_argument(arg)
+    text = _string_argument(arg, ctx)
     if text is None or parse_spec(text) is None:
         return result
     proper = get_proper_type(result)
@@ -176,14 +179,90 @@ def _with_shape_string(result: Type, arg: Type, ctx: AnalyzeTypeContext) -> Type
     return internals.with_shape_string(proper, text, scope, ctx.api.named_type("builtins.str", []))
 
 
-def _string_argument(arg: Type) -> str | None:
-    """A string argument of `Annotated`: a raw string, or a one-word string that mypy parsed as
-    a forward reference."""
+def _string_argument(arg: Type, ctx: AnalyzeTypeContext) -> str | None:
+    """The shape string of `Annotated`: a raw string, a one-word string that mypy parsed as a
+    forward reference, a `Final` string constant, or an f-string of `Final` int constants and
+    arithmetic on them (`f"{HIDDEN} {2 * IN}"`, read from the source: mypy keeps no value of
+    an f-string in a type). One it cannot read is reported, not taken as no hint in silence."""
     if isinstance(arg, RawExpressionType) and isinstance(arg.literal_value, str):
         return arg.literal_value
     if isinstance(arg, UnboundType) and arg.original_str_expr is not None:
         return arg.original_str_expr
+    if isinstance(arg, UnboundType):
+        value = internals.final_value(ctx, arg.name)
+        if isinstance(value, str):
+            return value
+        if internals.is_variable(ctx, arg.name):
+            _unread(ctx, f'"{arg.name}" is no Final string constant')
+        return None
+    if isinstance(arg, RawExpressionType) and arg.literal_value is None:
+        fstring = internals.fstring_at(ctx, arg.line, arg.column)
+        if fstring is None:
+            return None  # not an f-string: some other expression, no shape string
+        text = _fstring_text(fstring, ctx)
+        if text is None:
+            _unread(ctx, "it reads text and Final constants, with + - * // ** on ints")
+        return text
     return None
+
+
+def _fstring_text(node: ast.JoinedStr, ctx: AnalyzeTypeContext) -> str | None:
+    parts: list[str] = []
+    for value in node.values:
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            parts.append(value.value)
+        elif isinstance(value, ast.FormattedValue) and value.format_spec is None:
+            if isinstance(value.value, ast.Name | ast.Attribute):
+                named = internals.final_value(ctx, ast.unparse(value.value))
+                if isinstance(named, str):  # a dimension's name, `f"{BATCH} 784"`
+                    parts.append(named)
+                    continue
+            number = _int_expression(value.value, ctx)
+            if number is None:
+                return None
+            parts.append(str(number))
+        else:
+            return None
+    return "".join(parts)
+
+
+_ARITHMETIC: dict[type, Callable[[int, int], int]] = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.FloorDiv: lambda a, b: a // b,
+    ast.Pow: lambda a, b: a**b if 0 <= b <= 8 else _no_value(),
+}
+
+
+def _no_value() -> int:
+    raise ValueError
+
+
+def _int_expression(node: ast.expr, ctx: AnalyzeTypeContext) -> int | None:
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return node.value
+    if isinstance(node, ast.Name | ast.Attribute):
+        name = ast.unparse(node)
+        value = internals.final_value(ctx, name)
+        return value if type(value) is int else None
+    if isinstance(node, ast.BinOp) and type(node.op) in _ARITHMETIC:
+        left, right = _int_expression(node.left, ctx), _int_expression(node.right, ctx)
+        if left is None or right is None:
+            return None
+        try:
+            return _ARITHMETIC[type(node.op)](left, right)
+        except (ValueError, ZeroDivisionError):
+            return None
+    return None
+
+
+def _unread(ctx: AnalyzeTypeContext, why: str) -> None:
+    ctx.api.fail(
+        f"Shape string not read by mypy ({why}); its sizes are checked at run time only",
+        ctx.context,
+        code=SHAPE_HINT,
+    )
 
 
 def _constructor_hook(ctx: FunctionContext) -> Type:
@@ -512,7 +591,9 @@ def _op_hook(info: _OpInfo, ctx: MethodContext) -> Type:
     if specs is None or len(specs) < 2 or not any(s is not None for s in specs):
         return ctx.default_return_type
     name = _callee_name(ctx, info.op.name)
-    return _check_call(ctx, f'call to "{name}"', info.names, specs[:-1], specs[-1])
+    receiver = get_proper_type(ctx.type)
+    own = internals.argument_names(receiver) if isinstance(receiver, Instance) else None
+    return _check_call(ctx, f'call to "{name}"', own or info.names, specs[:-1], specs[-1])
 
 
 def _type_parameter_specs(t: Type, op: TypeInfo) -> tuple[Spec | None, ...] | None:
@@ -552,7 +633,21 @@ def _op_from_function_hook(ctx: FunctionContext) -> Type:
             if internals.shape_string(h) is not None:
                 arg = internals.copy_extra(h, a)
         args.append(arg)
-    return result.copy_modified(args=args)
+    # The function's parameter names name the op's arguments in messages, as at run time.
+    names = [n or "" for n in f.arg_names]
+    str_type = ctx.api.named_generic_type("builtins.str", [])
+    return internals.with_argument_names(result.copy_modified(args=args), names, str_type)
+
+
+def _constant_hook(ctx: FunctionContext) -> Type:
+    """`constant(x)`: a BVar of x's sizes (mypy may solve its type from the expected type of an
+    argument it is given to, `matvec(constant(zeros(3, 4)), ...)`, which has none)."""
+    if len(ctx.arg_types) != 1 or len(ctx.arg_types[0]) != 1:
+        return ctx.default_return_type
+    shape = shape_of(ctx.arg_types[0][0])
+    if not shape.exact or not shape.known():
+        return ctx.default_return_type
+    return _placed(ctx, with_shape(ctx.default_return_type, shape, ctx.api))
 
 
 # -- numpy's functions, and BVar's and ndarray's operators and methods ------------------------
@@ -953,6 +1048,8 @@ class TypedpropPlugin(Plugin):
             return _replace_hook, True
         if fullname in _OP_MAKERS:
             return _op_from_function_hook, True
+        if fullname == _CONSTANT:
+            return _constant_hook, True
         sig, final = self._checked_signature(fullname)
         if sig is None:
             return None, final

@@ -21,6 +21,8 @@ plugin also needs a few things it does not offer. Each is used here and nowhere 
   `CurrentType`, `literal_hash`), and `TypeAnalyser.tvar_scope`: an annotated assignment's
   hint, where a value is assigned (`_Places`), a variable assigned again forgetting its first
   size (`forget`), and the function or class a hint is written in (`hint_scope`);
+- `TypeAnalyser.lookup_qualified` and `SemanticAnalyzer.cur_mod_node`: a `Final` constant
+  named in a hint, and the source file of an f-string hint (`final_value`, `fstring_at`);
 - numpy's stub-only class `_ArrayOrScalarCommon`, which defines `.T` and `.mT`
   (`NUMPY_TRANSPOSES`);
 - jaxtyping's dtype kinds (`Float`, `Int`, ...), which its stubs alias to `Annotated` in the
@@ -34,7 +36,9 @@ once (see the package's docstring) rather than check nothing in silence.
 Internal: used by the plugin's other modules only.
 """
 
+import ast
 import importlib
+import os
 import re
 from collections.abc import Callable
 
@@ -60,6 +64,9 @@ _FIELD = "__typedprop_field__ "
 """The prefix of the extra attributes of a structure's type (a frozen dataclass) that hold the
 shapes its constructor gave its fields, one per field (`_FIELD + name`: no identifier, so no
 user's attribute)."""
+_NAMES = "__typedprop_arguments__"
+"""The extra attribute of an op's type made by `op1`/`op2`/`op3`: its function's parameter
+names, space-separated."""
 _CHECKED = "__typedprop_shapecheck__"
 """The extra attribute of a `shapecheck`-decorated function's fallback type."""
 
@@ -88,6 +95,7 @@ _NEEDED = (
     ("mypy.binder", "Frame", "__init__"),
     ("mypy.literals", None, "literal_hash"),
     ("mypy.checkexpr", None, "has_any_type"),
+    ("mypy.typeanal", "TypeAnalyser", "lookup_qualified"),
     ("jaxtyping", None, "AbstractDtype"),
 )
 
@@ -163,6 +171,60 @@ def analyze_annotated(ctx: AnalyzeTypeContext) -> Type | None:
     return result if isinstance(result, Type) else None
 
 
+def final_value(ctx: AnalyzeTypeContext, name: str) -> object:
+    """The value of the `Final` constant `name` (`HIDDEN: Final = 128`) where a hint is
+    written, or None."""
+    var = _final_var(ctx, name)
+    return None if var is None else var.final_value
+
+
+def is_variable(ctx: AnalyzeTypeContext, name: str) -> bool:
+    """Whether `name`, where a hint is written, is a variable (`Final` or not)."""
+    return _variable(ctx, name) is not None
+
+
+def _final_var(ctx: AnalyzeTypeContext, name: str) -> Var | None:
+    var = _variable(ctx, name)
+    return var if var is not None and var.is_final else None
+
+
+def _variable(ctx: AnalyzeTypeContext, name: str) -> Var | None:
+    lookup = getattr(ctx.api, "lookup_qualified", None)
+    if lookup is None:
+        return None
+    try:
+        node = lookup(name, ctx.context, suppress_errors=True)
+    except (AssertionError, KeyError):
+        return None
+    var = getattr(node, "node", None)
+    return var if isinstance(var, Var) else None
+
+
+_SOURCES: dict[str, tuple[float, list[ast.JoinedStr]]] = {}
+
+
+def fstring_at(ctx: AnalyzeTypeContext, line: int, column: int) -> ast.JoinedStr | None:
+    """The f-string that starts at `column` on `line` (or the first such below it: mypy may
+    give a signature's line) of the module being analyzed, read from its source file (mypy
+    keeps no value of an f-string in a type); None where there is none, or no file."""
+    module = getattr(getattr(ctx.api, "api", None), "cur_mod_node", None)
+    path = getattr(module, "path", None)
+    if not isinstance(path, str) or not os.path.isfile(path):
+        return None
+    try:
+        stamp = os.path.getmtime(path)
+        cached = _SOURCES.get(path)
+        if cached is None or cached[0] != stamp:
+            with open(path, "rb") as f:
+                tree = ast.parse(f.read())
+            found = [n for n in ast.walk(tree) if isinstance(n, ast.JoinedStr)]
+            cached = (stamp, sorted(found, key=lambda n: (n.lineno, n.col_offset)))
+            _SOURCES[path] = cached
+    except (OSError, SyntaxError, ValueError):
+        return None
+    return next((n for n in cached[1] if n.lineno >= line and n.col_offset == column), None)
+
+
 # -- extra attributes: shape strings and marked signatures -----------------------------------
 
 
@@ -210,6 +272,22 @@ def with_field_shapes(t: Instance, shapes: dict[str, str], str_type: Instance) -
     attrs: dict[str, Type] = {
         _FIELD + name: LiteralType(text, fallback=str_type) for name, text in shapes.items()
     }
+    marked.extra_attrs = ExtraAttrs(attrs, set(attrs))
+    return marked
+
+
+def argument_names(t: Instance) -> list[str | None] | None:
+    """The argument names an op's type carries (`with_argument_names`), or None."""
+    text = _string_attr(t, _NAMES)
+    return None if text is None else [n or None for n in text.split(" ")]
+
+
+def with_argument_names(t: Instance, names: list[str], str_type: Instance) -> Instance:
+    """A copy of the op type `t` (whose extra attributes are its own) naming its arguments."""
+    from mypy.types import ExtraAttrs
+
+    marked = t.copy_modified()
+    attrs: dict[str, Type] = {_NAMES: LiteralType(" ".join(names), fallback=str_type)}
     marked.extra_attrs = ExtraAttrs(attrs, set(attrs))
     return marked
 

@@ -40,6 +40,11 @@ RANK_MISMATCH = ErrorCode(
     "Check that an array has as many axes as its hint or its op needs (typedprop.mypy_plugin)",
     "General",
 )
+SHAPE_HINT = ErrorCode(
+    "shape-hint",
+    "A jaxtyping shape string that typedprop.mypy_plugin cannot read before run time",
+    "General",
+)
 PLUGIN_PROBLEM = ErrorCode(
     "typedprop-plugin",
     "typedprop.mypy_plugin cannot check dimensions (unsupported mypy, or a failure)",

@@ -192,3 +192,36 @@ def case_dataclass_constructor_square() -> None:
 
 def case_dataclass_constructor() -> None:
     Recurrent(w=tp.normal(16, 16), u=tp.zeros(HIDDEN))  # E: Dimension mismatch in call to "Recurrent": dimension h: 128 (argument "u", axis 0) vs 16 (argument "w", axis 0)  [dim-mismatch]
+
+
+SCALE: Final = 0.5
+NOT_A_SIZE = 12
+BATCH: Final = 64
+D_MODEL: Final = 8 * BATCH
+
+
+def case_fstring_hint_with_a_format_spec() -> None:
+    # A format spec in an f-string hint is not read: said, not taken as no hint in silence.
+    @tp.shapecheck
+    def padded(x: Float[Vec, f"{HIDDEN:04d}"]) -> None:  # E: Shape string not read by mypy (it reads text and Final constants, with + - * // ** on ints); its sizes are checked at run time only  [shape-hint]
+        pass
+
+
+def case_fstring_hint_of_a_variable_that_is_not_final() -> None:
+    # A plain module variable may change: its value is not read.
+    @tp.shapecheck
+    def rows(x: Float[Vec, f"{NOT_A_SIZE}"]) -> None:  # E: Shape string not read by mypy (it reads text and Final constants, with + - * // ** on ints); its sizes are checked at run time only  [shape-hint]
+        pass
+
+
+def case_hint_named_by_a_final_float() -> None:
+    # A Final constant that holds no string is no shape string.
+    @tp.shapecheck
+    def scaled(x: Float[Vec, SCALE]) -> None:  # E: Shape string not read by mypy ("SCALE" is no Final string constant); its sizes are checked at run time only  [shape-hint]
+        pass
+
+
+def case_fstring_annotated_assignment() -> None:
+    # An annotated assignment whose hint is an f-string: D_MODEL (512) columns, 48 given.
+    x: Float[Mat, f"{BATCH} {D_MODEL}"] = tp.zeros(BATCH, 48)  # E: Dimension mismatch in assignment: axis 1 of the value is 48, but the annotation fixes it to 512  [dim-mismatch]
+    print(x)

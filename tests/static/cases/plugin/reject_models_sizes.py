@@ -46,6 +46,16 @@ def attend(x: Float[Array, "b t d"]) -> Float[Array, "b t d"]:
 
 
 @tp.shapecheck
+def multihead(x: Float[Array, f"batch {HEADS} {HEAD_DIM}"]) -> Float[Array, f"batch {D_MODEL}"]:
+    return x.reshape(x.shape[0], HEADS * HEAD_DIM)
+
+
+@tp.shapecheck
+def lstm_gates(w: Float[Mat, f"{4 * HIDDEN} {HIDDEN + WIDTH}"], x: Float[Vec, f" {HIDDEN + WIDTH}"]) -> Float[Vec, f" {4 * HIDDEN}"]:
+    return w @ x
+
+
+@tp.shapecheck
 def flat_batch(x: Float[Array, "batch 784"]) -> Float[Array, "batch 784"]:
     return x
 
@@ -181,3 +191,23 @@ def hole_rank_of_a_keepdims_reduction() -> None:
     pooled = ops.sum(x, axis=0, keepdims=True)
     y = ops.matvec(tp.normal(HIDDEN, D_MODEL, rng=1), pooled)  # not caught statically yet (a known hole)
     print(y)
+
+
+def case_fstring_hint_of_final_constants() -> None:
+    # The hint is an f-string of Final constants (HEADS=4, HEAD_DIM=16); the input has 8 heads.
+    y = multihead(tp.zeros(BATCH, 8, HEAD_DIM))  # E: Dimension mismatch in call to "multihead": axis 1 of argument "x" is 8, but its hint fixes it to 4  [dim-mismatch]
+    print(y)
+
+
+def case_fstring_hint_with_arithmetic() -> None:
+    # The gates' weight takes the state and the input (128 + 48 = 176 columns); 128 are given.
+    y = lstm_gates(tp.normal(4 * HIDDEN, HIDDEN, rng=0), tp.zeros(HIDDEN + WIDTH))  # E: Dimension mismatch in call to "lstm_gates": axis 1 of argument "w" is 128, but its hint fixes it to 176  [dim-mismatch]
+    print(y)
+
+
+def case_fstring_hint_result_used_later() -> None:
+    # The result of the f-string-hinted function has 4 * 128 = 512 entries, not 128.
+    gates = lstm_gates(tp.normal(4 * HIDDEN, HIDDEN + WIDTH, rng=0), tp.zeros(HIDDEN + WIDTH))
+    h = ops.matvec(tp.normal(HIDDEN, HIDDEN, rng=1), gates)  # E: Dimension mismatch in call to "matvec": dimension n: 512 (argument "x", axis 0) vs 128 (argument "w", axis 1)  [dim-mismatch]
+    print(h)
+

@@ -37,6 +37,17 @@ def softsign(x: Float[Vec, " n"]) -> tuple[Float[Vec, " n"], Callable[[Vec], Vec
     return x / (1.0 + np.abs(x)), lambda g: g / (1.0 + np.abs(x)) ** 2
 
 
+@tp.op2
+def scaled_matvec(w: Float[Mat, "o i"], x: Float[Vec, " i"]) -> tuple[Float[Vec, " o"], Callable[[Vec], tuple[Mat, Vec]]]:
+    return 2.0 * (w @ x), lambda g: (2.0 * np.outer(g, x), 2.0 * (w.T @ g))
+
+
+@tp.op3
+def gated(w: Float[Mat, "o i"], x: Float[Vec, " i"], gate: Float[Vec, " o"]) -> tuple[Float[Vec, " o"], Callable[[Vec], tuple[Mat, Vec, Vec]]]:
+    y = w @ x
+    return y * gate, lambda g: (np.outer(g * gate, x), w.T @ (g * gate), g * y)
+
+
 def case_matvec_inner_dimension() -> None:
     # The example of the issue: x has 784 entries, w has 128 columns.
     w = tp.zeros(HIDDEN, HIDDEN)
@@ -123,3 +134,20 @@ def case_op_typed_parameter(
 def case_float32_keeps_sizes() -> None:
     w = tp.zeros(3, 4).astype(np.float32)
     ops.matvec(w, tp.zeros(3).astype(np.float32))  # E: Dimension mismatch in call to "matvec": dimension n: 3 (argument "x", axis 0) vs 4 (argument "w", axis 1)  [dim-mismatch]
+
+
+def case_op2_named_by_its_function_arguments() -> None:
+    # An op made by op2: the message names its function's parameters, as the run time does.
+    w = tp.constant(tp.normal(HIDDEN, IN, rng=0))
+    x = tp.constant(tp.zeros(HIDDEN))
+    scaled_matvec(w, x)  # E: Dimension mismatch in call to "scaled_matvec": dimension i: 128 (argument "x", axis 0) vs 784 (argument "w", axis 1)  [dim-mismatch]
+
+
+def case_op3_gate_of_the_input_width() -> None:
+    # An op made by op3: the gate has one entry per input instead of one per output.
+    gated(tp.constant(tp.normal(HIDDEN, IN, rng=0)), tp.constant(tp.zeros(IN)), tp.constant(tp.ones(IN)))  # E: Dimension mismatch in call to "gated": dimension o: 784 (argument "gate", axis 0) vs 128 (argument "w", axis 0)  [dim-mismatch]
+
+
+def case_constant_inside_an_argument() -> None:
+    # constant(...) written inside the call: its sizes are the array's, not the parameter's.
+    ops.matvec(tp.constant(tp.zeros(3, 4)), tp.constant(tp.zeros(5)))  # E: Dimension mismatch in call to "matvec": dimension n: 5 (argument "x", axis 0) vs 4 (argument "w", axis 1)  [dim-mismatch]
