@@ -210,4 +210,3 @@ def case_fstring_hint_result_used_later() -> None:
     gates = lstm_gates(tp.normal(4 * HIDDEN, HIDDEN + WIDTH, rng=0), tp.zeros(HIDDEN + WIDTH))
     h = ops.matvec(tp.normal(HIDDEN, HIDDEN, rng=1), gates)  # E: Dimension mismatch in call to "matvec": dimension n: 512 (argument "x", axis 0) vs 128 (argument "w", axis 1)  [dim-mismatch]
     print(h)
-
