@@ -275,7 +275,7 @@ def case_statistics_as_parameters() -> None:
     # A tuple of reduced arrays trained with SGD toward each other.
     x = tp.normal(BATCH, IN, rng=0)
     params = (x.mean(axis=0), x.std(axis=0))
-    opt = tp.optim.SGD(params, lr=0.1, momentum=0.0)
+    opt = tp.optim.SGD(params, lr=0.1)
 
     def loss(p: BVar[tuple[Vec, Vec]]) -> BVar[float]:
         a, b = p.unpack()
