@@ -169,4 +169,9 @@ def without_shapes(t: Type, api: CheckerPluginInterface) -> Type:
         return t
     if internals.has_field_shapes(p):
         return internals.without_extra(p.copy_modified())
-    return with_shape(t, None, api)
+    if p.type.fullname in (NDARRAY, BVAR):
+        return with_shape(t, None, api)
+    args = [without_shapes(a, api) for a in p.args]  # `list[...]`, `Iterator[...]`
+    if all(a is b for a, b in zip(args, p.args, strict=True)):
+        return t
+    return p.copy_modified(args=args)

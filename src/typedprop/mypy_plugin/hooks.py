@@ -132,6 +132,15 @@ _NUMPY_FORGETS = frozenset(
 """numpy functions typed as returning their argument's type while they change its shape: their
 results have unknown sizes (`zeros_like(x)` without `shape=` keeps x's)."""
 _ARRAY_CLASSES = (NDARRAY, BVAR)
+_CONTAINER_READS = frozenset(
+    f"builtins.{name}"
+    for name in (
+        "list.__getitem__ list.pop list.__iter__ list.__reversed__ dict.__getitem__ dict.get "
+        "dict.pop dict.values dict.items dict.setdefault"
+    ).split()
+)
+"""A list's or a dict's items come out without sizes: its item type is its first item's
+(`layers = [first]`, then `layers.append(other)`), stale for the others."""
 _ANNOTATED = frozenset(("typing.Annotated", "typing_extensions.Annotated"))
 _JAXTYPING_KINDS = internals.jaxtyping_kinds()
 """jaxtyping's dtype kinds (`Float`, `Int`, ...), all `Annotated` for type checkers."""
@@ -305,7 +314,8 @@ def _typed(ctx: FunctionContext | MethodContext, name: str, shape: Shape | None)
     and answers `Any` unless every match gave one type: either way the result could carry no
     sizes. Where every operand is a plain numpy array or a number and the rule knows the
     result is an array (one axis or more), the result is `ndarray[tuple[Any, ...], D]` for
-    every overload tried: D is the operands' one floating dtype, else `dtype[Any]`."""
+    every overload tried: D is the operands' one floating dtype (float64, float32), else
+    `dtype[Any]`."""
     result = ctx.default_return_type
     p = get_proper_type(result)
     if shape is None or not shape.exact or not shape.head:
@@ -325,10 +335,24 @@ def _typed(ctx: FunctionContext | MethodContext, name: str, shape: Shape | None)
     }
     dtype = next(iter(dtypes.values())) if len(dtypes) == 1 else None
     scalars = any(_numpy_scalar(t) for t in operands)
-    if dtype is None or scalars or name in _DTYPE_CHANGES or not _floating(dtype):
+    if (
+        dtype is None
+        or scalars
+        or name in _DTYPE_CHANGES
+        or not _floating(dtype)
+        or _generic(dtype)  # `floating[Any]` (Mat's) may be float32 or float64
+    ):
         dtype = ctx.api.named_generic_type("numpy.dtype", [any_type])
     shape_type = ctx.api.named_generic_type("builtins.tuple", [any_type])
     return ctx.api.named_generic_type(NDARRAY, [shape_type, dtype])
+
+
+def _generic(t: Type) -> bool:
+    """Whether `t` holds `Any` in any of its type arguments (`dtype[floating[Any]]`)."""
+    p = get_proper_type(t)
+    if isinstance(p, AnyType):
+        return True
+    return isinstance(p, Instance) and any(_generic(a) for a in p.args)
 
 
 def _floating(dtype: Type) -> bool:
@@ -371,8 +395,10 @@ def _placed(ctx: FunctionContext | MethodContext, result: Type) -> Type:
     item's. Sizes there would be stale later (`h = zeros(3)`, then `h = zeros(4)` in a
     branch). So an item of a container and a new attribute keep no size, and a variable
     assigned again forgets its sizes everywhere but in the new value."""
-    if internals.in_container(ctx.api, ctx.context) or internals.defines_attribute(
-        ctx.api, ctx.context
+    if (
+        internals.in_container(ctx.api, ctx.context)
+        or internals.defines_attribute(ctx.api, ctx.context)
+        or internals.loop_variable(ctx.api, ctx.context)
     ):
         return without_shapes(result, ctx.api)
     again = internals.reassigned_by(ctx.api, ctx.context)
@@ -681,6 +707,11 @@ def _method_rule_hook(method: str, ctx: MethodContext) -> Type:
     return _finish(ctx, where, METHODS[method](call), method)
 
 
+def _container_read_hook(ctx: MethodContext) -> Type:
+    """An item read from a list or a dict: no sizes (see `_CONTAINER_READS`)."""
+    return without_shapes(ctx.default_return_type, ctx.api)
+
+
 def _reveal_hook(ctx: FunctionContext) -> Type:
     """`reveal_shape(x)`: a note with what the plugin knows of x's shape."""
     if ctx.arg_types and len(ctx.arg_types[0]) == 1:
@@ -861,8 +892,12 @@ def _fields(info: TypeInfo) -> list[str] | None:
 
 
 def _field_hook(name: str, index: int | None, ctx: AttributeContext) -> Type:
-    """`layer.w` for a structure whose constructor's sizes its type remembers."""
-    if ctx.is_lvalue:
+    """`layer.w` for a structure whose constructor's sizes its type remembers: read from a
+    variable (whose sizes are forgotten where it is assigned again) or a call, not from an
+    item of a container or of a generic (`layers[1].w`, `box.item.w`), whose type holds its
+    first item's sizes."""
+    receiver = ctx.context.expr if isinstance(ctx.context, MemberExpr) else None
+    if ctx.is_lvalue or not isinstance(receiver, NameExpr | CallExpr):
         return ctx.default_attr_type
     t = get_proper_type(ctx.type)
     known = None
@@ -1060,10 +1095,12 @@ class TypedpropPlugin(Plugin):
         return partial(_function_hook, sig, f'call to "{name}"'), True
 
     def _method_hook(self, fullname: str) -> tuple[Callable[[MethodContext], Type] | None, bool]:
+        if fullname in _CONTAINER_READS:
+            return _container_read_hook, True
         cls, _, method = fullname.rpartition(".")
         if cls in _ARRAY_CLASSES and (method in METHODS or method in OPERATORS):
             return partial(_method_rule_hook, method), True
-        if cls.startswith("numpy.") and "_UFunc_" in cls and method == "__call__":
+        if cls.startswith("numpy.") and "UFunc_" in cls and method == "__call__":
             return _ufunc_hook, True
         if method == "__call__":
             info = self._lookup_info(cls)

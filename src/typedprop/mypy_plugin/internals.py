@@ -43,7 +43,7 @@ import re
 from collections.abc import Callable
 
 from mypy.errorcodes import ErrorCode
-from mypy.nodes import Context, Expression, FuncDef, TypeInfo, Var
+from mypy.nodes import Context, Expression, FuncDef, MemberExpr, NameExpr, TypeInfo, Var
 from mypy.plugin import AnalyzeTypeContext, CheckerPluginInterface
 from mypy.types import Instance, LiteralType, Type
 
@@ -478,9 +478,36 @@ class _Places:
         self.reassigns: dict[int, Expression] = {}
         self.items: set[int] = set()
         self.annotated: set[int] = set()
+        self.loop_names: set[int] = set()  # the Vars of for-loops' targets
+        self.defines: dict[int, Var] = {}  # a first value: the Var it defines
         self._arguments: set[int] = set()  # list displays given straight to a call
         self._seen: set[int] = set()
         self._walk(tree)
+
+    def _assigned(self, lvalue: Expression, rvalue: Expression) -> None:
+        from mypy import nodes as n
+
+        if isinstance(lvalue, n.TupleExpr | n.ListExpr):
+            if isinstance(rvalue, n.TupleExpr | n.ListExpr) and len(rvalue.items) == len(
+                lvalue.items
+            ):  # `s, m = a, b`: item by item
+                for target, value in zip(lvalue.items, rvalue.items, strict=True):
+                    self._assigned(target, value)
+            elif any(not getattr(t, "is_inferred_def", True) for t in _names(lvalue)):
+                self.reassigns[id(rvalue)] = lvalue  # `w, b = Dense(...)` again
+            return
+        if isinstance(lvalue, n.MemberExpr) and lvalue.is_inferred_def:
+            self.attributes.add(id(rvalue))
+        elif isinstance(lvalue, n.NameExpr | n.MemberExpr) and not lvalue.is_inferred_def:
+            self.reassigns[id(rvalue)] = lvalue
+            values = [rvalue]
+            while values:  # `pair = (zeros(4), 2)` again: its items' calls forget it too
+                value = values.pop()
+                if isinstance(value, n.TupleExpr):
+                    values.extend(value.items)
+                    self.reassigns.update((id(item), lvalue) for item in value.items)
+        elif isinstance(lvalue, n.NameExpr) and isinstance(lvalue.node, n.Var):
+            self.defines[id(rvalue)] = lvalue.node
 
     def _walk(self, node: object) -> None:
         from mypy import nodes as n
@@ -492,13 +519,15 @@ class _Places:
             if node.type is not None:
                 self.annotated.add(id(node.rvalue))
             if len(node.lvalues) == 1 and node.type is None:
-                lvalue = node.lvalues[0]
-                if isinstance(lvalue, n.MemberExpr) and lvalue.is_inferred_def:
-                    self.attributes.add(id(node.rvalue))
-                elif isinstance(lvalue, n.NameExpr | n.MemberExpr) and not lvalue.is_inferred_def:
-                    self.reassigns[id(node.rvalue)] = lvalue
+                self._assigned(node.lvalues[0], node.rvalue)
             self._walk(node.rvalue)
             return
+        if isinstance(node, n.ForStmt):
+            # A loop's variable takes values that no hook sees: a first value assigned to the
+            # same name elsewhere keeps no size (`_loop_names`).
+            for target in _names(node.index):
+                if isinstance(target.node, n.Var):
+                    self.loop_names.add(id(target.node))
         if isinstance(node, n.ListExpr | n.SetExpr | n.TupleExpr):
             # `concatenate([a, b])`: the list lives as the argument only, its items may keep
             # their sizes (the op's rule reads them).
@@ -514,7 +543,14 @@ class _Places:
                 self._walk(v)
             return
         if isinstance(node, n.CallExpr):
-            if isinstance(node.callee, n.MemberExpr) and node.callee.name in _CONTAINER_METHODS:
+            callee = node.callee
+            if (
+                isinstance(callee, n.MemberExpr)
+                and callee.name in _CONTAINER_METHODS
+                and not (
+                    isinstance(callee.expr, n.RefExpr) and isinstance(callee.expr.node, n.MypyFile)
+                )
+            ):  # `items.append(w)`, `seen.add(w)`; not a module's function (`ops.add(a, b)`)
                 self.items.update(id(a) for a in node.args)
             else:
                 self._arguments.update(id(a) for a in node.args)
@@ -533,6 +569,17 @@ class _Places:
                         self._walk(c)
             else:
                 self._walk(child)
+
+
+def _names(target: object) -> "list[NameExpr | MemberExpr]":
+    """The names and attributes an assignment's target binds (`w, (b, c)` gives three)."""
+    from mypy import nodes as n
+
+    if isinstance(target, n.TupleExpr | n.ListExpr):
+        return [name for item in target.items for name in _names(item)]
+    if isinstance(target, n.StarExpr):
+        return _names(target.expr)
+    return [target] if isinstance(target, n.NameExpr | n.MemberExpr) else []
 
 
 _CHILDREN: dict[str, tuple[str, ...]] = {
@@ -610,17 +657,27 @@ def forget(api: CheckerPluginInterface, target: Expression, strip: Callable[[Typ
     from mypy.binder import CurrentType
     from mypy.literals import literal_hash
 
-    var = getattr(target, "node", None)
-    if isinstance(var, Var) and var.type is not None:
-        var.type = strip(var.type)
-    frames = getattr(getattr(api, "binder", None), "frames", None)
-    key = literal_hash(target)
-    if not frames or key is None:
-        return
-    for frame in frames:
-        current = frame.types.get(key)
-        if current is not None:
-            frame.types[key] = CurrentType(strip(current.type), current.from_assignment)
+    for name in _names(target):
+        var = getattr(name, "node", None)
+        if isinstance(var, Var) and var.type is not None:
+            var.type = strip(var.type)
+        frames = getattr(getattr(api, "binder", None), "frames", None)
+        key = literal_hash(name)
+        if not frames or key is None:
+            continue
+        for frame in frames:
+            current = frame.types.get(key)
+            if current is not None:
+                frame.types[key] = CurrentType(strip(current.type), current.from_assignment)
+
+
+def loop_variable(api: CheckerPluginInterface, expr: Context) -> bool:
+    """Whether `expr` is the first value of a variable that a for-loop also assigns."""
+    places = _places(api)
+    if places is None:
+        return False
+    var = places.defines.get(id(expr))
+    return var is not None and id(var) in places.loop_names
 
 
 def annotated_value(api: CheckerPluginInterface, expr: Context) -> bool:

@@ -9,7 +9,7 @@ and mypy accepts it."""
 # fmt: off
 
 from dataclasses import dataclass, field, replace
-from typing import Final, NamedTuple
+from typing import Final, Generic, NamedTuple, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -22,6 +22,14 @@ IN: Final = 6
 HIDDEN: Final[int] = 4
 OUT: Final = 2
 BATCH: Final = 8
+T = TypeVar("T")
+
+
+@dataclass
+class Box(Generic[T]):
+    """A generic holder, as a training state keeps its model."""
+
+    item: T
 
 
 @tp.shapecheck
@@ -501,3 +509,79 @@ def case_array_hint_reduced_to_scalars() -> None:
 
     x = tp.normal(BATCH, IN, rng=0)
     assert widest(x) == float(x.mean(axis=0).max())
+
+
+def case_statistics_recomputed_over_the_other_axis_in_a_loop() -> None:
+    # Per-feature statistics first, then per-sample ones in the loop: a tuple target is assigned again.
+    x = tp.normal(BATCH, IN, rng=0)
+    s, m = x.sum(axis=0), x.mean(axis=0)
+    for _ in range(1):
+        s, m = x.sum(axis=1), x.mean(axis=1)
+    assert (s + tp.zeros(BATCH)).shape == (BATCH,) and m.shape == (BATCH,)
+
+
+def case_layer_unpacked_then_rebuilt_in_a_loop() -> None:
+    # The unpacked weight and bias are replaced by a narrower layer's in the loop.
+    w, b = Dense(tp.normal(HIDDEN, IN, rng=0), tp.zeros(HIDDEN))
+    for _ in range(1):
+        w, b = Dense(tp.normal(OUT, IN, rng=1), tp.zeros(OUT))
+    assert (b + tp.zeros(OUT)).shape == (OUT,) and w.shape == (OUT, IN)
+
+
+def case_loop_variable_assigned_before_the_loop() -> None:
+    # An accumulator first sized for the hidden layer, then the loop's variable over output-sized arrays.
+    acc = tp.zeros(HIDDEN)
+    for acc in [tp.zeros(OUT), tp.ones(OUT)]:
+        print(acc.sum())
+    assert (acc + tp.zeros(OUT)).shape == (OUT,)
+
+
+def case_layers_appended_to_a_list_of_a_first_layer() -> None:
+    # The list is built from a first layer, then a layer of other sizes is appended and read back.
+    first = Dense(tp.normal(HIDDEN, IN, rng=0), tp.zeros(HIDDEN))
+    layers = [first]
+    layers.append(Dense(tp.normal(OUT, IN, rng=1), tp.zeros(OUT)))
+    assert (layers[1].b + tp.zeros(OUT)).shape == (OUT,)
+
+
+def case_statistics_appended_to_a_list() -> None:
+    # Column sums, then row sums appended to the same list.
+    x = tp.normal(BATCH, IN, rng=0)
+    first = x.sum(axis=0)
+    sums = [first]
+    sums.append(x.sum(axis=1))
+    assert (sums[1] + tp.zeros(BATCH)).shape == (BATCH,)
+
+
+def case_dict_of_layers_given_another_entry() -> None:
+    # A dict of layers by name; the new entry has other sizes.
+    layers = {"encoder": Dense(tp.normal(HIDDEN, IN, rng=0), tp.zeros(HIDDEN))}
+    layers["head"] = Dense(tp.normal(OUT, IN, rng=1), tp.zeros(OUT))
+    assert (layers["head"].b + tp.zeros(OUT)).shape == (OUT,)
+
+
+def case_generic_holder_given_another_layer() -> None:
+    # A training state holds its model; the model is replaced by a narrower one.
+    state = Box(Dense(tp.normal(HIDDEN, IN, rng=0), tp.zeros(HIDDEN)))
+    state.item = Dense(tp.normal(OUT, IN, rng=1), tp.zeros(OUT))
+    other = Box(Dense(tp.normal(OUT, IN, rng=2), tp.zeros(OUT)))
+    state = other
+    assert (state.item.b + tp.zeros(OUT)).shape == (OUT,)
+
+
+def case_tuple_of_a_layer_and_its_epoch_assigned_again() -> None:
+    # A (layer, epoch) pair replaced by a narrower layer's.
+    pair = (Dense(tp.normal(HIDDEN, IN, rng=0), tp.zeros(HIDDEN)), 1)
+    pair = (Dense(tp.normal(OUT, IN, rng=1), tp.zeros(OUT)), 2)
+    best = (tp.zeros(HIDDEN), 0)
+    best = (tp.zeros(OUT), 1)
+    assert (pair[0].b + tp.zeros(OUT)).shape == (OUT,) and (best[0] + tp.zeros(OUT)).shape == (OUT,)
+
+
+def case_column_sums_of_a_hinted_matrix_as_float64() -> None:
+    # A Mat's column sums given where float64 vectors are expected.
+    def center(w: Mat) -> npt.NDArray[np.float64]:
+        return np.asarray(w - w.mean(axis=0), dtype=np.float64)
+
+    v: np.ndarray[tuple[int], np.dtype[np.float64]] = tp.normal(HIDDEN, IN, rng=0).sum(axis=1)
+    assert center(tp.normal(HIDDEN, IN, rng=0)).shape == (HIDDEN, IN) and v.shape == (HIDDEN,)

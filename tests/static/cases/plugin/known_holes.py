@@ -13,7 +13,7 @@ import numpy as np
 from jaxtyping import Float
 
 import typedprop as tp
-from typedprop import Mat, Vec, ops
+from typedprop import Mat, Vec
 
 W: TypeAlias = Float[Mat, "3 4"]
 
@@ -49,11 +49,6 @@ def case_type_alias() -> None:
     # mypy drops Annotated's arguments in a type alias before the plugin sees them.
     w: W = np.zeros((3, 4))
     dense(w, tp.zeros(5))
-
-
-def case_library_ops_typed_any() -> None:
-    # The library's broadcasting ops are typed Any: their shapes are checked at run time only.
-    ops.add(tp.zeros(3), tp.zeros(4))
 
 
 def case_local_checked_function() -> None:

@@ -83,11 +83,11 @@ def case_dot_of_vectors_of_different_lengths() -> None:
     print(y)
 
 
-def hole_np_matmul_inner_dimension() -> None:
+def case_np_matmul_inner_dimension() -> None:
     # np.matmul with the operands in the wrong order: (128, 784) @ (32, 784).
     x = tp.normal(BATCH, PIXELS, rng=0)
     w = tp.normal(HIDDEN, PIXELS, rng=0)
-    h = np.matmul(w, x)  # not caught statically yet (a known hole)
+    h = np.matmul(w, x)  # E: Dimension mismatch in call to "matmul": inner dimension: 784 (argument "x1", axis 1) vs 32 (argument "x2", axis 0)  [dim-mismatch]
     print(h)
 
 

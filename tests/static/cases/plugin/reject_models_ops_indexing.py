@@ -53,11 +53,11 @@ def case_every_other_pixel_for_a_full_weight() -> None:
     print(h)
 
 
-def hole_newaxis_in_the_wrong_place() -> None:
+def case_newaxis_in_the_wrong_place() -> None:
     # A bias given a trailing axis (128, 1) instead of a leading one (1, 128).
     h = tp.normal(BATCH, HIDDEN, rng=0)
     b = tp.zeros(HIDDEN)
-    z = ops.add(h, b[:, None])  # not caught statically yet (a known hole)
+    z = ops.add(h, b[:, None])  # E: Dimension mismatch in call to "add": axes do not broadcast: 32 (argument "a", axis 0) vs 128 (argument "b", axis 0)  [dim-mismatch]
     print(z)
 
 

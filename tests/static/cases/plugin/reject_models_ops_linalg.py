@@ -115,11 +115,11 @@ def case_einsum_subscripts_in_the_wrong_order() -> None:
     print(y)
 
 
-def hole_einsum_result_then_a_bias() -> None:
+def case_einsum_result_then_a_bias() -> None:
     # The einsum gives (32, 10); the bias added to it is the hidden one.
     x = tp.normal(BATCH, HIDDEN, rng=0)
     w = tp.normal(CLASSES, HIDDEN, rng=0)
-    y = ops.add(ops.einsum("bi,oi->bo", x, w), tp.zeros(HIDDEN))  # not caught statically yet (a known hole)
+    y = ops.add(ops.einsum("bi,oi->bo", x, w), tp.zeros(HIDDEN))  # E: Dimension mismatch in call to "add": axes do not broadcast: 10 (argument "a", axis 1) vs 128 (argument "b", axis 0)  [dim-mismatch]
     print(y)
 
 

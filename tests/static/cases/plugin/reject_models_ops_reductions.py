@@ -19,11 +19,11 @@ HIDDEN: Final = 128
 CLASSES: Final = 10
 
 
-def hole_sum_over_the_wrong_axis_then_a_bias() -> None:
+def case_sum_over_the_wrong_axis_then_a_bias() -> None:
     # Summing out the batch axis leaves 784 values; the bias is per hidden unit (128).
     x = tp.normal(BATCH, PIXELS, rng=0)
     b = tp.zeros(HIDDEN)
-    pooled = ops.add(ops.sum(x, axis=0), b)  # not caught statically yet (a known hole)
+    pooled = ops.add(ops.sum(x, axis=0), b)  # E: Dimension mismatch in call to "add": axes do not broadcast: 784 (argument "a", axis 0) vs 128 (argument "b", axis 0)  [dim-mismatch]
     print(pooled)
 
 

@@ -130,11 +130,11 @@ def case_repeat_along_the_wrong_axis() -> None:
     print(y)
 
 
-def hole_tile_then_a_mismatched_sum() -> None:
+def case_tile_then_a_mismatched_sum() -> None:
     # A prototype tiled to 16 rows, added to a batch of 32.
     proto = tp.zeros(1, HIDDEN)
     h = tp.normal(BATCH, HIDDEN, rng=0)
-    z = ops.add(h, ops.tile(proto, (16, 1)))  # not caught statically yet (a known hole)
+    z = ops.add(h, ops.tile(proto, (16, 1)))  # E: Dimension mismatch in call to "add": axes do not broadcast: 32 (argument "a", axis 0) vs 16 (argument "b", axis 0)  [dim-mismatch]
     print(z)
 
 

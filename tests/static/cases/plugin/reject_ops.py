@@ -151,3 +151,8 @@ def case_op3_gate_of_the_input_width() -> None:
 def case_constant_inside_an_argument() -> None:
     # constant(...) written inside the call: its sizes are the array's, not the parameter's.
     ops.matvec(tp.constant(tp.zeros(3, 4)), tp.constant(tp.zeros(5)))  # E: Dimension mismatch in call to "matvec": dimension n: 5 (argument "x", axis 0) vs 4 (argument "w", axis 1)  [dim-mismatch]
+
+
+def case_library_broadcasting_op_of_two_vectors() -> None:
+    # ops.add of a 3-vector and a 4-vector (ops.add is no container's add).
+    ops.add(tp.zeros(3), tp.zeros(4))  # E: Dimension mismatch in call to "add": axes do not broadcast: 3 (argument "a", axis 0) vs 4 (argument "b", axis 0)  [dim-mismatch]
