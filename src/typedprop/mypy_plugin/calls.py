@@ -33,11 +33,11 @@ from mypy.nodes import (
     Var,
 )
 from mypy.plugin import CheckerPluginInterface, FunctionContext, MethodContext
-from mypy.types import Type
+from mypy.types import Instance, Type, get_proper_type
 
 from . import internals
 from . import rules as r
-from .arrays import literal_int, shape_of
+from .arrays import array, literal_int, shape_of
 from .binding import UNKNOWN
 from .sizes import Size, product
 
@@ -234,12 +234,31 @@ class Call:
             ]
             return r.Slice(*parts)
         size = static_size(e, self.ctx.api)
+        t = internals.expression_type(self.ctx.api, e)
         if size is not None and size.value is not None:
-            t = internals.expression_type(self.ctx.api, e)
             if t is not None and shape_of(t, False).rank not in (0, None):
                 return r.MISSING  # an array of indices
             return size.value
+        if t is not None and _integer_array(t):
+            shape = shape_of(t, False)
+            if shape.exact and shape.head:
+                return r.IndexArray(shape)
         return r.MISSING
+
+
+def _integer_array(t: Type) -> bool:
+    """Whether `t` is a numpy array of integers (an index array, not a mask)."""
+    a = array(t, False)
+    if a is None or len(a.args) != 2:
+        return False
+    dtype = get_proper_type(a.args[1])
+    if not isinstance(dtype, Instance) or not dtype.args:
+        return False
+    kind = get_proper_type(dtype.args[0])
+    if isinstance(kind, Instance):
+        return kind.type.has_base("numpy.integer")
+    # `Int[np.ndarray, " 16"]`: numpy's type says no dtype, the jaxtyping hint does.
+    return internals.hint_kind(a) in ("Int", "Integer", "UInt")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -359,6 +378,9 @@ use (the runtime's messages name the `forward` arguments)."""
 
 NUMPY_FUNCTIONS: dict[str, Rule] = {
     "numpy.matmul": _pair(r.matmul, "x1", "x2"),
+    "numpy.linalg.solve": _pair(r.solve, "a", "b"),
+    "numpy.linalg.inv": lambda c: r.square(c.where, c.arg("a", 0)),
+    "numpy.linalg.cholesky": lambda c: r.square(c.where, c.arg("a", 0)),
     "numpy.dot": _pair(r.dot, "a", "b"),
     "numpy.vdot": _pair(r.vdot, "a", "b"),
     "numpy.outer": _pair(r.outer, "a", "b"),

@@ -185,7 +185,9 @@ def _with_shape_string(result: Type, arg: Type, ctx: AnalyzeTypeContext) -> Type
     if not isinstance(proper, Instance):
         return result
     scope = internals.hint_scope(ctx)
-    return internals.with_shape_string(proper, text, scope, ctx.api.named_type("builtins.str", []))
+    kind = ctx.type.name.rsplit(".", 1)[-1]
+    str_type = ctx.api.named_type("builtins.str", [])
+    return internals.with_shape_string(proper, text, scope, str_type, kind)
 
 
 def _string_argument(arg: Type, ctx: AnalyzeTypeContext) -> str | None:
@@ -302,7 +304,10 @@ def _finish(
     return _placed(ctx, result)
 
 
-_DTYPE_CHANGES = frozenset(("__lt__", "__le__", "__gt__", "__ge__", "argmax", "argmin", "astype"))
+_DTYPE_CHANGES = frozenset(
+    "__lt__ __le__ __gt__ __ge__ argmax argmin astype equal not_equal less less_equal greater "
+    "greater_equal where".split()
+)
 """Operators and methods whose result has another dtype than their operands'."""
 
 
@@ -321,11 +326,9 @@ def _typed(ctx: FunctionContext | MethodContext, name: str, shape: Shape | None)
     if shape is None or not shape.exact or not shape.head:
         return result
     operands = [t for types in ctx.arg_types for t in types]
-    if not isinstance(p, AnyType) and not (
-        array(p, False) is not None and any(internals.contains_any(t) for t in operands)
-    ):
+    if not isinstance(p, AnyType) and not any(internals.contains_any(t) for t in operands):
         return result
-    if isinstance(ctx, MethodContext):
+    if isinstance(ctx, MethodContext) and not _is_op(ctx.type):
         operands.append(ctx.type)
     if not operands or not all(_plain(t) for t in operands):
         return result
@@ -345,6 +348,12 @@ def _typed(ctx: FunctionContext | MethodContext, name: str, shape: Shape | None)
         dtype = ctx.api.named_generic_type("numpy.dtype", [any_type])
     shape_type = ctx.api.named_generic_type("builtins.tuple", [any_type])
     return ctx.api.named_generic_type(NDARRAY, [shape_type, dtype])
+
+
+def _is_op(t: Type) -> bool:
+    """Whether `t` is a typedprop op's type (the receiver of a call of an op)."""
+    p = get_proper_type(t)
+    return isinstance(p, Instance) and p.type.fullname.startswith("typedprop.ops.")
 
 
 def _generic(t: Type) -> bool:
@@ -444,7 +453,7 @@ def _params(
     hints: Sequence[Type] = (),
 ) -> tuple[list[tuple[str, Spec, Shape]], list[bool]]:
     """The hinted arguments (name, hint, shape), and for each whether mypy's own types check
-    its rank (its hint's array type has a fixed number of axes, as `Mat`)."""
+    its rank (its hint's array type and its own have a fixed number of axes, as `Mat`)."""
     params: list[tuple[str, Spec, Shape]] = []
     ranked: list[bool] = []
     for i, (spec, types) in enumerate(zip(specs, arg_types, strict=False)):
@@ -454,14 +463,17 @@ def _params(
         name = names[i] if i < len(names) else None
         params.append((f'argument "{name}"' if name else f"argument {i + 1}", spec, shape))
         hint = array(hints[i], True) if i < len(hints) else None
-        fixed = hint is None
-        if hint is not None and hint.args:
-            st = get_proper_type(hint.args[0])
-            fixed = isinstance(st, TupleType) and not any(
-                isinstance(x, UnpackType) for x in st.items
-            )
-        ranked.append(fixed)
+        ranked.append((hint is None or _fixed_rank(hint)) and _fixed_rank(array(types[0], True)))
     return params, ranked
+
+
+def _fixed_rank(t: Instance | None) -> bool:
+    """Whether the array type `t`'s numpy shape type fixes its number of axes (`Mat`'s
+    `tuple[int, int]`, not `tuple[Any, ...]`): then mypy's own types check the rank."""
+    if t is None or not t.args:
+        return False
+    st = get_proper_type(t.args[0])
+    return isinstance(st, TupleType) and not any(isinstance(x, UnpackType) for x in st.items)
 
 
 def _check_call(
@@ -585,9 +597,12 @@ def _expr_spec(expr: Expression) -> str | None:
 
 def _op_info(info: TypeInfo) -> _OpInfo | None:
     """The argument names and type parameter shapes of an `Op` subclass."""
+    mro = [cls.fullname for cls in info.mro]
     op = next((cls for cls in info.mro if cls.fullname == _OP), None)
     if op is None:
-        return None
+        # A non-differentiable op (`argmax`, `less`) is no `Op`, but has its kind's rule.
+        rule = op_rule(mro)
+        return None if rule is None else _OpInfo(info, (), None, rule, _messages(mro))
     specs: tuple[Spec | None, ...] | None = None
     for cls in info.mro:
         data = cls.metadata.get(_METADATA)
@@ -599,9 +614,15 @@ def _op_info(info: TypeInfo) -> _OpInfo | None:
     forward = node.func if isinstance(node, Decorator) else node
     if isinstance(forward, FuncDef) and all(k == ARG_POS for k in forward.arg_kinds):
         names = tuple(forward.arg_names[1:])
-    mro = [cls.fullname for cls in info.mro]
-    messages = next((tuple(OP_NAMES[c]) for c in mro if c in OP_NAMES), ())
-    return _OpInfo(op, names, specs, op_rule(mro), messages)
+    return _OpInfo(op, names, specs, op_rule(mro), _messages(mro))
+
+
+def _mro(info: TypeInfo) -> list[str]:
+    return [cls.fullname for cls in info.mro]
+
+
+def _messages(mro: Sequence[str]) -> tuple[str, ...]:
+    return next((tuple(OP_NAMES[c]) for c in mro if c in OP_NAMES), ())
 
 
 def _op_hook(info: _OpInfo, ctx: MethodContext) -> Type:
@@ -610,7 +631,7 @@ def _op_hook(info: _OpInfo, ctx: MethodContext) -> Type:
         names: tuple[str | None, ...] = info.messages or tuple(ctx.callee_arg_names)
         where = f'call to "{name}"'
         call = Call(ctx, where, names)
-        return _finish(ctx, where, info.rule(call))
+        return _finish(ctx, where, info.rule(call), name)
     specs = info.specs
     if specs is None:
         specs = _type_parameter_specs(ctx.type, info.op)
@@ -1070,9 +1091,11 @@ class TypedpropPlugin(Plugin):
         if fullname in _CONSTRUCTORS:
             return _constructor_hook, True
         name = fullname.rsplit(".", 1)[-1]
-        if fullname.startswith("numpy.") and f"numpy.{name}" in NUMPY_FUNCTIONS:
-            # numpy defines them in private modules (`numpy._core.multiarray.concatenate`).
-            return partial(_numpy_hook, NUMPY_FUNCTIONS[f"numpy.{name}"], name), True
+        # numpy defines them in private modules (`numpy._core.multiarray.concatenate`,
+        # `numpy.linalg._linalg.solve`).
+        public = f"numpy.linalg.{name}" if fullname.startswith("numpy.linalg.") else f"numpy.{name}"
+        if fullname.startswith("numpy.") and public in NUMPY_FUNCTIONS:
+            return partial(_numpy_hook, NUMPY_FUNCTIONS[public], name), True
         if fullname in _NUMPY_FORGETS:
             return _forget_hook, True
         if fullname == _SHAPECHECK:
@@ -1104,7 +1127,9 @@ class TypedpropPlugin(Plugin):
             return _ufunc_hook, True
         if method == "__call__":
             info = self._lookup_info(cls)
-            if info is not None and (info.fullname == _OP or info.has_base(_OP)):
+            if info is not None and (
+                info.fullname == _OP or info.has_base(_OP) or op_rule(_mro(info)) is not None
+            ):
                 op = self._op(info)
                 return (None if op is None else partial(_op_hook, op)), True
         sig, final = self._checked_signature(fullname)

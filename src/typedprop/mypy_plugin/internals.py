@@ -60,6 +60,8 @@ _SCOPE = "__typedprop_scope__"
 _SHAPE = "__typedprop_shape__"
 """The extra attribute of an array type that holds the shape the plugin worked out for a value
 (`Shape.text` with scoped names, see `sizes.Size.encode`)."""
+_KIND = "__typedprop_kind__"
+"""The extra attribute beside `_DIMS`: the hint's jaxtyping dtype kind (`Int`, `Float`, ...)."""
 _FIELD = "__typedprop_field__ "
 """The prefix of the extra attributes of a structure's type (a frozen dataclass) that hold the
 shapes its constructor gave its fields, one per field (`_FIELD + name`: no identifier, so no
@@ -244,6 +246,11 @@ def shape_scope(t: Instance) -> str:
     return _string_attr(t, _SCOPE) or ""
 
 
+def hint_kind(t: Instance) -> str:
+    """The jaxtyping dtype kind of the hint that typed `t` (`Int`), "" where none did."""
+    return _string_attr(t, _KIND) or ""
+
+
 def known_shape(t: Instance) -> str | None:
     """The shape the plugin wrote on the array type `t` (`_SHAPE`), or None."""
     return _string_attr(t, _SHAPE)
@@ -314,14 +321,18 @@ def _own(t: Type) -> Type:
     return t.copy_modified() if isinstance(t, Instance) else t
 
 
-def with_shape_string(t: Instance, text: str, scope: str, str_type: Instance) -> Instance:
-    """A copy of `t` carrying the shape string `text` written in `scope`."""
+def with_shape_string(
+    t: Instance, text: str, scope: str, str_type: Instance, kind: str = ""
+) -> Instance:
+    """A copy of `t` carrying the shape string `text` written in `scope`, and the hint's
+    jaxtyping dtype kind (`Int`, `Float`, ...)."""
     from mypy.types import ExtraAttrs  # see the module's docstring: not on every mypy
 
     marked = t.copy_modified()
     attrs: dict[str, Type] = {
         _DIMS: LiteralType(text, fallback=str_type),
         _SCOPE: LiteralType(scope, fallback=str_type),
+        _KIND: LiteralType(kind, fallback=str_type),
     }
     marked.extra_attrs = ExtraAttrs(attrs, set(attrs))
     return marked

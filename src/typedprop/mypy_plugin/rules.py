@@ -664,10 +664,25 @@ ELLIPSIS = "..."
 NEWAXIS = "newaxis"
 
 
+@dataclass(frozen=True)
+class IndexArray:
+    """An integer array in an index, of a known shape (`x[idx]`, a minibatch's rows)."""
+
+    shape: Shape
+
+
 def getitem(where: str, x: Arg, key: object) -> Outcome:
-    """`x[key]` for a key of literal ints, literal slices, `None` and `...`; an array or any
-    other index makes the result unknown."""
+    """`x[key]` for a key of literal ints, literal slices, `None` and `...`, or of one integer
+    array with slices (its axis becomes the array's axes); any other index makes the result
+    unknown."""
     items = key if isinstance(key, list) else [key]
+    arrays = [i for i in items if isinstance(i, IndexArray)]
+    if (
+        len(arrays) == 1
+        and x.shape.exact
+        and all(isinstance(i, Slice | IndexArray) or i == ELLIPSIS for i in items)
+    ):
+        return _take_rows(x, items, arrays[0])
     if not x.shape.exact or any(
         not (isinstance(i, int | Slice) or i in (ELLIPSIS, NEWAXIS)) for i in items
     ):
@@ -715,6 +730,27 @@ def getitem(where: str, x: Arg, key: object) -> Outcome:
             pos += 1
     out += head[pos:]
     return Outcome(exact(out))
+
+
+def _take_rows(x: Arg, items: list[object], index: IndexArray) -> Outcome:
+    head = list(x.shape.head)
+    used = sum(1 for i in items if i != ELLIPSIS)
+    if used > len(head) or not index.shape.exact:
+        return Outcome()
+    out: list[Size | None] = []
+    pos = 0
+    for i in items:
+        if i == ELLIPSIS:
+            out += head[pos : pos + len(head) - used]
+            pos += len(head) - used
+        elif isinstance(i, IndexArray):
+            out += list(i.shape.head)
+            pos += 1
+        else:
+            assert isinstance(i, Slice)
+            out.append(_slice_length(head[pos], i))
+            pos += 1
+    return Outcome(exact(out + head[pos:]))
 
 
 def _slice_length(size: Size | None, s: Slice) -> Size | None:

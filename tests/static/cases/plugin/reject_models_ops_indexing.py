@@ -102,20 +102,20 @@ def case_where_with_a_fallback_of_another_width() -> None:
     print(z)
 
 
-def hole_argmax_over_the_batch_axis() -> None:
+def case_argmax_over_the_batch_axis() -> None:
     # Accuracy: the predicted class is argmax over axis 1; axis 0 gives 10 values for 32 labels.
     logits = tp.normal(BATCH, CLASSES, rng=0)
     labels: Int[np.ndarray, " 32"] = np.zeros(32, dtype=np.int64)
-    hits = ops.equal(ops.argmax(logits, axis=0), labels)  # not caught statically yet (a known hole)
+    hits = ops.equal(ops.argmax(logits, axis=0), labels)  # E: Dimension mismatch in call to "equal": axes do not broadcast: 10 (argument "a", axis 0) vs 32 (argument "b", axis 0)  [dim-mismatch]
     print(hits)
 
 
-def hole_minibatch_of_inputs_but_not_of_targets() -> None:
+def case_minibatch_of_inputs_but_not_of_targets() -> None:
     # The inputs are indexed by the minibatch's 16 indices, the targets are not.
     x = tp.normal(BATCH, CLASSES, rng=0)
     y = tp.zeros(BATCH, CLASSES)
     idx: Int[np.ndarray, " 16"] = np.arange(16)
-    err = ops.subtract(x[idx], y)  # not caught statically yet (a known hole)
+    err = ops.subtract(x[idx], y)  # E: Dimension mismatch in call to "subtract": axes do not broadcast: 16 (argument "a", axis 0) vs 32 (argument "b", axis 0)  [dim-mismatch]
     print(err)
 
 

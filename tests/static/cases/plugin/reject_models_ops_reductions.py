@@ -82,11 +82,11 @@ def case_norm_over_the_wrong_axis() -> None:
     print(unit)
 
 
-def hole_min_then_a_threshold_per_class() -> None:
+def case_min_then_a_threshold_per_class() -> None:
     # The per-sample minimum (32,) compared with a threshold per class (10,).
     scores = tp.normal(BATCH, CLASSES, rng=0)
     thresholds = tp.zeros(CLASSES)
-    low = ops.less(ops.min(scores, axis=1), thresholds)  # not caught statically yet (a known hole)
+    low = ops.less(ops.min(scores, axis=1), thresholds)  # E: Dimension mismatch in call to "less": axes do not broadcast: 32 (argument "a", axis 0) vs 10 (argument "b", axis 0)  [dim-mismatch]
     print(low)
 
 
@@ -110,12 +110,12 @@ def case_bvar_mean_method_over_the_wrong_axis() -> None:
     tp.grad(loss, tp.zeros(BATCH, 20, 64))
 
 
-def hole_sum_with_keepdims_into_a_matvec() -> None:
+def case_sum_with_keepdims_into_a_matvec() -> None:
     # keepdims keeps a (1, 784) matrix where the layer expects the (784,) vector.
     x = tp.normal(BATCH, PIXELS, rng=0)
     w = tp.normal(HIDDEN, PIXELS, rng=0)
     total = ops.sum(x, axis=0, keepdims=True)
-    h = ops.matvec(w, total)  # not caught statically yet (a known hole)
+    h = ops.matvec(w, total)  # E: Rank mismatch in call to "matvec": argument "x" has 2 axes, but its hint "n" has 1  [rank-mismatch]
     print(h)
 
 
@@ -149,11 +149,11 @@ def case_bvar_sum_method_then_vector_of_the_other_size() -> None:
     tp.grad(loss, tp.normal(HIDDEN, PIXELS, rng=0))
 
 
-def hole_mean_over_everything_then_a_vector_op() -> None:
+def case_mean_over_everything_then_a_vector_op() -> None:
     # Per-feature means should reduce axis 0 only; over both axes they are one scalar, which
     # matvec cannot take as its vector of 784.
     def loss(x: BVar[Float[Mat, "32 784"]], w: BVar[Float[Mat, "128 784"]]) -> BVar[float]:
         per_feature = ops.mean(x, axis=(0, 1))
-        return ops.sum(ops.matvec(w, per_feature))  # not caught statically yet (a known hole)
+        return ops.sum(ops.matvec(w, per_feature))  # E: Rank mismatch in call to "matvec": argument "x" has 0 axes, but its hint "n" has 1  [rank-mismatch]
 
     tp.grad_n(loss, tp.zeros(BATCH, PIXELS), tp.zeros(HIDDEN, PIXELS))

@@ -68,11 +68,11 @@ def case_pca_components_not_transposed() -> None:
     print(projected)
 
 
-def hole_covariance_of_the_samples() -> None:
+def case_covariance_of_the_samples() -> None:
     # x @ x.T is the samples' Gram matrix (400, 400); the features' covariance is x.T @ x.
     x = tp.normal(N_TRAIN, FEATURES, rng=0)
     cov = x @ x.T / N_TRAIN
-    whitened = np.linalg.solve(cov, x.T)  # not caught statically yet (a known hole)
+    whitened = np.linalg.solve(cov, x.T)  # E: Dimension mismatch in call to "solve": rows: 20 (argument "b", axis 0) vs 400 (argument "a", axis 1)  [dim-mismatch]
     print(whitened)
 
 

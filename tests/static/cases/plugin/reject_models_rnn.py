@@ -114,12 +114,12 @@ def case_lstm_weight_for_the_state_only() -> None:
     print(gates)
 
 
-def hole_batch_major_sequence_indexed_by_time() -> None:
+def case_batch_major_sequence_indexed_by_time() -> None:
     # seq is (batch, steps, input): seq[0] is the first sample (20, 8), not the first step (16, 8).
     seq = tp.normal(BATCH, STEPS, INPUT, rng=0)
     u = tp.normal(HIDDEN, INPUT, rng=1)
     h = tp.zeros(BATCH, HIDDEN)
-    h = ops.tanh(ops.add(h, ops.matmul(seq[0], u.T)))  # not caught statically yet (a known hole)
+    h = ops.tanh(ops.add(h, ops.matmul(seq[0], u.T)))  # E: Dimension mismatch in call to "add": axes do not broadcast: 16 (argument "a", axis 0) vs 20 (argument "b", axis 0)  [dim-mismatch]
     print(h)
 
 

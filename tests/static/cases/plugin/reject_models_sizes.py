@@ -185,11 +185,11 @@ def case_rank_images_not_flattened() -> None:
     print(flat)
 
 
-def hole_rank_of_a_keepdims_reduction() -> None:
+def case_rank_of_a_keepdims_reduction() -> None:
     # keepdims keeps the summed axis: (1, 64) where the layer takes a vector of 64.
     x = tp.normal(BATCH, D_MODEL, rng=0)
     pooled = ops.sum(x, axis=0, keepdims=True)
-    y = ops.matvec(tp.normal(HIDDEN, D_MODEL, rng=1), pooled)  # not caught statically yet (a known hole)
+    y = ops.matvec(tp.normal(HIDDEN, D_MODEL, rng=1), pooled)  # E: Rank mismatch in call to "matvec": argument "x" has 2 axes, but its hint "n" has 1  [rank-mismatch]
     print(y)
 
 
