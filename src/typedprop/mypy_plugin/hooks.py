@@ -296,7 +296,8 @@ def _finish(
     give the result its shape."""
     for mismatch in outcome.mismatches:
         _fail(mismatch, ctx.api, ctx.context)
-    result = with_shape(_typed(ctx, name, outcome.shape), outcome.shape, ctx.api)
+    typed = _as_declared(ctx, name, _typed(ctx, name, outcome.shape), outcome.shape)
+    result = with_shape(typed, outcome.shape, ctx.api)
     if outcome.shape is None or not (outcome.shape.known() or outcome.shape.exact):
         return result
     if outcome.shape.known():
@@ -312,55 +313,98 @@ _DTYPE_CHANGES = frozenset(
 
 
 def _typed(ctx: FunctionContext | MethodContext, name: str, shape: Shape | None) -> Type:
-    """The call's result type, or one mypy will keep where numpy's stubs would lose it.
+    """The result type of a call of numpy's (or of a typedprop op on plain arrays), or one
+    mypy will keep where numpy's stubs would lose it.
 
-    numpy's stubs type some results `Any` (`x.sum(axis=0)`), and where an operand's type holds
-    `Any` (as `Mat`'s `floating[Any]` does) mypy finds several of numpy's overloads to match
-    and answers `Any` unless every match gave one type: either way the result could carry no
-    sizes. Where every operand is a plain numpy array or a number and the rule knows the
-    result is an array (one axis or more), the result is `ndarray[tuple[Any, ...], D]` for
-    every overload tried: D is the operands' one floating dtype (float64, float32), else
-    `dtype[Any]`."""
+    numpy's stubs type some results `Any` (`x.sum(axis=0)`), and where an argument's type
+    holds `Any` (as `Mat`'s `floating[Any]` does) mypy finds several of numpy's overloads to
+    match and answers `Any` unless every match gave one type: either way the result could
+    carry no sizes. Where every operand is a plain numpy array or a number and the rule knows
+    the result is an array (one axis or more), the result is `ndarray[tuple[Any, ...], D]`
+    for every overload tried: D the operands' one floating dtype (float64, float32), else
+    `dtype[Any]`. A typedprop op's own signature gives its result's type unless that is
+    `Any`; so does a hinted function's (`name` ""), always."""
     result = ctx.default_return_type
     p = get_proper_type(result)
-    if shape is None or not shape.exact or not shape.head:
+    if not name or shape is None or not shape.exact or not shape.head:
         return result
     operands = [t for types in ctx.arg_types for t in types]
-    if not isinstance(p, AnyType) and not any(internals.contains_any(t) for t in operands):
+    op = isinstance(ctx, MethodContext) and _is_op(ctx.type)
+    if not isinstance(p, AnyType) and (op or not any(internals.contains_any(t) for t in operands)):
         return result
-    if isinstance(ctx, MethodContext) and not _is_op(ctx.type):
+    if isinstance(ctx, MethodContext) and not op:
         operands.append(ctx.type)
     if not operands or not all(_plain(t) for t in operands):
         return result
-    any_type = AnyType(TypeOfAny.implementation_artifact)
-    dtypes = {
-        str(a.args[1]): a.args[1] for t in operands if (a := array(t, False)) and len(a.args) == 2
-    }
-    dtype = next(iter(dtypes.values())) if len(dtypes) == 1 else None
-    scalars = any(_numpy_scalar(t) for t in operands)
-    if (
-        dtype is None
-        or scalars
-        or name in _DTYPE_CHANGES
-        or not _floating(dtype)
-        or _generic(dtype)  # `floating[Any]` (Mat's) may be float32 or float64
-    ):
+    # (an `Any` of a special form, as numpy's `tuple[Any, ...]`: no overload ambiguity later)
+    any_type = AnyType(TypeOfAny.special_form)
+    dtype = _operands_dtype(name, operands)
+    if dtype is None or not _floating(dtype) or _generic(dtype):
+        # `floating[Any]` (Mat's) may be float32 or float64
         dtype = ctx.api.named_generic_type("numpy.dtype", [any_type])
     shape_type = ctx.api.named_generic_type("builtins.tuple", [any_type])
     return ctx.api.named_generic_type(NDARRAY, [shape_type, dtype])
 
 
+def _operands_dtype(name: str, operands: Sequence[Type]) -> Type | None:
+    """The dtype of the result of `name` on `operands`, where it is their one dtype (none is
+    a numpy scalar, which may promote it, and `name` keeps dtypes), else None."""
+    if name in _DTYPE_CHANGES or any(_numpy_scalar(t) for t in operands):
+        return None
+    dtypes = {
+        str(a.args[1]): a.args[1] for t in operands if (a := array(t, False)) and len(a.args) == 2
+    }
+    return next(iter(dtypes.values())) if len(dtypes) == 1 else None
+
+
+def _as_declared(
+    ctx: FunctionContext | MethodContext, name: str, result: Type, shape: Shape | None
+) -> Type:
+    """`result` (an array of a known rank) as the variable it is assigned to was declared,
+    where that says the same in other words: its numpy shape type where the rank is the same
+    (numpy says `tuple[Any, ...]` where `x` was declared `tuple[int, int]`: `x = x @ w`), and
+    its dtype where the result's is unknown (`dtype[Any]`) and the operands' one dtype is the
+    declared one. mypy narrows a variable to the meet of its declared type and the value's,
+    which keeps the value's sizes only if the two are one type."""
+    p = get_proper_type(result)
+    if shape is None or not shape.exact or not isinstance(p, Instance) or len(p.args) != 2:
+        return result
+    if p.type.fullname != NDARRAY:
+        return result
+    expected = internals.type_context(ctx.api)
+    wanted = array(expected, False) if expected is not None else None
+    if wanted is None or len(wanted.args) != 2 or not _fixed_rank(wanted):
+        return result
+    st = get_proper_type(wanted.args[0])
+    if not isinstance(st, TupleType) or len(st.items) != len(shape.head):
+        return result
+    dtype = p.args[1]
+    if _generic(dtype) and name:
+        operands = [t for types in ctx.arg_types for t in types]
+        if isinstance(ctx, MethodContext) and not _is_op(ctx.type):
+            operands.append(ctx.type)
+        same = _operands_dtype(name, operands)
+        if same is not None and str(same) == str(wanted.args[1]):
+            dtype = wanted.args[1]
+    return p.copy_modified(args=[wanted.args[0], dtype])
+
+
 def _is_op(t: Type) -> bool:
-    """Whether `t` is a typedprop op's type (the receiver of a call of an op)."""
+    """Whether `t` is a typedprop op's or a numpy ufunc's type (the receiver of its call)."""
     p = get_proper_type(t)
-    return isinstance(p, Instance) and p.type.fullname.startswith("typedprop.ops.")
+    if not isinstance(p, Instance):
+        return False
+    name = p.type.fullname
+    return name.startswith("typedprop.ops.") or name.startswith("numpy.") and "UFunc" in name
 
 
 def _generic(t: Type) -> bool:
-    """Whether `t` holds `Any` in any of its type arguments (`dtype[floating[Any]]`)."""
+    """Whether `t` holds `Any` anywhere (`dtype[floating[Any]]`, `tuple[Any, ...]`)."""
     p = get_proper_type(t)
     if isinstance(p, AnyType):
         return True
+    if isinstance(p, TupleType):
+        return any(_generic(i) for i in p.items)
     return isinstance(p, Instance) and any(_generic(a) for a in p.args)
 
 
@@ -404,15 +448,21 @@ def _placed(ctx: FunctionContext | MethodContext, result: Type) -> Type:
     item's. Sizes there would be stale later (`h = zeros(3)`, then `h = zeros(4)` in a
     branch). So an item of a container and a new attribute keep no size, and a variable
     assigned again forgets its sizes everywhere but in the new value."""
-    if (
-        internals.in_container(ctx.api, ctx.context)
-        or internals.defines_attribute(ctx.api, ctx.context)
-        or internals.loop_variable(ctx.api, ctx.context)
+    if internals.in_container(ctx.api, ctx.context) or internals.defines_attribute(
+        ctx.api, ctx.context
     ):
+        return without_shapes(result, ctx.api)
+    first = internals.bound_again(ctx.api, ctx.context)
+    # (Not a tuple's: mypy narrows a tuple type to the declared one, sizes lost.)
+    if first is not None and not isinstance(get_proper_type(result), TupleType):
+        # Bound again elsewhere, maybe by a value no hook sees (a plain name, an unhinted
+        # function, a loop): the sizes are the binder's, as an assigned value's, and the
+        # declared type mypy falls back to where paths meet has none.
+        internals.narrow(ctx.api, first, result)
         return without_shapes(result, ctx.api)
     again = internals.reassigned_by(ctx.api, ctx.context)
     if again is not None:
-        internals.forget(ctx.api, again, lambda t: without_shapes(t, ctx.api))
+        internals.forget(ctx.api, again, lambda t: without_shapes(t, ctx.api), result)
     return result
 
 
@@ -536,9 +586,9 @@ def _fail(mismatch: Mismatch, api: CheckerPluginInterface, context: Context) -> 
     key = (api.path, context.line, context.column, message)
     if key in _REPORTED:
         return
-    _REPORTED.add(key)
     code = RANK_MISMATCH if mismatch.rank else DIM_MISMATCH
-    internals.fail_unfiltered(api, message, context, code)
+    if not internals.fail_unfiltered(api, message, context, code):
+        _REPORTED.add(key)  # (one waiting for a loop's passes is asked again in each)
 
 
 # -- ops -------------------------------------------------------------------------------------
@@ -731,6 +781,21 @@ def _method_rule_hook(method: str, ctx: MethodContext) -> Type:
 def _container_read_hook(ctx: MethodContext) -> Type:
     """An item read from a list or a dict: no sizes (see `_CONTAINER_READS`)."""
     return without_shapes(ctx.default_return_type, ctx.api)
+
+
+def _forget_reassigned(ctx: FunctionContext | MethodContext, result: Type) -> None:
+    """A call whose value a variable is assigned again: the variable forgets the sizes of its
+    earlier values (see `_placed`), whatever the call gives; every call goes through here,
+    the calls that no rule knows too (`h = step(h, x)`)."""
+    again = internals.reassigned_by(ctx.api, ctx.context)
+    if again is not None:
+        internals.forget(ctx.api, again, lambda t: without_shapes(t, ctx.api), result)
+
+
+def _no_rule(ctx: FunctionContext | MethodContext) -> Type:
+    """A call that no rule knows: its type as mypy gives it (`_guarded` forgets the sizes of a
+    variable it is assigned to again)."""
+    return ctx.default_return_type
 
 
 def _reveal_hook(ctx: FunctionContext) -> Type:
@@ -1003,7 +1068,10 @@ def _guarded(
 
     def guarded(ctx: _Ctx) -> Type:
         try:
-            return hook(ctx)
+            result = hook(ctx)
+            if not isinstance(ctx, AttributeContext):
+                _forget_reassigned(ctx, result)
+            return result
         except Exception as error:
             if _strict():
                 raise
@@ -1069,7 +1137,7 @@ class TypedpropPlugin(Plugin):
             guarded = self._hooks[key]
         else:
             hook, final = self._function_hook(fullname)
-            guarded = _guarded(self._reporter, hook)
+            guarded = _guarded(self._reporter, hook or _no_rule)
             if final:
                 self._hooks[key] = guarded
         return flushing(self._reporter, guarded) if self._reporter.pending else guarded
@@ -1080,7 +1148,7 @@ class TypedpropPlugin(Plugin):
             guarded = self._hooks[key]
         else:
             hook, final = self._method_hook(fullname)
-            guarded = _guarded(self._reporter, hook)
+            guarded = _guarded(self._reporter, hook or _no_rule)
             if final:
                 self._hooks[key] = guarded
         return flushing(self._reporter, guarded) if self._reporter.pending else guarded

@@ -93,11 +93,13 @@ _NEEDED = (
     ("mypy.nodes", "FuncDef", "def_or_infer_vars"),
     ("mypy.maptype", None, "map_instance_to_supertype"),
     ("mypy.errors", "Errors", "prefer_simple_messages"),
+    ("mypy.errors", "IterationErrorWatcher", "iteration_dependent_errors"),
     ("mypy.binder", None, "CurrentType"),
     ("mypy.binder", "Frame", "__init__"),
+    ("mypy.binder", "ConditionalTypeBinder", "put"),
     ("mypy.literals", None, "literal_hash"),
-    ("mypy.checkexpr", None, "has_any_type"),
     ("mypy.typeanal", "TypeAnalyser", "lookup_qualified"),
+    ("mypy.checkexpr", None, "has_any_type"),
     ("jaxtyping", None, "AbstractDtype"),
 )
 
@@ -399,8 +401,8 @@ def marked_checked(fallback: Instance, bool_type: Instance) -> Instance:
 
 
 def contains_any(t: Type) -> bool:
-    """Whether `t` holds `Any` anywhere (as mypy asks of arguments before it calls an
-    overloaded function ambiguous)."""
+    """Whether `t` holds `Any` as mypy asks of a call's arguments before it finds the call's
+    overloads ambiguous (`Any` of a special form, as numpy's `tuple[Any, ...]`, is none)."""
     from mypy.checkexpr import has_any_type
 
     return has_any_type(t)
@@ -458,21 +460,37 @@ def expression_type(api: CheckerPluginInterface, expr: Context) -> Type | None:
 
 def fail_unfiltered(
     api: CheckerPluginInterface, message: str, context: Context, code: "ErrorCode"
-) -> None:
+) -> bool:
     """Report an error that no attempt of mypy's throws away: mypy tries an operator's method
     and then its reflected one, keeping the first that gives no error, so a dimension mismatch
     found in the first would make it report the operator as unsupported instead. The error is
-    reported past mypy's error watchers (`Errors._watchers`); a `type: ignore` still applies."""
+    reported past mypy's error watchers (`Errors._watchers`); a `type: ignore` still applies.
+
+    Inside a loop, which mypy checks again until its types settle, the error is kept only if
+    every pass finds it (mypy's `IterationErrorWatcher`, as for its own `redundant-expr`): the
+    first pass sees a variable's sizes from before the loop, which a later pass may not.
+    Returns whether the error waits for that (False: reported now)."""
+    from mypy.errors import IterationErrorWatcher
+
     errors = api.msg.errors
     watchers = getattr(errors, "_watchers", None)
     if not isinstance(watchers, list):
         api.fail(message, context, code=code)
-        return
+        return False
+    loop = next((w for w in reversed(watchers) if isinstance(w, IterationErrorWatcher)), None)
+    if loop is not None:
+        line, column = context.line, context.column
+        end_line = context.end_line if context.end_line is not None else line
+        end_column = context.end_column if context.end_column is not None else column
+        passes = loop.iteration_dependent_errors.uselessness_errors
+        passes[-1].add((code, message, line, column, end_line, end_column))
+        return True
     errors._watchers = []
     try:
         api.fail(message, context, code=code)
     finally:
         errors._watchers = watchers
+    return False
 
 
 # -- where a value goes: sizes in declared types leak ----------------------------------------
@@ -489,11 +507,17 @@ class _Places:
         self.reassigns: dict[int, Expression] = {}
         self.items: set[int] = set()
         self.annotated: set[int] = set()
-        self.loop_names: set[int] = set()  # the Vars of for-loops' targets
-        self.defines: dict[int, Var] = {}  # a first value: the Var it defines
+        self.bindings: dict[int, int] = {}  # per Var: how many statements bind it
+        self.defines: dict[int, NameExpr] = {}  # a first value: the name it defines
         self._arguments: set[int] = set()  # list displays given straight to a call
         self._seen: set[int] = set()
         self._walk(tree)
+
+    def _bound(self, target: object) -> None:
+        for name in _names(target):
+            if isinstance(name, NameExpr) and isinstance(name.node, Var):
+                key = id(name.node)
+                self.bindings[key] = self.bindings.get(key, 0) + 1
 
     def _assigned(self, lvalue: Expression, rvalue: Expression) -> None:
         from mypy import nodes as n
@@ -518,7 +542,7 @@ class _Places:
                     values.extend(value.items)
                     self.reassigns.update((id(item), lvalue) for item in value.items)
         elif isinstance(lvalue, n.NameExpr) and isinstance(lvalue.node, n.Var):
-            self.defines[id(rvalue)] = lvalue.node
+            self.defines[id(rvalue)] = lvalue
 
     def _walk(self, node: object) -> None:
         from mypy import nodes as n
@@ -531,14 +555,20 @@ class _Places:
                 self.annotated.add(id(node.rvalue))
             if len(node.lvalues) == 1 and node.type is None:
                 self._assigned(node.lvalues[0], node.rvalue)
+            for lvalue in node.lvalues:
+                self._bound(lvalue)
             self._walk(node.rvalue)
             return
+        # Other statements that bind a name (a loop's variable, `with ... as`, `:=`, `+=`).
         if isinstance(node, n.ForStmt):
-            # A loop's variable takes values that no hook sees: a first value assigned to the
-            # same name elsewhere keeps no size (`_loop_names`).
-            for target in _names(node.index):
-                if isinstance(target.node, n.Var):
-                    self.loop_names.add(id(target.node))
+            self._bound(node.index)
+        elif isinstance(node, n.WithStmt):
+            for target in node.target:
+                self._bound(target)
+        elif isinstance(node, n.OperatorAssignmentStmt):
+            self._bound(node.lvalue)
+        elif isinstance(node, n.AssignmentExpr):
+            self._bound(node.target)
         if isinstance(node, n.ListExpr | n.SetExpr | n.TupleExpr):
             # `concatenate([a, b])`: the list lives as the argument only, its items may keep
             # their sizes (the op's rule reads them).
@@ -594,6 +624,7 @@ def _names(target: object) -> "list[NameExpr | MemberExpr]":
 
 
 _CHILDREN: dict[str, tuple[str, ...]] = {
+    "AssignmentExpr": ("value",),
     "MypyFile": ("defs",),
     "Block": ("body",),
     "FuncDef": ("body",),
@@ -656,7 +687,12 @@ def reassigned_by(api: CheckerPluginInterface, expr: Context) -> Expression | No
     return None if places is None else places.reassigns.get(id(expr))
 
 
-def forget(api: CheckerPluginInterface, target: Expression, strip: Callable[[Type], Type]) -> None:
+def forget(
+    api: CheckerPluginInterface,
+    target: Expression,
+    strip: Callable[[Type], Type],
+    new: Type | None = None,
+) -> None:
     """`strip` the declared type of `target` (`Var.type`) and its narrowed types in the
     binder's frames (`Frame.types`), as `target` is assigned again.
 
@@ -668,7 +704,10 @@ def forget(api: CheckerPluginInterface, target: Expression, strip: Callable[[Typ
     from mypy.binder import CurrentType
     from mypy.literals import literal_hash
 
+    if new is not None and new == _current(api, target):
+        return  # the same sizes again (`layer = opt.step(layer, g)`): nothing to forget
     for name in _names(target):
+        now = _current(api, name)
         var = getattr(name, "node", None)
         if isinstance(var, Var) and var.type is not None:
             var.type = strip(var.type)
@@ -680,15 +719,40 @@ def forget(api: CheckerPluginInterface, target: Expression, strip: Callable[[Typ
             current = frame.types.get(key)
             if current is not None:
                 frame.types[key] = CurrentType(strip(current.type), current.from_assignment)
+        if now is not None:
+            # Until the assignment replaces it, the variable keeps its value's sizes here:
+            # mypy may check the value again (`x = x @ w` reads `x` more than once).
+            frames[-1].types[key] = CurrentType(now, True)
 
 
-def loop_variable(api: CheckerPluginInterface, expr: Context) -> bool:
-    """Whether `expr` is the first value of a variable that a for-loop also assigns."""
+def _current(api: CheckerPluginInterface, target: Expression) -> Type | None:
+    """The type a variable has here (the binder's, else its declared type), or None."""
+    if not isinstance(target, NameExpr) or not isinstance(target.node, Var):
+        return None
+    get = getattr(getattr(api, "binder", None), "get", None)
+    found = get(target) if get is not None else None
+    return found if isinstance(found, Type) else target.node.type
+
+
+def bound_again(api: CheckerPluginInterface, expr: Context) -> NameExpr | None:
+    """The variable that `expr` is the first value of, where another statement binds it too
+    (an assignment, a loop's variable, `with ... as`, `:=`, `+=`); None otherwise."""
     places = _places(api)
     if places is None:
-        return False
-    var = places.defines.get(id(expr))
-    return var is not None and id(var) in places.loop_names
+        return None
+    name = places.defines.get(id(expr))
+    if name is None or places.bindings.get(id(name.node), 0) < 2:
+        return None
+    return name
+
+
+def narrow(api: CheckerPluginInterface, name: NameExpr, t: Type) -> None:
+    """Give the variable `name` the type `t` from here on, as mypy narrows a variable assigned
+    again (the binder's current frame), leaving its declared type as it is."""
+    binder = getattr(api, "binder", None)
+    put = getattr(binder, "put", None)
+    if put is not None:
+        put(name, t)
 
 
 def annotated_value(api: CheckerPluginInterface, expr: Context) -> bool:

@@ -7,7 +7,7 @@ file."""
 # fmt: off
 
 from collections.abc import Callable
-from typing import Any, TypeAlias
+from typing import TypeAlias
 
 import numpy as np
 from jaxtyping import Float
@@ -21,17 +21,6 @@ W: TypeAlias = Float[Mat, "3 4"]
 @tp.shapecheck
 def dense(w: Float[Mat, "o i"], x: Float[Vec, " i"]) -> Float[Vec, " o"]:
     return w @ x
-
-
-class Generic(tp.Op[Any, Any, Any]):
-    """An op class between Op and the one that gives the hints."""
-
-
-class Concrete(Generic):
-    name = "concrete"
-
-    def forward(self, w: Mat, x: Vec) -> tuple[Vec, Callable[[Vec], tuple[Mat, Vec]]]:
-        return w @ x, lambda g: (np.outer(g, x), w.T @ g)
 
 
 def case_call_through_a_local_function_value() -> None:
