@@ -158,7 +158,8 @@ def with_shape(t: Type, shape: Shape | None, api: CheckerPluginInterface) -> Typ
 
 def without_shapes(t: Type, api: CheckerPluginInterface) -> Type:
     """`t` with no size the plugin worked out: an array type's, a tuple's items', a
-    structure's fields' (where a value's type outlives the value: see `hooks._placed`)."""
+    structure's fields' (where a value's type outlives the value: see `hooks._placed`); a
+    hint's dimension names stay."""
     p = get_proper_type(t)
     if isinstance(p, TupleType):
         items = [without_shapes(i, api) for i in p.items]
@@ -167,11 +168,10 @@ def without_shapes(t: Type, api: CheckerPluginInterface) -> Type:
         return p.copy_modified(items=items)
     if not isinstance(p, Instance):
         return t
-    if internals.has_field_shapes(p):
-        return internals.without_extra(p.copy_modified())
-    if p.type.fullname in (NDARRAY, BVAR):
-        return with_shape(t, None, api)
-    args = [without_shapes(a, api) for a in p.args]  # `list[...]`, `Iterator[...]`
+    if p.type.fullname == NDARRAY or internals.has_field_shapes(p):
+        known = internals.without_known(p)
+        return t if known is p else known
+    args = [without_shapes(a, api) for a in p.args]  # `BVar[...]`, `list[...]`, `Iterator[...]`
     if all(a is b for a, b in zip(args, p.args, strict=True)):
         return t
     return p.copy_modified(args=args)

@@ -268,6 +268,11 @@ def _integer_array(t: Type) -> bool:
 Rule = Callable[[Call], r.Outcome]
 
 
+def _same(x: str) -> Rule:
+    """A numpy function that keeps its first argument's shape (`np.triu(m)`)."""
+    return lambda c: r.same(c.where, c.arg(x, 0))
+
+
 def _pair(rule: Callable[[str, r.Arg, r.Arg], r.Outcome], a: str, b: str) -> Rule:
     return lambda c: rule(c.where, c.arg(a, 0), c.arg(b, 1))
 
@@ -378,6 +383,23 @@ use (the runtime's messages name the `forward` arguments)."""
 
 NUMPY_FUNCTIONS: dict[str, Rule] = {
     "numpy.matmul": _pair(r.matmul, "x1", "x2"),
+    **{
+        f"numpy.{name}": _same(first)
+        for name, first in (
+            ("triu", "m"),
+            ("tril", "m"),
+            ("copy", "a"),
+            ("asarray", "a"),
+            ("ascontiguousarray", "a"),
+            ("nan_to_num", "x"),
+            ("round", "a"),
+            ("around", "a"),
+            ("flip", "m"),
+            ("fliplr", "m"),
+            ("flipud", "m"),
+            ("roll", "a"),
+        )
+    },
     "numpy.linalg.solve": _pair(r.solve, "a", "b"),
     "numpy.linalg.inv": lambda c: r.square(c.where, c.arg("a", 0)),
     "numpy.linalg.cholesky": lambda c: r.square(c.where, c.arg("a", 0)),
@@ -499,6 +521,11 @@ OPERATORS: dict[str, tuple[str, str, bool]] = {
     "__le__": ("<=", "broadcast", False),
     "__gt__": (">", "broadcast", False),
     "__ge__": (">=", "broadcast", False),
+    "__iadd__": ("+=", "in place", False),
+    "__isub__": ("-=", "in place", False),
+    "__imul__": ("*=", "in place", False),
+    "__itruediv__": ("/=", "in place", False),
+    "__ipow__": ("**=", "in place", False),
     "__neg__": ("-", "same", False),
     "__pos__": ("+", "same", False),
     "__abs__": ("abs", "same", False),
@@ -516,6 +543,8 @@ def operator(c: Call, method: str, receiver: r.Arg) -> r.Outcome:
     right = r.Arg("right operand", (receiver if reflected else other).shape)
     if kind == "matmul":
         return r.matmul(c.where, left, right)
+    if kind == "in place":
+        return r.in_place(c.where, left, right)
     return r.broadcast(c.where, [left, right])
 
 

@@ -439,7 +439,7 @@ def _plain(t: Type) -> bool:
     return scalar.exact and not scalar.head  # a Python or numpy number
 
 
-def _placed(ctx: FunctionContext | MethodContext, result: Type) -> Type:
+def _placed(ctx: FunctionContext | MethodContext | AttributeContext, result: Type) -> Type:
     """`result`, or, where mypy would keep it as a type that outlives this value, the same type
     without a shape.
 
@@ -541,8 +541,10 @@ def _check_call(
     give them: a tuple's items, a structure's fields)."""
     given = ctx.arg_types if arg_types is None else arg_types
     params, ranked = _params(names, specs, given, True, hints)
-    if not any(shape.exact or shape.known() for _, _, shape in params) and (
-        out is None or not is_fixed(out)
+    if (
+        sized is None
+        and not any(shape.exact or shape.known() for _, _, shape in params)
+        and (out is None or not is_fixed(out))
     ):
         return ctx.default_return_type
     # A rank mistake where mypy's own types do not say so (a hint on `Array`, any rank).
@@ -792,10 +794,26 @@ def _forget_reassigned(ctx: FunctionContext | MethodContext, result: Type) -> No
         internals.forget(ctx.api, again, lambda t: without_shapes(t, ctx.api), result)
 
 
-def _no_rule(ctx: FunctionContext | MethodContext) -> Type:
-    """A call that no rule knows: its type as mypy gives it (`_guarded` forgets the sizes of a
-    variable it is assigned to again)."""
-    return ctx.default_return_type
+_SAME_SIZES = frozenset(
+    f"typedprop._backprop.{name}" for name in "grad grad_n backprop backprop_n evaluate".split()
+)
+"""Functions whose results have the sizes mypy gave them: a gradient has exactly its
+parameters' type (an optimizer and its `step` too, `_keeps_sizes`), `evaluate(f, x)` the type of
+`f`'s result, checked with its sizes."""
+
+
+def _keeps_sizes(fullname: str) -> bool:
+    # An optimizer is typed with its parameters' type, which its `step` returns.
+    return fullname in _SAME_SIZES or fullname.startswith("typedprop.optim.")
+
+
+def _no_rule(keep: bool, ctx: FunctionContext | MethodContext) -> Type:
+    """A call that no rule knows: its type as mypy gives it, without the sizes that mypy's
+    type variables may have carried into it from an argument (`graph.grad(x)`, typed with the
+    traced parameters', `functools.reduce(f, xs, first)`), unless the callee keeps its
+    arguments' sizes (`keep`: `tp.grad`, an optimizer's `step`). (`_guarded` forgets the sizes
+    of a variable it is assigned to again.)"""
+    return ctx.default_return_type if keep else without_shapes(ctx.default_return_type, ctx.api)
 
 
 def _reveal_hook(ctx: FunctionContext) -> Type:
@@ -820,7 +838,7 @@ def _transposed_hook(last_two: bool, ctx: AttributeContext) -> Type:
     """`.T` (the axes reversed) and `.mT` (the last two swapped)."""
     x = r.Arg("the array", shape_of(ctx.type))
     out = r.swapaxes("", x, -2, -1) if last_two else r.transpose("", x)
-    return with_shape(ctx.default_attr_type, out.shape, ctx.api)
+    return _placed(ctx, with_shape(ctx.default_attr_type, out.shape, ctx.api))
 
 
 # -- shapecheck-decorated functions ----------------------------------------------------------
@@ -921,8 +939,18 @@ def _structure_hook(
                 shapes[name] = shape
         result = get_proper_type(ctx.default_return_type)
         if isinstance(result, TupleType) and len(result.items) == len(fields):
+            # A structure given for a field keeps its own fields' sizes (`model.encoder.w`).
+            inner = {
+                name: value[0]
+                for name, value in zip(names, given, strict=False)
+                if name and len(value) == 1 and array(value[0], True) is None
+            }
             items = [
-                t if name not in shapes else with_shape(t, shapes[name], ctx.api)
+                with_shape(t, shapes[name], ctx.api)
+                if name in shapes
+                else inner[name]
+                if name in inner and _same_structure(inner[name], t)
+                else t
                 for t, name in zip(result.items, fields, strict=True)
             ]
             return result.copy_modified(items=items)
@@ -979,22 +1007,61 @@ def _fields(info: TypeInfo) -> list[str] | None:
 
 def _field_hook(name: str, index: int | None, ctx: AttributeContext) -> Type:
     """`layer.w` for a structure whose constructor's sizes its type remembers: read from a
-    variable (whose sizes are forgotten where it is assigned again) or a call, not from an
-    item of a container or of a generic (`layers[1].w`, `box.item.w`), whose type holds its
-    first item's sizes."""
+    variable (whose sizes are forgotten where it is assigned again), a call, or a field or a
+    tuple item of those (`model.encoder.w`, `pair[0].w`), not from an item of a list or a dict
+    or of a generic (`layers[1].w`, `box.item.w`), whose type holds its first item's sizes."""
     receiver = ctx.context.expr if isinstance(ctx.context, MemberExpr) else None
-    if ctx.is_lvalue or not isinstance(receiver, NameExpr | CallExpr):
+    if ctx.is_lvalue or receiver is None or not _trusted(receiver, ctx.api):
         return ctx.default_attr_type
     t = get_proper_type(ctx.type)
-    known = None
+    field: Type | None = None
     if isinstance(t, TupleType) and index is not None and index < len(t.items):
-        item = array(t.items[index], True)
-        known = None if item is None else internals.known_shape(item)
+        field = t.items[index]
+    known = None
+    if field is not None:
+        item = array(field, True)
+        if item is None:
+            # A structure in a structure (`model.encoder`): its own fields' sizes.
+            inner, default = get_proper_type(field), get_proper_type(ctx.default_attr_type)
+            if _same_structure(inner, default):
+                return _placed(ctx, field)
+            return ctx.default_attr_type
+        known = internals.known_shape(item)
     elif isinstance(t, Instance):
         known = internals.field_shape(t, name)
     if known is None:
         return ctx.default_attr_type
-    return with_shape(ctx.default_attr_type, decode_shape(known), ctx.api)
+    return _placed(ctx, with_shape(ctx.default_attr_type, decode_shape(known), ctx.api))
+
+
+def _same_structure(a: Type, b: Type) -> bool:
+    """Whether `a` and `b` are one structure type (a NamedTuple's, or a dataclass's)."""
+    a, b = get_proper_type(a), get_proper_type(b)
+    fa = a.partial_fallback if isinstance(a, TupleType) else a
+    fb = b.partial_fallback if isinstance(b, TupleType) else b
+    return isinstance(fa, Instance) and isinstance(fb, Instance) and fa.type == fb.type
+
+
+def _trusted(receiver: Expression, api: CheckerPluginInterface) -> bool:
+    """Whether a structure read from `receiver` has the sizes its type says: a variable, a
+    call, a field of a checked immutable structure or an item of a tuple read from those."""
+    if isinstance(receiver, NameExpr | CallExpr):
+        return True
+    if isinstance(receiver, MemberExpr | IndexExpr):
+        base = receiver.expr if isinstance(receiver, MemberExpr) else receiver.base
+        t = get_proper_type(internals.expression_type(api, base))
+        if isinstance(receiver, IndexExpr):
+            return isinstance(t, TupleType) and _trusted(base, api)
+        info = t.partial_fallback.type if isinstance(t, TupleType) else None
+        if isinstance(t, Instance):
+            info = t.type
+        return (
+            info is not None
+            and _checked_constructor(info) is not None
+            and _fields(info) is not None
+            and _trusted(base, api)
+        )
+    return False
 
 
 def _check_returns(func: FuncDef, api: CheckerPluginInterface) -> None:
@@ -1137,7 +1204,7 @@ class TypedpropPlugin(Plugin):
             guarded = self._hooks[key]
         else:
             hook, final = self._function_hook(fullname)
-            guarded = _guarded(self._reporter, hook or _no_rule)
+            guarded = _guarded(self._reporter, hook or partial(_no_rule, _keeps_sizes(fullname)))
             if final:
                 self._hooks[key] = guarded
         return flushing(self._reporter, guarded) if self._reporter.pending else guarded
@@ -1148,7 +1215,7 @@ class TypedpropPlugin(Plugin):
             guarded = self._hooks[key]
         else:
             hook, final = self._method_hook(fullname)
-            guarded = _guarded(self._reporter, hook or _no_rule)
+            guarded = _guarded(self._reporter, hook or partial(_no_rule, _keeps_sizes(fullname)))
             if final:
                 self._hooks[key] = guarded
         return flushing(self._reporter, guarded) if self._reporter.pending else guarded

@@ -378,6 +378,20 @@ def copy_extra(source: Instance, target: Instance) -> Instance:
     return result
 
 
+def without_known(t: Instance) -> Instance:
+    """`t` without the sizes the plugin worked out (its own, or its fields'), keeping a hint's
+    shape string: a declared type's dimension names never go stale."""
+    from mypy.types import ExtraAttrs
+
+    extra = t.extra_attrs
+    if extra is None or not any(k == _SHAPE or k.startswith(_FIELD) for k in extra.attrs):
+        return t
+    attrs = {k: v for k, v in extra.attrs.items() if k != _SHAPE and not k.startswith(_FIELD)}
+    result = t.copy_modified()
+    result.extra_attrs = ExtraAttrs(attrs, set(attrs)) if attrs else None
+    return result
+
+
 def without_extra(t: Instance) -> Instance:
     """`t` without extra attributes: a result's sizes, not its callee's dimension names."""
     t.extra_attrs = None

@@ -84,6 +84,26 @@ def _axis(where: str, x: Arg, axis: object, extra: int = 0) -> tuple[int | None,
     )
 
 
+def in_place(where: str, left: Arg, right: Arg) -> Outcome:
+    """`left += right` and the like: broadcasting, and the result written into `left`, whose
+    shape it must have (a size 1 of `left` is not stretched)."""
+    out = broadcast(where, [left, right])
+    if out.mismatches or out.shape is None or not left.shape.exact:
+        return Outcome(left.shape if left.shape.exact else None, out.mismatches)
+    head = left.shape.head
+    if len(out.shape.head) > len(head):
+        why = f"{right.what} has {len(right.shape.head)} axes, {left.what} {len(head)}"
+        return Outcome(left.shape, [Mismatch(where, f"the result does not fit in place: {why}")])
+    for k, (mine, theirs) in enumerate(zip(head, out.shape.head, strict=True)):
+        if mine is not None and theirs is not None and mine.differs(theirs):
+            detail = (
+                f"the result does not fit in place: axis {k} of {left.what} is {mine}, "
+                f"of the result {theirs}"
+            )
+            return Outcome(left.shape, [Mismatch(where, detail)])
+    return Outcome(left.shape)
+
+
 # ---------------------------------------------------------------------------------------------
 # Elementwise and broadcasting
 # ---------------------------------------------------------------------------------------------
