@@ -21,6 +21,7 @@ from mypy.nodes import (
     ARG_POS,
     Block,
     CallExpr,
+    ComparisonExpr,
     Context,
     Decorator,
     Expression,
@@ -28,15 +29,18 @@ from mypy.nodes import (
     FuncDef,
     IfStmt,
     IndexExpr,
+    ListExpr,
     MatchStmt,
     MemberExpr,
     NameExpr,
+    OpExpr,
     ReturnStmt,
     Statement,
     StrExpr,
     TryStmt,
     TupleExpr,
     TypeInfo,
+    UnaryExpr,
     Var,
     WhileStmt,
     WithStmt,
@@ -203,8 +207,12 @@ def _string_argument(arg: Type, ctx: AnalyzeTypeContext) -> str | None:
         value = internals.final_value(ctx, arg.name)
         if isinstance(value, str):
             return value
+        defined = internals.final_fstring(ctx, arg.name)  # `DIMS: Final = f"{H} {IN}"`
+        text = None if defined is None else _fstring_text(defined, ctx)
+        if text is not None:
+            return text
         if internals.is_variable(ctx, arg.name):
-            _unread(ctx, f'"{arg.name}" is no Final string constant')
+            _unread(ctx, f'"{arg.name}" is no Final constant of a string mypy knows')
         return None
     if isinstance(arg, RawExpressionType) and arg.literal_value is None:
         fstring = internals.fstring_at(ctx, arg.line, arg.column)
@@ -462,6 +470,7 @@ def _placed(ctx: FunctionContext | MethodContext | AttributeContext, result: Typ
         return without_shapes(result, ctx.api)
     again = internals.reassigned_by(ctx.api, ctx.context)
     if again is not None:
+        _settle(ctx.api, again, result)
         internals.forget(ctx.api, again, lambda t: without_shapes(t, ctx.api), result)
     return result
 
@@ -589,8 +598,62 @@ def _fail(mismatch: Mismatch, api: CheckerPluginInterface, context: Context) -> 
     if key in _REPORTED:
         return
     code = RANK_MISMATCH if mismatch.rank else DIM_MISMATCH
-    if not internals.fail_unfiltered(api, message, context, code):
+    waiting = internals.fail_unfiltered(api, message, context, code)
+    if waiting is None:
         _REPORTED.add(key)  # (one waiting for a loop's passes is asked again in each)
+        return
+    # In a loop: a variable read here and bound again later in the loop may have other sizes
+    # at the loop's start than this first pass's; the error waits for that binding.
+    carried = internals.rebound_in_loop(api, context)
+    for name in _names_in(context):
+        var = name.node
+        if isinstance(var, Var) and id(var) in carried:
+            now = internals.current_type(api, name)
+            shape = None if now is None else encode_shape(shape_of(now))
+            _WAITING.setdefault(id(var), []).append((waiting[0], waiting[1], shape))
+
+
+_WAITING: dict[int, list[tuple[set[Any], object, str | None]]] = {}
+"""Per variable (its Var's id): the loop errors that read it, and its sizes there."""
+
+
+def _settle(api: CheckerPluginInterface, target: Expression, value: Type) -> None:
+    """`target` is bound again in a loop to `value`: the errors of this pass that read it with
+    other sizes are taken back (the loop's start may see `value`'s)."""
+    for name in internals.names_bound(target):
+        var = name.node
+        waiting = _WAITING.get(id(var)) if isinstance(var, Var) else None
+        if not waiting:
+            continue
+        now = encode_shape(shape_of(value))
+        for errors, entry, shape in waiting:
+            if shape != now:
+                errors.discard(entry)
+
+
+def _names_in(expr: Context) -> Iterator[NameExpr]:
+    """The names read in an expression (a call's arguments, an operator's operands)."""
+    todo: list[object] = [expr]
+    while todo:
+        e = todo.pop()
+        if isinstance(e, NameExpr):
+            yield e
+        elif isinstance(e, CallExpr):
+            todo.extend(e.args)
+            if isinstance(e.callee, MemberExpr):
+                todo.append(e.callee.expr)
+        elif isinstance(e, OpExpr):
+            todo.extend([e.left, e.right])
+        elif isinstance(e, ComparisonExpr):
+            todo.extend(e.operands)
+        elif isinstance(e, MemberExpr):
+            todo.append(e.expr)
+        elif isinstance(e, IndexExpr):
+            todo.extend([e.base, e.index])
+        elif isinstance(e, UnaryExpr):
+            todo.append(e.expr)
+        elif isinstance(e, TupleExpr | ListExpr):
+            todo.extend(e.items)
 
 
 # -- ops -------------------------------------------------------------------------------------
@@ -791,6 +854,7 @@ def _forget_reassigned(ctx: FunctionContext | MethodContext, result: Type) -> No
     the calls that no rule knows too (`h = step(h, x)`)."""
     again = internals.reassigned_by(ctx.api, ctx.context)
     if again is not None:
+        _settle(ctx.api, again, result)
         internals.forget(ctx.api, again, lambda t: without_shapes(t, ctx.api), result)
 
 

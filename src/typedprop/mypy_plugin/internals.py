@@ -41,6 +41,7 @@ import importlib
 import os
 import re
 from collections.abc import Callable
+from typing import Any
 
 from mypy.errorcodes import ErrorCode
 from mypy.nodes import Context, Expression, FuncDef, MemberExpr, NameExpr, TypeInfo, Var
@@ -207,10 +208,26 @@ def _variable(ctx: AnalyzeTypeContext, name: str) -> Var | None:
 _SOURCES: dict[str, tuple[float, list[ast.JoinedStr]]] = {}
 
 
-def fstring_at(ctx: AnalyzeTypeContext, line: int, column: int) -> ast.JoinedStr | None:
-    """The f-string that starts at `column` on `line` (or the first such below it: mypy may
-    give a signature's line) of the module being analyzed, read from its source file (mypy
-    keeps no value of an f-string in a type); None where there is none, or no file."""
+def final_fstring(ctx: AnalyzeTypeContext, name: str) -> ast.JoinedStr | None:
+    """The f-string a `Final` constant of the module being analyzed was given
+    (`DIMS: Final = f"{H} {IN}"`: mypy keeps no value for it), or None."""
+    var = _final_var(ctx, name)
+    if var is None or var.final_value is not None or not var.fullname.startswith(_module(ctx)):
+        return None
+    return fstring_at(ctx, var.line, None)
+
+
+def _module(ctx: AnalyzeTypeContext) -> str:
+    module = getattr(getattr(ctx.api, "api", None), "cur_mod_node", None)
+    name = getattr(module, "fullname", None)
+    return f"{name}." if isinstance(name, str) else "\0"
+
+
+def fstring_at(ctx: AnalyzeTypeContext, line: int, column: int | None) -> ast.JoinedStr | None:
+    """The f-string that starts at `column` (any, for None) on `line` (or the first such below
+    it: mypy may give a signature's line) of the module being analyzed, read from its source
+    file (mypy keeps no value of an f-string in a type); None where there is none, or no
+    file."""
     module = getattr(getattr(ctx.api, "api", None), "cur_mod_node", None)
     path = getattr(module, "path", None)
     if not isinstance(path, str) or not os.path.isfile(path):
@@ -226,6 +243,8 @@ def fstring_at(ctx: AnalyzeTypeContext, line: int, column: int) -> ast.JoinedStr
             _SOURCES[path] = cached
     except (OSError, SyntaxError, ValueError):
         return None
+    if column is None:
+        return next((n for n in cached[1] if n.lineno == line), None)
     return next((n for n in cached[1] if n.lineno >= line and n.col_offset == column), None)
 
 
@@ -474,7 +493,7 @@ def expression_type(api: CheckerPluginInterface, expr: Context) -> Type | None:
 
 def fail_unfiltered(
     api: CheckerPluginInterface, message: str, context: Context, code: "ErrorCode"
-) -> bool:
+) -> tuple[set[Any], object] | None:
     """Report an error that no attempt of mypy's throws away: mypy tries an operator's method
     and then its reflected one, keeping the first that gives no error, so a dimension mismatch
     found in the first would make it report the operator as unsupported instead. The error is
@@ -483,28 +502,30 @@ def fail_unfiltered(
     Inside a loop, which mypy checks again until its types settle, the error is kept only if
     every pass finds it (mypy's `IterationErrorWatcher`, as for its own `redundant-expr`): the
     first pass sees a variable's sizes from before the loop, which a later pass may not.
-    Returns whether the error waits for that (False: reported now)."""
+    Returns the pass's errors and this one where the error waits for that (None: reported
+    now), so that it can be taken back (`hooks._settle`)."""
     from mypy.errors import IterationErrorWatcher
 
     errors = api.msg.errors
     watchers = getattr(errors, "_watchers", None)
     if not isinstance(watchers, list):
         api.fail(message, context, code=code)
-        return False
+        return None
     loop = next((w for w in reversed(watchers) if isinstance(w, IterationErrorWatcher)), None)
     if loop is not None:
         line, column = context.line, context.column
         end_line = context.end_line if context.end_line is not None else line
         end_column = context.end_column if context.end_column is not None else column
         passes = loop.iteration_dependent_errors.uselessness_errors
-        passes[-1].add((code, message, line, column, end_line, end_column))
-        return True
+        entry = (code, message, line, column, end_line, end_column)
+        passes[-1].add(entry)
+        return passes[-1], entry
     errors._watchers = []
     try:
         api.fail(message, context, code=code)
     finally:
         errors._watchers = watchers
-    return False
+    return None
 
 
 # -- where a value goes: sizes in declared types leak ----------------------------------------
@@ -523,6 +544,9 @@ class _Places:
         self.annotated: set[int] = set()
         self.bindings: dict[int, int] = {}  # per Var: how many statements bind it
         self.defines: dict[int, NameExpr] = {}  # a first value: the name it defines
+        # Each loop's lines and the Vars bound in it; the loops being walked.
+        self.loops: list[tuple[int, int, set[int]]] = []
+        self._loops: list[set[int]] = []
         self._arguments: set[int] = set()  # list displays given straight to a call
         self._seen: set[int] = set()
         self._walk(tree)
@@ -532,6 +556,8 @@ class _Places:
             if isinstance(name, NameExpr) and isinstance(name.node, Var):
                 key = id(name.node)
                 self.bindings[key] = self.bindings.get(key, 0) + 1
+                for bound in self._loops:
+                    bound.add(key)
 
     def _assigned(self, lvalue: Expression, rvalue: Expression) -> None:
         from mypy import nodes as n
@@ -573,16 +599,26 @@ class _Places:
                 self._bound(lvalue)
             self._walk(node.rvalue)
             return
-        # Other statements that bind a name (a loop's variable, `with ... as`, `:=`, `+=`).
-        if isinstance(node, n.ForStmt):
-            self._bound(node.index)
-        elif isinstance(node, n.WithStmt):
+        if isinstance(node, n.ForStmt | n.WhileStmt):
+            bound: set[int] = set()
+            self._loops.append(bound)
+            if isinstance(node, n.ForStmt):
+                self._bound(node.index)
+            for child in (node.expr, node.body, node.else_body):
+                self._walk(child)
+            self._loops.pop()
+            end = node.end_line if node.end_line is not None else node.line
+            self.loops.append((node.line, end, bound))
+            return
+        # Other statements that bind a name (`with ... as`, `:=`, `+=`).
+        if isinstance(node, n.WithStmt):
             for target in node.target:
                 self._bound(target)
         elif isinstance(node, n.OperatorAssignmentStmt):
             self._bound(node.lvalue)
         elif isinstance(node, n.AssignmentExpr):
             self._bound(node.target)
+            self._assigned(node.target, node.value)
         if isinstance(node, n.ListExpr | n.SetExpr | n.TupleExpr):
             # `concatenate([a, b])`: the list lives as the argument only, its items may keep
             # their sizes (the op's rule reads them).
@@ -739,6 +775,16 @@ def forget(
             frames[-1].types[key] = CurrentType(now, True)
 
 
+def names_bound(target: Expression) -> "list[NameExpr | MemberExpr]":
+    """The names an assignment's target binds."""
+    return _names(target)
+
+
+def current_type(api: CheckerPluginInterface, target: Expression) -> Type | None:
+    """The type a variable has here (the binder's, else its declared type), or None."""
+    return _current(api, target)
+
+
 def _current(api: CheckerPluginInterface, target: Expression) -> Type | None:
     """The type a variable has here (the binder's, else its declared type), or None."""
     if not isinstance(target, NameExpr) or not isinstance(target.node, Var):
@@ -746,6 +792,19 @@ def _current(api: CheckerPluginInterface, target: Expression) -> Type | None:
     get = getattr(getattr(api, "binder", None), "get", None)
     found = get(target) if get is not None else None
     return found if isinstance(found, Type) else target.node.type
+
+
+def rebound_in_loop(api: CheckerPluginInterface, context: Context) -> set[int]:
+    """The Vars (by id) bound inside the loops around `context`'s line: their values at the
+    loop's start may not be the ones mypy's first pass over the loop sees."""
+    places = _places(api)
+    if places is None:
+        return set()
+    found: set[int] = set()
+    for first, last, bound in places.loops:
+        if first <= context.line <= last:
+            found |= bound
+    return found
 
 
 def bound_again(api: CheckerPluginInterface, expr: Context) -> NameExpr | None:

@@ -8,6 +8,7 @@ and mypy accepts it."""
 # ruff: noqa: E501
 # fmt: off
 
+import functools
 from dataclasses import dataclass, field, replace
 from typing import Final, Generic, NamedTuple, TypeVar
 
@@ -22,6 +23,7 @@ IN: Final = 6
 HIDDEN: Final[int] = 4
 OUT: Final = 2
 BATCH: Final = 8
+LAYER_DIMS: Final = f"{HIDDEN} {IN}"
 T = TypeVar("T")
 
 
@@ -585,3 +587,52 @@ def case_column_sums_of_a_hinted_matrix_as_float64() -> None:
 
     v: np.ndarray[tuple[int], np.dtype[np.float64]] = tp.normal(HIDDEN, IN, rng=0).sum(axis=1)
     assert center(tp.normal(HIDDEN, IN, rng=0)).shape == (HIDDEN, IN) and v.shape == (HIDDEN,)
+
+
+def case_transposed_or_chosen_in_a_branch() -> None:
+    # A matrix transposed in a branch; a layer's field chosen in a branch.
+    x = tp.zeros(HIDDEN, IN)
+    if IN > 3:
+        x = x.T
+    first = Dense(tp.normal(HIDDEN, IN, rng=0), tp.zeros(HIDDEN))
+    second = Dense(tp.normal(OUT, IN, rng=1), tp.zeros(OUT))
+    w = first.w
+    if IN > 3:
+        w = second.w
+    assert (x @ tp.zeros(HIDDEN)).shape == (IN,) and (w @ tp.ones(IN) + tp.zeros(OUT)).shape == (OUT,)
+
+
+def case_generic_helpers_replayed_on_other_sizes() -> None:
+    # A graph traced on 8 rows replayed on 3, a reduce that grows its first value: no stale sizes.
+    def loss(p: BVar[Mat]) -> BVar[float]:
+        return ops.sum(ops.square(p))
+
+    graph = tp.trace(loss, tp.zeros(BATCH, IN))
+    g = graph.grad(tp.zeros(3, IN))
+    grown = functools.reduce(lambda a, b: np.concatenate([a, b]), [tp.zeros(3, IN)], tp.zeros(BATCH, IN))
+    assert (g + tp.zeros(3, IN)).shape == (3, IN) and (grown + tp.zeros(BATCH + 3, IN)).shape == (BATCH + 3, IN)
+
+
+def case_final_shape_string_built_by_an_fstring() -> None:
+    # A Final shape string written as an f-string of Final sizes, used as a hint.
+    @tp.shapecheck
+    def layer(w: Float[Mat, LAYER_DIMS]) -> Float[Mat, LAYER_DIMS]:
+        return w
+
+    assert layer(tp.zeros(HIDDEN, IN)).shape == (HIDDEN, IN)
+
+
+def case_walrus_in_a_comprehension() -> None:
+    # A variable given another size by := inside a comprehension.
+    x = tp.zeros(HIDDEN)
+    ys = [(x := tp.zeros(IN)) for _ in range(1)]
+    assert (x + tp.zeros(IN)).shape == (IN,) and len(ys) == 1
+
+
+def case_variable_read_in_a_loop_before_it_grows() -> None:
+    # The loop reads x, then gives it a new size: its first pass's size is not the later ones'.
+    x = tp.zeros(2)
+    for i in range(2):
+        if i == 1:
+            assert (x + tp.zeros(4)).shape == (4,)
+        x = tp.zeros(4)

@@ -217,7 +217,7 @@ def case_fstring_hint_of_a_variable_that_is_not_final() -> None:
 def case_hint_named_by_a_final_float() -> None:
     # A Final constant that holds no string is no shape string.
     @tp.shapecheck
-    def scaled(x: Float[Vec, SCALE]) -> None:  # E: Shape string not read by mypy ("SCALE" is no Final string constant); its sizes are checked at run time only  [shape-hint]
+    def scaled(x: Float[Vec, SCALE]) -> None:  # E: Shape string not read by mypy ("SCALE" is no Final constant of a string mypy knows); its sizes are checked at run time only  [shape-hint]
         pass
 
 

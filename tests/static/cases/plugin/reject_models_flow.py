@@ -1,0 +1,100 @@
+"""Values that flow through reassignments, loops, in-place operators and nested structures,
+as forward passes and training loops write them: each case is one shape mistake, refused at
+run time with a CheckError (or numpy's ValueError for plain numpy)."""
+
+# Marker comments hold whole mypy messages: long lines, kept as written.
+# ruff: noqa: E501
+# fmt: off
+
+from typing import Final, NamedTuple
+
+import numpy as np
+from jaxtyping import Float
+
+import typedprop as tp
+from typedprop import Mat, Vec
+
+PIXELS: Final = 784
+HIDDEN: Final = 128
+CLASSES: Final = 10
+BATCH: Final = 32
+
+
+@tp.shapecheck
+class Dense(NamedTuple):
+    w: Float[Mat, "out in"]
+    b: Float[Vec, " out"]
+
+
+@tp.shapecheck
+class MLP(NamedTuple):
+    hidden: Dense
+    head: Dense
+
+
+def case_forward_pass_reassigning_one_name() -> None:
+    # x = layer(x) twice: the second weight was made for the pixels, not the hidden units.
+    w1 = tp.normal(HIDDEN, PIXELS, rng=0)
+    w2 = tp.normal(CLASSES, PIXELS, rng=1)
+    x = tp.normal(BATCH, PIXELS, rng=2)
+    x = np.tanh(x @ w1.T)
+    x = x @ w2.T  # E: Dimension mismatch in operator "@": inner dimension: 128 (left operand, axis 1) vs 784 (right operand, axis 0)  [dim-mismatch]
+    print(x)
+
+
+def case_rnn_step_with_an_input_weight_for_the_state() -> None:
+    # In the loop, the input (8 wide) is multiplied by a weight made for the state (128 rows).
+    h = tp.zeros(BATCH, HIDDEN)
+    w = tp.normal(HIDDEN, HIDDEN, rng=0)
+    u = tp.normal(HIDDEN, HIDDEN, rng=1)
+    for _ in range(3):
+        h = np.tanh(h @ w + tp.zeros(BATCH, 8) @ u)  # E: Dimension mismatch in operator "@": inner dimension: 8 (left operand, axis 1) vs 128 (right operand, axis 0)  [dim-mismatch]
+    print(h)
+
+
+def case_state_read_after_its_update_in_a_loop() -> None:
+    # The state keeps its width through the loop; the readout takes the pixels' width.
+    h = tp.zeros(BATCH, HIDDEN)
+    w = tp.normal(HIDDEN, HIDDEN, rng=0)
+    readout = tp.normal(PIXELS, CLASSES, rng=1)
+    for _ in range(3):
+        h = np.tanh(h @ w)
+        y = h @ readout  # E: Dimension mismatch in operator "@": inner dimension: 128 (left operand, axis 1) vs 784 (right operand, axis 0)  [dim-mismatch]
+        print(y)
+
+
+def case_in_place_update_with_the_other_layers_gradient() -> None:
+    # w -= lr * g with the gradient of another layer.
+    w = tp.normal(HIDDEN, PIXELS, rng=0)
+    g = tp.normal(CLASSES, HIDDEN, rng=1)
+    w -= 0.1 * g  # E: Dimension mismatch in operator "-=": axes do not broadcast: 128 (left operand, axis 0) vs 10 (right operand, axis 0)  [dim-mismatch]  # E: Dimension mismatch in operator "-=": axes do not broadcast: 784 (left operand, axis 1) vs 128 (right operand, axis 1)  [dim-mismatch]
+    print(w)
+
+
+def case_in_place_accumulation_that_would_grow() -> None:
+    # A per-feature sum (784,) accumulated with a whole batch (32, 784): it cannot grow in place.
+    total = tp.zeros(PIXELS)
+    total += tp.normal(BATCH, PIXELS, rng=0)  # E: Dimension mismatch in operator "+=": the result does not fit in place: right operand has 2 axes, left operand 1  [dim-mismatch]
+    print(total)
+
+
+def case_field_of_a_nested_structure() -> None:
+    # model.head.w is (10, 128); it is applied to the pixels.
+    model = MLP(Dense(tp.normal(HIDDEN, PIXELS, rng=0), tp.zeros(HIDDEN)), Dense(tp.normal(CLASSES, HIDDEN, rng=1), tp.zeros(CLASSES)))
+    y = model.head.w @ tp.ones(PIXELS)  # E: Dimension mismatch in operator "@": inner dimension: 128 (left operand, axis 1) vs 784 (right operand, axis 0)  [dim-mismatch]
+    print(y)
+
+
+def case_structure_in_a_tuple() -> None:
+    # A (layer, epoch) pair: the layer's weight keeps its sizes through the tuple.
+    checkpoint = (Dense(tp.normal(HIDDEN, PIXELS, rng=0), tp.zeros(HIDDEN)), 3)
+    y = checkpoint[0].w @ tp.ones(HIDDEN)  # E: Dimension mismatch in operator "@": inner dimension: 784 (left operand, axis 1) vs 128 (right operand, axis 0)  [dim-mismatch]
+    print(y)
+
+
+def case_triangular_mask_of_the_maximum_length() -> None:
+    # np.tril keeps its argument's shape: a mask of 64 positions for a sequence of 32.
+    scores = tp.normal(BATCH, BATCH, rng=0)
+    mask = np.tril(tp.ones(64, 64))
+    masked = scores * mask  # E: Dimension mismatch in operator "*": axes do not broadcast: 32 (left operand, axis 0) vs 64 (right operand, axis 0)  [dim-mismatch]  # E: Dimension mismatch in operator "*": axes do not broadcast: 32 (left operand, axis 1) vs 64 (right operand, axis 1)  [dim-mismatch]
+    print(masked)
