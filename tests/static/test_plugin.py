@@ -275,3 +275,35 @@ def test_shape_rules_do_arithmetic_on_sizes() -> None:
     ]
     e = einsum("f", "bi,io->bo", [Arg("a", shape(32, 784)), Arg("b", shape(300, 784))])
     assert [m.detail for m in e.mismatches] == ["label i: 300 (b, axis 0) vs 784 (a, axis 1)"]
+
+
+def test_in_place_operators_keep_the_left_shape() -> None:
+    from typedprop.mypy_plugin.rules import Arg, in_place
+
+    fits = in_place('operator "+="', Arg("left operand", shape(3, 4)), Arg("r", shape(4)))
+    assert fits.shape == shape(3, 4) and fits.mismatches == []
+    grows = in_place(
+        'operator "+="', Arg("left operand", shape(4)), Arg("right operand", shape(3, 4))
+    )
+    assert [m.detail for m in grows.mismatches] == [
+        "the result does not fit in place: right operand has 2 axes, left operand 1"
+    ]
+    stretched = in_place(
+        'operator "*="', Arg("left operand", shape(1, 4)), Arg("right operand", shape(3, 4))
+    )
+    assert [m.detail for m in stretched.mismatches] == [
+        "the result does not fit in place: axis 0 of left operand is 1, of the result 3"
+    ]
+
+
+def test_an_integer_index_array_takes_rows() -> None:
+    from typedprop.mypy_plugin.rules import ELLIPSIS, Arg, IndexArray, Slice, getitem
+
+    rows = IndexArray(shape(16))
+    assert getitem("indexing", Arg("x", shape(32, 10)), [rows]).shape == shape(16, 10)
+    columns = [Slice(None, None, None), IndexArray(shape(2, 3))]
+    assert getitem("indexing", Arg("x", shape(32, 10)), columns).shape == shape(32, 2, 3)
+    last = [ELLIPSIS, IndexArray(shape(5))]
+    assert getitem("indexing", Arg("x", shape(4, 6, 10)), last).shape == shape(4, 6, 5)
+    # With an int too, numpy's placement rules apply: not known.
+    assert getitem("indexing", Arg("x", shape(4, 6)), [0, rows]).shape is None
