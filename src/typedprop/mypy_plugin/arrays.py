@@ -152,8 +152,23 @@ def with_shape(t: Type, shape: Shape | None, api: CheckerPluginInterface) -> Typ
         if p.extra_attrs is None:
             return t
         return internals.without_extra(p.copy_modified())
+    mark_sized(api)
     str_type = api.named_generic_type("builtins.str", [])
     return internals.with_known_shape(p, encode_shape(shape), str_type)
+
+
+_SIZED: set[str] = set()
+
+
+def mark_sized(api: CheckerPluginInterface) -> None:
+    """Remember that the module being checked has values whose sizes the plugin worked out."""
+    _SIZED.add(api.path)
+
+
+def sized_module(api: CheckerPluginInterface) -> bool:
+    """Whether the module being checked has had a value with sizes the plugin worked out: only
+    there may a variable's type hold stale sizes (a module's variables are its own)."""
+    return api.path in _SIZED
 
 
 def without_shapes(t: Type, api: CheckerPluginInterface) -> Type:

@@ -80,7 +80,9 @@ from .arrays import (
     decode_shape,
     encode_shape,
     hint_spec,
+    mark_sized,
     shape_of,
+    sized_module,
     with_shape,
     without_shapes,
 )
@@ -852,6 +854,8 @@ def _forget_reassigned(ctx: FunctionContext | MethodContext, result: Type) -> No
     """A call whose value a variable is assigned again: the variable forgets the sizes of its
     earlier values (see `_placed`), whatever the call gives; every call goes through here,
     the calls that no rule knows too (`h = step(h, x)`)."""
+    if not sized_module(ctx.api):
+        return  # (no size here to forget: the common case, answered cheaply)
     again = internals.reassigned_by(ctx.api, ctx.context)
     if again is not None:
         _settle(ctx.api, again, result)
@@ -877,7 +881,9 @@ def _no_rule(keep: bool, ctx: FunctionContext | MethodContext) -> Type:
     traced parameters', `functools.reduce(f, xs, first)`), unless the callee keeps its
     arguments' sizes (`keep`: `tp.grad`, an optimizer's `step`). (`_guarded` forgets the sizes
     of a variable it is assigned to again.)"""
-    return ctx.default_return_type if keep else without_shapes(ctx.default_return_type, ctx.api)
+    if keep or not sized_module(ctx.api):
+        return ctx.default_return_type
+    return without_shapes(ctx.default_return_type, ctx.api)
 
 
 def _reveal_hook(ctx: FunctionContext) -> Type:
@@ -1021,6 +1027,7 @@ def _structure_hook(
         if isinstance(result, Instance) and shapes:
             text = {name: encode_shape(shape) for name, shape in shapes.items()}
             str_type = ctx.api.named_generic_type("builtins.str", [])
+            mark_sized(ctx.api)
             return internals.with_field_shapes(result, text, str_type)
         return ctx.default_return_type
 
