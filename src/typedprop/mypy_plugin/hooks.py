@@ -863,11 +863,18 @@ def _forget_reassigned(ctx: FunctionContext | MethodContext, result: Type) -> No
 
 
 _SAME_SIZES = frozenset(
-    f"typedprop._backprop.{name}" for name in "grad grad_n backprop backprop_n evaluate".split()
+    (
+        *(
+            f"typedprop._backprop.{name}"
+            for name in "grad grad_n backprop backprop_n evaluate".split()
+        ),
+        "typedprop._tracing.graph.trace",
+    )
 )
 """Functions whose results have the sizes mypy gave them: a gradient has exactly its
 parameters' type (an optimizer and its `step` too, `_keeps_sizes`), `evaluate(f, x)` the type of
-`f`'s result, checked with its sizes."""
+`f`'s result, checked with its sizes; `trace` a graph typed with the traced parameters' (its
+methods: `_no_rule`)."""
 
 
 def _keeps_sizes(fullname: str) -> bool:
@@ -883,7 +890,30 @@ def _no_rule(keep: bool, ctx: FunctionContext | MethodContext) -> Type:
     of a variable it is assigned to again.)"""
     if keep or not sized_module(ctx.api):
         return ctx.default_return_type
+    if _is_graph(ctx) and ctx.arg_types and len(ctx.arg_types[0]) == 1:
+        # A recorded graph is typed with the traced parameters': its gradient has them where
+        # it is given those parameters again (a replay on other data), not otherwise.
+        given = get_proper_type(ctx.arg_types[0][0])
+        result = get_proper_type(ctx.default_return_type)
+        if result == given:
+            return ctx.default_return_type
+        if (
+            isinstance(result, TupleType)
+            and result.partial_fallback.type.fullname == "builtins.tuple"
+        ):
+            items = [
+                i if get_proper_type(i) == given else without_shapes(i, ctx.api)
+                for i in result.items
+            ]
+            return result.copy_modified(items=items)
     return without_shapes(ctx.default_return_type, ctx.api)
+
+
+def _is_graph(ctx: FunctionContext | MethodContext) -> bool:
+    receiver = get_proper_type(ctx.type) if isinstance(ctx, MethodContext) else None
+    return isinstance(receiver, Instance) and receiver.type.fullname.startswith(
+        "typedprop._tracing.graph.Graph"
+    )
 
 
 def _reveal_hook(ctx: FunctionContext) -> Type:

@@ -306,3 +306,17 @@ def case_replaced_field_keeps_its_new_size() -> None:
     wider = replace(emb, tokens=tp.normal(VOCAB, HIDDEN, rng=2), positions=tp.normal(MAX_LEN, HIDDEN, rng=3))
     mixed = emb.tokens[:MAX_LEN] + wider.positions  # E: Dimension mismatch in operator "+": axes do not broadcast: 64 (left operand, axis 1) vs 128 (right operand, axis 1)  [dim-mismatch]
     print(mixed)
+
+
+def case_recorded_graph_gradient_of_the_layer_on_a_code() -> None:
+    # A graph recorded once and replayed on a smaller batch: its gradient has the layer's sizes.
+    layer = Dense(tp.normal(HIDDEN, PIXELS, rng=0), tp.zeros(HIDDEN))
+
+    def batch_loss(p: BVar[Dense], x: Mat) -> BVar[float]:
+        w, b = p.unpack()
+        return ops.sum(ops.tanh(ops.linear(w, x, b)))
+
+    graph = tp.trace(batch_loss, layer, tp.zeros(8, PIXELS))
+    g = graph.grad(layer, tp.zeros(3, PIXELS))
+    h = g.w @ tp.ones(CODE)  # E: Dimension mismatch in operator "@": inner dimension: 784 (left operand, axis 1) vs 64 (right operand, axis 0)  [dim-mismatch]
+    print(h)
