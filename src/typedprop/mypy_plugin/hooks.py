@@ -845,6 +845,23 @@ def _method_rule_hook(method: str, ctx: MethodContext) -> Type:
     return _finish(ctx, where, METHODS[method](call), method)
 
 
+def _rows_hook(ctx: MethodContext) -> Type:
+    """`for row in x` over an array of two axes or more: rows of `x`'s other sizes (numpy's
+    stubs type them `Any`)."""
+    shape = shape_of(ctx.type, False)
+    result = get_proper_type(ctx.default_return_type)
+    receiver = array(ctx.type, False)
+    if not shape.exact or len(shape.head) < 2 or not isinstance(result, Instance):
+        return ctx.default_return_type
+    if receiver is None or len(receiver.args) != 2 or len(result.args) != 1:
+        return ctx.default_return_type
+    any_type = AnyType(TypeOfAny.special_form)
+    tuple_type = ctx.api.named_generic_type("builtins.tuple", [any_type])
+    row = ctx.api.named_generic_type(NDARRAY, [tuple_type, receiver.args[1]])
+    sized = with_shape(row, Shape(shape.head[1:], (), True), ctx.api)
+    return result.copy_modified(args=[sized])
+
+
 def _container_read_hook(ctx: MethodContext) -> Type:
     """An item read from a list or a dict: no sizes (see `_CONTAINER_READS`)."""
     return without_shapes(ctx.default_return_type, ctx.api)
@@ -869,6 +886,7 @@ _SAME_SIZES = frozenset(
             for name in "grad grad_n backprop backprop_n evaluate".split()
         ),
         "typedprop._tracing.graph.trace",
+        "typing.Iterator.__next__",  # an array's rows (`_rows_hook`), a for loop's items
     )
 )
 """Functions whose results have the sizes mypy gave them: a gradient has exactly its
@@ -1359,6 +1377,8 @@ class TypedpropPlugin(Plugin):
         cls, _, method = fullname.rpartition(".")
         if cls in _ARRAY_CLASSES and (method in METHODS or method in OPERATORS):
             return partial(_method_rule_hook, method), True
+        if cls == NDARRAY and method == "__iter__":
+            return _rows_hook, True
         if cls.startswith("numpy.") and "UFunc_" in cls and method == "__call__":
             return _ufunc_hook, True
         if method == "__call__":

@@ -636,3 +636,13 @@ def case_variable_read_in_a_loop_before_it_grows() -> None:
         if i == 1:
             assert (x + tp.zeros(4)).shape == (4,)
         x = tp.zeros(4)
+
+
+def case_rows_of_a_batch_one_by_one() -> None:
+    # A batch processed row by row, as the per-sample training loop does.
+    batch = tp.normal(BATCH, IN, rng=0)
+    w = tp.normal(HIDDEN, IN, rng=1)
+    outs = [ops.matvec(w, row) for row in batch]
+    for row in batch:
+        assert (w @ row).shape == (HIDDEN,)
+    assert len(outs) == BATCH

@@ -12,7 +12,7 @@ import numpy as np
 from jaxtyping import Float
 
 import typedprop as tp
-from typedprop import Mat, Vec
+from typedprop import Mat, Vec, ops
 
 PIXELS: Final = 784
 HIDDEN: Final = 128
@@ -98,3 +98,11 @@ def case_triangular_mask_of_the_maximum_length() -> None:
     mask = np.tril(tp.ones(64, 64))
     masked = scores * mask  # E: Dimension mismatch in operator "*": axes do not broadcast: 32 (left operand, axis 0) vs 64 (right operand, axis 0)  [dim-mismatch]  # E: Dimension mismatch in operator "*": axes do not broadcast: 32 (left operand, axis 1) vs 64 (right operand, axis 1)  [dim-mismatch]
     print(masked)
+
+
+def case_rows_of_a_batch_to_a_layer_for_the_pixels() -> None:
+    # Each row of the (32, 128) hidden batch goes to a layer that takes the 784 pixels.
+    hidden = tp.normal(BATCH, HIDDEN, rng=0)
+    w = tp.normal(CLASSES, PIXELS, rng=1)
+    for row in hidden:
+        print(ops.matvec(w, row))  # E: Dimension mismatch in call to "matvec": dimension n: 128 (argument "x", axis 0) vs 784 (argument "w", axis 1)  [dim-mismatch]
