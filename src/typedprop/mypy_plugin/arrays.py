@@ -137,24 +137,35 @@ def decode_shape(text: str) -> Shape:
     return Shape(tuple(head), tuple(tail), exact)  # type: ignore[arg-type]  # sizes or None
 
 
-def with_shape(t: Type, shape: Shape | None, api: CheckerPluginInterface) -> Type:
+def with_shape(
+    t: Type, shape: Shape | None, api: CheckerPluginInterface, rank_unknown: bool = False
+) -> Type:
     """`t` (an array type, or a BVar of one) carrying `shape` (None, or an unknown rank with
-    no known size: nothing, and no stale shape string either)."""
+    no known size: nothing, and no stale shape string either; with `rank_unknown`, a mark
+    that says so where numpy's shape type would claim a number of axes)."""
     p = get_proper_type(t)
     if not isinstance(p, Instance):
         return t
     if p.type.fullname == BVAR and p.args:
-        inner = with_shape(p.args[0], shape, api)
+        inner = with_shape(p.args[0], shape, api, rank_unknown)
         return t if inner is p.args[0] else p.copy_modified(args=[inner, *p.args[1:]])
     if p.type.fullname != NDARRAY:
         return t
     if shape is None or (not shape.exact and not shape.known()):
+        if rank_unknown and p.args and _fixed(p.args[0]):
+            str_type = api.named_generic_type("builtins.str", [])
+            return internals.with_known_shape(p, encode_shape(Shape((), (), False)), str_type)
         if p.extra_attrs is None:
             return t
         return internals.without_extra(p.copy_modified())
     mark_sized(api)
     str_type = api.named_generic_type("builtins.str", [])
     return internals.with_known_shape(p, encode_shape(shape), str_type)
+
+
+def _fixed(shape_type: Type) -> bool:
+    st = get_proper_type(shape_type)
+    return isinstance(st, TupleType) and not any(isinstance(i, UnpackType) for i in st.items)
 
 
 _SIZED: set[str] = set()

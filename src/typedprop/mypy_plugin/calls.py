@@ -444,11 +444,24 @@ NUMPY_FUNCTIONS: dict[str, Rule] = {
     "numpy.maximum": _broadcast("x1", "x2"),
     "numpy.minimum": _broadcast("x1", "x2"),
     "numpy.where": _broadcast("condition", "x", "y"),
-    "numpy.tanh": lambda c: r.same(c.where, c.arg("x", 0)),
-    "numpy.exp": lambda c: r.same(c.where, c.arg("x", 0)),
-    "numpy.log": lambda c: r.same(c.where, c.arg("x", 0)),
-    "numpy.abs": lambda c: r.same(c.where, c.arg("x", 0)),
-    "numpy.sqrt": lambda c: r.same(c.where, c.arg("x", 0)),
+    "numpy.clip": _same("a"),
+    # numpy's elementwise ufuncs: one argument keeps its shape, two broadcast.
+    **{
+        f"numpy.{name}": _same("x")
+        for name in (
+            "tanh exp log abs sqrt sin cos tan arcsin arccos arctan sinh cosh arctanh square "
+            "log1p expm1 log2 log10 exp2 negative positive reciprocal sign floor ceil rint "
+            "trunc cbrt fabs absolute isnan isinf isfinite logical_not"
+        ).split()
+    },
+    **{
+        f"numpy.{name}": _broadcast("x1", "x2")
+        for name in (
+            "power float_power mod remainder fmod hypot arctan2 fmax fmin logaddexp "
+            "true_divide floor_divide greater greater_equal less less_equal equal not_equal "
+            "logical_and logical_or logical_xor"
+        ).split()
+    },
 }
 """numpy's functions with a rule; the others are gradual."""
 

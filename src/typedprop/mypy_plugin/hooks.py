@@ -307,7 +307,12 @@ def _finish(
     for mismatch in outcome.mismatches:
         _fail(mismatch, ctx.api, ctx.context)
     typed = _as_declared(ctx, name, _typed(ctx, name, outcome.shape), outcome.shape)
-    result = with_shape(typed, outcome.shape, ctx.api)
+    # An operand of unknown rank (an `Array`): so is the result, whatever number of axes the
+    # overload mypy chose says (`Array @ BVar[Mat]` matches a rank-2 one).
+    unknown = outcome.shape is None and any(
+        array(t, True) is not None and not shape_of(t).exact for t in _operands(ctx)
+    )
+    result = with_shape(typed, outcome.shape, ctx.api, rank_unknown=unknown)
     if outcome.shape is None or not (outcome.shape.known() or outcome.shape.exact):
         return result
     if outcome.shape.known():
@@ -317,7 +322,8 @@ def _finish(
 
 _DTYPE_CHANGES = frozenset(
     "__lt__ __le__ __gt__ __ge__ argmax argmin astype equal not_equal less less_equal greater "
-    "greater_equal where".split()
+    "greater_equal where isnan isinf isfinite logical_not logical_and logical_or logical_xor "
+    "floor_divide".split()
 )
 """Operators and methods whose result has another dtype than their operands'."""
 
@@ -379,8 +385,8 @@ def _as_declared(
     p = get_proper_type(result)
     if shape is None or not shape.exact or not isinstance(p, Instance) or len(p.args) != 2:
         return result
-    if p.type.fullname != NDARRAY:
-        return result
+    if p.type.fullname != NDARRAY or internals.reassigned_by(ctx.api, ctx.context) is None:
+        return result  # (only a value assigned to a declared variable: not an argument's)
     expected = internals.type_context(ctx.api)
     wanted = array(expected, False) if expected is not None else None
     if wanted is None or len(wanted.args) != 2 or not _fixed_rank(wanted):
@@ -397,6 +403,14 @@ def _as_declared(
         if same is not None and str(same) == str(wanted.args[1]):
             dtype = wanted.args[1]
     return p.copy_modified(args=[wanted.args[0], dtype])
+
+
+def _operands(ctx: FunctionContext | MethodContext) -> list[Type]:
+    """The types of a call's arguments, and its receiver's unless it is an op or a ufunc."""
+    operands = [t for types in ctx.arg_types for t in types]
+    if isinstance(ctx, MethodContext) and not _is_op(ctx.type):
+        operands.append(ctx.type)
+    return operands
 
 
 def _is_op(t: Type) -> bool:
@@ -472,8 +486,7 @@ def _placed(ctx: FunctionContext | MethodContext | AttributeContext, result: Typ
         return without_shapes(result, ctx.api)
     again = internals.reassigned_by(ctx.api, ctx.context)
     if again is not None:
-        _settle(ctx.api, again, result)
-        internals.forget(ctx.api, again, lambda t: without_shapes(t, ctx.api), result)
+        _forget(ctx.api, again, result)
     return result
 
 
@@ -617,6 +630,29 @@ def _fail(mismatch: Mismatch, api: CheckerPluginInterface, context: Context) -> 
 
 _WAITING: dict[int, list[tuple[set[Any], object, str | None]]] = {}
 """Per variable (its Var's id): the loop errors that read it, and its sizes there."""
+
+
+def _forget(api: CheckerPluginInterface, target: Expression, value: Type) -> None:
+    """`target` is assigned `value` again: it forgets its earlier sizes, unless `value` has
+    the same ones (`k = k * 2.0`, `layer = opt.step(layer, g)` in a loop keep them)."""
+    _settle(api, target, value)
+    current = internals.current_type(api, target)
+    if current is not None and _same_sizes(value, current):
+        return
+    internals.forget(api, target, lambda t: without_shapes(t, api))
+
+
+def _same_sizes(a: Type, b: Type) -> bool:
+    """Whether `a` and `b` carry the same known sizes (arrays, tuples and structures of them)."""
+    pa, pb = get_proper_type(a), get_proper_type(b)
+    if isinstance(pa, TupleType) and isinstance(pb, TupleType):
+        return len(pa.items) == len(pb.items) and all(
+            _same_sizes(x, y) for x, y in zip(pa.items, pb.items, strict=True)
+        )
+    if array(pa, True) is not None and array(pb, True) is not None:
+        sa, sb = shape_of(pa), shape_of(pb)
+        return sa.exact and encode_shape(sa) == encode_shape(sb)
+    return pa == pb
 
 
 def _settle(api: CheckerPluginInterface, target: Expression, value: Type) -> None:
@@ -875,8 +911,7 @@ def _forget_reassigned(ctx: FunctionContext | MethodContext, result: Type) -> No
         return  # (no size here to forget: the common case, answered cheaply)
     again = internals.reassigned_by(ctx.api, ctx.context)
     if again is not None:
-        _settle(ctx.api, again, result)
-        internals.forget(ctx.api, again, lambda t: without_shapes(t, ctx.api), result)
+        _forget(ctx.api, again, result)
 
 
 _SAME_SIZES = frozenset(
@@ -1149,8 +1184,27 @@ def _field_hook(name: str, index: int | None, ctx: AttributeContext) -> Type:
     elif isinstance(t, Instance):
         known = internals.field_shape(t, name)
     if known is None:
-        return ctx.default_attr_type
+        return _instance_names(ctx, receiver)
     return _placed(ctx, with_shape(ctx.default_attr_type, decode_shape(known), ctx.api))
+
+
+def _instance_names(ctx: AttributeContext, receiver: Expression) -> Type:
+    """A field read from a structure whose constructor's sizes are not known: its hint's
+    dimension names are this value's own (`a.b` and `b.b` of two `Dense`s: two `out`s, which
+    may differ), shared with the value's other fields where the receiver is a variable that
+    holds one value."""
+    hinted = shape_of(ctx.default_attr_type)
+    names = {n for s in (*hinted.head, *hinted.tail) if s is not None for n in s.names}
+    if not names:
+        return ctx.default_attr_type
+    if isinstance(receiver, NameExpr) and internals.bound_once(ctx.api, receiver):
+        tag = receiver.name
+    else:
+        tag = f"L{receiver.line}C{receiver.column}"
+    own = {n: Size.named(f"{n}#{tag}") for n in names}
+    head = tuple(None if s is None else s.substitute(own) for s in hinted.head)
+    tail = tuple(None if s is None else s.substitute(own) for s in hinted.tail)
+    return with_shape(ctx.default_attr_type, Shape(head, tail, hinted.exact), ctx.api)
 
 
 def _same_structure(a: Type, b: Type) -> bool:

@@ -325,17 +325,21 @@ def has_field_shapes(t: Instance) -> bool:
 
 
 def unshare_fields(info: TypeInfo) -> None:
-    """Give the NamedTuple `info`'s tuple type items of its own, apart from the types of its
-    fields (their attributes, the parameters of its generated methods).
+    """Keep the NamedTuple `info`'s field types out of the computation of its tuple type's
+    fallback.
 
-    mypy computes a tuple type's fallback (`tuple[A | B]`) after semantic analysis with
-    `make_simplified_union`, which erases differing extra attributes in place on the union's
-    item it keeps: the first of two fields of one array type lost its shape string with it.
-    (The class's names are out of reach while its decorators' hooks run, so the items are
-    replaced, in place, as every copy of the tuple type shares their list.)"""
-    if info.tuple_type is not None:
-        items = info.tuple_type.items
-        items[:] = [_own(t) for t in items]
+    mypy computes a tuple type's fallback (`tuple[A | B]`) after semantic analysis, on the
+    tuple type it made with the class, with `make_simplified_union`, which erases differing
+    extra attributes in place on the union's item it keeps: the first of two fields of one
+    array type lost its shape string (in its attribute, its constructor's parameter and the
+    tuple's items, which share the type). That tuple type is given copies of the items to
+    erase, and the class a new tuple type (same fallback) with the items it had."""
+    old = info.tuple_type
+    if old is None:
+        return
+    items = list(old.items)
+    old.items[:] = [_own(t) for t in items]  # (in place: every copy shares the list)
+    info.update_tuple_type(old.copy_modified(items=items))
 
 
 def _own(t: Type) -> Type:
@@ -805,6 +809,17 @@ def rebound_in_loop(api: CheckerPluginInterface, context: Context) -> set[int]:
         if first <= context.line <= last:
             found |= bound
     return found
+
+
+def bound_once(api: CheckerPluginInterface, name: NameExpr) -> bool:
+    """Whether the variable `name` holds one value in its scope: a parameter never assigned,
+    or a variable assigned once."""
+    places = _places(api)
+    var = name.node
+    if places is None or not isinstance(var, Var):
+        return False
+    count = places.bindings.get(id(var), 0)
+    return count == 0 if var.is_argument else count == 1
 
 
 def bound_again(api: CheckerPluginInterface, expr: Context) -> NameExpr | None:

@@ -646,3 +646,39 @@ def case_rows_of_a_batch_one_by_one() -> None:
     for row in batch:
         assert (w @ row).shape == (HIDDEN,)
     assert len(outs) == BATCH
+
+
+def case_two_layers_of_one_structure_type_and_a_skip() -> None:
+    # Two heads of one structure type concatenated (8 + 8) meet a skip layer of 16: each
+    # structure's `out` is its own size.
+    a = Dense(tp.normal(HIDDEN, IN, rng=0), tp.zeros(HIDDEN))
+    b = Dense(tp.normal(HIDDEN, IN, rng=1), tp.zeros(HIDDEN))
+    skip = Dense(tp.normal(2 * HIDDEN, IN, rng=2), tp.zeros(2 * HIDDEN))
+
+    def merge(a: Dense, b: Dense, skip: Dense, x: Mat) -> Mat:
+        # (Annotated: mypy types a concatenation of arrays of different sizes `Any` here.)
+        heads: Mat = ops.concatenate([x @ a.w.T + a.b, x @ b.w.T + b.b], axis=1)
+        out: Mat = ops.add(ops.tanh(heads), x @ skip.w.T + skip.b)
+        return out
+
+    assert merge(a, b, skip, tp.ones(3, IN)).shape == (3, 2 * HIDDEN)
+
+
+def case_array_of_any_rank_times_a_bvar_matrix() -> None:
+    # An Array (any number of axes) times a BVar matrix: the result's rank is not known.
+    def pooled(x: Array, w: BVar[Mat]) -> BVar[Vec]:
+        tokens = x @ w + tp.zeros(3, OUT)
+        return ops.mean(tokens, axis=1) @ tp.ones(OUT)
+
+    g = tp.grad(lambda w: ops.sum(pooled(tp.ones(2, 3, IN), w)), tp.ones(IN, OUT))
+    assert g.shape == (IN, OUT)
+
+
+def case_state_scaled_in_a_loop_keeps_its_sizes() -> None:
+    # A state scaled in a loop and in a branch keeps its sizes: used with them afterwards.
+    k = tp.zeros(HIDDEN, IN)
+    for _ in range(3):
+        k = k * 2.0
+    if IN > 3:
+        k = k * 1.5
+    assert (k @ tp.ones(IN)).shape == (HIDDEN,)

@@ -27,6 +27,12 @@ class Dense(NamedTuple):
 
 
 @tp.shapecheck
+class Pair(NamedTuple):
+    encoder: Float[Mat, "128 784"]
+    decoder: Float[Mat, "784 128"]
+
+
+@tp.shapecheck
 class MLP(NamedTuple):
     hidden: Dense
     head: Dense
@@ -106,3 +112,28 @@ def case_rows_of_a_batch_to_a_layer_for_the_pixels() -> None:
     w = tp.normal(CLASSES, PIXELS, rng=1)
     for row in hidden:
         print(ops.matvec(w, row))  # E: Dimension mismatch in call to "matvec": dimension n: 128 (argument "x", axis 0) vs 784 (argument "w", axis 1)  [dim-mismatch]
+
+
+def case_unpacked_structure_parameter() -> None:
+    # The parameter's first field, unpacked, is applied to the hidden units instead of the pixels.
+    def encode(p: Pair, x: Vec) -> Vec:
+        encoder, decoder = p
+        return encoder @ tp.ones(HIDDEN)  # E: Dimension mismatch in operator "@": inner dimension: 784 (left operand, axis 1) vs 128 (right operand, axis 0)  [dim-mismatch]
+
+    print(encode(Pair(tp.normal(HIDDEN, PIXELS, rng=0), tp.normal(PIXELS, HIDDEN, rng=1)), tp.ones(PIXELS)))
+
+
+def case_noise_of_another_width_added_to_a_feature() -> None:
+    # sin of one column (32,) plus noise of the whole batch's shape (32, 784).
+    x = tp.normal(BATCH, PIXELS, rng=0)
+    y = np.sin(x[:, 0]) + 0.05 * tp.normal(BATCH, PIXELS, rng=1)  # E: Dimension mismatch in operator "+": axes do not broadcast: 32 (left operand, axis 0) vs 784 (right operand, axis 1)  [dim-mismatch]
+    print(y)
+
+
+def case_state_scaled_in_a_loop_then_the_wrong_readout() -> None:
+    # The state keeps its (32, 128) through the loop; the readout takes 784 inputs.
+    h = tp.zeros(BATCH, HIDDEN)
+    for _ in range(3):
+        h = h * 0.5
+    y = h @ tp.normal(PIXELS, CLASSES, rng=0)  # E: Dimension mismatch in operator "@": inner dimension: 128 (left operand, axis 1) vs 784 (right operand, axis 0)  [dim-mismatch]
+    print(y)
