@@ -241,7 +241,7 @@ class Call:
             return size.value
         if t is not None and _integer_array(t):
             shape = shape_of(t, False)
-            if shape.exact and shape.head:
+            if not shape.exact or shape.head:
                 return r.IndexArray(shape)
         return r.MISSING
 

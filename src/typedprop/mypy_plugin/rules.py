@@ -116,27 +116,31 @@ def same(where: str, x: Arg) -> Outcome:
 
 def broadcast(where: str, args: Sequence[Arg]) -> Outcome:
     """numpy's broadcasting of `args`: axes lined up from the last, a size 1 stretched, the
-    missing leading axes added."""
-    if not all(a.shape.exact for a in args):
+    missing leading axes added. An argument of unknown rank lines up its last known axes
+    (`tail`): the result's rank is then unknown, its last axes known where every argument's
+    are."""
+    if not args or all(not a.shape.exact and not a.shape.tail for a in args):
         return Outcome()
-    rank = max((len(a.shape.head) for a in args), default=0)
+    axes = [a.shape.head if a.shape.exact else a.shape.tail for a in args]
+    rank = max((len(x) for x in axes), default=0)
     out: list[Size | None] = []
     mismatches: list[Mismatch] = []
     for k in range(-rank, 0):
         size: Size | None = None
         first: tuple[Size, Where] | None = None
         unknown = False
-        for a in args:
-            n = len(a.shape.head)
+        for a, known in zip(args, axes, strict=True):
+            n = len(known)
             if n < -k:
+                unknown = unknown or not a.shape.exact  # an axis of the unknown middle
                 continue
-            s = a.shape.head[k]
+            s = known[k]
             if s is None:
                 unknown = True
                 continue
             if s.value == 1:
                 continue
-            here = Where(a.what, n + k)
+            here = Where(a.what, n + k if a.shape.exact else k)
             if first is None:
                 first = (s, here)
                 size = s
@@ -151,7 +155,9 @@ def broadcast(where: str, args: Sequence[Arg]) -> Outcome:
         if unknown and (size is None or _maybe_one(size)):
             size = None
         out.append(size)
-    return Outcome(exact(out), mismatches)
+    if all(a.shape.exact for a in args):
+        return Outcome(exact(out), mismatches)
+    return Outcome(Shape((), tuple(out), False), mismatches)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -163,7 +169,9 @@ def matmul(where: str, a: Arg, b: Arg) -> Outcome:
     """`a @ b` as numpy's `matmul`: a 1-D operand is a row (left) or a column (right), the last
     axis of `a` meets the second-to-last of `b`, the batch axes broadcast."""
     sa, sb = a.shape, b.shape
-    if not (sa.exact and sb.exact) or not sa.head or not sb.head:
+    if not (sa.exact and sb.exact):
+        return _matmul_of_unknown_rank(where, a, b)
+    if not sa.head or not sb.head:
         return Outcome()
     ha, hb = list(sa.head), list(sb.head)
     na, nb = len(ha), len(hb)
@@ -191,6 +199,22 @@ def matmul(where: str, a: Arg, b: Arg) -> Outcome:
     if nb >= 2:
         dims.append(hb[-1])
     return Outcome(exact(dims), out)
+
+
+def _matmul_of_unknown_rank(where: str, a: Arg, b: Arg) -> Outcome:
+    """`a @ b` where an operand's rank is unknown but its last two axes are known (a `tail`
+    of two): the inner dimension is checked; the result's last axes are known."""
+    ta = a.shape.head if a.shape.exact else a.shape.tail
+    tb = b.shape.head if b.shape.exact else b.shape.tail
+    if len(ta) < 2 or len(tb) < 2:
+        return Outcome()
+    out: list[Mismatch] = []
+    left, right = ta[-1], tb[-2]
+    if left is not None and right is not None and left.differs(right):
+        where_a = Where(a.what, len(ta) - 1 if a.shape.exact else -1)
+        where_b = Where(b.what, len(tb) - 2 if b.shape.exact else -2)
+        out.append(pair(where, "inner dimension", left, where_a, right, where_b))
+    return Outcome(Shape((), (ta[-2], tb[-1]), False), out)
 
 
 def dot(where: str, a: Arg, b: Arg) -> Outcome:
@@ -755,7 +779,7 @@ def getitem(where: str, x: Arg, key: object) -> Outcome:
 def _take_rows(x: Arg, items: list[object], index: IndexArray) -> Outcome:
     head = list(x.shape.head)
     used = sum(1 for i in items if i != ELLIPSIS)
-    if used > len(head) or not index.shape.exact:
+    if used > len(head):
         return Outcome()
     out: list[Size | None] = []
     pos = 0
@@ -764,6 +788,13 @@ def _take_rows(x: Arg, items: list[object], index: IndexArray) -> Outcome:
             out += head[pos : pos + len(head) - used]
             pos += len(head) - used
         elif isinstance(i, IndexArray):
+            if not i.shape.exact:  # an index of unknown rank: the axes after it are known
+                rest = [
+                    _slice_length(head[pos + 1 + k], j) if isinstance(j, Slice) else None
+                    for k, j in enumerate(items[items.index(i) + 1 :])
+                ]
+                tail = [*(s for s in rest), *head[pos + 1 + len(rest) :]]
+                return Outcome(Shape(tuple(out), tuple(tail), False))
             out += list(i.shape.head)
             pos += 1
         else:

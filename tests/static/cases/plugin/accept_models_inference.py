@@ -682,3 +682,15 @@ def case_state_scaled_in_a_loop_keeps_its_sizes() -> None:
     if IN > 3:
         k = k * 1.5
     assert (k @ tp.ones(IN)).shape == (HIDDEN,)
+
+
+def case_shuffled_minibatches_and_a_ramp() -> None:
+    # Minibatches drawn by a permutation, features scaled by a ramp: used with their sizes.
+    x = tp.normal(BATCH, IN, rng=0)
+    y = tp.zeros(BATCH, OUT)
+    order = np.random.default_rng(0).permutation(BATCH)
+    w = tp.normal(IN, OUT, rng=1) * np.linspace(0.5, 1.0, OUT)
+    for start in range(0, BATCH, 4):
+        idx = order[start : start + 4]
+        err = x[idx] @ w - y[idx]
+        assert err.shape == (4, OUT)

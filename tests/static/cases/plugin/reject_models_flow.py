@@ -137,3 +137,20 @@ def case_state_scaled_in_a_loop_then_the_wrong_readout() -> None:
         h = h * 0.5
     y = h @ tp.normal(PIXELS, CLASSES, rng=0)  # E: Dimension mismatch in operator "@": inner dimension: 128 (left operand, axis 1) vs 784 (right operand, axis 0)  [dim-mismatch]
     print(y)
+
+
+def case_shuffled_minibatch_of_inputs_against_all_targets() -> None:
+    # A shuffled minibatch's rows keep the feature width: it is compared with one-hot targets
+    # of the classes' width.
+    x = tp.normal(BATCH, PIXELS, rng=0)
+    idx = np.random.default_rng(0).permutation(BATCH)[:8]
+    targets = tp.zeros(8, CLASSES)
+    err = x[idx] - targets  # E: Dimension mismatch in operator "-": axes do not broadcast: 784 (left operand, axis -1) vs 10 (right operand, axis 1)  [dim-mismatch]
+    print(err)
+
+
+def case_features_scaled_by_a_ramp_then_a_weight_for_other_inputs() -> None:
+    # Features scaled column by column (a ramp of unknown rank to mypy) keep their width.
+    raw = tp.normal(BATCH, PIXELS, rng=0) * np.linspace(0.5, 3.0, PIXELS)
+    h = raw @ tp.normal(HIDDEN, PIXELS, rng=1)  # E: Dimension mismatch in operator "@": inner dimension: 784 (left operand, axis -1) vs 128 (right operand, axis 0)  [dim-mismatch]
+    print(h)
