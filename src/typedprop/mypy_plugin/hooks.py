@@ -306,6 +306,10 @@ def _finish(
     give the result its shape."""
     for mismatch in outcome.mismatches:
         _fail(mismatch, ctx.api, ctx.context)
+    if outcome.mismatches:
+        # No result sizes after a mistake: they would be made up, and give errors that
+        # only follow from the first.
+        outcome = r.Outcome(None, outcome.mismatches)
     typed = _as_declared(ctx, name, _typed(ctx, name, outcome.shape), outcome.shape)
     # An operand of unknown rank (an `Array`): so is the result, whatever number of axes the
     # overload mypy chose says (`Array @ BVar[Mat]` matches a rank-2 one).

@@ -23,7 +23,7 @@ COMPONENTS: Final = 5
 def case_standardize_with_per_sample_statistics() -> None:
     # The statistics are taken per sample (axis 1) and lose that axis: (400, 20) - (400,).
     x = tp.normal(N_TRAIN, FEATURES, rng=0)
-    z = (x - x.mean(axis=1)) / x.std(axis=1)  # E: Dimension mismatch in operator "-": axes do not broadcast: 20 (left operand, axis 1) vs 400 (right operand, axis 0)  [dim-mismatch]  # E: Dimension mismatch in operator "/": axes do not broadcast: 20 (left operand, axis 1) vs 400 (right operand, axis 0)  [dim-mismatch]
+    z = (x - x.mean(axis=1)) / x.std(axis=1)  # E: Dimension mismatch in operator "-": axes do not broadcast: 20 (left operand, axis 1) vs 400 (right operand, axis 0)  [dim-mismatch]
     print(z)
 
 
@@ -42,7 +42,7 @@ def case_min_max_statistics_of_the_wrong_axis_applied_to_the_test_set() -> None:
     test = tp.normal(N_TEST, FEATURES, rng=1)
     lo = train.min(axis=1, keepdims=True)
     hi = train.max(axis=1, keepdims=True)
-    scaled = (test - lo) / (hi - lo)  # E: Dimension mismatch in operator "-": axes do not broadcast: 100 (left operand, axis 0) vs 400 (right operand, axis 0)  [dim-mismatch]  # E: Dimension mismatch in operator "/": axes do not broadcast: 100 (left operand, axis 0) vs 400 (right operand, axis 0)  [dim-mismatch]
+    scaled = (test - lo) / (hi - lo)  # E: Dimension mismatch in operator "-": axes do not broadcast: 100 (left operand, axis 0) vs 400 (right operand, axis 0)  [dim-mismatch]
     print(scaled)
 
 
@@ -133,5 +133,5 @@ def case_annotated_test_set_scaled_with_train_statistics_of_another_width() -> N
     # The scaler was fit on 20 features; the test set kept 21 (an id column).
     test: Float[Mat, "100 21"] = np.zeros((100, 21))
     train = tp.normal(N_TRAIN, FEATURES, rng=0)
-    scaled = (test - train.mean(axis=0)) / train.std(axis=0)  # E: Dimension mismatch in operator "-": axes do not broadcast: 21 (left operand, axis 1) vs 20 (right operand, axis 0)  [dim-mismatch]  # E: Dimension mismatch in operator "/": axes do not broadcast: 21 (left operand, axis 1) vs 20 (right operand, axis 0)  [dim-mismatch]
+    scaled = (test - train.mean(axis=0)) / train.std(axis=0)  # E: Dimension mismatch in operator "-": axes do not broadcast: 21 (left operand, axis 1) vs 20 (right operand, axis 0)  [dim-mismatch]
     print(scaled)
