@@ -146,7 +146,8 @@ def with_shape(
     p = get_proper_type(t)
     if not isinstance(p, Instance):
         return t
-    if p.type.fullname == BVAR and p.args:
+    if p.type.fullname in (BVAR, "builtins.list") and p.args:
+        # A BVar's value; a list's items (a split's equal parts).
         inner = with_shape(p.args[0], shape, api, rank_unknown)
         return t if inner is p.args[0] else p.copy_modified(args=[inner, *p.args[1:]])
     if p.type.fullname != NDARRAY:

@@ -400,6 +400,12 @@ NUMPY_FUNCTIONS: dict[str, Rule] = {
             ("roll", "a"),
         )
     },
+    "numpy.split": lambda c: r.split(
+        c.where,
+        c.arg("ary", 0),
+        c.value("indices_or_sections", 1, r.MISSING),
+        c.value("axis", 2, 0),
+    ),
     "numpy.linalg.solve": _pair(r.solve, "a", "b"),
     "numpy.linalg.inv": lambda c: r.square(c.where, c.arg("a", 0)),
     "numpy.linalg.cholesky": lambda c: r.square(c.where, c.arg("a", 0)),

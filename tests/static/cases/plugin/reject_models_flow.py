@@ -154,3 +154,11 @@ def case_features_scaled_by_a_ramp_then_a_weight_for_other_inputs() -> None:
     raw = tp.normal(BATCH, PIXELS, rng=0) * np.linspace(0.5, 3.0, PIXELS)
     h = raw @ tp.normal(HIDDEN, PIXELS, rng=1)  # E: Dimension mismatch in operator "@": inner dimension: 784 (left operand, axis -1) vs 128 (right operand, axis 0)  [dim-mismatch]
     print(h)
+
+
+def case_gates_split_then_used_at_the_full_width() -> None:
+    # The gates are split in two halves of 128; one half is multiplied with the full 256.
+    gates = tp.normal(BATCH, 2 * HIDDEN, rng=0)
+    z, r = ops.split(gates, 2, axis=1)
+    mixed = z * tp.ones(BATCH, 2 * HIDDEN)  # E: Dimension mismatch in operator "*": axes do not broadcast: 128 (left operand, axis 1) vs 256 (right operand, axis 1)  [dim-mismatch]
+    print(mixed, r)
