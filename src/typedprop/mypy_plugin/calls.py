@@ -33,7 +33,7 @@ from mypy.nodes import (
     Var,
 )
 from mypy.plugin import CheckerPluginInterface, FunctionContext, MethodContext
-from mypy.types import Instance, Type, get_proper_type
+from mypy.types import Instance, NoneType, Type, get_proper_type
 
 from . import internals
 from . import rules as r
@@ -138,6 +138,13 @@ class Call:
     def given(self, name: str | None, index: int) -> bool:
         i = self._formal(name, index)
         return i is not None and bool(self.ctx.args[i])
+
+    def is_none(self, name: str | None, index: int) -> bool:
+        """Whether the argument given for a formal parameter is `None`."""
+        i = self._formal(name, index)
+        if i is None or len(self.ctx.arg_types[i]) != 1:
+            return False
+        return isinstance(get_proper_type(self.ctx.arg_types[i][0]), NoneType)
 
     def arg(self, name: str | None, index: int) -> r.Arg:
         """The array given for a formal parameter (by name, or position)."""
@@ -268,6 +275,17 @@ def _integer_array(t: Type) -> bool:
 Rule = Callable[[Call], r.Outcome]
 
 
+def _clip(c: Call, x: r.Arg, low: str, high: str, first: int) -> r.Outcome:
+    """`clip`: `x` broadcast with the bounds that are given (a bound left out or None is
+    none; an array bound may widen the result)."""
+    bounds = [
+        c.arg(name, first + k)
+        for k, name in enumerate((low, high))
+        if c.given(name, first + k) and not c.is_none(name, first + k)
+    ]
+    return r.broadcast(c.where, [x, *bounds])
+
+
 def _same(x: str) -> Rule:
     """A numpy function that keeps its first argument's shape (`np.triu(m)`)."""
     return lambda c: r.same(c.where, c.arg(x, 0))
@@ -311,7 +329,7 @@ def _as_sizes(v: object) -> object:
 OP_KINDS: dict[str, Rule] = {
     # typedprop.ops, by the class that gives each kind of op its signature.
     "typedprop.ops._elementwise.Elementwise": lambda c: r.same(c.where, c.arg("x", 0)),
-    "typedprop.ops._elementwise.Clip": lambda c: r.same(c.where, c.arg("x", 0)),
+    "typedprop.ops._elementwise.Clip": lambda c: _clip(c, c.arg("x", 0), "a_min", "a_max", 1),
     "typedprop.ops._elementwise.Sign": lambda c: r.same(c.where, c.arg("x", 0)),
     "typedprop.ops._linalg.Matmul": _pair(r.matmul, "a", "b"),
     "typedprop.ops._arithmetic.Binary": _broadcast("a", "b"),
@@ -327,7 +345,9 @@ OP_KINDS: dict[str, Rule] = {
     "typedprop.ops._linalg.Inv": lambda c: r.square(c.where, c.arg("a", 0)),
     "typedprop.ops._linalg.Cholesky": lambda c: r.square(c.where, c.arg("a", 0)),
     "typedprop.ops._linalg.Slogdet": lambda c: r.square(c.where, c.arg("a", 0), keep=False),
-    "typedprop.ops._linalg.Trace": lambda c: r.square(c.where, c.arg("x", 0), keep=False),
+    "typedprop.ops._linalg.Trace": lambda c: r.trace(
+        c.where, c.arg("x", 0), c.value("axis1", 2, 0), c.value("axis2", 3, 1)
+    ),
     "typedprop.ops._linalg.Einsum": _einsum,
     "typedprop.ops._reductions.AlongAxis": lambda c: r.along(
         c.where, c.arg("x", 0), c.value("axis", 1, -1)
@@ -450,7 +470,7 @@ NUMPY_FUNCTIONS: dict[str, Rule] = {
     "numpy.maximum": _broadcast("x1", "x2"),
     "numpy.minimum": _broadcast("x1", "x2"),
     "numpy.where": _broadcast("condition", "x", "y"),
-    "numpy.clip": _same("a"),
+    "numpy.clip": lambda c: _clip(c, c.arg("a", 0), "a_min", "a_max", 1),
     # numpy's elementwise ufuncs: one argument keeps its shape, two broadcast.
     **{
         f"numpy.{name}": _same("x")
@@ -514,7 +534,7 @@ METHODS: dict[str, Rule] = {
     "var": _method(_method_reduce),
     "argmax": _method(_method_reduce),
     "argmin": _method(_method_reduce),
-    "clip": _method(lambda c, x: r.same(c.where, x)),
+    "clip": _method(lambda c, x: _clip(c, x, "min", "max", 0)),
     "astype": _method(lambda c, x: r.same(c.where, x)),
     "copy": _method(lambda c, x: r.same(c.where, x)),
     "__getitem__": _method(lambda c, x: r.getitem(c.where, x, c.index("key", 0))),

@@ -476,8 +476,10 @@ def _placed(ctx: FunctionContext | MethodContext | AttributeContext, result: Typ
     item's. Sizes there would be stale later (`h = zeros(3)`, then `h = zeros(4)` in a
     branch). So an item of a container and a new attribute keep no size, and a variable
     assigned again forgets its sizes everywhere but in the new value."""
-    if internals.in_container(ctx.api, ctx.context) or internals.defines_attribute(
-        ctx.api, ctx.context
+    if (
+        internals.in_container(ctx.api, ctx.context)
+        or internals.defines_attribute(ctx.api, ctx.context)
+        or internals.resized(ctx.api, ctx.context)
     ):
         return without_shapes(result, ctx.api)
     first = internals.bound_again(ctx.api, ctx.context)
@@ -988,7 +990,8 @@ def _forget_hook(ctx: FunctionContext) -> Type:
     given = {n for n, types in zip(names, ctx.arg_types, strict=False) if n and types}
     if names and "shape" in names and "shape" not in given:
         return ctx.default_return_type  # `zeros_like(x)`: x's shape, sizes and all
-    return with_shape(ctx.default_return_type, None, ctx.api)
+    # Another shape (`empty_like(a, shape=(2, 3))` is typed as `a`): not even its rank.
+    return with_shape(ctx.default_return_type, None, ctx.api, rank_unknown="shape" in given)
 
 
 def _transposed_hook(last_two: bool, ctx: AttributeContext) -> Type:

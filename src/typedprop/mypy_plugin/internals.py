@@ -547,6 +547,7 @@ class _Places:
         self.items: set[int] = set()
         self.annotated: set[int] = set()
         self.bindings: dict[int, int] = {}  # per Var: how many statements bind it
+        self.resized: set[int] = set()  # Vars whose arrays change shape in place
         self.defines: dict[int, NameExpr] = {}  # a first value: the name it defines
         # Each loop's lines and the Vars bound in it; the loops being walked.
         self.loops: list[tuple[int, int, set[int]]] = []
@@ -554,6 +555,10 @@ class _Places:
         self._arguments: set[int] = set()  # list displays given straight to a call
         self._seen: set[int] = set()
         self._walk(tree)
+
+    def _resized(self, target: object) -> None:
+        if isinstance(target, NameExpr) and isinstance(target.node, Var):
+            self.resized.add(id(target.node))
 
     def _bound(self, target: object) -> None:
         for name in _names(target):
@@ -601,6 +606,8 @@ class _Places:
                 self._assigned(node.lvalues[0], node.rvalue)
             for lvalue in node.lvalues:
                 self._bound(lvalue)
+                if isinstance(lvalue, n.MemberExpr) and lvalue.name == "shape":
+                    self._resized(lvalue.expr)  # `x.shape = (2, 3)`
             self._walk(node.rvalue)
             return
         if isinstance(node, n.ForStmt | n.WhileStmt):
@@ -639,6 +646,8 @@ class _Places:
             return
         if isinstance(node, n.CallExpr):
             callee = node.callee
+            if isinstance(callee, n.MemberExpr) and callee.name == "resize":
+                self._resized(callee.expr)  # `x.resize(2, 3)`
             if (
                 isinstance(callee, n.MemberExpr)
                 and callee.name in _CONTAINER_METHODS
@@ -809,6 +818,16 @@ def rebound_in_loop(api: CheckerPluginInterface, context: Context) -> set[int]:
         if first <= context.line <= last:
             found |= bound
     return found
+
+
+def resized(api: CheckerPluginInterface, expr: Context) -> bool:
+    """Whether `expr` is a value given to a variable whose array changes shape in place
+    somewhere (`x.shape = ...`, `x.resize(...)`): its sizes would go stale."""
+    places = _places(api)
+    if places is None:
+        return False
+    target = places.defines.get(id(expr)) or places.reassigns.get(id(expr))
+    return any(id(getattr(name, "node", None)) in places.resized for name in _names(target))
 
 
 def bound_once(api: CheckerPluginInterface, name: NameExpr) -> bool:

@@ -88,7 +88,7 @@ def in_place(where: str, left: Arg, right: Arg) -> Outcome:
     """`left += right` and the like: broadcasting, and the result written into `left`, whose
     shape it must have (a size 1 of `left` is not stretched)."""
     out = broadcast(where, [left, right])
-    if out.mismatches or out.shape is None or not left.shape.exact:
+    if out.mismatches or out.shape is None or not out.shape.exact or not left.shape.exact:
         return Outcome(left.shape if left.shape.exact else None, out.mismatches)
     head = left.shape.head
     if len(out.shape.head) > len(head):
@@ -733,6 +733,8 @@ def getitem(where: str, x: Arg, key: object) -> Outcome:
         return Outcome()
     head = list(x.shape.head)
     used = sum(1 for i in items if isinstance(i, int | Slice))
+    if used > len(head) and not x.shape.known():
+        return Outcome()  # (a rank from numpy's type alone, which mypy may have inferred wrong)
     if used > len(head):
         return Outcome(
             None,
@@ -802,6 +804,20 @@ def _take_rows(x: Arg, items: list[object], index: IndexArray) -> Outcome:
             out.append(_slice_length(head[pos], i))
             pos += 1
     return Outcome(exact(out + head[pos:]))
+
+
+def trace(where: str, x: Arg, axis1: object, axis2: object) -> Outcome:
+    """numpy's `trace`: the sum along a diagonal of the axes `axis1` and `axis2` (any sizes,
+    any offset), which the result drops."""
+    if not x.shape.exact or len(x.shape.head) < 2:
+        return Outcome()
+    rank = len(x.shape.head)
+    if not isinstance(axis1, int) or not isinstance(axis2, int):
+        return Outcome()
+    a, b = axis1 % rank, axis2 % rank
+    if a == b:
+        return Outcome()
+    return Outcome(exact([s for k, s in enumerate(x.shape.head) if k not in (a, b)]))
 
 
 def _slice_length(size: Size | None, s: Slice) -> Size | None:

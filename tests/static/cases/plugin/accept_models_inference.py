@@ -694,3 +694,41 @@ def case_shuffled_minibatches_and_a_ramp() -> None:
         idx = order[start : start + 4]
         err = x[idx] @ w - y[idx]
         assert err.shape == (4, OUT)
+
+
+def case_rows_normalized_in_place_by_their_norms() -> None:
+    # x /= its rows' norms (numpy types the norms Any), then used with its sizes.
+    x = tp.normal(BATCH, IN, rng=0)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    assert (x @ tp.ones(IN)).shape == (BATCH,)
+
+
+def case_clipped_against_array_bounds() -> None:
+    # Bounds that are arrays widen the result by broadcasting.
+    x = tp.normal(IN, rng=0)
+    c = np.clip(x[:, None], 0.0, tp.ones(OUT))
+    m = tp.normal(IN, rng=1).clip(0.0)
+    assert (c @ tp.ones(OUT)).shape == (IN,) and m.shape == (IN,)
+
+
+def case_trace_of_a_wide_matrix_and_of_a_stack() -> None:
+    # ops.trace takes any matrix (and an offset), and the first two axes of a stack.
+    wide = ops.trace(tp.ones(2, 3), offset=1)
+    stacked = ops.trace(tp.ones(3, 3, 4))
+    assert float(wide) == 2.0 and stacked.shape == (4,)
+
+
+def case_reshaped_in_place() -> None:
+    # x.shape = ... and x.resize(...) change an array's shape in place.
+    x = tp.zeros(6)
+    x.shape = (2, 3)
+    y = tp.zeros(6)
+    y.resize(2, 3, refcheck=False)
+    assert (x @ tp.ones(3)).shape == (2,) and (y @ tp.ones(3)).shape == (2,)
+
+
+def case_empty_like_of_another_shape() -> None:
+    # empty_like with shape= is typed as its prototype, but has the new shape.
+    buf = np.empty_like(tp.zeros(5), shape=(2, 3))
+    col = buf[:, 0]
+    assert col.shape == (2,)
