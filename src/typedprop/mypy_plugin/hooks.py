@@ -1411,7 +1411,7 @@ class TypedpropPlugin(Plugin):
         public = f"numpy.linalg.{name}" if fullname.startswith("numpy.linalg.") else f"numpy.{name}"
         if fullname.startswith("numpy.") and public in NUMPY_FUNCTIONS:
             return partial(_numpy_hook, NUMPY_FUNCTIONS[public], name), True
-        if fullname in _NUMPY_FORGETS:
+        if fullname.startswith("numpy.") and f"numpy.{name}" in _NUMPY_FORGETS:
             return _forget_hook, True
         if fullname == _SHAPECHECK:
             return _shapecheck_hook, True
