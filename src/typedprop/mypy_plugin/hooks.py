@@ -348,12 +348,11 @@ def _typed(ctx: FunctionContext | MethodContext, name: str, shape: Shape | None)
     p = get_proper_type(result)
     if not name or shape is None or not shape.exact or not shape.head:
         return result
-    operands = [t for types in ctx.arg_types for t in types]
     op = isinstance(ctx, MethodContext) and _is_op(ctx.type)
-    if not isinstance(p, AnyType) and (op or not any(internals.contains_any(t) for t in operands)):
+    arguments = [t for types in ctx.arg_types for t in types]
+    if not isinstance(p, AnyType) and (op or not any(map(internals.contains_any, arguments))):
         return result
-    if isinstance(ctx, MethodContext) and not op:
-        operands.append(ctx.type)
+    operands = _operands(ctx)
     if not operands or not all(_plain(t) for t in operands):
         return result
     # (an `Any` of a special form, as numpy's `tuple[Any, ...]`: no overload ambiguity later)
@@ -400,10 +399,7 @@ def _as_declared(
         return result
     dtype = p.args[1]
     if _generic(dtype) and name:
-        operands = [t for types in ctx.arg_types for t in types]
-        if isinstance(ctx, MethodContext) and not _is_op(ctx.type):
-            operands.append(ctx.type)
-        same = _operands_dtype(name, operands)
+        same = _operands_dtype(name, _operands(ctx))
         if same is not None and str(same) == str(wanted.args[1]):
             dtype = wanted.args[1]
     return p.copy_modified(args=[wanted.args[0], dtype])
@@ -1011,14 +1007,23 @@ def _is_checked(t: Type | None) -> CallableType | None:
     return None
 
 
-def _function_hook(sig: CallableType, where: str, ctx: FunctionContext | MethodContext) -> Type:
-    # A bound method's call has no formal for `self`: align from the end.
-    offset = len(sig.arg_types) - len(ctx.arg_types)
+def _aligned(
+    sig: CallableType, given: Sequence[Sequence[Type]]
+) -> tuple[list[Type], list[str | None], list[Spec | None]] | None:
+    """The hinted signature's parameters for the call's arguments `given` (types, names,
+    shapes), aligned from the end: a bound method's call has no formal for `self`."""
+    offset = len(sig.arg_types) - len(given)
     if offset < 0:
-        return ctx.default_return_type
+        return None
     types = sig.arg_types[offset:]
-    names = sig.arg_names[offset:]
-    specs = [hint_spec(t) for t in types]
+    return types, sig.arg_names[offset:], [hint_spec(t) for t in types]
+
+
+def _function_hook(sig: CallableType, where: str, ctx: FunctionContext | MethodContext) -> Type:
+    aligned = _aligned(sig, ctx.arg_types)
+    if aligned is None:
+        return ctx.default_return_type
+    types, names, specs = aligned
     ret = get_proper_type(sig.ret_type)
     if isinstance(ret, TupleType):  # `-> tuple[Float[...], Float[...]]`: item by item
         items = [hint_spec(t) for t in ret.items]
@@ -1077,12 +1082,10 @@ def _structure_hook(
     its items, a frozen dataclass in extra attributes), so that `layer.w` has them later
     (`_field_hook`)."""
     given = ctx.arg_types if arg_types is None else arg_types
-    offset = len(sig.arg_types) - len(given)
-    if offset < 0:
+    aligned = _aligned(sig, given)
+    if aligned is None:
         return ctx.default_return_type
-    types = sig.arg_types[offset:]
-    names = sig.arg_names[offset:]
-    specs = [hint_spec(t) for t in types]
+    types, names, specs = aligned
     fields = _fields(info)
     if fields is None:
         return _check_call(ctx, where, names, specs, None, types, arg_types=given)

@@ -750,12 +750,7 @@ def reassigned_by(api: CheckerPluginInterface, expr: Context) -> Expression | No
     return None if places is None else places.reassigns.get(id(expr))
 
 
-def forget(
-    api: CheckerPluginInterface,
-    target: Expression,
-    strip: Callable[[Type], Type],
-    new: Type | None = None,
-) -> None:
+def forget(api: CheckerPluginInterface, target: Expression, strip: Callable[[Type], Type]) -> None:
     """`strip` the declared type of `target` (`Var.type`) and its narrowed types in the
     binder's frames (`Frame.types`), as `target` is assigned again.
 
@@ -767,10 +762,8 @@ def forget(
     from mypy.binder import CurrentType
     from mypy.literals import literal_hash
 
-    if new is not None and new == _current(api, target):
-        return  # the same sizes again (`layer = opt.step(layer, g)`): nothing to forget
     for name in _names(target):
-        now = _current(api, name)
+        now = current_type(api, name)
         var = getattr(name, "node", None)
         if isinstance(var, Var) and var.type is not None:
             var.type = strip(var.type)
@@ -794,11 +787,6 @@ def names_bound(target: Expression) -> "list[NameExpr | MemberExpr]":
 
 
 def current_type(api: CheckerPluginInterface, target: Expression) -> Type | None:
-    """The type a variable has here (the binder's, else its declared type), or None."""
-    return _current(api, target)
-
-
-def _current(api: CheckerPluginInterface, target: Expression) -> Type | None:
     """The type a variable has here (the binder's, else its declared type), or None."""
     if not isinstance(target, NameExpr) or not isinstance(target.node, Var):
         return None
