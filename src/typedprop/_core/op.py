@@ -22,10 +22,18 @@ from typing import Any, ClassVar, Generic, TypeAlias, TypeVar, TypeVarTuple, ove
 import numpy as np
 
 from . import tape as _tapes
+from .backends import CONVERT
 from .bvar import BVar
 from .checks import CheckCache, checks_enabled, signature, usable_hint
 from .errors import CheckError
-from .structures import COMPLEX, array_module, flatten, is_container, refused_leaf
+from .structures import (
+    COMPLEX,
+    array_kind,
+    array_module,
+    flatten,
+    is_container,
+    refused_leaf,
+)
 from .structures import describe as _describe
 from .tape import Maker, Node, Tape, check_live
 
@@ -425,6 +433,8 @@ _REAL_SCALARS = frozenset({float, int, bool, *(d.type for d in _REAL_DTYPES)})
 # What `refuse` lets through as a number, and refuses, besides structures, as not an array.
 _NUMBERS = (np.ndarray, np.generic, int, float)
 _NOT_ARRAYS = (str, bytes, set, frozenset)
+# numpy's arrays and scalars: what an op may not mix with another library's arrays.
+_NUMPY_VALUES = (np.ndarray, np.generic)
 
 
 def _plain(v: object) -> bool:
@@ -441,12 +451,37 @@ def _vet(op: Op[*tuple[Any, ...]], values: Sequence[object]) -> bool:
     let through; whether one was let through here (a registered type, a type with its own
     operators: its op's output may be of any type, and is looked at too)."""
     let_through = False
+    library: tuple[int, str] | None = None  # the first array's argument and library
     for i, v in enumerate(values):
         if _plain(v):
+            if library is None and isinstance(v, _NUMPY_VALUES):
+                library = (i, "numpy")
             continue
         refuse(op.name, op.arg_name(i), v, op.arrays_only, op.numbers_only)
         let_through = True
+        kind = array_kind(v)
+        if kind is not None:
+            if library is None:
+                library = (i, kind.library)
+            elif library[1] != kind.library:
+                raise _mixed(op, library, (i, kind.library))
+    if let_through and library is not None and library[1] != "numpy":
+        # A numpy array may come after the first array of another library: look again.
+        for i, v in enumerate(values):
+            if isinstance(v, _NUMPY_VALUES):
+                raise _mixed(op, library, (i, "numpy"))
     return let_through
+
+
+def _mixed(op: Op[*tuple[Any, ...]], first: tuple[int, str], other: tuple[int, str]) -> CheckError:
+    """The error for arrays of two libraries given to one op: typedprop makes no hidden copies
+    between libraries (nor between host and device)."""
+    (i, a), (j, b) = first, other
+    return CheckError(
+        f"{op.name}: {op.arg_name(i)} is a {a} array but {op.arg_name(j)} is a {b} array; "
+        f"an op computes with one array library, so convert one of them first "
+        f"(with {CONVERT[a]} or {CONVERT[b]})"
+    )
 
 
 def _vet_output(name: str, out: object) -> None:
@@ -493,7 +528,7 @@ def refuse(
     why = refused_leaf(value)
     if why is None:
         if numbers_only:
-            if isinstance(value, _NUMBERS):
+            if isinstance(value, _NUMBERS) or array_kind(value) is not None:
                 return
         elif not arrays_only or not (isinstance(value, _NOT_ARRAYS) or is_container(value)):
             return

@@ -234,6 +234,8 @@ class _ArrayKind(_Kind):
     #: The library's array module (numpy's own, or its array API namespace): what an op
     #: computes with for arrays of this kind (see `array_module`).
     module: Any = None
+    #: The library's name, as messages show it: "numpy", "torch", "jax", ...
+    library: str = ""
 
     def differentiable(self, x: Any) -> bool:
         """Whether `x` takes a gradient: a floating or complex array."""
@@ -250,8 +252,13 @@ class _ArrayKind(_Kind):
         raise NotImplementedError
 
     def scalar(self, x: Any) -> Any:
-        """The element of the 0-d array `x`, as its library's scalar."""
+        """The element of the 0-d array `x`, as its library's scalar (a Python number for a
+        library without scalars of its own)."""
         raise NotImplementedError
+
+    def device(self, x: Any) -> Any:
+        """The device `x` is on ("cpu" for numpy's)."""
+        return "cpu"
 
     def memory(self, x: Any) -> tuple[int, int]:
         """The ids of `x` and of the array that owns its memory (`x` itself unless a view)."""
@@ -270,6 +277,7 @@ class _NumpyArrays(_ArrayKind):
     """numpy arrays and ndarray subclasses."""
 
     module = np
+    library = "numpy"
 
     def differentiable(self, x: Any) -> bool:
         return x.dtype.kind in "fc"
@@ -359,7 +367,16 @@ def _array_base_kind(cls: type) -> _ArrayKind | None:
     for base, kind in _array_bases.items():
         if issubclass(cls, base):
             return kind
-    return None
+    if cls.__module__ in _NOT_LIBRARIES:
+        return None
+    from .backends import library_kind  # another array library's (PyTorch, JAX, ...)
+
+    return library_kind(cls)
+
+
+# Modules whose types are known not to be arrays of another library: the common leaves' and
+# structures', which `_array_base_kind` need not look up.
+_NOT_LIBRARIES = frozenset({"builtins", "numpy", "fractions", "decimal", "collections"})
 
 
 def _register_array_kind(base: type, kind: _ArrayKind) -> None:
@@ -885,7 +902,12 @@ def refused_leaf(x: object) -> str | None:
         if kind in REAL_KINDS:
             return None
         return COMPLEX if kind == "c" else NOT_NUMBERS
-    return COMPLEX if isinstance(x, complex) else None
+    if isinstance(x, complex):
+        return COMPLEX
+    array = array_kind(x)
+    if array is not None and not array.floating(x) and array.differentiable(x):
+        return COMPLEX
+    return None
 
 
 def refusal(x: object) -> str:

@@ -38,6 +38,7 @@ from .._core.arrays import DT, AnyArray, ArrayOf, N, ResultOf, S
 from .._core.bvar import BVar
 from .._core.errors import CheckError
 from .._core.op import BOTH, Grad1, Grad2, Needs, Op, refuse
+from .._core.structures import array_module
 from ._broadcast import broadcast_error, unbroadcast
 from ._elementwise import Elementwise, describe_type, is_number_or_array
 from ._registry import public
@@ -326,7 +327,7 @@ class Power(Binary):
         def grad(g: Any, needs: Needs = BOTH) -> tuple[Any, Any]:
             return (
                 unbroadcast(g * b * _power(a, b - 1), a) if needs[0] else None,
-                unbroadcast(g * out * np.log(a), b) if needs[1] else None,
+                unbroadcast(g * out * _log_of(a, b), b) if needs[1] else None,
             )
 
         return out, grad
@@ -362,7 +363,8 @@ class PowerConst(Op[Any, Any]):
     def forward(self, a: Any) -> tuple[Any, Grad1]:
         p = self.p
         out = _guarded(self.name, _power, a, p)
-        if np.all(np.equal(p, 0)):
+        xp = array_module(p)
+        if xp.all(xp.equal(p, 0)):
             # a ** 0 is constant; p * a ** (p - 1) would divide by zero at a = 0.
             return out, lambda g: (unbroadcast(g * 0.0, a),)
         return out, lambda g: (unbroadcast(g * p * _power(a, p - 1), a),)
@@ -382,7 +384,18 @@ class ExpBase(Op[Any, Any]):
         out = _guarded(self.name, _power, c, b)
         # log(c) only when a gradient is asked for: a negative base to an integer power is
         # fine until then.
-        return out, lambda g: (unbroadcast(g * out * np.log(c), b),)
+        return out, lambda g: (unbroadcast(g * out * _log_of(c, b), b),)
+
+
+def _log_of(c: Any, like: Any) -> Any:
+    """log(c) for a constant `c` (a number or an array of `like`'s library) that multiplies
+    arrays like `like`: a Python float where `c` is a number and `like` another library's array
+    (whose operators take Python numbers, not numpy's)."""
+    xp = array_module(c)
+    out = xp.log(c)
+    if xp is np and isinstance(out, np.generic) and array_module(like) is not np:
+        return float(out)
+    return out
 
 
 class Negative(Elementwise):
@@ -418,19 +431,20 @@ class _Extremum(Binary):
     evenly where the two tie (a subgradient, symmetric in the inputs). Where either is nan the
     output is nan and neither gets a gradient."""
 
-    # np.maximum with np.greater, or np.minimum with np.less
-    pick: Callable[[Any, Any], Any]
-    wins: Callable[[Any, Any], Any]
+    # The array functions' names: "maximum" with "greater", or "minimum" with "less".
+    pick: str
+    wins: str
 
     def compute(self, a: Any, b: Any) -> tuple[Any, Grad2]:
-        out = type(self).pick(a, b)
+        xp = array_module(a, b)
+        out = getattr(xp, self.pick)(a, b)
 
         def grad(g: Any, needs: Needs = BOTH) -> tuple[Any, Any]:
-            wins = type(self).wins
-            half = np.where(np.equal(a, b), g * 0.5, 0)
+            wins = getattr(xp, self.wins)
+            half = xp.where(xp.equal(a, b), g * 0.5, 0.0)
             return (
-                unbroadcast(np.where(wins(a, b), g, half), a) if needs[0] else None,
-                unbroadcast(np.where(wins(b, a), g, half), b) if needs[1] else None,
+                unbroadcast(xp.where(wins(a, b), g, half), a) if needs[0] else None,
+                unbroadcast(xp.where(wins(b, a), g, half), b) if needs[1] else None,
             )
 
         return out, grad
@@ -454,8 +468,8 @@ class Maximum(_Extremum):
     """
 
     name = "maximum"
-    pick = staticmethod(np.maximum)
-    wins = staticmethod(np.greater)
+    pick = "maximum"
+    wins = "greater"
 
 
 class Minimum(_Extremum):
@@ -476,8 +490,8 @@ class Minimum(_Extremum):
     """
 
     name = "minimum"
-    pick = staticmethod(np.minimum)
-    wins = staticmethod(np.less)
+    pick = "minimum"
+    wins = "less"
 
 
 def _plain(x: object) -> object:

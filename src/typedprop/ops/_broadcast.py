@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from .._core.errors import CheckError
+from .._core.structures import _ArrayKind, array_kind, array_module
 
 # Scalar types whose gradient, of the same type, has nothing to undo.
 _SCALARS = {float, np.float64, np.float32}
@@ -37,8 +38,14 @@ def unbroadcast(g: object, like: object) -> object:
         if garr.dtype != like.dtype and like.dtype.kind in "fc":
             garr = garr.astype(like.dtype)
         return garr
+    else:
+        kind = array_kind(like)
+        if kind is not None:
+            return _unbroadcast_to(kind, g, like)
     if isinstance(g, np.ndarray):
         g = g.sum()
+    elif array_kind(g) is not None:
+        g = array_module(g).sum(g)  # another library's array, for a number `like`
     if isinstance(like, np.generic) and isinstance(g, np.generic) and g.dtype != like.dtype:
         return like.dtype.type(g)
     return g
@@ -50,3 +57,22 @@ def broadcast_error(op: str, names: tuple[str, ...], values: tuple[Any, ...]) ->
         f"argument '{n}' of shape {np.shape(v)}" for n, v in zip(names, values, strict=True)
     )
     return CheckError(f"{op}: {shapes} do not broadcast together")
+
+
+def _unbroadcast_to(kind: _ArrayKind, g: Any, like: Any) -> Any:
+    """`unbroadcast` for an array `like` of another library than numpy, through its namespace."""
+    xp = kind.module
+    shape = tuple(like.shape)
+    if array_kind(g) is not kind:  # a number, where the gradient is the same everywhere
+        g = xp.broadcast_to(xp.asarray(g, dtype=like.dtype, device=kind.device(like)), shape)
+    gshape = tuple(g.shape)
+    if gshape != shape:
+        extra = len(gshape) - len(shape)
+        if extra > 0:
+            g = xp.sum(g, axis=tuple(range(extra)))
+        stretched = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+        if stretched:
+            g = xp.sum(g, axis=stretched, keepdims=True)
+    if g.dtype != like.dtype and kind.differentiable(like):
+        g = xp.astype(g, like.dtype)
+    return g
