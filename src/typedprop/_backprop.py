@@ -20,13 +20,12 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any, Literal, TypeAlias, TypeVar, TypeVarTuple, overload
 
-import numpy as np
-
 from ._core.bvar import BVar
 from ._core.errors import CheckError, TapeError
 from ._core.structures import (
     Mismatch,
     array_ids,
+    array_kind,
     check_supported,
     finalize,
     fit,
@@ -62,9 +61,11 @@ WithAny: TypeAlias = tuple[BVar[Y], Aux]
 
 def _scalar_seed(y: object, who: str) -> object:
     """One, shaped like the scalar output `y`; an error for an output that is not a scalar."""
-    if isinstance(y, np.ndarray) and y.shape != ():
+    array = array_kind(y)
+    if array is not None and array.shape(y) != ():
         raise CheckError(
-            f"{who}: the function returned an array of shape {y.shape}, but a gradient needs a "
+            f"{who}: the function returned an array of shape {array.shape(y)}, but a gradient "
+            "needs a "
             "scalar output; reduce it (a sum, a mean) or give the output's gradient with "
             "backprop_with(f, x, seed)"
         )

@@ -143,7 +143,7 @@ def load(path: str | os.PathLike[str], *, like: P) -> P:
     file = _file(path, "load")
     leaves, treedef = flatten(like, unknown_leaves=True)
     names = _names(treedef)
-    expected = [_spec(_array(x, n, "load (like)")) for x, n in zip(leaves, names, strict=True)]
+    expected = [_template_spec(x, n) for x, n in zip(leaves, names, strict=True)]
     with _opened(file) as npz:
         saved, stored = _contents(file, npz)
         in_file, in_template = set(saved), set(names)
@@ -203,11 +203,12 @@ def _array(leaf: object, name: str, who: str) -> np.ndarray[Any, Any] | None:
             ) from None
     if isinstance(leaf, bool | float | complex | np.number | np.bool_):
         return np.asarray(leaf)
-    if array_kind(leaf) is not None:
-        raise TypeError(
-            f"{who}: {name} is an array of another library than numpy: a "
-            "checkpoint holds numpy arrays"
-        )
+    kind = array_kind(leaf)
+    if kind is not None:
+        # Another library's array (PyTorch, JAX, ...): stored as numpy's copy of it, read back
+        # into an array of the template's library, dtype and device.
+        array: np.ndarray[Any, Any] = kind.to_numpy(leaf)
+        return array
     try:
         kind_of(leaf)
         whole = (
@@ -228,6 +229,15 @@ _Spec = tuple[tuple[int, ...], np.dtype[Any]] | None
 
 def _spec(array: np.ndarray[Any, Any] | None) -> _Spec:
     return None if array is None else (array.shape, array.dtype)
+
+
+def _template_spec(leaf: object, name: str) -> _Spec:
+    """The shape and dtype the checkpoint must have for the template's `leaf`: another
+    library's array is not copied to the host for it."""
+    kind = array_kind(leaf)
+    if kind is not None and kind.library != "numpy":
+        return tuple(kind.shape(leaf)), kind.numpy_dtype(leaf)
+    return _spec(_array(leaf, name, "load (like)"))
 
 
 def _difference(name: str, saved: _Spec, expected: _Spec) -> str | None:
@@ -259,6 +269,9 @@ def _restore(template: Any, saved: np.ndarray[Any, Any] | None) -> Any:
         return None
     if isinstance(template, np.ndarray):
         return saved if type(template) is np.ndarray else saved.view(type(template))
+    kind = array_kind(template)
+    if kind is not None:
+        return kind.from_numpy(saved, template)  # ArrayApiArrays
     return type(template)(saved[()])  # a Python float for a float, np.float32 for np.float32
 
 

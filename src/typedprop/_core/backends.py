@@ -154,6 +154,22 @@ class ArrayApiArrays(_ArrayKind):
             raise Mismatch(f"got an array on {self.device(g)}, expected {self.device(x)}")
         return g
 
+    def to_numpy(self, x: Any) -> Any:
+        """A numpy copy of `x`, on the host (what a checkpoint stores)."""
+        if self.library == "torch":
+            return x.detach().cpu().numpy()
+        if self.library == "cupy":
+            return x.get()
+        return np.asarray(x)
+
+    def numpy_dtype(self, x: Any) -> np.dtype[Any]:
+        """numpy's dtype of the same name as `x`'s (torch.float32 is float32)."""
+        return np.dtype(str(x.dtype).rpartition(".")[2])
+
+    def from_numpy(self, a: Any, like: Any) -> Any:
+        """The numpy array `a` as a new array of `like`'s library, dtype and device."""
+        return self.module.asarray(a, dtype=like.dtype, device=self.device(like), copy=True)
+
     def describe(self, x: Any) -> str:
         return f"a {self.library} array of shape {tuple(x.shape)} and dtype {x.dtype}"
 

@@ -10,6 +10,7 @@ which gets no gradient. Arithmetic operators on BVars go through ops with known 
 Internal: users import `BVar`, `constant`, `sequence` and `collect` from `typedprop`.
 """
 
+import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, final, overload
 
@@ -18,7 +19,7 @@ import numpy as np
 from .arrays import DT, Key, N, S
 from .arrays import Axis as _Axis
 from .errors import CheckError
-from .structures import Mismatch, Partial, check_supported, resolve_path
+from .structures import Mismatch, Partial, array_kind, check_supported, resolve_path
 from .tape import Maker, Tape, check_live
 
 T = TypeVar("T")
@@ -671,7 +672,7 @@ class BVar(Generic[T_co]):
     @property
     def size(self) -> int:
         """The value's number of elements (plain, not differentiated)."""
-        return int(np.prod(self.shape))
+        return math.prod(self.shape)
 
     def reshape(
         self: "BVar[np.ndarray[Any, DT]]", *shape: "int | tuple[int, ...]"
@@ -829,7 +830,8 @@ class BVar(Generic[T_co]):
             array([2., 1., 1.])
             ```
         """
-        if not isinstance(self.value, np.ndarray | np.generic):
+        value = self.value
+        if not isinstance(value, np.ndarray | np.generic) and array_kind(value) is None:
             raise CheckError(
                 f"getitem: indexing is for arrays, and this BVar holds a "
                 f"{type(self.value).__name__}: take a structure apart with unpack() or view()"

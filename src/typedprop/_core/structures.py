@@ -260,6 +260,19 @@ class _ArrayKind(_Kind):
         """The device `x` is on ("cpu" for numpy's)."""
         return "cpu"
 
+    def to_numpy(self, x: Any) -> Any:
+        """A numpy array with `x`'s values, on the host (what a checkpoint stores)."""
+        return np.asarray(x)
+
+    def numpy_dtype(self, x: Any) -> np.dtype[Any]:
+        """numpy's dtype of the same name as `x`'s."""
+        dtype: np.dtype[Any] = np.dtype(x.dtype)
+        return dtype
+
+    def from_numpy(self, a: Any, like: Any) -> Any:
+        """The numpy array `a` as an array of `like`'s library, dtype and device."""
+        return a
+
     def memory(self, x: Any) -> tuple[int, int]:
         """The ids of `x` and of the array that owns its memory (`x` itself unless a view)."""
         raise NotImplementedError

@@ -12,6 +12,12 @@ name (`dtype="float32"`) is typed as any float, `Floating`; a dtype that is not 
 (an integer, a complex or an object dtype) is refused with `CheckError`, and mypy rejects a
 non-float numpy type or name. `.astype(np.float32)` keeps the sizes too.
 
+`library=` builds an array of another library, named by its array type, on `device`:
+`normal(300, 784, library=torch.Tensor, device="cuda", dtype="float32")` is a float32
+`torch.Tensor` on the GPU, typed `torch.Tensor` (without `dtype=`, the library's default float
+dtype: float32 for PyTorch, and for JAX without its 64-bit mode); `normal` draws the numbers on
+the host with numpy first, so that a seed gives the same weights on every library and device.
+
 Internal: users import `zeros`, `ones` and `normal` from `typedprop`.
 """
 
@@ -20,6 +26,7 @@ from typing import Any, Literal, TypeAlias, TypeVar, cast, overload
 import numpy as np
 
 from .._core.arrays import Array, Floating, Mat, Vec
+from .._core.backends import library_of_type, namespace
 from .._core.errors import CheckError
 
 _F64: TypeAlias = np.dtype[np.float64]
@@ -28,6 +35,8 @@ _Mat64: TypeAlias = np.ndarray[tuple[int, int], _F64]
 _Arr3: TypeAlias = np.ndarray[tuple[int, int, int], _F64]
 _Arr64: TypeAlias = np.ndarray[tuple[Any, ...], _F64]
 
+_A = TypeVar("_A")
+"""The array type that `library=` names (`torch.Tensor`): the result's type."""
 _F = TypeVar("_F", bound=np.floating[Any])
 """The float type `dtype=` names (np.float32): the result's dtype."""
 _FloatType: TypeAlias = type[_F] | np.dtype[_F]
@@ -44,6 +53,8 @@ _ArrOf: TypeAlias = np.ndarray[tuple[Any, ...], np.dtype[_F]]
 _Arr3F: TypeAlias = np.ndarray[tuple[int, int, int], Floating]
 
 
+@overload
+def zeros(*shape: int, library: type[_A], device: object = None, dtype: object = None) -> _A: ...
 @overload
 def zeros(n: int, /, *, dtype: None = None) -> _Vec64: ...
 @overload
@@ -68,7 +79,9 @@ def zeros(*shape: int, dtype: None = None) -> _Arr64: ...
 def zeros(*shape: int, dtype: _FloatType[_F]) -> _ArrOf[_F]: ...
 @overload
 def zeros(*shape: int, dtype: _FloatName) -> Array: ...
-def zeros(*shape: int, dtype: object = None) -> Array:
+def zeros(
+    *shape: int, dtype: object = None, library: type[Any] | None = None, device: object = None
+) -> Any:
     """A float64 array of zeros with the given sizes, `numpy.zeros(shape)`; `dtype` gives
     another float dtype (`np.float32`), typed with it.
 
@@ -82,9 +95,14 @@ def zeros(*shape: int, dtype: object = None) -> Array:
         array([0., 0.], dtype=float32)
         ```
     """
+    if library is not None:
+        return _built("zeros", _sizes(shape), 0.0, dtype, library, device)
+    _no_device("zeros", device)
     return np.zeros(_sizes(shape), dtype=_float_dtype(dtype, "zeros"))
 
 
+@overload
+def ones(*shape: int, library: type[_A], device: object = None, dtype: object = None) -> _A: ...
 @overload
 def ones(n: int, /, *, dtype: None = None) -> _Vec64: ...
 @overload
@@ -109,7 +127,9 @@ def ones(*shape: int, dtype: None = None) -> _Arr64: ...
 def ones(*shape: int, dtype: _FloatType[_F]) -> _ArrOf[_F]: ...
 @overload
 def ones(*shape: int, dtype: _FloatName) -> Array: ...
-def ones(*shape: int, dtype: object = None) -> Array:
+def ones(
+    *shape: int, dtype: object = None, library: type[Any] | None = None, device: object = None
+) -> Any:
     """A float64 array of ones with the given sizes, `numpy.ones(shape)`; `dtype` gives
     another float dtype (`np.float32`), typed with it.
 
@@ -123,12 +143,25 @@ def ones(*shape: int, dtype: object = None) -> Array:
         dtype('float32')
         ```
     """
+    if library is not None:
+        return _built("ones", _sizes(shape), 1.0, dtype, library, device)
+    _no_device("ones", device)
     return np.ones(_sizes(shape), dtype=_float_dtype(dtype, "ones"))
 
 
 _Rng: TypeAlias = np.random.Generator | int | None
 
 
+@overload
+def normal(
+    *shape: int,
+    loc: float = 0.0,
+    scale: float = 1.0,
+    rng: _Rng = None,
+    library: type[_A],
+    device: object = None,
+    dtype: object = None,
+) -> _A: ...
 @overload
 def normal(
     n: int, /, *, loc: float = 0.0, scale: float = 1.0, rng: _Rng = None, dtype: None = None
@@ -209,8 +242,14 @@ def normal(
     *shape: int, loc: float = 0.0, scale: float = 1.0, rng: _Rng = None, dtype: _FloatName
 ) -> Array: ...
 def normal(
-    *shape: int, loc: float = 0.0, scale: float = 1.0, rng: _Rng = None, dtype: object = None
-) -> Array:
+    *shape: int,
+    loc: float = 0.0,
+    scale: float = 1.0,
+    rng: _Rng = None,
+    dtype: object = None,
+    library: type[Any] | None = None,
+    device: object = None,
+) -> Any:
     """A float64 array of the given sizes drawn from the normal distribution with mean `loc`
     and standard deviation `scale`. `rng` is a numpy `Generator`, or a seed for a new one
     (None: fresh entropy). `dtype` gives another float dtype (`np.float32`), typed with it:
@@ -228,10 +267,63 @@ def normal(
         dtype('float32')
         ```
     """
-    sizes, dt = _sizes(shape), _float_dtype(dtype, "normal")
+    sizes = _sizes(shape)
+    if library is None:
+        _no_device("normal", device)
+    dt = _float_dtype(_dtype_name(dtype), "normal")
     generator = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
     drawn: Array = generator.normal(loc, scale, sizes)
+    if library is not None:
+        # Drawn on the host by numpy, so that a seed gives the same weights on every library
+        # and device, then copied to the device once.
+        return _built("normal", sizes, drawn.astype(dt, copy=False), dtype, library, device)
     return drawn.astype(dt, copy=False)
+
+
+def _built(
+    who: str, sizes: tuple[int, ...], fill: Any, dtype: object, library: object, device: object
+) -> Any:
+    """An array of the library whose array type is `library` (`torch.Tensor`, `jax.Array`,
+    ...), of `sizes`, holding `fill` (a number or a numpy array), of the float dtype `dtype`
+    (the library's default float dtype by default) on `device` (the library's default by
+    default)."""
+    name = library_of_type(library) if isinstance(library, type) else None
+    if name is None:
+        if library is np.ndarray:
+            _no_device(who, device)
+            dt = _float_dtype(_dtype_name(dtype), who)
+            return np.full(sizes, fill, dtype=dt) if isinstance(fill, float) else fill
+        raise CheckError(
+            f"{who}: library={library!r} is not an array type typedprop computes with; give "
+            "the array type of one: np.ndarray, torch.Tensor, jax.Array, cupy.ndarray"
+        )
+    xp = namespace(name)
+    if dtype is None:
+        # The library's own default (float32 for PyTorch, and for JAX without 64-bit mode).
+        library_dtype = xp.__array_namespace_info__().default_dtypes(device=device)
+        kwargs: dict[str, Any] = {"dtype": library_dtype["real floating"]}
+    else:
+        kwargs = {"dtype": getattr(xp, _float_dtype(_dtype_name(dtype), who).name)}
+    if device is not None:
+        kwargs["device"] = device
+    if isinstance(fill, float):
+        return xp.full(sizes, fill, **kwargs)
+    return xp.asarray(fill, **kwargs)
+
+
+def _dtype_name(dtype: object) -> object:
+    """A library's dtype (`torch.float32`) as its name ("float32"); other values as given."""
+    if dtype is None or isinstance(dtype, str | type | np.dtype):
+        return dtype
+    return str(dtype).rpartition(".")[2]
+
+
+def _no_device(who: str, device: object) -> None:
+    if device is not None and device != "cpu":
+        raise CheckError(
+            f"{who}: device={device!r} needs library= (numpy's arrays are on the CPU): "
+            "give the array type of a library with devices, such as library=torch.Tensor"
+        )
 
 
 def _float_dtype(dtype: object, who: str) -> np.dtype[Any]:

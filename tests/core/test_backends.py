@@ -1,0 +1,123 @@
+"""Other array libraries at the core: their arrays as parameters (gradients of the same library,
+dtype and shape), ops refusing arrays of two libraries, the constructors' `library=` and
+`device=`, and checkpoints of their arrays. The op table on each library is
+`tests/ops/test_backends.py`."""
+
+import importlib
+import pathlib
+from typing import Any
+
+import numpy as np
+import pytest
+
+import typedprop as tp
+from typedprop import ops
+
+
+def _library(name: str) -> Any:
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        pytest.skip(f"{name} is not installed (pip install 'typedprop[backends]')")
+
+
+def _array(name: str, values: Any, dtype: str = "float64") -> Any:
+    """`values` as an array of the library `name`."""
+    if name == "torch":
+        torch = _library("torch")
+        return torch.asarray(np.asarray(values, dtype=dtype).copy())
+    if name == "jax":
+        return _library("jax.numpy").asarray(np.asarray(values, dtype="float32"))
+    return _library(name).asarray(np.asarray(values, dtype=dtype))
+
+
+LIBRARIES = ["torch", "jax", "array_api_strict"]
+
+
+@pytest.mark.parametrize("name", LIBRARIES)
+def test_a_structure_of_another_librarys_arrays_gets_gradients_of_its_type(name: str) -> None:
+    w, b = _array(name, [1.0, -2.0]), _array(name, [0.5, 0.25])
+    seed = _array(name, [1.0, 10.0])
+
+    def f(p: tp.BVar[tuple[Any, Any]]) -> tp.BVar[Any]:
+        pw, pb = p.unpack()
+        return pw * pw * 3.0 + pb
+
+    value, (gw, gb) = tp.backprop_with(f, (w, b), seed)
+    for g, p in ((gw, w), (gb, b)):
+        assert type(g) is type(p)
+        assert g.dtype == p.dtype
+        assert tuple(g.shape) == tuple(p.shape)
+    np.testing.assert_allclose(np.asarray(gw), [6.0, -120.0])
+    np.testing.assert_allclose(np.asarray(gb), [1.0, 10.0])
+    np.testing.assert_allclose(np.asarray(value), [3.5, 12.25])
+
+
+@pytest.mark.parametrize("name", LIBRARIES)
+def test_an_op_refuses_arrays_of_two_libraries_naming_both(name: str) -> None:
+    x = _array(name, [1.0, 2.0])
+    with pytest.raises(tp.CheckError) as e:
+        tp.backprop_with(lambda p: p * np.ones(2), x, x)
+    message = str(e.value)
+    assert message.startswith(f"multiply: argument 'a' is a {name} array but argument 'b' is")
+    assert "a numpy array" in message and "numpy.asarray(x)" in message
+    with pytest.raises(tp.CheckError, match="argument 'a' is a numpy array but argument 'b' is"):
+        ops.add(np.ones(2), x)
+
+
+def test_a_numpy_scalar_counts_as_numpy() -> None:
+    x = _array("torch", [1.0, 2.0])
+    with pytest.raises(tp.CheckError, match="'b' is a numpy array; an op computes with one"):
+        ops.multiply(x, np.float64(2.0))
+    assert np.allclose(ops.multiply(x, 2.0).numpy(), [2.0, 4.0])  # a Python number is fine
+
+
+def test_two_libraries_other_than_numpy_are_refused_too() -> None:
+    t, j = _array("torch", [1.0]), _array("jax", [1.0])
+    with pytest.raises(tp.CheckError, match="'a' is a torch array but argument 'b' is a jax"):
+        ops.add(t, j)
+
+
+@pytest.mark.parametrize("name", LIBRARIES)
+def test_a_gradient_needs_a_scalar_output_of_any_library(name: str) -> None:
+    x = _array(name, [1.0, 2.0])
+    with pytest.raises(tp.CheckError, match=r"returned an array of shape \(2,\), but a gradient"):
+        tp.grad(lambda p: p * 2.0, x)
+
+
+def test_the_constructors_build_another_librarys_arrays() -> None:
+    torch = _library("torch")
+    w = tp.normal(3, 2, rng=0, library=torch.Tensor)
+    assert type(w) is torch.Tensor and w.dtype == torch.float32 and tuple(w.shape) == (3, 2)
+    np.testing.assert_allclose(w.numpy(), tp.normal(3, 2, rng=0), rtol=1e-6)
+    z = tp.zeros(2, library=torch.Tensor, dtype=np.float64, device="cpu")
+    assert z.dtype == torch.float64 and z.device.type == "cpu" and not z.any()
+    o = tp.ones(2, 2, library=torch.Tensor, dtype=torch.float16)
+    assert o.dtype == torch.float16 and bool((o == 1).all())
+    jax = _library("jax")
+    assert isinstance(tp.ones(2, library=jax.Array), jax.Array)
+
+
+def test_the_constructors_refuse_a_device_without_a_library_and_unknown_types() -> None:
+    with pytest.raises(tp.CheckError, match="zeros: device='cuda' needs library="):
+        tp.zeros(2, device="cuda")
+    with pytest.raises(tp.CheckError, match=r"ones: library=<class 'list'> is not an array type"):
+        tp.ones(2, library=list)
+    torch = _library("torch")
+    with pytest.raises(tp.CheckError, match="normal: dtype='int64' is not a float dtype"):
+        tp.normal(2, library=torch.Tensor, dtype=torch.int64)
+
+
+@pytest.mark.parametrize("name", LIBRARIES)
+def test_a_checkpoint_of_another_librarys_arrays_loads_into_its_type(
+    name: str, tmp_path: pathlib.Path
+) -> None:
+    params = {"w": _array(name, [[1.0, 2.0]], "float32"), "b": 0.5}
+    path = tmp_path / "params.npz"
+    tp.save(path, params)
+    loaded = tp.load(path, like=params)
+    assert type(loaded["w"]) is type(params["w"]) and loaded["w"].dtype == params["w"].dtype
+    np.testing.assert_array_equal(np.asarray(loaded["w"]), [[1.0, 2.0]])
+    assert loaded["b"] == 0.5
+    with pytest.raises(tp.CheckpointError, match=r"params\['w'\] has shape \(1, 2\) in the"):
+        tp.load(path, like={"w": _array(name, [1.0, 2.0], "float32"), "b": 0.5})
