@@ -12,6 +12,12 @@ their gradients.
 Inputs must be numbers or numeric arrays: numpy would turn a tuple or a list into an array,
 whose gradient would then not fit the tuple, so they are refused with a CheckError.
 
+Every op computes with its input's array library (`array_module`): numpy for numpy arrays and
+numbers, the array API namespace of PyTorch, JAX, CuPy or array-api-strict for theirs. numpy's
+path is numpy's own functions, unchanged (`np.atan` is `np.arctan`, `np.divide` takes a Python
+number); where numpy needs a trick of its own (`logistic`'s in-place arithmetic, scalars of the
+input's dtype) it is kept to numpy's path, and other libraries get the standard's functions.
+
 !!! example
     ```python
     >>> import numpy as np
@@ -35,9 +41,11 @@ from typing import TYPE_CHECKING, Any, overload
 import numpy as np
 
 from .._core.arrays import DT, AnyArray, N
+from .._core.backends import CONVERT
 from .._core.bvar import BVar, constant
 from .._core.errors import CheckError
 from .._core.op import Grad1, Op, refuse
+from .._core.structures import array_kind, array_module
 from .._core.tape import check_live
 from ._broadcast import broadcast_error, unbroadcast
 from ._nondifferentiable import NotDifferentiable
@@ -52,16 +60,24 @@ _Derivative = Callable[[], Any]
 
 
 def is_number_or_array(x: object) -> bool:
-    """Whether `x` is a number (Python or numpy) or an array of numbers."""
+    """Whether `x` is a number (Python or numpy) or an array of numbers, of numpy or of
+    another array library (booleans count, as numpy's `bool` dtype does)."""
     if isinstance(x, np.ndarray):
         return x.dtype.kind in "biufc"
-    return isinstance(x, int | float | complex | np.number | np.bool_)
+    if isinstance(x, int | float | complex | np.number | np.bool_):
+        return True
+    kind = array_kind(x)
+    return kind is not None and bool(kind.module.isdtype(x.dtype, ("bool", "numeric")))  # type: ignore[attr-defined]  # an array of the kind
 
 
 def describe_type(x: object) -> str:
-    """What `x` is, for a message: `tuple`, `an array of dtype <U1`."""
+    """What `x` is, for a message: `tuple`, `an array of dtype <U1`, `a torch array of dtype
+    torch.float64`."""
     if isinstance(x, np.ndarray):
         return f"an array of dtype {x.dtype}"
+    kind = array_kind(x)
+    if kind is not None:
+        return f"a {kind.library} array of dtype {x.dtype}"  # type: ignore[attr-defined]  # an array of the kind
     return type(x).__name__
 
 
@@ -83,8 +99,27 @@ def _scalar_if_0d(out: Any) -> Any:
 
 def _float_dtype(x: Any) -> np.dtype[Any]:
     """The floating dtype of `x`'s derivatives: its own for float arrays and scalars (a
-    float32 input keeps float32 gradients), float64 for Python numbers and integers."""
+    float32 input keeps float32 gradients), float64 for Python numbers and integers. numpy's
+    only: another library's derivatives take their dtype from arrays like `x`."""
     return np.result_type(x, 1.0)
+
+
+# The inputs that are numpy's for certain, let through `Elementwise.forward` at one test.
+_NUMPY_INPUTS = frozenset({np.ndarray, float, int, np.float64, np.float32})
+
+
+def _as_floating(x: Any) -> Any:
+    """`x`, or, for an integer or boolean array of a library other than numpy, `x` in the
+    library's default floating dtype: the maps of `floats_only` ops take floats, and
+    array-api-strict refuses integers where numpy, PyTorch and JAX promote them (numpy's to
+    float64, the others' to their default)."""
+    kind = array_kind(x)
+    if kind is None or kind.module is np or kind.floating(x):
+        return x
+    xp = kind.module
+    device = kind.device(x)
+    default = xp.__array_namespace_info__().default_dtypes(device=device)["real floating"]
+    return xp.astype(x, default)
 
 
 def _real(op: str, name: str, value: object) -> float:
@@ -127,7 +162,13 @@ class Elementwise(Op[Any, Any]):
     # forward runs (see `typedprop.Op`).
     numbers_only = True
 
+    #: Whether the map needs a floating input (exp, tanh, ...): another library's integer
+    #: arrays are made floating first (see `_as_floating`), as numpy's ufuncs do for numpy's.
+    floats_only: bool = True
+
     def forward(self, x: Any) -> tuple[Any, Grad1]:
+        if type(x) not in _NUMPY_INPUTS and self.floats_only:
+            x = _as_floating(x)
         out, derivative = self.value_and_derivative(x)
         # A partial, not a closure: see `typedprop.ops._arithmetic`.
         return out, partial(_times_derivative, derivative)
@@ -160,7 +201,7 @@ class Exp(Elementwise):
     name = "exp"
 
     def value_and_derivative(self, x: Any) -> tuple[Any, _Derivative]:
-        out = np.exp(x)
+        out = array_module(x).exp(x)
         return out, lambda: out
 
 
@@ -180,9 +221,10 @@ class Log(Elementwise):
     name = "log"
 
     def value_and_derivative(self, x: Any) -> tuple[Any, _Derivative]:
-        # np.divide, not `1.0 / x`: a Python 0.0 gives inf with numpy's warning, not
+        xp = array_module(x)
+        # divide, not `1.0 / x`: a Python 0.0 gives inf with numpy's warning, not
         # ZeroDivisionError.
-        return np.log(x), lambda: np.divide(1.0, x)
+        return xp.log(x), lambda: xp.divide(1.0, x)
 
 
 class Log1p(Elementwise):
@@ -200,7 +242,8 @@ class Log1p(Elementwise):
     name = "log1p"
 
     def value_and_derivative(self, x: Any) -> tuple[Any, _Derivative]:
-        return np.log1p(x), lambda: np.divide(1.0, 1.0 + x)
+        xp = array_module(x)
+        return xp.log1p(x), lambda: xp.divide(1.0, 1.0 + x)
 
 
 class Expm1(Elementwise):
@@ -218,7 +261,7 @@ class Expm1(Elementwise):
     name = "expm1"
 
     def value_and_derivative(self, x: Any) -> tuple[Any, _Derivative]:
-        out = np.expm1(x)
+        out = array_module(x).expm1(x)
         return out, lambda: out + 1.0
 
 
@@ -237,8 +280,9 @@ class Sqrt(Elementwise):
     name = "sqrt"
 
     def value_and_derivative(self, x: Any) -> tuple[Any, _Derivative]:
-        out = np.sqrt(x)
-        return out, lambda: np.divide(0.5, out)
+        xp = array_module(x)
+        out = xp.sqrt(x)
+        return out, lambda: xp.divide(0.5, out)
 
 
 class Square(Elementwise):
@@ -254,9 +298,10 @@ class Square(Elementwise):
     """
 
     name = "square"
+    floats_only = False  # integers square to integers
 
     def value_and_derivative(self, x: Any) -> tuple[Any, _Derivative]:
-        return np.square(x), lambda: 2.0 * x
+        return array_module(x).square(x), lambda: 2.0 * x
 
 
 class Abs(Elementwise):
@@ -273,9 +318,11 @@ class Abs(Elementwise):
     """
 
     name = "abs"
+    floats_only = False  # integers keep their dtype
 
     def value_and_derivative(self, x: Any) -> tuple[Any, _Derivative]:
-        return np.abs(x), lambda: np.sign(x)
+        xp = array_module(x)
+        return xp.abs(x), lambda: xp.sign(x)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -298,7 +345,8 @@ class Sin(Elementwise):
     name = "sin"
 
     def value_and_derivative(self, x: Any) -> tuple[Any, _Derivative]:
-        return np.sin(x), lambda: np.cos(x)
+        xp = array_module(x)
+        return xp.sin(x), lambda: xp.cos(x)
 
 
 class Cos(Elementwise):
@@ -316,7 +364,8 @@ class Cos(Elementwise):
     name = "cos"
 
     def value_and_derivative(self, x: Any) -> tuple[Any, _Derivative]:
-        return np.cos(x), lambda: -np.sin(x)
+        xp = array_module(x)
+        return xp.cos(x), lambda: -xp.sin(x)
 
 
 class Arctan(Elementwise):
@@ -338,7 +387,9 @@ class Arctan(Elementwise):
     name = "arctan"
 
     def value_and_derivative(self, x: Any) -> tuple[Any, _Derivative]:
-        return np.arctan(x), lambda: np.divide(1.0, 1.0 + x * x)
+        xp = array_module(x)
+        # atan: the standard's name, numpy's arctan itself.
+        return xp.atan(x), lambda: xp.divide(1.0, 1.0 + x * x)
 
 
 class Tanh(Elementwise):
@@ -356,7 +407,7 @@ class Tanh(Elementwise):
     name = "tanh"
 
     def value_and_derivative(self, x: Any) -> tuple[Any, _Derivative]:
-        out = np.tanh(x)
+        out = array_module(x).tanh(x)
         return out, lambda: 1.0 - out * out
 
 
@@ -402,9 +453,10 @@ class Logistic(Elementwise):
                 return d
 
             return out, derivative
-        e = np.exp(-np.abs(x))
-        r = np.divide(1.0, 1.0 + e)
-        out = _scalar_if_0d(np.where(np.greater_equal(x, 0), r, e * r))
+        xp = array_module(x)
+        e = xp.exp(-xp.abs(x))
+        r = xp.divide(1.0, 1.0 + e)
+        out = _scalar_if_0d(xp.where(xp.greater_equal(x, 0), r, e * r))
         # logistic'(x) = e^-|x| / (1 + e^-|x|)^2 for either sign: exact where out * (1 - out)
         # would round to 0 for large x.
         return out, lambda: e * r * r
@@ -424,10 +476,16 @@ class Relu(Elementwise):
     """
 
     name = "relu"
+    floats_only = False  # integers keep their dtype
 
     def value_and_derivative(self, x: Any) -> tuple[Any, _Derivative]:
-        # A boolean derivative: g * bool keeps g's dtype.
-        return np.maximum(x, 0), lambda: np.greater(x, 0)
+        xp = array_module(x)
+        if xp is np:
+            # A boolean derivative: g * bool keeps g's dtype.
+            return np.maximum(x, 0), lambda: np.greater(x, 0)
+        # The standard multiplies no floats by booleans (array-api-strict refuses it): the
+        # derivative in x's dtype.
+        return xp.maximum(x, 0), lambda: xp.astype(xp.greater(x, 0), x.dtype)
 
 
 class LeakyRelu(Elementwise):
@@ -460,10 +518,14 @@ class LeakyRelu(Elementwise):
 
     def value_and_derivative(self, x: Any) -> tuple[Any, _Derivative]:
         slope = self.negative_slope
-        positive = np.greater(x, 0)
-        out = _scalar_if_0d(np.where(positive, x, slope * x))
+        xp = array_module(x)
+        positive = xp.greater(x, 0)
+        out = _scalar_if_0d(xp.where(positive, x, slope * x))
 
         def derivative() -> Any:
+            if xp is not np:
+                # One side an array like x: the derivative takes x's dtype and device.
+                return xp.where(positive, 1.0, xp.full_like(x, slope))
             dt = _float_dtype(x)
             return np.where(positive, dt.type(1.0), dt.type(slope))
 
@@ -491,8 +553,9 @@ class Softplus(Elementwise):
     name = "softplus"
 
     def value_and_derivative(self, x: Any) -> tuple[Any, _Derivative]:
-        out = np.log1p(np.exp(-np.abs(x))) + np.maximum(x, 0)
-        return out, lambda: -np.expm1(-out)
+        xp = array_module(x)
+        out = xp.log1p(xp.exp(-xp.abs(x))) + xp.maximum(x, 0)
+        return out, lambda: -xp.expm1(-out)
 
 
 class Elu(Elementwise):
@@ -525,13 +588,16 @@ class Elu(Elementwise):
 
     def value_and_derivative(self, x: Any) -> tuple[Any, _Derivative]:
         alpha = self.alpha
-        positive = np.greater(x, 0)
+        xp = array_module(x)
+        positive = xp.greater(x, 0)
         # expm1 of min(x, 0), not of x: exp of a large positive x would overflow in the branch
-        # that np.where then discards.
-        out = _scalar_if_0d(np.where(positive, x, alpha * np.expm1(np.minimum(x, 0))))
+        # that `where` then discards.
+        out = _scalar_if_0d(xp.where(positive, x, alpha * xp.expm1(xp.minimum(x, 0))))
 
         def derivative() -> Any:
             # alpha * exp(x) = out + alpha where x <= 0.
+            if xp is not np:
+                return xp.where(positive, 1.0, out + alpha)  # the array gives the dtype
             return np.where(positive, _float_dtype(x).type(1.0), out + alpha)
 
         return out, derivative
@@ -561,7 +627,7 @@ class Gelu(Elementwise):
 
     def value_and_derivative(self, x: Any) -> tuple[Any, _Derivative]:
         x2 = x * x
-        t = np.tanh(_GELU_C * (x + _GELU_K * x2 * x))
+        t = array_module(x).tanh(_GELU_C * (x + _GELU_K * x2 * x))
         out = 0.5 * x * (1.0 + t)
 
         def derivative() -> Any:
@@ -642,6 +708,11 @@ class Clip(Op[Any, Any]):
 
     def forward(self, x: Any) -> tuple[Any, Grad1]:
         lo, hi = self.a_min, self.a_max
+        xp = array_module(x)
+        if xp is not np or type(lo) not in _NUMPY_BOUNDS or type(hi) not in _NUMPY_BOUNDS:
+            _check_bounds_library(x, xp, lo, hi)
+            if xp is not np:
+                return _clip_array_api(xp, x, lo, hi)
         try:
             out = np.clip(x, lo, hi)
         except ValueError:
@@ -663,6 +734,80 @@ class Clip(Op[Any, Any]):
             return (unbroadcast(g * inside, x),)
 
         return out, grad
+
+
+# The bounds that are numpy's or numbers for certain, let through `Clip.forward` at one test.
+_NUMPY_BOUNDS = frozenset({type(None), float, int, np.ndarray})
+
+
+def _library(x: object) -> str | None:
+    """The array library of `x` ("numpy" for numpy's arrays and scalars), None for a Python
+    number (or None), which any library takes."""
+    if isinstance(x, np.ndarray | np.generic):
+        return "numpy"
+    kind = array_kind(x)
+    return None if kind is None else kind.library
+
+
+def _check_bounds_library(x: Any, xp: Any, lo: Any, hi: Any) -> None:
+    """A CheckError for a bound that is an array of another library than `x`: the bounds are
+    settings, not inputs, so the engine's check of an op's inputs does not see them, and the
+    libraries would copy between each other (or to the host) without a word."""
+    library = "numpy" if xp is np else array_kind(x).library  # type: ignore[union-attr]  # x is an array of the library
+    number = xp is np and not isinstance(x, np.ndarray | np.generic)
+    for name, bound in (("a_min", lo), ("a_max", hi)):
+        other = _library(bound)
+        if other is None or other == library:
+            continue
+        if number:
+            raise CheckError(
+                f"clip: {name} is a {other} array but x is a number; an op computes with one "
+                f"array library, so make x a {other} array first (with {CONVERT[other]})"
+            )
+        raise CheckError(
+            f"clip: x is a {library} array but {name} is a {other} array; an op computes with "
+            f"one array library, so convert one of them first "
+            f"(with {CONVERT[library]} or {CONVERT[other]})"
+        )
+
+
+def _clip_array_api(xp: Any, x: Any, lo: Any, hi: Any) -> tuple[Any, Grad1]:
+    """`Clip.forward` for an array of a library other than numpy, through its namespace."""
+    try:
+        out = xp.clip(x, lo, hi)
+    except (ValueError, TypeError, RuntimeError) as e:
+        # The libraries' errors differ (torch's RuntimeError, JAX's TypeError for shapes):
+        # shapes are told from the shapes themselves.
+        named = [("x", x)] + [(n, v) for n, v in (("a_min", lo), ("a_max", hi)) if _ndim(v) > 0]
+        try:
+            np.broadcast_shapes(*(tuple(v.shape) for _, v in named))
+        except ValueError:
+            shapes = " and ".join(f"argument '{n}' of shape {tuple(v.shape)}" for n, v in named)
+            raise CheckError(f"clip: {shapes} do not broadcast together") from None
+        if not isinstance(e, TypeError):
+            raise
+        # array-api-strict clips integers by integer bounds only, as the standard asks.
+        library = array_kind(x).library  # type: ignore[union-attr]  # x is an array of the library
+        raise CheckError(
+            f"clip: these bounds are not available for {library} arrays of dtype {x.dtype}: {e}"
+        ) from None
+
+    def grad(g: Any) -> tuple[Any]:
+        # As numpy's path; `where`, not `g * inside`: the standard multiplies no floats by
+        # booleans.
+        inside: Any = None
+        if lo is not None:
+            inside = xp.greater(x, lo)
+        if hi is not None:
+            below = xp.less(x, hi)
+            inside = below if inside is None else xp.logical_and(inside, below)
+        return (unbroadcast(xp.where(inside, g, 0.0), x),)
+
+    return out, grad
+
+
+def _ndim(v: Any) -> int:
+    return 0 if v is None or isinstance(v, int | float) else len(v.shape)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -723,10 +868,11 @@ class Sign(NotDifferentiable):
         if type(x) is BVar:
             if x._tape is not None:
                 check_live(x._tape)  # like an op: a BVar of a finished backprop call is refused
-            check_number_or_array("sign", "x", x.value)
-            return constant(np.sign(x.value))
+            value = x.value
+            check_number_or_array("sign", "x", value)
+            return constant(array_module(value).sign(value))
         check_number_or_array("sign", "x", x)
-        return np.sign(x)
+        return array_module(x).sign(x)
 
 
 sign = public(Sign())
