@@ -77,6 +77,29 @@ def _same_types(g: object, treedef: Treedef, leaves: list[Any]) -> list[Any]:
     return parts
 
 
+def _dtype(x: Any) -> np.dtype[Any]:
+    """numpy's dtype of a number or an array of any library."""
+    array = array_kind(x)
+    return np.result_type(x) if array is None else array.numpy_dtype(x)
+
+
+def _host(x: object) -> Any:
+    """A number, or an array of any library as a numpy array (a copy on the host)."""
+    array = array_kind(x)
+    return x if array is None else array.to_numpy(x)
+
+
+def _moved(leaf: Any, step: float, d: np.ndarray[Any, Any]) -> Any:
+    """`leaf + step * d`, of `leaf`'s type and dtype (and library and device)."""
+    if isinstance(leaf, np.ndarray):
+        # asarray, not astype: a 0-d array plus a number is a numpy scalar.
+        return np.asarray(leaf + step * d, dtype=leaf.dtype)
+    array = array_kind(leaf)
+    if array is not None:
+        return leaf + array.from_numpy(step * d, leaf)
+    return type(leaf)(leaf + step * float(d))
+
+
 def _show(path: Path) -> str:
     """A place as `check_grads` names it: `x`, then each child's position (`x[0][1]`)."""
     return "x" + "".join(f"[{i}]" for i in path)
@@ -116,7 +139,7 @@ def check_grads(
     leaves = [all_leaves[i] for i in floats]
     if not leaves:
         return
-    narrow = any(np.finfo(np.result_type(leaf)).bits < 64 for leaf in leaves)
+    narrow = any(np.finfo(_dtype(leaf)).bits < 64 for leaf in leaves)
     eps = eps if eps is not None else (1e-3 if narrow else 1e-6)
     rtol = rtol if rtol is not None else (2e-2 if narrow else 1e-5)
     atol = atol if atol is not None else (1e-3 if narrow else 1e-7)
@@ -126,21 +149,15 @@ def check_grads(
         ds = [rng.standard_normal(np.shape(leaf)) for leaf in leaves]
 
         def shifted(sign: float, ds: list[Any] = ds) -> float:
-            moved = [
-                # asarray, not astype: a 0-d array plus a number is a numpy scalar.
-                np.asarray(leaf + sign * eps * d, dtype=leaf.dtype)
-                if isinstance(leaf, np.ndarray)
-                else type(leaf)(leaf + sign * eps * float(d))
-                for leaf, d in zip(leaves, ds, strict=True)
-            ]
+            moved = [_moved(leaf, sign * eps, d) for leaf, d in zip(leaves, ds, strict=True)]
             values = list(all_leaves)
             for i, leaf in zip(floats, moved, strict=True):
                 values[i] = leaf
-            return float(np.real(evaluate(f, unflatten(treedef, values))))
+            return float(np.real(_host(evaluate(f, unflatten(treedef, values)))))
 
         numeric = (shifted(1.0) - shifted(-1.0)) / (2 * eps)
         analytic = float(
-            sum(np.real(np.sum(np.asarray(gl) * d)) for gl, d in zip(g_leaves, ds, strict=True))
+            sum(np.real(np.sum(_host(gl) * d)) for gl, d in zip(g_leaves, ds, strict=True))
         )
         if not np.isclose(analytic, numeric, rtol=rtol, atol=atol):
             raise AssertionError(

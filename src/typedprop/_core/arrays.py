@@ -9,7 +9,7 @@ Internal: users import `Array`, `Vec`, `Mat` and `Floating` from `typedprop`.
 
 from collections.abc import Sequence
 from types import EllipsisType
-from typing import Any, TypeAlias, TypeVar
+from typing import Any, Protocol, TypeAlias, TypeVar
 
 import numpy as np
 
@@ -28,9 +28,26 @@ Mat: TypeAlias = np.ndarray[tuple[int, int], Floating]
 AnyArray: TypeAlias = np.ndarray[tuple[Any, ...], np.dtype[Any]]
 """An array of any rank and dtype."""
 
+class LibraryArray(Protocol):
+    """An array of any library, as mypy sees one: it has a shape, a rank and a dtype. PyTorch's
+    `torch.Tensor`, JAX's `jax.Array`, CuPy's and array-api-strict's arrays (and numpy's) fit,
+    so an op typed over it gives a `BVar[torch.Tensor]` for a `BVar[torch.Tensor]`."""
+
+    @property
+    def shape(self) -> tuple[int, ...]: ...
+    @property
+    def ndim(self) -> int: ...
+    @property
+    def dtype(self) -> Any: ...
+
+
 # Type variables shared by the operators and the ops' signatures.
-N = TypeVar("N", bound=float | complex | np.number[Any] | np.ndarray[Any, Any])
-"""A number or an array: what arithmetic and elementwise ops take and give back."""
+N = TypeVar("N", bound=float | complex | np.number[Any] | np.ndarray[Any, Any] | LibraryArray)
+"""A number or an array (numpy's or another library's): what arithmetic and elementwise ops
+take and give back."""
+L = TypeVar("L", bound=LibraryArray)
+"""An array of another library than numpy (`torch.Tensor`): what the ops' last overloads take
+and give back, keeping the type."""
 DT = TypeVar("DT", bound=np.dtype[Any])
 """An array's dtype, kept through ops that change the shape."""
 S = TypeVar("S", bound=tuple[Any, ...])
