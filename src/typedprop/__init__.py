@@ -1,4 +1,5 @@
-"""typedprop: statically typed, heterogeneous reverse-mode automatic differentiation over numpy.
+"""typedprop: statically typed, heterogeneous reverse-mode automatic differentiation over numpy
+(and PyTorch, JAX, CuPy and array-api-strict arrays).
 
 The one public door: everything users need is re-exported here (and `typedprop.testing`).
 
@@ -10,7 +11,8 @@ The one public door: everything users need is re-exported here (and `typedprop.t
 - Primitives: `Op` (subclass it), `op1`, `op2`, `op3` (build one from a function).
 - Structures: the `Backprop` protocol and `register_backprop` for your own types.
 - Checks: `checks`, `checks_enabled`, `CheckError`, `TapeError`, `TraceError`.
-- Array types for hints: `Array`, `Vec`, `Mat`.
+- Array types for hints: `Array`, `Vec`, `Mat`; `LibraryArray`, the protocol that any array
+  library's arrays fit (`torch.Tensor`, `jax.Array`).
 - Static shapes: `shapecheck` (dimensions bound per call, checked at run time and by
   `typedprop.mypy_plugin`), the sized constructors `zeros`, `ones`, `normal`, and
   `reveal_shape` (what mypy and the runtime know of a shape).
@@ -33,6 +35,7 @@ from ._backprop import grad as grad
 from ._backprop import grad_n as grad_n
 from ._core.arrays import Array as Array
 from ._core.arrays import Floating as Floating
+from ._core.arrays import LibraryArray as LibraryArray
 from ._core.arrays import Mat as Mat
 from ._core.arrays import Vec as Vec
 from ._core.bvar import BVar as BVar

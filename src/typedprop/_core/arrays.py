@@ -31,7 +31,18 @@ AnyArray: TypeAlias = np.ndarray[tuple[Any, ...], np.dtype[Any]]
 class LibraryArray(Protocol):
     """An array of any library, as mypy sees one: it has a shape, a rank and a dtype. PyTorch's
     `torch.Tensor`, JAX's `jax.Array`, CuPy's and array-api-strict's arrays (and numpy's) fit,
-    so an op typed over it gives a `BVar[torch.Tensor]` for a `BVar[torch.Tensor]`."""
+    so an op typed over it gives a `BVar[torch.Tensor]` for a `BVar[torch.Tensor]`.
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> def rows(x: tp.LibraryArray) -> int:
+        ...     return x.shape[0]
+        >>> rows(np.zeros((3, 2)))
+        3
+        ```
+    """
 
     @property
     def shape(self) -> tuple[int, ...]: ...
