@@ -121,3 +121,38 @@ def test_a_checkpoint_of_another_librarys_arrays_loads_into_its_type(
     assert loaded["b"] == 0.5
     with pytest.raises(tp.CheckpointError, match=r"params\['w'\] has shape \(1, 2\) in the"):
         tp.load(path, like={"w": _array(name, [1.0, 2.0], "float32"), "b": 0.5})
+
+
+def test_hints_for_another_librarys_arrays_are_checked_with_named_dimensions() -> None:
+    torch = _library("torch")
+    from typing import NamedTuple
+
+    from jaxtyping import Float
+
+    @tp.shapecheck
+    class Layer(NamedTuple):
+        w: Float[torch.Tensor, "out in"]
+        b: Float[torch.Tensor, " out"]
+
+    Layer(torch.zeros(3, 2), torch.zeros(3))
+    with pytest.raises(tp.CheckError) as e:
+        Layer(torch.zeros(3, 2), torch.zeros(4))
+    assert str(e.value) == (
+        "Layer: argument 'b' has shape (4,) and dtype float32, which does not fit "
+        "Float[Tensor, 'out'] (dimension out: 4 (argument 'b', axis 0) vs 3 (argument 'w', "
+        "axis 0))"
+    )
+
+    class MatVec(tp.Op[Float[torch.Tensor, "m n"], Float[torch.Tensor, " n"], Any]):
+        def forward(self, w: Any, x: Any) -> Any:
+            return w @ x, lambda g: (torch.outer(g, x), w.T @ g)
+
+    matvec = MatVec()
+    _, (gw, gx) = tp.backprop_with(
+        lambda p: matvec(*p.unpack()), (torch.ones(2, 3), torch.ones(3)), torch.ones(2)
+    )
+    assert type(gw) is torch.Tensor and tuple(gx.shape) == (3,)
+    with pytest.raises(tp.CheckError, match=r"dimension n: 4 \(argument 'x', axis 0\) vs 3"):
+        matvec(torch.ones(2, 3), torch.ones(4))
+    with pytest.raises(tp.CheckError, match="dtype int64 is not a Float dtype"):
+        matvec(torch.ones(2, 3), torch.ones(3, dtype=torch.int64))

@@ -28,6 +28,7 @@ from jaxtyping import jaxtyped
 
 from .dims import Dim, try_parse_dims
 from .errors import CheckError
+from .structures import array_kind
 
 _enabled: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "typedprop_checks",
@@ -101,7 +102,19 @@ def _show_hint(hint: object) -> str:
 def _show_value(x: object) -> str:
     if isinstance(x, np.ndarray):
         return f"shape {x.shape} and dtype {x.dtype}"
+    array = array_kind(x)
+    if array is not None:  # another library's array
+        return f"shape {array.shape(x)} and dtype {array.numpy_dtype(x)}"
     return f"type {type(x).__name__}"
+
+
+def _shape(x: object) -> tuple[int, ...] | None:
+    """The shape of an array of any library; None for anything else."""
+    if isinstance(x, np.ndarray):
+        shape: tuple[int, ...] = x.shape
+        return shape
+    array = array_kind(x)
+    return None if array is None else array.shape(x)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -134,21 +147,25 @@ def _explain(
     """Why value `bad` fails its hint, in terms of the other (already checked) values."""
     x, hint = values[bad], hints[bad]
     allowed = getattr(hint, "dtypes", None)
-    if isinstance(x, np.ndarray) and isinstance(allowed, tuple) and str(x.dtype) not in allowed:
+    shape = _shape(x)
+    array = array_kind(x)
+    dtype = None if array is None else array.numpy_dtype(x)
+    if dtype is not None and isinstance(allowed, tuple) and str(dtype) not in allowed:
         kind = getattr(getattr(hint, "dtype", None), "__name__", "the hint's")
-        return f"dtype {x.dtype} is not a {kind} dtype"
+        return f"dtype {dtype} is not a {kind} dtype"
     dim_str = getattr(hint, "dim_str", None)
     parsed = try_parse_dims(dim_str) if isinstance(dim_str, str) else None
-    if not isinstance(x, np.ndarray) or parsed is None:
+    if shape is None or parsed is None:
         return f"expected {_show_hint(hint)}"
-    dims = parsed.axes(x.ndim)
+    ndim = len(shape)
+    dims = parsed.axes(ndim)
     if dims is None:
         if parsed.variadic is not None:
             axes = "axis" if parsed.rank == 1 else "axes"
-            return f"expected {_show_hint(hint)}: at least {parsed.rank} {axes}, got {x.ndim}"
-        return f"expected {_show_hint(hint)}: {parsed.rank} axes, got {x.ndim}"
+            return f"expected {_show_hint(hint)}: at least {parsed.rank} {axes}, got {ndim}"
+        return f"expected {_show_hint(hint)}: {parsed.rank} axes, got {ndim}"
     for axis, dim in enumerate(dims):
-        size = x.shape[axis]
+        size = shape[axis]
         if dim is None:
             continue
         fixed = dim.size
@@ -158,20 +175,20 @@ def _explain(
         if name is None:
             continue
         for earlier in range(axis):  # a name repeated within the value: `Float[Mat, "h h"]`
-            if _named(dims[earlier], x.shape[earlier]) == name and x.shape[earlier] != size:
+            if _named(dims[earlier], shape[earlier]) == name and shape[earlier] != size:
                 return (
                     f"dimension {name}: {size} ({names[bad]}, axis {axis}) vs "
-                    f"{x.shape[earlier]} ({names[bad]}, axis {earlier})"
+                    f"{shape[earlier]} ({names[bad]}, axis {earlier})"
                 )
         for j in range(bad):
-            other = values[j]
-            if not isinstance(other, np.ndarray):
+            other = _shape(values[j])
+            if other is None:
                 continue
-            other_dims = _axes_of(hints[j], other.ndim)
+            other_dims = _axes_of(hints[j], len(other))
             if other_dims is None:
                 continue
             for other_axis, other_dim in enumerate(other_dims):
-                other_size = other.shape[other_axis]
+                other_size = other[other_axis]
                 if _named(other_dim, other_size) == name and other_size != size:
                     return (
                         f"dimension {name}: {size} ({names[bad]}, axis {axis}) vs "
