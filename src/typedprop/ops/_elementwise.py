@@ -77,8 +77,13 @@ def describe_type(x: object) -> str:
         return f"an array of dtype {x.dtype}"
     kind = array_kind(x)
     if kind is not None:
-        return f"a {kind.library} array of dtype {x.dtype}"  # type: ignore[attr-defined]  # an array of the kind
+        return f"{_a(kind.library)} array of dtype {x.dtype}"  # type: ignore[attr-defined]  # an array of the kind
     return type(x).__name__
+
+
+def _a(library: str) -> str:
+    """The library's name with its article: "a torch", "an array_api_strict"."""
+    return f"{'an' if library[0] in 'aeiou' else 'a'} {library}"
 
 
 def check_number_or_array(op: str, name: str, x: object) -> None:
@@ -761,11 +766,11 @@ def _check_bounds_library(x: Any, xp: Any, lo: Any, hi: Any) -> None:
             continue
         if number:
             raise CheckError(
-                f"clip: {name} is a {other} array but x is a number; an op computes with one "
-                f"array library, so make x a {other} array first (with {CONVERT[other]})"
+                f"clip: {name} is {_a(other)} array but x is a number; an op computes with one "
+                f"array library, so make x {_a(other)} array first (with {CONVERT[other]})"
             )
         raise CheckError(
-            f"clip: x is a {library} array but {name} is a {other} array; an op computes with "
+            f"clip: x is {_a(library)} array but {name} is {_a(other)} array; an op computes with "
             f"one array library, so convert one of them first "
             f"(with {CONVERT[library]} or {CONVERT[other]})"
         )
@@ -773,6 +778,10 @@ def _check_bounds_library(x: Any, xp: Any, lo: Any, hi: Any) -> None:
 
 def _clip_array_api(xp: Any, x: Any, lo: Any, hi: Any) -> tuple[Any, Grad1]:
     """`Clip.forward` for an array of a library other than numpy, through its namespace."""
+    if any(_floating_bound(b) for b in (lo, hi)):
+        # An integer x with floating bounds: floating first, as numpy promotes it (the
+        # standard's clip keeps x's dtype, and array-api-strict refuses the mix).
+        x = _as_floating(x)
     try:
         out = xp.clip(x, lo, hi)
     except (ValueError, TypeError, RuntimeError) as e:
@@ -804,6 +813,15 @@ def _clip_array_api(xp: Any, x: Any, lo: Any, hi: Any) -> tuple[Any, Grad1]:
         return (unbroadcast(xp.where(inside, g, 0.0), x),)
 
     return out, grad
+
+
+def _floating_bound(b: Any) -> bool:
+    if b is None or isinstance(b, int):
+        return False
+    if isinstance(b, float):
+        return True
+    kind = array_kind(b)
+    return kind is not None and kind.floating(b)
 
 
 def _ndim(v: Any) -> int:
