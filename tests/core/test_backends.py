@@ -59,7 +59,8 @@ def test_an_op_refuses_arrays_of_two_libraries_naming_both(name: str) -> None:
     with pytest.raises(tp.CheckError) as e:
         tp.backprop_with(lambda p: p * np.ones(2), x, x)
     message = str(e.value)
-    assert message.startswith(f"multiply: argument 'a' is a {name} array but argument 'b' is")
+    article = "an" if name[0] in "aeiou" else "a"
+    assert message.startswith(f"multiply: argument 'a' is {article} {name} array but argument")
     assert "a numpy array" in message and "numpy.asarray(x)" in message
     with pytest.raises(tp.CheckError, match="argument 'a' is a numpy array but argument 'b' is"):
         ops.add(np.ones(2), x)
@@ -156,3 +157,21 @@ def test_hints_for_another_librarys_arrays_are_checked_with_named_dimensions() -
         matvec(torch.ones(2, 3), torch.ones(4))
     with pytest.raises(tp.CheckError, match="dtype int64 is not a Float dtype"):
         matvec(torch.ones(2, 3), torch.ones(3, dtype=torch.int64))
+
+
+@pytest.mark.parametrize("name", LIBRARIES)
+def test_shapes_that_do_not_broadcast_are_a_check_error_on_every_library(name: str) -> None:
+    a, b = _array(name, np.ones((2, 3))), _array(name, np.ones(4))
+    for op in (ops.add, ops.multiply, ops.maximum):
+        with pytest.raises(tp.CheckError) as e:
+            op(a, b)
+        assert str(e.value) == (
+            f"{op.name}: argument 'a' of shape (2, 3) and argument 'b' of shape (4,) do not "
+            "broadcast together"
+        )
+
+
+def test_the_mixing_error_has_the_right_article() -> None:
+    strict = _library("array_api_strict")
+    with pytest.raises(tp.CheckError, match="is an array_api_strict array but argument 'b' is a"):
+        ops.add(strict.ones(2), np.ones(2))

@@ -473,12 +473,17 @@ def _vet(op: Op[*tuple[Any, ...]], values: Sequence[object]) -> bool:
     return let_through
 
 
+def _a(word: str) -> str:
+    """`word` with its article: "a torch", "an array_api_strict"."""
+    return f"{'an' if word[0] in 'aeiou' else 'a'} {word}"
+
+
 def _mixed(op: Op[*tuple[Any, ...]], first: tuple[int, str], other: tuple[int, str]) -> CheckError:
     """The error for arrays of two libraries given to one op: typedprop makes no hidden copies
     between libraries (nor between host and device)."""
     (i, a), (j, b) = first, other
     return CheckError(
-        f"{op.name}: {op.arg_name(i)} is a {a} array but {op.arg_name(j)} is a {b} array; "
+        f"{op.name}: {op.arg_name(i)} is {_a(a)} array but {op.arg_name(j)} is {_a(b)} array; "
         f"an op computes with one array library, so convert one of them first "
         f"(with {CONVERT[a]} or {CONVERT[b]})"
     )

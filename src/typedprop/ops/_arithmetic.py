@@ -86,13 +86,13 @@ def _guarded(
         raise _not_numbers(op, a, b)
     try:
         return compute(a, b)
-    except (ValueError, TypeError) as e:
+    except (ValueError, TypeError, RuntimeError) as e:  # RuntimeError: PyTorch's
         _explain(op, e, a, b, shape_error)
 
 
 def _explain(
     op: str,
-    e: ValueError | TypeError,
+    e: ValueError | TypeError | RuntimeError,
     a: Any,
     b: Any,
     shape_error: Callable[[str, Any, Any], CheckError | None],
@@ -179,7 +179,7 @@ class Binary(Op[Any, Any, Any]):
         # `typedprop.Op`): what is left for `_guarded` to do is explaining numpy's errors.
         try:
             return self.compute(a, b)
-        except (ValueError, TypeError) as e:
+        except (ValueError, TypeError, RuntimeError) as e:  # RuntimeError: PyTorch's
             _explain(self.name, e, a, b, type(self).shape_error)
 
     def compute(self, a: Any, b: Any) -> tuple[Any, Grad2]:
