@@ -5,6 +5,7 @@ dtype and shape), ops refusing arrays of two libraries, the constructors' `libra
 
 import importlib
 import pathlib
+import warnings
 from typing import Any
 
 import numpy as np
@@ -175,3 +176,32 @@ def test_the_mixing_error_has_the_right_article() -> None:
     strict = _library("array_api_strict")
     with pytest.raises(tp.CheckError, match="is an array_api_strict array but argument 'b' is a"):
         ops.add(strict.ones(2), np.ones(2))
+
+
+def test_a_gradient_under_jax_jit_is_jaxs_own() -> None:
+    jax = _library("jax")
+    jnp = _library("jax.numpy")
+
+    @jax.jit
+    def gradient(x: Any) -> Any:
+        return tp.backprop_with(lambda p: ops.tanh(p * p), x, jnp.ones(3))[1]
+
+    x = jnp.arange(3.0)
+    np.testing.assert_allclose(
+        np.asarray(gradient(x)), 2 * np.arange(3.0) / np.cosh(np.arange(3.0) ** 2) ** 2, rtol=1e-3
+    )
+
+
+def test_a_gradient_under_torch_compile_is_torchs_own() -> None:
+    torch = _library("torch")
+
+    def gradient(x: Any) -> Any:
+        return tp.backprop_with(lambda p: ops.tanh(p * p), x, torch.ones(3, dtype=x.dtype))[1]
+
+    x = torch.arange(3.0, dtype=torch.float64)
+    with warnings.catch_warnings():
+        # Dynamo warns that it traces through array-api-compat's lru_cache'd helpers, and
+        # PyTorch's compiler imports deprecated parts of itself.
+        warnings.simplefilter("ignore")
+        got = torch.compile(gradient)(x)
+    np.testing.assert_allclose(got.numpy(), gradient(x).numpy(), rtol=1e-12)

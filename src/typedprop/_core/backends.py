@@ -57,7 +57,9 @@ def library_of_type(cls: type) -> str | None:
         return library if issubclass(cls, torch.Tensor) else None
     if library == "jax":
         jax = importlib.import_module("jax")
-        return library if issubclass(cls, jax.Array) else None
+        # Under `jax.jit` the arrays are tracers, which are jax.Arrays to isinstance only.
+        tracer = getattr(getattr(jax, "core", None), "Tracer", ())
+        return library if issubclass(cls, jax.Array) or issubclass(cls, tracer) else None
     if library == "cupy":
         cupy = importlib.import_module("cupy")
         return library if issubclass(cls, cupy.ndarray) else None
@@ -150,8 +152,9 @@ class ArrayApiArrays(_ArrayKind):
             raise Mismatch(f"got shape {tuple(g.shape)}, expected {tuple(x.shape)}")
         if g.dtype != x.dtype:
             raise Mismatch(f"got dtype {g.dtype}, expected {x.dtype}")
-        if self.device(g) != self.device(x):
-            raise Mismatch(f"got an array on {self.device(g)}, expected {self.device(x)}")
+        gd, xd = self.device(g), self.device(x)
+        if gd != xd and gd is not None and xd is not None:  # None: a tracer's, under jax.jit
+            raise Mismatch(f"got an array on {gd}, expected {xd}")
         return g
 
     def to_numpy(self, x: Any) -> Any:
