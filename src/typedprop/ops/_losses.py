@@ -14,6 +14,10 @@ exact and finite, without warnings, for logits of magnitude 1e3 and 1e4.
 Predictions and targets must have the same shape (no broadcasting: a (3,) target against a
 (3, 1) prediction is almost always a bug); integer labels are constants, never differentiated.
 
+The losses compute with their inputs' array namespace (`array_module`): numpy's for numpy
+arrays and numbers, another library's (PyTorch, JAX, ...) for its arrays, whose losses are 0-d
+arrays of that library. Integer labels are arrays of the logits' library (or Python ints).
+
 !!! example
     ```python
     >>> import numpy as np
@@ -40,12 +44,14 @@ from typing import TYPE_CHECKING, Any, TypeAlias, overload
 
 import numpy as np
 
+from .._core.backends import CONVERT
 from .._core.bvar import BVar
 from .._core.errors import CheckError
 from .._core.op import Grad2, Op
+from .._core.structures import array_kind, array_module
 from ._axes import describe_shape
 from ._broadcast import unbroadcast
-from ._reductions import log_of_sum, shifted_exp
+from ._reductions import _floating, log_of_sum, shifted_exp
 from ._registry import public
 
 _Values: TypeAlias = np.ndarray[Any, Any] | float
@@ -73,6 +79,12 @@ def _batch(logits: Any) -> int:
     return math.prod(np.shape(logits)[:-1])
 
 
+def _size(x: Any) -> int:
+    """How many elements another library's array `x` has (`np.size` would read PyTorch's
+    `size` method as the count)."""
+    return math.prod(tuple(x.shape))
+
+
 class Loss(Op[Any, Any, Any]):
     """The loss kind: `f(prediction, targets)`, a scalar; a BVar among the arguments gives a
     `BVar[float]`, plain values a float."""
@@ -95,9 +107,10 @@ class _SquaredDifferences(Loss):
 
     def forward(self, pred: Any, target: Any) -> tuple[Any, Grad2]:
         _same_shape(self.name, ("pred", "target"), pred, target)
+        xp = array_module(pred, target)
         d = pred - target
-        total = np.sum(d * d)
-        n = np.size(d) if self.averaged else 1
+        total = xp.sum(d * d)
+        n = (np.size(d) if xp is np else _size(d)) if self.averaged else 1
         # Like numpy's mean, an empty input gives nan with numpy's warning.
         value = total / n if self.averaged else total
 
@@ -180,14 +193,17 @@ class SoftmaxCrossEntropy(Loss):
     def forward(self, logits: Any, targets: Any) -> tuple[Any, Grad2]:
         _class_axis(self.name, logits)
         _same_shape(self.name, ("logits", "targets"), logits, targets)
-        shift, e, s = shifted_exp(self.name, logits, (np.ndim(logits) - 1,))
-        log_p = (logits - shift) - log_of_sum(s)
+        xp = array_module(logits, targets)
+        if xp is not np:
+            logits = _floating(xp, logits)
+        shift, e, s = shifted_exp(self.name, xp, logits, (np.ndim(logits) - 1,))
+        log_p = (logits - shift) - log_of_sum(xp, s)
         n = _batch(logits)
-        value = -np.sum(targets * log_p) / n
+        value = -xp.sum(targets * log_p) / n
 
         def grad(g: Any) -> tuple[Any, Any]:
             scale = g / n
-            mass = np.sum(targets, axis=-1, keepdims=True)
+            mass = xp.sum(targets, axis=-1, keepdims=True)
             g_logits = scale * (e / s * mass - targets)
             return unbroadcast(g_logits, logits), unbroadcast(-scale * log_p, targets)
 
@@ -224,7 +240,14 @@ class IntegerLabelsCrossEntropy(Op[Any, Any]):
     name = "softmax_cross_entropy_with_integer_labels"
 
     def __init__(self, labels: Any = None) -> None:
-        self.labels = np.asarray(labels)
+        # numpy's arrays, numbers and lists as a numpy array; another library's arrays as
+        # they are (`forward` checks that they are the logits' library).
+        self._given = labels
+        t = type(labels)
+        if t is np.ndarray or t is int or array_module(labels) is np:
+            self.labels = np.asarray(labels)
+        else:
+            self.labels = labels
 
     @overload  # type: ignore[override]  # the logits, and the labels as a setting
     def __call__(self, logits: _BValues, labels: _Labels, /) -> BVar[float]: ...
@@ -258,19 +281,27 @@ class IntegerLabelsCrossEntropy(Op[Any, Any]):
             )
 
     def forward(self, logits: Any) -> tuple[Any, Callable[[Any], tuple[Any]]]:
-        if type(logits) is np.ndarray and logits.ndim == 1 and self.labels.ndim == 0:
-            fast = self._one_sample(logits)
-            if fast is not None:
-                return fast
+        labels = self.labels
+        if type(logits) is np.ndarray and type(labels) is np.ndarray:
+            if logits.ndim == 1 and labels.ndim == 0:
+                fast = self._one_sample(logits)
+                if fast is not None:
+                    return fast
+        else:
+            xp = array_module(logits)
+            if xp is not np:
+                return self._forward_other(xp, logits)
+            if type(labels) is not np.ndarray:
+                raise self._mixed("numpy", array_kind(labels).library)  # type: ignore[union-attr]
         self.check(logits)
-        shift, e, s = shifted_exp(self.name, logits, (np.ndim(logits) - 1,))
+        shift, e, s = shifted_exp(self.name, np, logits, (np.ndim(logits) - 1,))
         n = _batch(logits)
         if type(logits) is np.ndarray and logits.ndim == 2:
             # A batch of rows, the common case: numpy's indexing selects the same entries as
             # take_along_axis and put_along_axis, at a fraction of their cost.
             at = (np.arange(logits.shape[0]), self.labels)
             picked = logits[at][:, None] - shift
-            value = np.sum(log_of_sum(s) - picked) / n
+            value = np.sum(log_of_sum(np, s) - picked) / n
 
             def grad_rows(g: Any) -> tuple[Any]:
                 p = e / s
@@ -280,12 +311,89 @@ class IntegerLabelsCrossEntropy(Op[Any, Any]):
             return value, grad_rows
         index = self.labels[..., None]
         picked = np.take_along_axis(logits, index, axis=-1) - shift
-        value = np.sum(log_of_sum(s) - picked) / n
+        value = np.sum(log_of_sum(np, s) - picked) / n
 
         def grad(g: Any) -> tuple[Any]:
             p = e / s
             np.put_along_axis(p, index, np.take_along_axis(p, index, axis=-1) - 1, axis=-1)
             return (unbroadcast(p * (g / n), logits),)
+
+        return value, grad
+
+    def _mixed(self, logits: str, labels: str) -> CheckError:
+        """The error for labels of another library than the logits': typedprop makes no hidden
+        copies between libraries (nor between host and device)."""
+        return CheckError(
+            f"{self.name}: argument 'logits' is a {logits} array but argument 'labels' is a "
+            f"{labels} array; an op computes with one array library, so convert one of them "
+            f"first (with {CONVERT[logits]} or {CONVERT[labels]})"
+        )
+
+    def _forward_other(self, xp: Any, logits: Any) -> tuple[Any, Callable[[Any], tuple[Any]]]:
+        """`forward` for the logits of another library than numpy, with the namespace `xp`:
+        the labels are an array of the same library and device (Python ints are made one),
+        picked with `take_along_axis`; the gradient subtracts a one-hot made by comparing the
+        labels with `arange(k)`, where numpy writes into the softmax in place."""
+        op, kind = self.name, array_kind(logits)
+        assert kind is not None  # another library's array: its kind is known
+        labels = self._given
+        if isinstance(labels, np.ndarray | np.generic):
+            raise self._mixed(kind.library, "numpy")
+        library = kind.library
+        device = kind.device(logits)
+        if array_kind(labels) is None:  # Python ints, or lists of them: made an array here
+            try:
+                labels = xp.asarray(labels, device=device)
+            except (TypeError, ValueError, RuntimeError):
+                raise CheckError(
+                    f"{op}: argument 'labels' must hold integers (class indices), got "
+                    f"{type(labels).__name__}"
+                ) from None
+        elif array_kind(labels) is not kind:
+            raise self._mixed(library, array_kind(labels).library)  # type: ignore[union-attr]
+        elif kind.device(labels) != device:
+            raise CheckError(
+                f"{op}: argument 'labels' is on {kind.device(labels)} but argument 'logits' "
+                f"is on {device}; move the labels to the logits' device first"
+            )
+        _class_axis(op, logits)
+        if not xp.isdtype(labels.dtype, "integral"):
+            raise CheckError(
+                f"{op}: argument 'labels' must hold integers (class indices), "
+                f"got dtype {labels.dtype}"
+            )
+        shape = tuple(logits.shape)
+        if tuple(labels.shape) != shape[:-1]:
+            raise CheckError(
+                f"{op}: argument 'labels' of shape {tuple(labels.shape)} does not match "
+                f"argument 'logits' of shape {shape}: labels need shape {shape[:-1]}, one per "
+                "row of logits"
+            )
+        k = shape[-1]
+        # The range check runs on the labels' device, and `bool` waits for it: one wait per
+        # call, the price of an error that names the bad label. Out-of-range indices are no
+        # clear error in the libraries themselves (JAX clamps or fills them silently, PyTorch's
+        # CUDA kernels fail with a device-side assert), and negative ones would wrap.
+        outside = (labels < 0) | (labels >= k)
+        if bool(xp.any(outside)):
+            flat = xp.reshape(labels, (-1,))
+            first = int(xp.argmax(xp.astype(xp.reshape(outside, (-1,)), xp.int32)))
+            raise CheckError(
+                f"{op}: argument 'labels' holds {int(flat[first])}, out of range [0, {k}) for "
+                f"argument 'logits' of shape {shape} ({k} classes)"
+            )
+        if library == "torch" and labels.dtype != xp.int64:
+            labels = xp.astype(labels, xp.int64)  # PyTorch's gather takes int64 indices only
+        logits = _floating(xp, logits)
+        shift, e, s = shifted_exp(op, xp, logits, (len(shape) - 1,))
+        n = _batch(logits)
+        index = xp.expand_dims(labels, axis=-1)
+        picked = xp.take_along_axis(logits, index, axis=-1) - shift
+        value = xp.sum(log_of_sum(xp, s) - picked) / n
+
+        def grad(g: Any) -> tuple[Any]:
+            one_hot = xp.astype(index == xp.arange(k, device=device), e.dtype)
+            return (unbroadcast((e / s - one_hot) * (g / n), logits),)
 
         return value, grad
 
@@ -338,12 +446,13 @@ class SigmoidBinaryCrossEntropy(Loss):
 
     def forward(self, logits: Any, targets: Any) -> tuple[Any, Grad2]:
         _same_shape(self.name, ("logits", "targets"), logits, targets)
-        e = np.exp(-np.abs(logits))
-        n = np.size(logits)
-        value = np.sum(np.maximum(logits, 0) - logits * targets + np.log1p(e)) / n
+        xp = array_module(logits, targets)
+        e = xp.exp(-xp.abs(logits))
+        n = np.size(logits) if xp is np else _size(logits)
+        value = xp.sum(xp.maximum(logits, 0) - logits * targets + xp.log1p(e)) / n
 
         def grad(g: Any) -> tuple[Any, Any]:
-            sigmoid = np.where(np.greater_equal(logits, 0), 1, e) / (1 + e)
+            sigmoid = xp.where(xp.greater_equal(logits, 0), 1, e) / (1 + e)
             scale = g / n
             return unbroadcast(scale * (sigmoid - targets), logits), unbroadcast(
                 -scale * logits, targets

@@ -3,9 +3,15 @@
 exponential, `softmax` and `log_softmax`.
 
 Reducing every axis (the default) gives a scalar; the gradient is put back to the input's shape
-by one helper (`_shapes.unreduce`). The exponential ops shift by the maximum before `exp`, in
+by one helper (`_axes.unreduce`). The exponential ops shift by the maximum before `exp`, in
 their values and their gradients, so inputs of magnitude 1e3 or 1e4 give exact, finite results
 and no warnings.
+
+The ops compute with the input's array namespace (`array_module`): numpy itself for numpy's
+arrays and numbers, the array API namespace of another library's arrays (PyTorch, JAX, ...),
+whose full reductions give 0-d arrays of that library where numpy gives numpy scalars. numpy
+keeps its own fast paths (in-place updates, `out=`/`where=`); the other libraries take portable
+equivalents written against the array API standard.
 
 !!! example
     ```python
@@ -38,15 +44,17 @@ from .._core.arrays import DT, ArrayOf, Axis, N, ResultOf
 from .._core.bvar import BVar
 from .._core.errors import CheckError
 from .._core.op import Grad1, Op
+from .._core.structures import array_kind, array_module
 from ._axes import describe_shape, normalize_axis, unreduce
 from ._registry import public
 
 
 class Reduction(Op[Any, Any]):
     """The reduction kind: `f(x, axis=None, keepdims=False)` over `axis` (all axes by
-    default), typed as numpy types it. Subclasses define `reduce(x, axes)`, returning the value
-    with the reduced axes kept and the gradient continuation for that value. The settings are
-    keyword arguments of the call, which runs a copy of the op made with them."""
+    default), typed as numpy types it. Subclasses define `reduce(xp, x, axes)`, computing with
+    the array namespace `xp` and returning the value with the reduced axes kept and the gradient
+    continuation for that value. The settings are keyword arguments of the call, which runs a
+    copy of the op made with them."""
 
     if TYPE_CHECKING:
         # The kind's static signature, with the settings as keyword arguments: reducing
@@ -90,19 +98,49 @@ class Reduction(Op[Any, Any]):
         self.keepdims = keepdims
 
     def forward(self, x: Any) -> tuple[Any, Grad1]:
+        xp = array_module(x)
         axes = normalize_axis(self.name, x, self.axis)
-        out, grad = self.reduce(x, axes)
-        if not self.keepdims and axes:
-            out = np.squeeze(out, axis=axes)
+        out, grad = self.reduce(xp, x, axes)
+        keepdims = self.keepdims
+        if not keepdims and axes:
+            out = xp.squeeze(out, axis=axes)
+        if xp is not np:
+            # Another library's full reduction stays a 0-d array of it (no numpy scalars).
+            return out, lambda g: (grad(_unreduce(xp, g, x, axes, keepdims)),)
         if np.ndim(out) == 0:
             out = out[()]
-        keepdims = self.keepdims
         return out, lambda g: (grad(unreduce(g, x, axes, keepdims)),)
 
-    def reduce(self, x: Any, axes: tuple[int, ...]) -> tuple[Any, Callable[[Any], Any]]:
-        """The reduction of `x` over `axes` with keepdims=True, and a function from its
-        gradient, broadcast to `x`'s shape, to the gradient for `x`."""
+    def reduce(self, xp: Any, x: Any, axes: tuple[int, ...]) -> tuple[Any, Callable[[Any], Any]]:
+        """The reduction of `x` over `axes` with keepdims=True, computed with the namespace
+        `xp`, and a function from its gradient, broadcast to `x`'s shape, to the gradient for
+        `x`."""
         raise NotImplementedError
+
+
+def _unreduce(xp: Any, g: Any, x: Any, axes: tuple[int, ...], keepdims: bool) -> Any:
+    """`_axes.unreduce` for another library's arrays, through its namespace `xp`: the gradient
+    `g` of a reduction of `x` over `axes`, broadcast back to `x`'s shape (a read-only view in
+    PyTorch: callers multiply it, never write to it). `_axes.unreduce` goes through
+    `np.asarray`, a host copy of another library's array."""
+    shape = tuple(x.shape)
+    if array_kind(g) is None:  # a number: the same gradient everywhere
+        g = xp.asarray(g, dtype=x.dtype, device=array_kind(x).device(x))  # type: ignore[union-attr]
+    elif not keepdims and axes:
+        g = xp.reshape(g, tuple(1 if i in axes else n for i, n in enumerate(shape)))
+    return xp.broadcast_to(g, shape)
+
+
+def _floating(xp: Any, x: Any) -> Any:
+    """Another library's array `x` as floats: itself when it is floating, else (integers,
+    booleans) converted to the library's default real floating dtype, where numpy's mean, exp
+    and sqrt give float64. PyTorch's and array-api-strict's `mean` refuse integers."""
+    if xp.isdtype(x.dtype, ("real floating", "complex floating")):
+        return x
+    kind = array_kind(x)
+    device = kind.device(x) if kind is not None else None
+    default = xp.__array_namespace_info__().default_dtypes(device=device)["real floating"]
+    return xp.astype(x, default)
 
 
 def _count(x: Any, axes: tuple[int, ...]) -> int:
@@ -115,35 +153,52 @@ def _float_dtype(x: Any) -> np.dtype[Any]:
     return np.result_type(x, 0.0)
 
 
-def _extreme(op: str, x: Any, axes: tuple[int, ...], choose: Callable[..., Any]) -> Any:
-    """`choose` (np.max or np.min) over `axes` with keepdims, with the error for empty
-    slices (which have no maximum) naming the op and the argument."""
+def _extreme(op: str, xp: Any, x: Any, axes: tuple[int, ...], choose: Callable[..., Any]) -> Any:
+    """`choose` (the max or min of the namespace `xp`) over `axes` with keepdims, with the
+    error for empty slices (which have no maximum) naming the op and the argument."""
+    if xp is not np:
+        # Each library fails in its own way (PyTorch an IndexError): look before.
+        shape = tuple(x.shape)
+        kept = math.prod(n for i, n in enumerate(shape) if i not in axes)
+        if _count(x, axes) == 0 and kept != 0:
+            raise _no_elements(op, x, axes)
+        return choose(x, axis=axes, keepdims=True)
     try:
         return choose(x, axis=axes, keepdims=True)
     except ValueError:
         if np.size(x) != 0:
             raise
-        raise CheckError(
-            f"{op}: {describe_shape('x', x)} has no elements to reduce along axes {axes}"
-        ) from None
+        raise _no_elements(op, x, axes) from None
 
 
-def shifted_exp(op: str, x: Any, axes: tuple[int, ...]) -> tuple[Any, Any, Any]:
-    """The stable exponential behind logsumexp, softmax and the cross-entropies: `shift`, the
-    maximum over `axes` (0 where that is infinite, so all -inf gives exp(-inf) = 0, not nan),
-    `e = exp(x - shift)` (at most 1) and `s`, its sum over `axes` (at least 1 when the maximum
-    is finite). All three keep the reduced axes. `log(s) + shift` is logsumexp, `e / s` softmax."""
-    m = _extreme(op, x, axes, np.max)
+def _no_elements(op: str, x: Any, axes: tuple[int, ...]) -> CheckError:
+    return CheckError(f"{op}: {describe_shape('x', x)} has no elements to reduce along axes {axes}")
+
+
+def shifted_exp(op: str, xp: Any, x: Any, axes: tuple[int, ...]) -> tuple[Any, Any, Any]:
+    """The stable exponential behind logsumexp, softmax and the cross-entropies, computed with
+    the namespace `xp` (`x` floating where it is another library's, see `_floating`): `shift`,
+    the maximum over `axes` (0 where that is infinite, so all -inf gives exp(-inf) = 0, not
+    nan), `e = exp(x - shift)` (at most 1) and `s`, its sum over `axes` (at least 1 when the
+    maximum is finite). All three keep the reduced axes. `log(s) + shift` is logsumexp, `e / s`
+    softmax."""
+    if xp is not np:
+        m = _extreme(op, xp, x, axes, xp.max)
+        shift = xp.where(xp.isfinite(m), m, 0.0)
+        e = xp.exp(x - shift)
+        return shift, e, xp.sum(e, axis=axes, keepdims=True)
+    m = _extreme(op, np, x, axes, np.max)
     shift = np.where(np.isfinite(m), m, 0.0).astype(m.dtype, copy=False)
     e = np.exp(x - shift)
     return shift, e, np.sum(e, axis=axes, keepdims=True)
 
 
-def log_of_sum(s: Any) -> Any:
+def log_of_sum(xp: Any, s: Any) -> Any:
     """`log(s)` for the sum of a shifted exponential: 0 (every entry -inf) gives -inf, the
-    exact value of logsumexp there, without numpy's divide-by-zero warning."""
+    exact value of logsumexp there, without numpy's divide-by-zero warning (array-api-strict
+    computes with numpy, and warns the same; the other libraries never warn)."""
     with np.errstate(divide="ignore"):
-        return np.log(s)
+        return xp.log(s)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -166,7 +221,10 @@ class Sum(Reduction):
 
     name = "sum"
 
-    def reduce(self, x: Any, axes: tuple[int, ...]) -> tuple[Any, Callable[[Any], Any]]:
+    def reduce(self, xp: Any, x: Any, axes: tuple[int, ...]) -> tuple[Any, Callable[[Any], Any]]:
+        if xp is not np:
+            # astype copies: the gradient is an array of its own, not a broadcast view.
+            return xp.sum(x, axis=axes, keepdims=True), lambda g: xp.astype(g, x.dtype)
         return np.sum(x, axis=axes, keepdims=True), lambda g: g.astype(np.result_type(x))
 
 
@@ -187,9 +245,11 @@ class Mean(Reduction):
 
     name = "mean"
 
-    def reduce(self, x: Any, axes: tuple[int, ...]) -> tuple[Any, Callable[[Any], Any]]:
+    def reduce(self, xp: Any, x: Any, axes: tuple[int, ...]) -> tuple[Any, Callable[[Any], Any]]:
         n = _count(x, axes)
-        return np.mean(x, axis=axes, keepdims=True), lambda g: g / n
+        if xp is not np:
+            x = _floating(xp, x)
+        return xp.mean(x, axis=axes, keepdims=True), lambda g: g / n
 
 
 class _Spread(Reduction):
@@ -247,14 +307,16 @@ class _Spread(Reduction):
             raise CheckError(f"{self.name}: ddof must be a real number, got {type(ddof).__name__}")
         self.ddof = ddof
 
-    def variance(self, x: Any, axes: tuple[int, ...]) -> tuple[Any, Any, Any]:
+    def variance(self, xp: Any, x: Any, axes: tuple[int, ...]) -> tuple[Any, Any, Any]:
         """The variance (keepdims), the deviations `x - mean` and the divisor `n - ddof`."""
         dof = _count(x, axes) - self.ddof
         if dof <= 0:
             warnings.warn("Degrees of freedom <= 0 for slice", RuntimeWarning, stacklevel=2)
             dof = 0
-        d = x - np.mean(x, axis=axes, keepdims=True)
-        return np.sum(d * d, axis=axes, keepdims=True) / dof, d, dof
+        if xp is not np:
+            x = _floating(xp, x)
+        d = x - xp.mean(x, axis=axes, keepdims=True)
+        return xp.sum(d * d, axis=axes, keepdims=True) / dof, d, dof
 
 
 class Var(_Spread):
@@ -277,8 +339,8 @@ class Var(_Spread):
 
     name = "var"
 
-    def reduce(self, x: Any, axes: tuple[int, ...]) -> tuple[Any, Callable[[Any], Any]]:
-        v, d, dof = self.variance(x, axes)
+    def reduce(self, xp: Any, x: Any, axes: tuple[int, ...]) -> tuple[Any, Callable[[Any], Any]]:
+        v, d, dof = self.variance(xp, x, axes)
         return v, lambda g: g * d * 2 / dof
 
 
@@ -305,9 +367,9 @@ class Std(_Spread):
 
     name = "std"
 
-    def reduce(self, x: Any, axes: tuple[int, ...]) -> tuple[Any, Callable[[Any], Any]]:
-        v, d, dof = self.variance(x, axes)
-        out = np.sqrt(v)
+    def reduce(self, xp: Any, x: Any, axes: tuple[int, ...]) -> tuple[Any, Callable[[Any], Any]]:
+        v, d, dof = self.variance(xp, x, axes)
+        out = xp.sqrt(v)
         # At std = 0 (a constant slice) this is 0 / 0: nan with numpy's warning, since the
         # derivative of sqrt at 0 is infinite and the direction of approach decides the limit.
         return out, lambda g: g * d / (out * dof)
@@ -325,8 +387,10 @@ class _Extreme(Reduction):
 
     choose: Callable[..., Any]
 
-    def reduce(self, x: Any, axes: tuple[int, ...]) -> tuple[Any, Callable[[Any], Any]]:
-        out = _extreme(self.name, x, axes, type(self).choose)
+    def reduce(self, xp: Any, x: Any, axes: tuple[int, ...]) -> tuple[Any, Callable[[Any], Any]]:
+        if xp is not np:
+            return self._reduce_other(xp, x, axes)
+        out = _extreme(self.name, np, x, axes, type(self).choose)
         chosen = np.equal(x, out)
         count = np.sum(chosen, axis=axes, keepdims=True)
         if not count.all():
@@ -335,6 +399,20 @@ class _Extreme(Reduction):
             count = np.sum(chosen, axis=axes, keepdims=True)
         share = count.astype(_float_dtype(x))
         return out, lambda g: g * chosen / share
+
+    def _reduce_other(
+        self, xp: Any, x: Any, axes: tuple[int, ...]
+    ) -> tuple[Any, Callable[[Any], Any]]:
+        """`reduce` for another library's arrays: no test of the counts (on a GPU, a wait for
+        the device). A slice's nan elements are chosen unconditionally, which changes nothing
+        where the slice has none; the weights are made only when a gradient is asked for."""
+        out = _extreme(self.name, xp, x, axes, getattr(xp, self.name))
+
+        def grad(g: Any) -> Any:
+            chosen = xp.astype(xp.equal(x, out) | xp.isnan(x), g.dtype)
+            return g * chosen / xp.sum(chosen, axis=axes, keepdims=True)
+
+        return out, grad
 
 
 class Max(_Extreme):
@@ -375,10 +453,12 @@ class Min(_Extreme):
     choose = staticmethod(np.min)
 
 
-def _others_product(x: Any, axes: tuple[int, ...]) -> Any:
+def _others_product(xp: Any, x: Any, axes: tuple[int, ...]) -> Any:
     """For each element of `x`, the product of the other elements of its slice over `axes`:
     `prod / x` without the division, so exact where `x` has one zero (the others' product) or
     several (0). Prefix and suffix products of each slice, flattened to the last axis."""
+    if xp is not np:
+        return _others_product_portable(xp, x, axes)
     x = np.asarray(x)
     k = len(axes)
     last = tuple(range(x.ndim - k, x.ndim))
@@ -391,6 +471,22 @@ def _others_product(x: Any, axes: tuple[int, ...]) -> Any:
     before = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
     after = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
     return np.moveaxis((before * after).reshape(moved.shape), last, axes)
+
+
+def _others_product_portable(xp: Any, x: Any, axes: tuple[int, ...]) -> Any:
+    """`_others_product` in the array API: `cumulative_prod` with `include_initial` for the
+    leading ones, and `flip` for the suffix products (PyTorch has no negative slice steps)."""
+    ndim, k = x.ndim, len(axes)
+    last = tuple(range(ndim - k, ndim))
+    moved = xp.moveaxis(x, axes, last)
+    kept, n = tuple(moved.shape[: ndim - k]), math.prod(moved.shape[ndim - k :])
+    if n == 0:
+        return xp.zeros_like(x)
+    flat = xp.reshape(moved, (*kept, n))
+    before = xp.cumulative_prod(flat[..., : n - 1], axis=-1, include_initial=True)
+    suffix = xp.flip(flat[..., 1:], axis=-1)
+    after = xp.flip(xp.cumulative_prod(suffix, axis=-1, include_initial=True), axis=-1)
+    return xp.moveaxis(xp.reshape(before * after, tuple(moved.shape)), last, axes)
 
 
 class Prod(Reduction):
@@ -413,8 +509,8 @@ class Prod(Reduction):
 
     name = "prod"
 
-    def reduce(self, x: Any, axes: tuple[int, ...]) -> tuple[Any, Callable[[Any], Any]]:
-        return np.prod(x, axis=axes, keepdims=True), lambda g: g * _others_product(x, axes)
+    def reduce(self, xp: Any, x: Any, axes: tuple[int, ...]) -> tuple[Any, Callable[[Any], Any]]:
+        return xp.prod(x, axis=axes, keepdims=True), lambda g: g * _others_product(xp, x, axes)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -446,9 +542,11 @@ class LogSumExp(Reduction):
 
     name = "logsumexp"
 
-    def reduce(self, x: Any, axes: tuple[int, ...]) -> tuple[Any, Callable[[Any], Any]]:
-        shift, e, s = shifted_exp(self.name, x, axes)
-        return log_of_sum(s) + shift, lambda g: g * e / s
+    def reduce(self, xp: Any, x: Any, axes: tuple[int, ...]) -> tuple[Any, Callable[[Any], Any]]:
+        if xp is not np:
+            x = _floating(xp, x)
+        shift, e, s = shifted_exp(self.name, xp, x, axes)
+        return log_of_sum(xp, s) + shift, lambda g: g * e / s
 
 
 class Norm(Reduction):
@@ -475,13 +573,28 @@ class Norm(Reduction):
 
     name = "norm"
 
-    def reduce(self, x: Any, axes: tuple[int, ...]) -> tuple[Any, Callable[[Any], Any]]:
+    def reduce(self, xp: Any, x: Any, axes: tuple[int, ...]) -> tuple[Any, Callable[[Any], Any]]:
+        if xp is not np:
+            return self._reduce_other(xp, _floating(xp, x), axes)
         out = np.sqrt(np.sum(x * x, axis=axes, keepdims=True))
 
         def grad(g: Any) -> Any:
             unit = np.zeros(np.shape(x), dtype=np.result_type(x, out))
             np.divide(x, out, out=unit, where=out != 0)
             return g * unit
+
+        return out, grad
+
+    def _reduce_other(
+        self, xp: Any, x: Any, axes: tuple[int, ...]
+    ) -> tuple[Any, Callable[[Any], Any]]:
+        """`reduce` for another library's arrays: numpy's masked `divide` as two `where`s, the
+        first keeping 0 / 0 out of the division (array-api-strict would warn, as numpy does)."""
+        out = xp.sqrt(xp.sum(x * x, axis=axes, keepdims=True))
+
+        def grad(g: Any) -> Any:
+            nonzero = out != 0
+            return g * xp.where(nonzero, x / xp.where(nonzero, out, 1.0), 0.0)
 
         return out, grad
 
@@ -511,13 +624,18 @@ class AlongAxis(Op[Any, Any]):
         if isinstance(self.axis, bool) or not isinstance(self.axis, int | np.integer):
             raise CheckError(f"{self.name}: axis must be an int, got {type(self.axis).__name__}")
         axes = normalize_axis(self.name, x, self.axis)
-        shift, e, s = shifted_exp(self.name, x, axes)
-        out, grad = self.normalize(x, axes[0], shift, e, s)
+        xp = array_module(x)
+        if xp is not np:
+            x = _floating(xp, x)
+        shift, e, s = shifted_exp(self.name, xp, x, axes)
+        out, grad = self.normalize(xp, x, axes[0], shift, e, s)
         return out, lambda g: (grad(g),)
 
     def normalize(
-        self, x: Any, axis: int, shift: Any, e: Any, s: Any
+        self, xp: Any, x: Any, axis: int, shift: Any, e: Any, s: Any
     ) -> tuple[Any, Callable[[Any], Any]]:
+        """The output from the shifted exponential (computed with the namespace `xp`) and its
+        gradient continuation."""
         raise NotImplementedError
 
 
@@ -541,10 +659,10 @@ class Softmax(AlongAxis):
     name = "softmax"
 
     def normalize(
-        self, x: Any, axis: int, shift: Any, e: Any, s: Any
+        self, xp: Any, x: Any, axis: int, shift: Any, e: Any, s: Any
     ) -> tuple[Any, Callable[[Any], Any]]:
         p = e / s
-        return p, lambda g: p * (g - np.sum(g * p, axis=axis, keepdims=True))
+        return p, lambda g: p * (g - xp.sum(g * p, axis=axis, keepdims=True))
 
 
 class LogSoftmax(AlongAxis):
@@ -567,10 +685,10 @@ class LogSoftmax(AlongAxis):
     name = "log_softmax"
 
     def normalize(
-        self, x: Any, axis: int, shift: Any, e: Any, s: Any
+        self, xp: Any, x: Any, axis: int, shift: Any, e: Any, s: Any
     ) -> tuple[Any, Callable[[Any], Any]]:
-        out = (x - shift) - log_of_sum(s)
-        return out, lambda g: g - e / s * np.sum(g, axis=axis, keepdims=True)
+        out = (x - shift) - log_of_sum(xp, s)
+        return out, lambda g: g - e / s * xp.sum(g, axis=axis, keepdims=True)
 
 
 # ---------------------------------------------------------------------------------------------
