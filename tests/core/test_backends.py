@@ -205,3 +205,20 @@ def test_a_gradient_under_torch_compile_is_torchs_own() -> None:
         warnings.simplefilter("ignore")
         got = torch.compile(gradient)(x)
     np.testing.assert_allclose(got.numpy(), gradient(x).numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", LIBRARIES)
+def test_a_recorded_graph_replays_on_another_librarys_parameters_and_data(name: str) -> None:
+    def f(p: tp.BVar[Any], x: Any, c: float) -> tp.BVar[Any]:
+        return ops.tanh(p * x) * c
+
+    w, seed = _array(name, [1.0, -2.0]), _array(name, [1.0, 1.0])
+    graph = tp.trace(f, w, _array(name, [0.5, 1.0]), 2.0)
+    for x in ([0.5, 1.0], [3.0, -1.0]):
+        data = _array(name, x)
+        value, g = graph.backprop_with(w, seed, data, 2.0)
+        expected_value, expected = tp.backprop_with(lambda p: f(p, data, 2.0), w, seed)  # noqa: B023
+        assert type(g) is type(w) and g.dtype == w.dtype
+        np.testing.assert_allclose(np.asarray(g), np.asarray(expected), rtol=1e-6)
+        np.testing.assert_allclose(np.asarray(value), np.asarray(expected_value), rtol=1e-6)
+    assert len(graph._records) == 1  # one record for both data arrays: data, not constants

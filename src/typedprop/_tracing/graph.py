@@ -47,6 +47,7 @@ from .._core.structures import (
     Mismatch,
     Treedef,
     array_ids,
+    array_kind,
     finalize,
     fit,
     flatten,
@@ -103,6 +104,15 @@ def _leaf_key(x: Any, data_leaves: list[Any] | None) -> Any:
         if data_leaves is not None:
             data_leaves.append(x)
         return t
+    array = array_kind(x)
+    if array is not None:  # another library's array
+        shape, dtype = array.shape(x), array.dtype(x)
+        if not array.floating(x):
+            # An integer array (labels) is kept by value: read back to the host, once a call.
+            return (t, shape, dtype, array.to_numpy(x).tobytes())
+        if data_leaves is not None:
+            data_leaves.append(x)
+        return (t, shape, dtype, array.device(x))
     try:
         hash(x)
     except TypeError:

@@ -18,7 +18,7 @@ from .._core.bvar import BVar
 from .._core.checks import checks_enabled
 from .._core.errors import CheckError, TraceError
 from .._core.op import Op
-from .._core.structures import Path, check_supported, flatten, kind_of, unflatten
+from .._core.structures import Path, array_kind, check_supported, flatten, kind_of, unflatten
 from .._core.tape import Maker, Tape, recording
 from .replay import DATA_MAKER, Record, Step, StepKind
 from .values import Traced, is_traced, unwrap, wrap
@@ -110,7 +110,9 @@ def _traced_datum(x: Any, tape: "TracingTape") -> Any:
     if isinstance(x, np.ndarray) and x.dtype.kind == "f":
         x = np.asarray(x)  # an ndarray subclass (a memmap) replays as a plain array
     elif not isinstance(x, float | np.floating):
-        return x
+        array = array_kind(x)
+        if array is None or not array.floating(x):
+            return x  # not data the graph reads: a constant of the record
     # A new wrapper, so that its identity names this leaf alone.
     traced = Traced(x)
     tape.data[id(traced)] = (tape.leaf(x), traced)

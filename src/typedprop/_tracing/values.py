@@ -31,7 +31,15 @@ from typing import Any
 import numpy as np
 
 from .._core.errors import TraceError
-from .._core.structures import accumulate, flatten, one, register_backprop, unflatten, zero
+from .._core.structures import (
+    accumulate,
+    array_kind,
+    flatten,
+    one,
+    register_backprop,
+    unflatten,
+    zero,
+)
 
 _BRANCH = (
     "trace: a Python branch on a traced value (the truth of x.value, or of a comparison with "
@@ -274,7 +282,9 @@ def wrap_result(value: Any) -> Any:
     t = type(value)
     if t is tuple or t is list:
         return t(wrap_result(v) for v in value)
-    return Traced(value) if isinstance(value, _NUMBERS) else value
+    if isinstance(value, _NUMBERS):
+        return Traced(value)
+    return Traced(value) if array_kind(value) is not None else value
 
 
 def wrap(value: Any) -> Any:
@@ -291,6 +301,9 @@ def _wrap_leaf(value: Any) -> Any:
         return Traced(np.asarray(value)) if value.dtype.kind == "f" else value
     if type(value) is float or isinstance(value, np.floating):
         return Traced(value)
+    array = array_kind(value)
+    if array is not None and array.floating(value):
+        return Traced(value)  # another library's float array
     return value  # traced already, or not traced at all
 
 
