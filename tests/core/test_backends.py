@@ -222,3 +222,26 @@ def test_a_recorded_graph_replays_on_another_librarys_parameters_and_data(name: 
         np.testing.assert_allclose(np.asarray(g), np.asarray(expected), rtol=1e-6)
         np.testing.assert_allclose(np.asarray(value), np.asarray(expected_value), rtol=1e-6)
     assert len(graph._records) == 1  # one record for both data arrays: data, not constants
+
+
+def test_integer_labels_under_jax_jit_give_the_same_loss_and_nan_out_of_range() -> None:
+    jax = _library("jax")
+    jnp = _library("jax.numpy")
+    rng = np.random.default_rng(0)
+    w = jnp.asarray(rng.normal(size=(10, 5)), dtype=jnp.float32)
+    x = jnp.asarray(rng.normal(size=(8, 5)), dtype=jnp.float32)
+    y = jnp.asarray(rng.integers(10, size=8))
+
+    def loss(p: tp.BVar[Any], y: Any) -> tp.BVar[Any]:
+        return ops.softmax_cross_entropy_with_integer_labels(ops.tanh(x @ p.T), y)
+
+    compiled = jax.jit(lambda w, y: tp.backprop(lambda p: loss(p, y), w))
+    value, g = compiled(w, y)
+    expected_value, expected = tp.backprop(lambda p: loss(p, y), w)
+    np.testing.assert_allclose(np.asarray(value), np.asarray(expected_value), rtol=1e-5)
+    np.testing.assert_allclose(np.asarray(g), np.asarray(expected), rtol=1e-4, atol=1e-6)
+    # The labels' values are unknown while JAX traces: out of range, the loss is nan.
+    bad = y.at[0].set(12)
+    assert np.isnan(np.asarray(compiled(w, bad)[0]))
+    with pytest.raises(tp.CheckError, match="argument 'labels' holds 12, out of range"):
+        tp.backprop(lambda p: loss(p, bad), w)

@@ -375,7 +375,8 @@ class IntegerLabelsCrossEntropy(Op[Any, Any]):
         # clear error in the libraries themselves (JAX clamps or fills them silently, PyTorch's
         # CUDA kernels fail with a device-side assert), and negative ones would wrap.
         outside = (labels < 0) | (labels >= k)
-        if bool(xp.any(outside)):
+        traced = _under_jit(labels)
+        if not traced and bool(xp.any(outside)):
             flat = xp.reshape(labels, (-1,))
             first = int(xp.argmax(xp.astype(xp.reshape(outside, (-1,)), xp.int32)))
             raise CheckError(
@@ -389,6 +390,10 @@ class IntegerLabelsCrossEntropy(Op[Any, Any]):
         n = _batch(logits)
         index = xp.expand_dims(labels, axis=-1)
         picked = xp.take_along_axis(logits, index, axis=-1) - shift
+        if traced:
+            # Under jax.jit the labels' values are unknown until the compiled program runs, so
+            # they cannot be checked here: a label out of range makes the loss nan instead.
+            picked = xp.where(xp.expand_dims(outside, axis=-1), xp.nan, picked)
         value = xp.sum(log_of_sum(xp, s) - picked) / n
 
         def grad(g: Any) -> tuple[Any]:
@@ -466,3 +471,8 @@ mean_squared_error = public(MeanSquaredError())
 softmax_cross_entropy = public(SoftmaxCrossEntropy())
 softmax_cross_entropy_with_integer_labels = public(IntegerLabelsCrossEntropy())
 sigmoid_binary_cross_entropy = public(SigmoidBinaryCrossEntropy())
+
+
+def _under_jit(x: Any) -> bool:
+    """Whether `x` is a value JAX is tracing (inside `jax.jit`), whose values are not known."""
+    return type(x).__module__.startswith("jax._src") and "Tracer" in type(x).__name__
