@@ -235,7 +235,10 @@ def signature(values: Sequence[object]) -> tuple[object, ...] | None:
             # None: a gradient an op skipped for a constant input, which is never checked.
             key.append(t)
         else:
-            return None
+            array = array_kind(v)
+            if array is None or isinstance(v, np.ndarray):
+                return None
+            key.append((t, array.shape(v), array.dtype(v)))  # another library's array
     return tuple(key)
 
 
