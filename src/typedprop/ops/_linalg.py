@@ -9,6 +9,14 @@ too, raised from numpy's `LinAlgError`. Products over stacks of matrices broadca
 axes as numpy does, and their gradients are summed back through `unbroadcast`. float32 inputs
 give float32 values and gradients.
 
+Other array libraries' arrays (PyTorch, JAX, CuPy, array-api-strict) are computed with their
+own namespace (`array_module`): the array API standard's `matmul`, `matrix_transpose`,
+`permute_dims` and its `linalg` extension (`solve`, `inv`, `slogdet`, `cholesky`, `trace`,
+`diagonal`), and `einsum` where the library has one (PyTorch, JAX), else matrix products
+(`_contract`, for array-api-strict). A matrix that PyTorch or array-api-strict cannot factor is
+a `CheckError` naming the library, as with numpy; JAX reports none: its factorizations give inf
+or nan, as they must where they run traced (under `jax.jit`).
+
 !!! example
     ```python
     >>> import numpy as np
@@ -31,7 +39,9 @@ Internal: users import the ops from `typedprop.ops`.
 """
 
 import contextlib
+import math
 import string
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
@@ -45,8 +55,9 @@ from .._core.bvar import BVar
 from .._core.checks import check_values
 from .._core.errors import CheckError
 from .._core.op import BOTH, SKIPPED, Grad1, Grad2, Needs, Op
+from .._core.structures import array_kind, array_module
 from . import _arithmetic as _ar
-from ._axes import describe_shape, normalize_axis
+from ._axes import normalize_axis
 from ._broadcast import unbroadcast
 from ._registry import public, unconfigured
 
@@ -63,15 +74,48 @@ _AnyVec: TypeAlias = np.ndarray[_V, Any]
 # ---------------------------------------------------------------------------------------------
 
 
+def describe_shape(name: str, x: Any) -> str:
+    """ "argument 'x' of shape (2, 3)", the way every op's message names an argument; the shape
+    a plain tuple for every library (PyTorch's would show as `torch.Size([2, 3])`)."""
+    return f"argument '{name}' of shape {tuple(np.shape(x))}"
+
+
 def _to(g: Any, x: Any) -> Any:
     """The gradient `g`, holding one entry per element of `x`, with `x`'s shape and dtype (a
     number for a number)."""
-    return unbroadcast(np.reshape(g, np.shape(x)), x)
+    if type(g) is np.ndarray or type(x) is np.ndarray:
+        return unbroadcast(np.reshape(g, np.shape(x)), x)
+    xp = array_module(g, x)
+    if xp is np:
+        return unbroadcast(np.reshape(g, np.shape(x)), x)
+    return unbroadcast(xp.reshape(g, tuple(np.shape(x))), x)
 
 
 def _mT(x: Any) -> Any:
     """`x` with its last two axes swapped: the transpose of each matrix in a stack."""
-    return np.swapaxes(x, -1, -2)
+    if type(x) is np.ndarray:
+        return np.swapaxes(x, -1, -2)
+    return array_module(x).matrix_transpose(x)
+
+
+def _as_array(xp: Any, v: Any, like: Any) -> Any:
+    """`v` as an array of `like`'s library (not numpy's), on its device: a Python number
+    becomes a 0-d array of `like`'s dtype where that holds it (a float with float arrays, as
+    the array API's rule for Python scalars with arrays has it), else of the library's
+    default; an array of the library is returned as it is."""
+    if array_kind(v) is not None:
+        return v
+    device = array_kind(like).device(like)  # type: ignore[union-attr]  # like is an array
+    if isinstance(v, float) and not xp.isdtype(like.dtype, ("real floating", "complex floating")):
+        return xp.asarray(v, device=device)
+    return xp.asarray(v, dtype=like.dtype, device=device)
+
+
+def _library_arrays(xp: Any, values: Sequence[Any]) -> list[Any]:
+    """`values`, arrays of the library of namespace `xp` (not numpy's) and Python numbers, as
+    arrays of that library: the numbers as 0-d arrays (see `_as_array`)."""
+    like = next(v for v in values if array_kind(v) is not None)
+    return [_as_array(xp, v, like) for v in values]
 
 
 def _axes(n: int) -> str:
@@ -91,19 +135,90 @@ def _check_square(op: str, name: str, a: Any) -> None:
         raise CheckError(f"{op}: {describe_shape(name, a)} must be square{where}")
 
 
+def _linalg_errors() -> tuple[type[BaseException], ...]:
+    """The errors the libraries raise for a matrix they cannot factor: numpy's LinAlgError
+    (array-api-strict's and CuPy's too) and PyTorch's, where PyTorch is loaded (typedprop does
+    not import it). JAX raises none: its factorizations give inf or nan instead."""
+    errors: list[type[BaseException]] = [np.linalg.LinAlgError]
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        errors.append(torch.linalg.LinAlgError)
+    return tuple(errors)
+
+
 @contextlib.contextmanager
 def _factorable(op: str, name: str, a: Any, what: str) -> Iterator[None]:
-    """Turn numpy's LinAlgError for a matrix it cannot factor into a CheckError naming the op
-    and the argument, keeping numpy's error as the cause."""
+    """Turn the library's error for a matrix it cannot factor (numpy's LinAlgError, PyTorch's)
+    into a CheckError naming the op, the argument and the library, keeping the library's error
+    as the cause."""
     try:
         yield
-    except np.linalg.LinAlgError as e:
-        raise CheckError(f"{op}: {describe_shape(name, a)} is {what} (numpy: {e})") from e
+    except Exception as e:
+        if not isinstance(e, _linalg_errors()):
+            raise
+        kind = array_kind(a)
+        library = "numpy" if kind is None else kind.library
+        raise CheckError(f"{op}: {describe_shape(name, a)} is {what} ({library}: {e})") from e
+
+
+# ---------------------------------------------------------------------------------------------
+# Hints that name numpy's types, checked for every library
+# ---------------------------------------------------------------------------------------------
+
+
+def _stand_in(x: Any) -> Any:
+    """For an array of another library than numpy: a numpy array of its shape and dtype that
+    holds no data (one zero, broadcast), which the jaxtyping hints of `MatVec` and `Linear`
+    (written with numpy's types) can check. Anything else is returned as it is. Nothing is
+    copied from the array: only its shape and its dtype's name are read."""
+    kind = array_kind(x)
+    if kind is None or kind.module is np:
+        return x
+    try:
+        dtype = kind.numpy_dtype(x)  # numpy's of the same name: float32 for torch.float32
+    except TypeError:  # a dtype numpy lacks (bfloat16): a float one stands in for a float
+        dtype = np.dtype(np.float32 if kind.floating(x) else np.int64)
+    return np.broadcast_to(np.zeros((), dtype), tuple(x.shape))
+
+
+def _run_checked_anywhere(
+    op: Op[*tuple[Any, ...], Any], values: Sequence[object], vetted: bool
+) -> tuple[Any, Any]:
+    """`Op._run_checked` for an op whose hints name numpy's types (`Float[Mat, "m n"]`), for
+    the arrays of every library: numpy's are checked as they are; another library's through
+    their stand-ins (`_stand_in`), with the same dimension names bound across the arguments and
+    the output, the same messages, and the same cache of signatures that passed, while forward
+    runs on the arrays themselves."""
+    if array_module(*values) is np:
+        return Op._run_checked(op, values, vetted)
+    run = op._staged_forward if vetted else op._forward
+    return op._checked.call(
+        op.name,
+        op.arg_name,
+        op._in_hints,
+        [_stand_in(v) for v in values],
+        lambda _: run(values),
+        "the output",
+        op._out_hint,
+        lambda result: _stand_in(result[0]),
+    )
+
+
+def _check_backward_anywhere(
+    op: Op[*tuple[Any, ...], Any], g: object, grads: tuple[object, ...]
+) -> None:
+    """`Op.check_backward` for an op whose hints name numpy's types, for every library's
+    gradients (through their stand-ins, see `_run_checked_anywhere`)."""
+    if array_module(g) is not np:
+        g, grads = _stand_in(g), tuple(_stand_in(gi) for gi in grads)
+    Op.check_backward(op, g, grads)
 
 
 def _explain_hints(op: Op[*tuple[Any, ...], Any], values: Sequence[Any]) -> CheckError:
     """The error that the runtime check of `op`'s hints gives for `values`, for a hinted op
-    whose cheap shape test failed with runtime checks off: the same words either way."""
+    whose cheap shape test failed with runtime checks off: the same words either way (another
+    library's arrays are checked through their stand-ins, see `_stand_in`)."""
+    values = [_stand_in(v) for v in values]
     names = [op.arg_name(i) for i in range(len(values))]
     try:
         with jaxtyped("context"):
@@ -191,17 +306,41 @@ class Matmul(_ar.Binary):
 
     @staticmethod
     def shape_error(op: str, a: Any, b: Any) -> CheckError | None:
-        shapes = f"argument 'a' of shape {np.shape(a)} and argument 'b' of shape {np.shape(b)}"
-        if np.ndim(a) == 0 or np.ndim(b) == 0:
-            return CheckError(f"matmul: {shapes}: matmul needs arrays of at least one axis")
-        which = "only" if np.ndim(b) == 1 else "second-to-last"
-        return CheckError(
-            f"matmul: {shapes} do not fit a @ b (the last axis of 'a' must match the {which} "
-            "axis of 'b', and leading axes must broadcast)"
-        )
+        return _matmul_shape_error(a, b)
 
     def compute(self, a: Any, b: Any) -> tuple[Any, Grad2]:
+        if type(a) is not np.ndarray:
+            xp = array_module(a, b)
+            if xp is not np:
+                # Another library's errors for shapes that do not fit are of its own types
+                # (PyTorch's RuntimeError): the shapes are checked first.
+                if not _matmul_fits(np.shape(a), np.shape(b)):
+                    raise _matmul_shape_error(a, b)
+                # xp.matmul, not `@`: it promotes mixed dtypes, which PyTorch's `@` refuses.
+                return xp.matmul(a, b), partial(_matmul_grad_xp, xp, a, b)
         return a @ b, partial(_matmul_grad, a, b)
+
+
+def _matmul_shape_error(a: Any, b: Any) -> CheckError:
+    shapes = f"{describe_shape('a', a)} and {describe_shape('b', b)}"
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return CheckError(f"matmul: {shapes}: matmul needs arrays of at least one axis")
+    which = "only" if np.ndim(b) == 1 else "second-to-last"
+    return CheckError(
+        f"matmul: {shapes} do not fit a @ b (the last axis of 'a' must match the {which} "
+        "axis of 'b', and leading axes must broadcast)"
+    )
+
+
+def _matmul_fits(sa: tuple[int, ...], sb: tuple[int, ...]) -> bool:
+    """Whether arrays of shapes `sa` and `sb` fit `a @ b`."""
+    if not sa or not sb or sa[-1] != (sb[0] if len(sb) == 1 else sb[-2]):
+        return False
+    try:
+        np.broadcast_shapes(tuple(sa[:-2]), tuple(sb[:-2]))
+    except ValueError:
+        return False
+    return True
 
 
 def _matmul_grad(a: Any, b: Any, g: Any, needs: Needs = BOTH) -> tuple[Any, Any]:
@@ -241,6 +380,34 @@ def _matmul_grad_b(g: Any, a: Any, b: Any) -> Any:
     return np.swapaxes(a, -1, -2) @ g
 
 
+def _matmul_grad_xp(xp: Any, a: Any, b: Any, g: Any, needs: Needs = BOTH) -> tuple[Any, Any]:
+    """`_matmul_grad` for another library than numpy, with its namespace `xp`: the same
+    products, written with the array API's functions."""
+    mm = xp.matmul
+    ga = gb = None
+    if needs[0]:
+        if b.ndim == 1:
+            # g has a's shape without its last axis: each row of g times b.
+            ga = g * b if a.ndim == 1 else g[..., None] * b
+        elif a.ndim == 1:
+            ga = mm(b, g) if b.ndim == 2 else mm(b, g[..., None])[..., 0]
+        else:
+            ga = mm(g, xp.matrix_transpose(b))
+        ga = unbroadcast(ga, a)
+    if needs[1]:
+        if a.ndim == 1:
+            if b.ndim == 1:
+                gb = g * a
+            else:
+                gb = a[:, None] * g[..., None, :]
+        elif b.ndim == 1:
+            gb = mm(xp.matrix_transpose(a), g[..., None])[..., 0]
+        else:
+            gb = mm(xp.matrix_transpose(a), g)
+        gb = unbroadcast(gb, b)
+    return ga, gb
+
+
 def _transposed(x: Any) -> bool:
     """Whether `x` is a transposed matrix, `w.T` in `h @ w.T`: its gradient is then computed
     as the transpose of the product in `w`'s own order (`(g.T @ h).T`), so that `w`'s gradient
@@ -258,7 +425,9 @@ class MatVec(Op[Float[Mat, "m n"], Float[Vec, " n"], Float[Vec, " m"]]):
 
     Its shapes are jaxtyping hints, checked at run time with the dimension names bound across
     both arguments and the output; with runtime checks off, the shapes are still checked (more
-    cheaply) and a mismatch gives the same message. It takes floating arrays only.
+    cheaply) and a mismatch gives the same message. It takes floating arrays only. The hints
+    name numpy's types; another library's arrays are checked against them through numpy
+    stand-ins of their shapes and dtypes, with the same messages.
 
     !!! example
         ```python
@@ -283,6 +452,13 @@ class MatVec(Op[Float[Mat, "m n"], Float[Vec, " n"], Float[Vec, " m"]]):
     name = "matvec"
     takes_needs = True
 
+    def _run_checked(self, values: Sequence[object], vetted: bool = False) -> tuple[Any, Any]:
+        # The hints name numpy's types: another library's arrays are checked by stand-ins.
+        return _run_checked_anywhere(self, values, vetted)
+
+    def check_backward(self, g: object, grads: tuple[object, ...]) -> None:
+        _check_backward_anywhere(self, g, grads)
+
     def forward(self, w: Mat, x: Vec) -> tuple[Vec, Callable[[Vec], tuple[Mat, Vec]]]:
         # Typed Mat and Vec, but with runtime checks off anything may arrive. (`.shape` for
         # arrays: np.shape's dispatch costs as much as a small matrix-vector product.)
@@ -290,6 +466,10 @@ class MatVec(Op[Float[Mat, "m n"], Float[Vec, " n"], Float[Vec, " m"]]):
         sx: tuple[int, ...] = x.shape if type(x) is np.ndarray else np.shape(x)
         if len(sw) != 2 or len(sx) != 1 or sw[1] != sx[0]:
             raise _explain_hints(self, (w, x))
+        if type(w) is not np.ndarray:
+            xp = array_module(w, x)
+            if xp is not np:
+                return xp.matmul(w, x), partial(_matvec_grad_xp, xp, w, x)
         out: Vec = w @ x
         # A partial, not a closure: see `typedprop.ops._arithmetic`.
         return out, partial(_matvec_grad, w, x)
@@ -301,6 +481,15 @@ def _matvec_grad(
     # A constant's gradient is skipped (see takes_needs): `x` is often the data.
     gw: Mat = _outer_product(g, x).astype(w.dtype, copy=False) if needs[0] else SKIPPED
     gx: Vec = (g @ w).astype(x.dtype, copy=False) if needs[1] else SKIPPED
+    return gw, gx
+
+
+def _matvec_grad_xp(
+    xp: Any, w: Any, x: Any, g: Any, needs: tuple[bool, bool] = (True, True)
+) -> tuple[Any, Any]:
+    """`_matvec_grad` for another library than numpy, with its namespace `xp`."""
+    gw = xp.astype(g[:, None] * x, w.dtype, copy=False) if needs[0] else SKIPPED
+    gx = xp.astype(xp.matmul(g, w), x.dtype, copy=False) if needs[1] else SKIPPED
     return gw, gx
 
 
@@ -345,6 +534,13 @@ class Linear(
     name = "linear"
     takes_needs = True
 
+    def _run_checked(self, values: Sequence[object], vetted: bool = False) -> tuple[Any, Any]:
+        # The hints name numpy's types: another library's arrays are checked by stand-ins.
+        return _run_checked_anywhere(self, values, vetted)
+
+    def check_backward(self, g: object, grads: tuple[object, ...]) -> None:
+        _check_backward_anywhere(self, g, grads)
+
     def forward(
         self, w: Mat, x: Array, b: Vec
     ) -> tuple[Array, Callable[[Array], tuple[Mat, Array, Vec]]]:
@@ -354,6 +550,10 @@ class Linear(
         sb: tuple[int, ...] = np.shape(b)
         if len(sw) != 2 or len(sx) < 1 or sx[-1] != sw[1] or sb != sw[:1]:
             raise _explain_hints(self, (w, x, b))
+        if type(w) is not np.ndarray:
+            xp = array_module(w, x, b)
+            if xp is not np:
+                return _linear_xp(xp, w, x, b)
         out: Array = (w @ x if x.ndim == 1 else x @ w.T) + b
 
         def grad(
@@ -374,6 +574,27 @@ class Linear(
             return gw, gx, gb
 
         return out, grad
+
+
+def _linear_xp(xp: Any, w: Any, x: Any, b: Any) -> tuple[Any, Any]:
+    """`Linear.forward` for another library than numpy, with its namespace `xp`."""
+    mm = xp.matmul
+    out = (mm(w, x) if x.ndim == 1 else mm(x, xp.matrix_transpose(w))) + b
+
+    def grad(g: Any, needs: tuple[bool, bool, bool] = (True, True, True)) -> tuple[Any, Any, Any]:
+        g2 = xp.reshape(g, (-1, g.shape[-1])) if g.ndim > 1 else g
+        x2 = xp.reshape(x, (-1, x.shape[-1])) if x.ndim > 1 else x
+        gw = gx = gb = SKIPPED
+        if needs[0]:
+            gw = g2[:, None] * x2 if g2.ndim == 1 else mm(xp.matrix_transpose(g2), x2)
+            gw = xp.astype(gw, w.dtype, copy=False)
+        if needs[1]:
+            gx = xp.astype(mm(g, w), x.dtype, copy=False)
+        if needs[2]:
+            gb = xp.astype(g2 if g2.ndim == 1 else xp.sum(g2, axis=0), b.dtype, copy=False)
+        return gw, gx, gb
+
+    return out, grad
 
 
 linear = public(Linear(), note="a dense layer, `x @ w.T + b`, one op")
@@ -526,13 +747,30 @@ class Vdot(Op[Any, Any, Any]):
 
     def forward(self, a: Any, b: Any) -> tuple[Any, Grad2]:
         # Complex arguments are refused by the engine, as by every op (see `typedprop.Op`).
+        xp = array_module(a, b)
+        if xp is not np:
+            return _vdot_xp(xp, a, b)
         if np.size(a) != np.size(b):
-            raise CheckError(
-                f"vdot: {describe_shape('a', a)} and {describe_shape('b', b)} have "
-                f"{np.size(a)} and {np.size(b)} elements; vdot needs the same number"
-            )
+            raise _vdot_error(a, b)
         out = np.vdot(a, b)
         return out, lambda g: (_to(g * np.ravel(b), a), _to(g * np.ravel(a), b))
+
+
+def _vdot_error(a: Any, b: Any) -> CheckError:
+    na, nb = math.prod(np.shape(a)), math.prod(np.shape(b))
+    return CheckError(
+        f"vdot: {describe_shape('a', a)} and {describe_shape('b', b)} have {na} and {nb} "
+        "elements; vdot needs the same number"
+    )
+
+
+def _vdot_xp(xp: Any, a: Any, b: Any) -> tuple[Any, Grad2]:
+    """`Vdot.forward` for another library than numpy, with its namespace `xp`."""
+    if math.prod(np.shape(a)) != math.prod(np.shape(b)):
+        raise _vdot_error(a, b)
+    ra, rb = (xp.reshape(v, (-1,)) for v in _library_arrays(xp, (a, b)))
+    out = xp.vecdot(ra, rb)
+    return out, lambda g: (_to(g * rb, a), _to(g * ra, b))
 
 
 class Outer(Op[Any, Any, Any]):
@@ -573,6 +811,11 @@ class Outer(Op[Any, Any, Any]):
         def __call__(self, a: Any, b: Any, /) -> Any: ...
 
     def forward(self, a: Any, b: Any) -> tuple[Any, Grad2]:
+        xp = array_module(a, b)
+        if xp is not np:
+            ra, rb = (xp.reshape(v, (-1,)) for v in _library_arrays(xp, (a, b)))
+            mm = xp.matmul
+            return ra[:, None] * rb[None, :], lambda g: (_to(mm(g, rb), a), _to(mm(ra, g), b))
         out = np.outer(a, b)
         return out, lambda g: (_to(g @ np.ravel(b), a), _to(np.ravel(a) @ g, b))
 
@@ -684,12 +927,16 @@ def _einsum_spec(subscripts: str, operands: Sequence[Any]) -> _Spec:
     return _Spec(tuple(terms), out)
 
 
-def _einsum_grad(spec: _Spec, k: int, operands: Sequence[Any], g: Any) -> Any:
+def _einsum_grad(spec: _Spec, k: int, operands: Sequence[Any], g: Any, xp: Any = np) -> Any:
     """The gradient for operand `k`: an einsum of the output's gradient with the other
-    operands, giving `k`'s labels."""
+    operands, giving `k`'s labels (with the namespace `xp`; the operands and `g` arrays of
+    its library)."""
     x = operands[k]
     shape = np.shape(x)
-    dtype = np.result_type(g)
+    if xp is np:
+        dtype, device = np.result_type(g), None
+    else:
+        dtype, device = g.dtype, array_kind(g).device(g)  # type: ignore[union-attr]  # an array
     terms: list[str] = [spec.out]
     values: list[Any] = [g]
     for j, (term, value) in enumerate(zip(spec.terms, operands, strict=True)):
@@ -711,18 +958,28 @@ def _einsum_grad(spec: _Spec, k: int, operands: Sequence[Any], g: Any) -> Any:
                     "einsum: too many axes for the gradient: all 52 letters are in use"
                 ) from None
             terms.append(c + f)
-            values.append(np.eye(shape[axis], dtype=dtype))
+            n = shape[axis]
+            values.append(
+                np.eye(n, dtype=dtype) if xp is np else xp.eye(n, dtype=dtype, device=device)
+            )
             target += f
             continue
         if c not in elsewhere:
             terms.append(c)
-            values.append(np.ones(shape[axis], dtype=dtype))
+            n = shape[axis]
+            values.append(
+                np.ones(n, dtype=dtype) if xp is np else xp.ones(n, dtype=dtype, device=device)
+            )
         target += c
-    gk = np.einsum(f"{','.join(terms)}->{target}", *values)
+    text = f"{','.join(terms)}->{target}"
+    gk = np.einsum(text, *values) if xp is np else _einsum_xp(xp, text, values)
     # A broadcast axis of size 1 in operand k stretched to the other operands' size.
     stretched = tuple(i for i, n in enumerate(shape) if n == 1 and gk.shape[i] != 1)
     if stretched:
-        gk = gk.sum(axis=stretched, keepdims=True)
+        if xp is np:
+            gk = gk.sum(axis=stretched, keepdims=True)
+        else:
+            gk = xp.sum(gk, axis=stretched, keepdims=True)
     return _to(gk, x)
 
 
@@ -730,12 +987,120 @@ def _einsum_forward(
     subscripts: str, operands: Sequence[Any]
 ) -> tuple[Any, Callable[[Any], tuple[Any, ...]]]:
     spec = _einsum_spec(subscripts, operands)
+    xp = array_module(*operands)
+    if xp is not np:
+        return _einsum_forward_xp(xp, spec, operands)
     out = np.einsum(spec.text, *operands)
 
     def grad(g: Any) -> tuple[Any, ...]:
         return tuple(_einsum_grad(spec, k, operands, g) for k in range(len(operands)))
 
     return out, grad
+
+
+def _einsum_forward_xp(
+    xp: Any, spec: _Spec, operands: Sequence[Any]
+) -> tuple[Any, Callable[[Any], tuple[Any, ...]]]:
+    """`_einsum_forward` for another library than numpy, with its namespace `xp`: its own
+    einsum where it has one (PyTorch, JAX), else the array API's functions (`_contract`)."""
+    values = _library_arrays(xp, operands)
+    out = _einsum_xp(xp, spec.text, values)
+
+    def grad(g: Any) -> tuple[Any, ...]:
+        g = _as_array(xp, g, out)
+        return tuple(_einsum_grad(spec, k, values, g, xp) for k in range(len(values)))
+
+    return out, grad
+
+
+def _einsum_xp(xp: Any, subscripts: str, values: Sequence[Any]) -> Any:
+    """`numpy.einsum(subscripts, *values)` for the arrays `values` of another library, with
+    its namespace `xp`; `subscripts` explicit, with no '...' (as `_Spec.text` writes them).
+    Mixed dtypes are promoted first: PyTorch's einsum refuses them."""
+    dtypes = {v.dtype for v in values}
+    if len(dtypes) > 1:
+        dtype = xp.result_type(*dtypes)
+        values = [xp.astype(v, dtype) for v in values]
+    einsum = getattr(xp, "einsum", None)
+    if einsum is not None:
+        return einsum(subscripts, *values)
+    return _contract(xp, subscripts, values)
+
+
+def _contract(xp: Any, subscripts: str, values: Sequence[Any]) -> Any:
+    """`numpy.einsum(subscripts, *values)` with the array API standard's functions alone, for
+    a namespace without an einsum (array-api-strict): each operand's repeated labels read as
+    diagonals and its labels that no other term has summed out, then the operands multiplied
+    one after another as stacks of matrix products (`_contract_pair`). `subscripts` are
+    explicit, with no '...'; a label of size 1 in one operand and more in another broadcasts,
+    as numpy's does."""
+    lhs, out = subscripts.split("->")
+    terms = lhs.split(",")
+    items: list[tuple[str, Any]] = []
+    for i, (term, value) in enumerate(zip(terms, values, strict=True)):
+        keep = set(out).union(*(t for j, t in enumerate(terms) if j != i))
+        items.append(_own_labels(xp, term, value, keep))
+    term, value = items[0]
+    for j in range(1, len(items)):
+        later = set(out).union(*(t for t, _ in items[j + 1 :]))
+        term, value = _contract_pair(xp, (term, value), items[j], later)
+    return xp.permute_dims(value, tuple(term.index(c) for c in out))
+
+
+def _own_labels(xp: Any, term: str, x: Any, keep: set[str]) -> tuple[str, Any]:
+    """Operand `x` of labels `term` with each repeated label read as its diagonal and the
+    labels not in `keep` summed out: its labels then all differ."""
+    while True:
+        repeated = next((c for c in term if term.count(c) > 1), None)
+        if repeated is None:
+            break
+        i = term.index(repeated)
+        j = term.index(repeated, i + 1)
+        rest = [axis for axis in range(len(term)) if axis not in (i, j)]
+        x = xp.linalg.diagonal(xp.permute_dims(x, (*rest, i, j)))
+        term = "".join(term[axis] for axis in rest) + repeated
+    gone = tuple(axis for axis, c in enumerate(term) if c not in keep)
+    if gone:
+        x = xp.sum(x, axis=gone)
+        term = "".join(c for c in term if c in keep)
+    return term, x
+
+
+def _contract_pair(
+    xp: Any, left: tuple[str, Any], right: tuple[str, Any], keep: set[str]
+) -> tuple[str, Any]:
+    """The product of two operands whose labels each differ, summed over the labels they share
+    that are not in `keep`: the shared labels kept lead (a stack, which broadcasts), the
+    labels of one operand only are folded into the rows and the columns of one matrix product
+    and the summed labels into its inner axis."""
+    (ta, a), (tb, b) = left, right
+    batch = [c for c in ta if c in tb and c in keep]
+    summed = [c for c in ta if c in tb and c not in keep]
+    rows = [c for c in ta if c not in tb]
+    cols = [c for c in tb if c not in ta]
+    size_a = dict(zip(ta, a.shape, strict=True))
+    size_b = dict(zip(tb, b.shape, strict=True))
+    # A summed label of size 1 in one operand only: the other's axis is summed first.
+    for c in summed:
+        if size_a[c] != size_b[c]:
+            if size_a[c] == 1:
+                b = xp.sum(b, axis=tb.index(c), keepdims=True)
+                size_b[c] = 1
+            else:
+                a = xp.sum(a, axis=ta.index(c), keepdims=True)
+                size_a[c] = 1
+    a = xp.permute_dims(a, tuple(ta.index(c) for c in (*batch, *rows, *summed)))
+    b = xp.permute_dims(b, tuple(tb.index(c) for c in (*batch, *summed, *cols)))
+    inner = math.prod(size_a[c] for c in summed)
+    a = xp.reshape(a, (*(size_a[c] for c in batch), math.prod(size_a[c] for c in rows), inner))
+    b = xp.reshape(b, (*(size_b[c] for c in batch), inner, math.prod(size_b[c] for c in cols)))
+    product = xp.matmul(a, b)
+    shape = (
+        *product.shape[: len(batch)],
+        *(size_a[c] for c in rows),
+        *(size_b[c] for c in cols),
+    )
+    return "".join((*batch, *rows, *cols)), xp.reshape(product, shape)
 
 
 class Einsum(Op[*tuple[Any, ...], Any]):
@@ -890,6 +1255,10 @@ class Transpose(Op[Any, Any]):
             return x.transpose(rev), lambda g: (_to(np.transpose(g, rev), x),)
         perm = self.permutation(x)
         inverse = tuple(int(i) for i in np.argsort(perm))
+        xp = array_module(x)
+        if xp is not np:
+            permute = xp.permute_dims
+            return permute(x, perm), lambda g: (_to(permute(g, inverse), x),)
         return np.transpose(x, perm), lambda g: (_to(np.transpose(g, inverse), x),)
 
 
@@ -954,9 +1323,12 @@ class Trace(Op[Any, Any]):
                 f"trace: axis1={self.axis1} and axis2={self.axis2} name the same axis of "
                 f"{describe_shape('x', x)}"
             )
-        out = np.trace(x, self.offset, a1, a2)
         n1, n2 = np.shape(x)[a1], np.shape(x)[a2]
         offset = int(self.offset)
+        xp = array_module(x)
+        if xp is not np:
+            return _trace_xp(xp, x, offset, a1, a2)
+        out = np.trace(x, self.offset, a1, a2)
 
         def grad(g: Any) -> tuple[Any]:
             g = np.asarray(g)
@@ -965,6 +1337,24 @@ class Trace(Op[Any, Any]):
             return (_to(np.moveaxis(spread, (-2, -1), (a1, a2)), x),)
 
         return out, grad
+
+
+def _trace_xp(xp: Any, x: Any, offset: int, a1: int, a2: int) -> tuple[Any, Grad1]:
+    """`Trace.forward` for another library than numpy, with its namespace `xp`: the two axes
+    moved last, where the array API's `linalg.trace` reads its diagonal."""
+    ndim = x.ndim
+    perm = (*(i for i in range(ndim) if i not in (a1, a2)), a1, a2)
+    inverse = tuple(int(i) for i in np.argsort(perm))
+    out = xp.linalg.trace(xp.permute_dims(x, perm), offset=offset)
+    n1, n2 = x.shape[a1], x.shape[a2]
+
+    def grad(g: Any) -> tuple[Any]:
+        g = _as_array(xp, g, out)
+        device = array_kind(x).device(x)  # type: ignore[union-attr]  # x is an array
+        eye = xp.eye(n1, n2, k=offset, dtype=g.dtype, device=device)
+        return (_to(xp.permute_dims(g[..., None, None] * eye, inverse), x),)
+
+    return out, grad
 
 
 # ---------------------------------------------------------------------------------------------
@@ -981,7 +1371,7 @@ class Solve(Op[Any, Any, Any]):
     `ga = -gb @ x.T`.
 
     **Raises:** `CheckError` for shapes that do not fit, and for a singular `a` (numpy's
-    `LinAlgError` is its cause).
+    `LinAlgError` is its cause, or PyTorch's; JAX gives inf or nan instead).
 
     !!! example
         ```python
@@ -1060,14 +1450,20 @@ class Solve(Op[Any, Any, Any]):
                     f"solve: the leading (stack) axes of {describe_shape('a', a)} and "
                     f"{describe_shape('b', b)} do not broadcast together"
                 ) from None
+        xp = array_module(a, b)
         with _factorable("solve", "a", a, "singular"):
-            x = np.linalg.solve(a, b)
+            if xp is np or not vector:
+                x = xp.linalg.solve(a, b)
+            else:
+                # A column: the libraries read a vector `b` against a stack of matrices in
+                # their own ways (PyTorch's as a stack of vectors where shapes allow).
+                x = xp.linalg.solve(a, b[..., None])[..., 0]
 
         def grad(g: Any) -> tuple[Any, Any]:
             # Work with columns: numpy 2 reads a b of more than one axis as a stack of matrices.
             g2, x2 = (g[..., None], x[..., None]) if vector else (g, x)
             with _factorable("solve", "a", a, "singular"):
-                gb = np.linalg.solve(_mT(a), g2)
+                gb = xp.linalg.solve(_mT(a), g2)
             ga = -(gb @ _mT(x2))
             return unbroadcast(ga, a), unbroadcast(gb[..., 0] if vector else gb, b)
 
@@ -1081,7 +1477,7 @@ class Inv(Op[Any, Any]):
     Prefer `solve(a, b)` to `inv(a) @ b`: it is cheaper and more accurate.
 
     **Raises:** `CheckError` for a non-square `a` and for a singular one (numpy's `LinAlgError`
-    is its cause).
+    is its cause, or PyTorch's; JAX gives inf or nan instead).
 
     !!! example
         ```python
@@ -1109,8 +1505,9 @@ class Inv(Op[Any, Any]):
 
     def forward(self, a: Any) -> tuple[Any, Grad1]:
         _check_square("inv", "a", a)
+        xp = array_module(a)
         with _factorable("inv", "a", a, "singular"):
-            out = np.linalg.inv(a)
+            out = xp.linalg.inv(a)
 
         def grad(g: Any) -> tuple[Any]:
             out_t = _mT(out)
@@ -1168,13 +1565,15 @@ class Slogdet(Op[Any, Any]):
 
     def forward(self, a: Any) -> tuple[Any, Grad1]:
         _check_square("slogdet", "a", a)
-        self.sign, out = np.linalg.slogdet(a)
+        xp = array_module(a)
+        self.sign, out = xp.linalg.slogdet(a)
 
         def grad(g: Any) -> tuple[Any]:
             # d log|det a| / da = inv(a).T, which does not exist where det a = 0.
             with _factorable("slogdet", "a", a, "singular, so log|det a| has no gradient"):
-                inv_t = _mT(np.linalg.inv(a))
-            return (_to(np.asarray(g)[..., None, None] * inv_t, a),)
+                inv_t = _mT(xp.linalg.inv(a))
+            g = np.asarray(g) if xp is np else _as_array(xp, g, out)
+            return (_to(g[..., None, None] * inv_t, a),)
 
         return out, grad
 
@@ -1190,7 +1589,7 @@ class Cholesky(Op[Any, Any]):
     lower-triangle-only function with respect to an arbitrary `a`.
 
     **Raises:** `CheckError` for a non-square `a`, and for one that is not positive definite
-    (numpy's `LinAlgError` is its cause).
+    (numpy's `LinAlgError` is its cause, or PyTorch's; JAX gives nan instead).
 
     !!! example
         ```python
@@ -1219,8 +1618,11 @@ class Cholesky(Op[Any, Any]):
 
     def forward(self, a: Any) -> tuple[Any, Grad1]:
         _check_square("cholesky", "a", a)
+        xp = array_module(a)
         with _factorable("cholesky", "a", a, "not positive definite"):
-            lower = np.linalg.cholesky(a)
+            lower = xp.linalg.cholesky(a)
+        if xp is not np:
+            return lower, partial(_cholesky_grad_xp, xp, a, lower)
 
         def grad(g: Any) -> tuple[Any]:
             # Murray (2016), arXiv:1602.07527, symmetrised as HIPS autograd does:
@@ -1234,6 +1636,21 @@ class Cholesky(Op[Any, Any]):
             return (_to((s + _mT(s)) * 0.5, a),)
 
         return lower, grad
+
+
+def _cholesky_grad_xp(xp: Any, a: Any, lower: Any, g: Any) -> tuple[Any]:
+    """`Cholesky`'s gradient for another library than numpy, with its namespace `xp`: the
+    diagonal halved by a mask, where numpy's path halves it in place."""
+    upper = xp.matrix_transpose(lower)
+    phi = xp.tril(xp.matmul(upper, g))
+    n = phi.shape[-1]
+    device = array_kind(phi).device(phi)  # type: ignore[union-attr]  # phi is an array
+    eye = xp.eye(n, dtype=phi.dtype, device=device)
+    phi = phi * (1.0 - 0.5 * eye)
+    s = xp.linalg.solve(
+        upper, xp.matrix_transpose(xp.linalg.solve(upper, xp.matrix_transpose(phi)))
+    )
+    return (_to((s + xp.matrix_transpose(s)) * 0.5, a),)
 
 
 transpose = public(unconfigured(Transpose))
