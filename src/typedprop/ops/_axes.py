@@ -11,11 +11,13 @@ import numpy as np
 
 from .._core.arrays import Axis
 from .._core.errors import CheckError
+from .._core.structures import array_module
 
 
 def describe_shape(name: str, x: Any) -> str:
     """ "argument 'x' of shape (2, 3)", the way every op's message names an argument."""
-    return f"argument '{name}' of shape {np.shape(x)}"
+    # A tuple: another library's shape may be its own type (PyTorch's `torch.Size`).
+    return f"argument '{name}' of shape {tuple(np.shape(x))}"
 
 
 def normalize_axis(op: str, x: Any, axis: Axis, name: str = "x") -> tuple[int, ...]:
@@ -44,7 +46,16 @@ def normalize_axis(op: str, x: Any, axis: Axis, name: str = "x") -> tuple[int, .
 def unreduce(g: Any, x: Any, axes: tuple[int, ...], keepdims: bool) -> Any:
     """The gradient `g` of a reduction of `x` over `axes`, broadcast back to `x`'s shape (a
     read-only view: callers multiply it, never write to it). The one place that undoes
-    `keepdims=False`."""
+    `keepdims=False`. Another library's `x` gets a gradient of its own library (`g` an array of
+    it, or a number)."""
+    if type(x) is not np.ndarray and (xp := array_module(x)) is not np:
+        shape = tuple(x.shape)
+        if array_module(g) is not xp:  # a number
+            g = xp.asarray(g, dtype=x.dtype, device=x.device)
+        if not keepdims and axes:
+            # The reduced axes back as length 1: the same elements in the same order.
+            g = xp.reshape(g, tuple(1 if i in axes else n for i, n in enumerate(shape)))
+        return xp.broadcast_to(g, shape)
     g = np.asarray(g)
     if not keepdims and axes:
         g = np.expand_dims(g, axes)
@@ -56,4 +67,6 @@ def keep(value: Any, axes: tuple[int, ...], keepdims: bool) -> Any:
     op returns it: with the reduced axes dropped unless `keepdims`."""
     if keepdims or not axes:
         return value
+    if type(value) is not np.ndarray and (xp := array_module(value)) is not np:
+        return xp.squeeze(value, axis=axes)
     return np.squeeze(value, axis=axes)

@@ -6,6 +6,14 @@ than once (repeated integer indices), its gradients add up: the gradient is scat
 `np.add.at`, never by assignment, which would keep only the last one. The indices, keys and
 conditions are constants: they are not differentiated.
 
+Another library's arrays (PyTorch, JAX, array-api-strict, ...) are indexed with keys of their
+own library: index arrays and masks of that library, or Python ints, slices, lists, None and
+`...`; a numpy index array with them is refused, as the ops refuse two libraries. Their
+gradients are scattered by `add_at` (JAX's `.at[].add`, PyTorch's `index_add_`, or a one-hot
+product where a library has no scatter-add). array-api-strict indexes only as the array API
+standard allows (integer arrays only beside integers, a mask only as the whole key): a key it
+cannot take is a CheckError naming the library.
+
 !!! example
     ```python
     >>> import numpy as np
@@ -24,6 +32,7 @@ conditions are constants: they are not differentiated.
 Internal: users import the ops from `typedprop.ops`.
 """
 
+import math
 import re
 from collections.abc import Callable, Sequence
 from typing import Any, TypeAlias, overload
@@ -31,9 +40,11 @@ from typing import Any, TypeAlias, overload
 import numpy as np
 
 from .._core.arrays import DT, AnyArray, ArrayOf, Key, ResultOf
+from .._core.backends import CONVERT
 from .._core.bvar import BVar
 from .._core.errors import CheckError
 from .._core.op import Grad1, Op
+from .._core.structures import array_kind, array_module
 from ._axes import describe_shape, normalize_axis
 from ._broadcast import broadcast_error, unbroadcast
 from ._registry import public, unconfigured
@@ -49,7 +60,10 @@ Indices: TypeAlias = int | np.integer[Any] | IndexArray
 """What `take` accepts: one integer or an array (or list) of them."""
 
 
-_OUT_OF_BOUNDS = re.compile(r"index (-?\d+) is out of bounds for axis (\d+) with size (\d+)")
+# numpy's message, and PyTorch's ("dimension" for "axis").
+_OUT_OF_BOUNDS = re.compile(
+    r"index (-?\d+) is out of bounds for (?:axis|dimension) (\d+) with size (\d+)"
+)
 _BAD_MASK = re.compile(
     r"boolean index did not match indexed array along axis (\d+); size of axis is (\d+) "
     r"but size of corresponding boolean axis is (\d+)"
@@ -63,6 +77,115 @@ def _refuse_bvar(op: str, what: str, value: object) -> None:
             f"{op}: {what} is a BVar, but indices are not differentiable: pass its plain value "
             "(.value)"
         )
+
+
+def mixed_error(op: str, what: str, library: str, x_library: str) -> CheckError:
+    """The error for a constant (`what`: "the key", "indices", ...) of array library `library`
+    given with an argument 'x' of another, `x_library`: an op computes with one library."""
+    return CheckError(
+        f"{op}: {what} is a {library} array but argument 'x' is a {x_library} array; an op "
+        f"computes with one array library, so convert one of them first (with "
+        f"{CONVERT[library]} or {CONVERT[x_library]})"
+    )
+
+
+def constant_in(op: str, what: str, xp: Any, value: Any, like: Any) -> Any:
+    """`value`, an index or condition given with `like` (an array of the library whose
+    namespace is `xp`, not numpy), as that library takes it: its own arrays as they are,
+    Python numbers and numpy's integer and bool scalars as Python numbers; arrays of numpy or of
+    a third library refused (see `mixed_error`)."""
+    if isinstance(value, np.integer | np.bool_):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        raise mixed_error(op, what, "numpy", array_kind(like).library)  # type: ignore[union-attr]
+    kind = array_kind(value)
+    if kind is not None and kind.module is not xp:
+        raise mixed_error(op, what, kind.library, array_kind(like).library)  # type: ignore[union-attr]
+    return value
+
+
+def _from_list(xp: Any, a: np.ndarray[Any, Any], like: Any) -> Any:
+    """The index array `a`, which the op made from a Python list, as an array of `like`'s
+    library (a list is the user's Python data, not numpy's: no library is mixed)."""
+    device = like.device
+    dtype = xp.bool if a.dtype == np.bool_ else _index_dtype(xp, device)
+    return xp.asarray(a.tolist(), dtype=dtype, device=device)
+
+
+def _index_dtype(xp: Any, device: Any) -> Any:
+    """The library's integer dtype for indices (int64, or int32 in JAX without 64 bits)."""
+    return xp.__array_namespace_info__().default_dtypes(device=device)["indexing"]
+
+
+def _is_mask(entry: Any) -> bool:
+    """Whether an entry of a key is a boolean array (of any library)."""
+    dtype = getattr(entry, "dtype", None)
+    return dtype is not None and str(dtype).rpartition(".")[2] == "bool"
+
+
+def _consumed(entry: Any) -> int:
+    """How many axes of the array an entry of a key indexes (a mask: its rank)."""
+    if entry is None or entry is Ellipsis:
+        return 0
+    return len(entry.shape) if _is_mask(entry) else 1
+
+
+def _portable_key(library: str, xp: Any, key: tuple[Any, ...], ndim: int) -> tuple[Any, ...]:
+    """`key` (a tuple), written as `library` indexes: array-api-strict wants every axis indexed
+    (a trailing `...` where numpy leaves it implicit, unless a mask is the whole key)."""
+    if library != "array_api_strict" or any(e is Ellipsis for e in key):
+        return key
+    if len(key) == 1 and (key[0] is None or _is_mask(key[0])):
+        return key  # a mask as the whole key
+    if sum(_consumed(e) for e in key) < ndim:
+        return (*key, Ellipsis)
+    return key
+
+
+def _flips(key: tuple[Any, ...], shape: tuple[int, ...]) -> tuple[tuple[int, ...], tuple[Any, ...]]:
+    """For PyTorch, which slices with positive steps only: the axes to reverse first, and the
+    key with each negative step's slice written for the reversed axis."""
+    if not any(isinstance(e, slice) and e.step is not None and e.step < 0 for e in key):
+        return (), key
+    # `is`, not `in`: an array's == compares elements.
+    ellipsis = next((i for i, e in enumerate(key) if e is Ellipsis), len(key))
+    after = sum(_consumed(e) for e in key[ellipsis + 1 :])
+    axis, flips, out = 0, [], []
+    for i, e in enumerate(key):
+        if e is Ellipsis:
+            axis = len(shape) - after
+        elif isinstance(e, slice) and e.step is not None and e.step < 0:
+            n = shape[axis]
+            picked = range(n)[e]  # the positions, going down
+            flips.append(axis)
+            if picked:
+                e = slice(n - 1 - picked[0], n - picked[-1], -e.step)
+            else:
+                e = slice(0, 0)
+        out.append(e)
+        axis += _consumed(e) if i != ellipsis else 0
+    return tuple(flips), tuple(out)
+
+
+def add_at(xp: Any, gx: Any, index: Any, values: Any, axis: int) -> Any:
+    """`gx` with `values` added at the positions `index` (a 1-d integer array, non-negative, of
+    `gx`'s library) along `axis`, repeated positions adding up, like `np.add.at(gx, (:, ...,
+    index), values)`: `values` has `gx`'s shape with `len(index)` along `axis`. For arrays of a
+    library other than numpy: JAX's `.at[].add` (its arrays are immutable), PyTorch's
+    `index_add_`; a library without a scatter-add (array-api-strict, the standard) gets the
+    product with a one-hot matrix of `len(index)` by `gx.shape[axis]` (exact: it adds the
+    same values, times one or zero)."""
+    library = array_kind(gx).library  # type: ignore[union-attr]
+    if library == "jax":
+        return gx.at[(slice(None),) * axis + (index,)].add(values)
+    if library == "torch":
+        return gx.index_add_(axis, index, values)
+    n = gx.shape[axis]
+    picks = xp.equal(
+        xp.reshape(index, (-1, 1)), xp.reshape(xp.arange(n, device=gx.device), (1, -1))
+    )
+    summed = xp.tensordot(values, xp.astype(picks, gx.dtype), axes=([axis], [0]))
+    return gx + xp.moveaxis(summed, -1, axis)
 
 
 def _zeros_for(op: str, x: object) -> Callable[[], Any]:
@@ -155,8 +278,12 @@ class GetItem(Op[Any, Any]):
         frozen = tuple(_frozen(e) for e in entries)
         self.key: Any = frozen if isinstance(key, tuple) else frozen[0]
         self.basic = all(_is_basic(e) for e in frozen)
+        # Which entries were lists (arrays now): for another library's `x`, arrays of its own.
+        self.lists = tuple(type(e) is list for e in entries)
 
     def forward(self, x: Any) -> tuple[Any, Grad1]:
+        if type(x) is not np.ndarray and (xp := array_module(x)) is not np:
+            return self.forward_in(xp, x)
         zeros = _zeros_for(self.name, x)
         key = self.key
         try:
@@ -171,6 +298,69 @@ class GetItem(Op[Any, Any]):
             else:
                 np.add.at(gx, key, g)
             return (_like(gx, x),)
+
+        return out, grad
+
+    def forward_in(self, xp: Any, x: Any) -> tuple[Any, Grad1]:
+        """`forward` for an array `x` of another library than numpy, whose namespace is `xp`."""
+        library = array_kind(x).library  # type: ignore[union-attr]
+        entries = self.key if isinstance(self.key, tuple) else (self.key,)
+        converted = tuple(
+            _from_list(xp, e, x) if was_list else constant_in(self.name, "the key", xp, e, x)
+            for e, was_list in zip(entries, self.lists, strict=True)
+        )
+        shape = tuple(x.shape)
+        converted = _portable_key(library, xp, converted, len(shape))
+        flips: tuple[int, ...] = ()
+        if library == "torch":
+            flips, converted = _flips(converted, shape)
+        key: Any = converted if isinstance(self.key, tuple) or len(converted) > 1 else converted[0]
+        source = xp.flip(x, axis=flips) if flips else x
+        try:
+            out = source[key]
+        except IndexError as e:
+            message = str(e).strip()
+            if library == "array_api_strict" and not _TOO_MANY.search(message):
+                if not _OUT_OF_BOUNDS.search(message):
+                    raise CheckError(
+                        f"getitem: this key is not available for array_api_strict arrays, "
+                        f"which index only as the array API standard specifies: {message}"
+                    ) from None
+            raise self.index_error(x, message) from None
+        if library == "jax" and not all(
+            e is None or e is Ellipsis or isinstance(e, slice) for e in converted
+        ):
+            # JAX clips an index out of bounds instead of raising: the positions of the
+            # elements picked, with -1 for one out of bounds, tell.
+            positions = xp.reshape(xp.arange(x.size), shape)
+            picked = positions.at[key].get(mode="fill", fill_value=-1)
+            if bool(xp.any(picked < 0)):
+                raise CheckError(
+                    f"getitem: an index of the key is out of bounds for {describe_shape('x', x)}"
+                )
+
+        def grad(g: Any) -> tuple[Any]:
+            zeros = xp.zeros(shape, dtype=x.dtype, device=x.device)
+            if self.basic:
+                # No element twice: set, not add. None's axes (of length 1) taken out of the
+                # key and of `g`: array-api-strict sets through no other basic key.
+                import array_api_extra as xpx  # imported with another library's first array
+
+                plain = tuple(e for e in converted if e is not None)
+                g = xp.reshape(g, tuple(zeros[plain].shape))
+                gx = xpx.at(zeros, plain).set(g)
+                return (xp.flip(gx, axis=flips) if flips else gx,)
+            if library == "jax":
+                return (zeros.at[key].add(g),)
+            # The flat positions of the elements picked, through the same key, and the
+            # gradient added at them.
+            size = math.prod(shape)
+            positions = xp.reshape(xp.arange(size, device=x.device), shape)
+            if flips:
+                positions = xp.flip(positions, axis=flips)
+            picked = xp.reshape(positions[key], (-1,))
+            flat = xp.zeros((size,), dtype=x.dtype, device=x.device)
+            return (xp.reshape(add_at(xp, flat, picked, xp.reshape(g, (-1,)), 0), shape),)
 
         return out, grad
 
@@ -262,16 +452,33 @@ class Take(Op[Any, Any]):
 
     def __init__(self, indices: Any, axis: int | None) -> None:
         _refuse_bvar("take", "indices", indices)
+        self.axis = axis
+        # Whether `indices` is numpy's array (which another library's `x` may not take), not
+        # a number or a list.
+        self.numpy = type(indices) is np.ndarray
+        if not self.numpy and type(indices) not in (int, list):
+            kind = array_kind(indices)
+            if kind is not None and kind.module is not np:
+                # Another library's indices, kept in it (a copy: the caller's may change).
+                xp = kind.module
+                if not xp.isdtype(indices.dtype, "integral"):
+                    raise CheckError(f"take: indices must be integers, got dtype {indices.dtype}")
+                self.indices = xp.asarray(indices, copy=True)
+                return
         idx = np.array(indices)
         if idx.size == 0 and idx.dtype.kind == "f":
             idx = idx.astype(np.intp)  # an empty list
         if idx.dtype.kind not in "iu":
             raise CheckError(f"take: indices must be integers, got dtype {idx.dtype}")
         self.indices = idx
-        self.axis = axis
 
     def forward(self, x: Any) -> tuple[Any, Grad1]:
+        if type(x) is not np.ndarray and (xp := array_module(x)) is not np:
+            return self.forward_in(xp, x)
         zeros = _zeros_for(self.name, x)
+        if type(self.indices) is not np.ndarray:
+            kind = array_kind(self.indices)
+            raise mixed_error(self.name, "indices", kind.library, "numpy")  # type: ignore[union-attr]
         idx = self.indices
         axis = None if self.axis is None else normalize_axis(self.name, x, self.axis)[0]
         try:
@@ -287,6 +494,44 @@ class Take(Op[Any, Any]):
                 along: Any = (slice(None),) * axis + (idx,)  # numpy's stubs miss slices in keys
                 np.add.at(gx, along, g)
             return (_like(gx, x),)
+
+        return out, grad
+
+    def forward_in(self, xp: Any, x: Any) -> tuple[Any, Grad1]:
+        """`forward` for an array `x` of another library than numpy, whose namespace is `xp`:
+        through the array API's `take`, which takes a 1-d array of non-negative indices along
+        one axis (`indices` flattened, made non-negative, the result reshaped)."""
+        idx = self.indices
+        if type(idx) is np.ndarray:
+            if self.numpy:
+                raise mixed_error(self.name, "indices", "numpy", array_kind(x).library)  # type: ignore[union-attr]
+            idx = _from_list(xp, idx, x)
+        else:
+            idx = constant_in(self.name, "indices", xp, idx, x)
+        axis = None if self.axis is None else normalize_axis(self.name, x, self.axis)[0]
+        work, along = (xp.reshape(x, (-1,)), 0) if axis is None else (x, axis)
+        shape = tuple(work.shape)
+        n = shape[along]
+        flat = xp.reshape(idx, (-1,))
+        bad = (flat < -n) | (flat >= n)
+        # A check the libraries do not all make (JAX clips), read back to raise it.
+        if bool(xp.any(bad)):
+            where = (
+                f"{describe_shape('x', x)} flattened (size {n})"
+                if axis is None
+                else f"axis {axis} of {describe_shape('x', x)}"
+            )
+            first = int(flat[bad][0])
+            raise CheckError(f"take: index {first} is out of bounds for {where}")
+        flat = xp.where(flat < 0, flat + n, flat)
+        out_shape = shape[:along] + tuple(idx.shape) + shape[along + 1 :]
+        out = xp.reshape(xp.take(work, flat, axis=along), out_shape)
+        picked = shape[:along] + (flat.shape[0],) + shape[along + 1 :]
+
+        def grad(g: Any) -> tuple[Any]:
+            gx = xp.zeros(shape, dtype=x.dtype, device=x.device)
+            gx = add_at(xp, gx, flat, xp.reshape(g, picked), along)
+            return (xp.reshape(gx, tuple(x.shape)),)
 
         return out, grad
 
@@ -384,9 +629,12 @@ class Where(Op[Any, Any, Any]):
         if not isinstance(condition, bool | np.bool_) and not (
             isinstance(condition, np.ndarray) and condition.dtype == np.bool_
         ):
+            kind = array_kind(condition)
+            if kind is not None and kind.module.isdtype(condition.dtype, "bool"):
+                return Op.__call__(Where(condition), a, b)  # another library's
             got = (
                 f"an array of dtype {condition.dtype}"
-                if isinstance(condition, np.ndarray)
+                if isinstance(condition, np.ndarray) or kind is not None
                 else f"a value of type {type(condition).__name__}"
             )
             raise CheckError(
@@ -400,6 +648,8 @@ class Where(Op[Any, Any, Any]):
 
     def forward(self, a: Any, b: Any) -> tuple[Any, Callable[[Any], tuple[Any, Any]]]:
         cond = self.condition
+        if (xp := array_module(cond, a, b)) is not np:
+            return self.forward_in(xp, cond, a, b)
         try:
             out = np.where(cond, a, b)
         except ValueError:
@@ -415,6 +665,56 @@ class Where(Op[Any, Any, Any]):
             return unbroadcast(np.where(cond, g, 0.0), a), unbroadcast(np.where(cond, 0.0, g), b)
 
         return out, grad
+
+    def forward_in(
+        self, xp: Any, cond: Any, a: Any, b: Any
+    ) -> tuple[Any, Callable[[Any], tuple[Any, Any]]]:
+        """`forward` where the condition or a branch is an array of another library than numpy,
+        whose namespace is `xp`; the others numbers or arrays of it."""
+        values = (cond, a, b)
+        like = next(v for v in values if array_module(v) is xp)
+        library = array_kind(like).library  # type: ignore[union-attr]
+        for name, v in zip(("condition", "a", "b"), values, strict=True):
+            kind = array_kind(v)
+            other = "numpy" if isinstance(v, np.ndarray | np.generic) else None
+            if kind is not None and kind.module is not xp:
+                other = kind.library
+            if other is not None and not (name == "condition" and isinstance(v, np.bool_)):
+                raise CheckError(
+                    f"where: argument '{name}' is a {other} array but another argument is a "
+                    f"{library} array; an op computes with one array library, so convert one "
+                    f"of them first (with {CONVERT[other]} or {CONVERT[library]})"
+                )
+        device = like.device
+        if array_module(cond) is not xp:
+            cond = xp.asarray(bool(cond), device=device)
+        if array_module(a) is not xp and array_module(b) is not xp:
+            # Two numbers: the result has numpy's dtype for them, float64 (or the library's
+            # widest where 64 bits are off, as in JAX by default).
+            dtype = _float64(xp, device)
+            a2, b2 = xp.asarray(a, dtype=dtype, device=device), b
+        else:
+            a2, b2 = a, b
+        try:
+            out = xp.where(cond, a2, b2)
+        except (ValueError, RuntimeError, TypeError):
+            try:
+                np.broadcast_shapes(*(tuple(np.shape(v)) for v in values))
+            except ValueError:
+                raise broadcast_error(self.name, ("condition", "a", "b"), values) from None
+            raise
+
+        def grad(g: Any) -> tuple[Any, Any]:
+            zero = xp.zeros_like(g)
+            return unbroadcast(xp.where(cond, g, zero), a), unbroadcast(xp.where(cond, zero, g), b)
+
+        return out, grad
+
+
+def _float64(xp: Any, device: Any) -> Any:
+    """float64, or the widest real floating dtype the library `xp` has on `device` now."""
+    dtypes = xp.__array_namespace_info__().dtypes(device=device, kind="real floating")
+    return dtypes.get("float64", dtypes.get("float32"))
 
 
 getitem = public(unconfigured(GetItem), note="`x[key]`: basic, integer-array and boolean")

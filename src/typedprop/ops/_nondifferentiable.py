@@ -7,6 +7,10 @@ numpy values, never BVars: they take BVars or plain values (a BVar is read throu
 if they were not there. Their results feed the ops that take constants: a comparison is a
 condition for `where`, an argmax an index for `getitem` or `take`.
 
+Another library's arrays (PyTorch, JAX, array-api-strict, ...) give results of that library: 0-d
+and boolean arrays of it where numpy gives numpy scalars and arrays (`shape`, `ndim` and `size`
+give Python ints for every library). Arrays of two libraries are refused, as by the ops.
+
 !!! example
     ```python
     >>> import numpy as np
@@ -22,13 +26,16 @@ condition for `where`, an argmax an index for `getitem` or `take`.
 Internal: users import the functions from `typedprop.ops`.
 """
 
+import math
 from typing import Any, ClassVar, Literal, TypeAlias, overload
 
 import numpy as np
 
+from .._core.backends import CONVERT
 from .._core.bvar import BVar
 from .._core.errors import CheckError
 from .._core.op import refuse
+from .._core.structures import array_kind, array_module
 from .._core.tape import check_live
 from ._axes import describe_shape, normalize_axis
 from ._broadcast import broadcast_error
@@ -53,6 +60,23 @@ def _plain(op: str, name: str, x: object) -> Any:
         x = x.value
     refuse(op, f"argument '{name}'", x)
     return x
+
+
+def _one_library(op: str, xp: Any, a: Any, b: Any) -> None:
+    """Refuse `a` and `b`, arguments of `op` that computes with the namespace `xp` of another
+    library than numpy, if either is numpy's or a third library's array (or numpy scalar)."""
+    library = next(array_kind(v).library for v in (a, b) if array_module(v) is xp)  # type: ignore[union-attr]
+    for name, v in (("a", a), ("b", b)):
+        kind = array_kind(v)
+        other = "numpy" if isinstance(v, np.ndarray | np.generic) else None
+        if kind is not None and kind.module is not xp:
+            other = kind.library
+        if other is not None:
+            raise CheckError(
+                f"{op}: argument '{name}' is a {other} array but the other is a {library} "
+                f"array; an op computes with one array library, so convert one of them first "
+                f"(with {CONVERT[other]} or {CONVERT[library]})"
+            )
 
 
 class NotDifferentiable:
@@ -87,6 +111,11 @@ class ArgReduce(NotDifferentiable):
             if isinstance(axis, tuple):
                 raise CheckError(f"{self.name}: axis must be an int or None, got a tuple")
             normalize_axis(self.name, value, axis)
+        if type(value) is not np.ndarray and (xp := array_module(value)) is not np:
+            # Another library's: its 0-d array where numpy gives a scalar.
+            if math.prod(tuple(value.shape)) == 0:
+                raise CheckError(f"{self.name}: {describe_shape('x', value)} is empty")
+            return getattr(xp, self.name)(value, axis=axis, keepdims=keepdims)
         if np.size(value) == 0:
             raise CheckError(f"{self.name}: {describe_shape('x', value)} is empty")
         return type(self).reduce(value, axis=axis, keepdims=keepdims)
@@ -145,9 +174,15 @@ class Comparison(NotDifferentiable):
     def __call__(self, a: _Input, b: BVar[_Array] | _Array, /) -> _BoolArray: ...
     def __call__(self, a: _Input, b: _Input, /) -> Any:
         va, vb = _plain(self.name, "a", a), _plain(self.name, "b", b)
+        compare: Any = type(self).compare
+        if (type(va) is not np.ndarray or type(vb) is not np.ndarray) and (
+            xp := array_module(va, vb)
+        ) is not np:
+            _one_library(self.name, xp, va, vb)
+            compare = getattr(xp, self.name)
         try:
-            return type(self).compare(va, vb)
-        except ValueError:
+            return compare(va, vb)
+        except (ValueError, RuntimeError, TypeError):  # numpy's, PyTorch's, JAX's, for shapes
             try:
                 np.broadcast_shapes(np.shape(va), np.shape(vb))
             except ValueError:
@@ -319,7 +354,10 @@ class Size(NotDifferentiable):
     name = "size"
 
     def __call__(self, x: _Input, /) -> int:
-        return int(np.size(_plain(self.name, "x", x)))
+        value = _plain(self.name, "x", x)
+        if type(value) is not np.ndarray and array_module(value) is not np:
+            return math.prod(tuple(value.shape))  # PyTorch's `size` is a method
+        return int(np.size(value))
 
 
 shape = public(Shape())

@@ -9,6 +9,10 @@ that copies elements (`broadcast_to`, `repeat`, `tile`) adds up the copies' grad
 off. Every shape argument is checked in the op, whether runtime checks are on or off, and a bad
 one is a `CheckError` naming the op, the argument and its shape.
 
+Another library's arrays (PyTorch, JAX, array-api-strict, ...) go through its array API
+namespace (`array_module`): numpy's own functions (`np.pad`, `np.add.reduceat`, ...) stay on
+numpy's path, and the others get the standard's functions or `add_at` for the scatter-adds.
+
 `split` is one op whose output is a tuple of arrays, taken apart into one BVar per piece: the
 gradient of the pieces a function does not use is zero.
 
@@ -41,8 +45,10 @@ from .._core.arrays import DT, AnyArray, Array, ArrayOf, ResultOf, Vec
 from .._core.bvar import BVar
 from .._core.errors import CheckError
 from .._core.op import Grad1, Op, refuse
+from .._core.structures import array_module
 from ._axes import describe_shape, normalize_axis
 from ._broadcast import unbroadcast
+from ._indexing import add_at
 from ._registry import public, unconfigured
 
 _Flat: TypeAlias = np.ndarray[tuple[int], DT]
@@ -76,6 +82,30 @@ def _like(g: Any, x: Any) -> Any:
     if g.dtype != dtype and dtype.kind in "fc":
         g = g.astype(dtype)
     return g
+
+
+def _like_in(xp: Any, g: Any, x: Any) -> Any:
+    """`_like` for the namespace `xp` of another library than numpy."""
+    if array_module(x) is not xp:  # a number among another library's arrays
+        return xp.reshape(g, ())
+    g = xp.reshape(g, tuple(x.shape))
+    if g.dtype != x.dtype and xp.isdtype(x.dtype, ("real floating", "complex floating")):
+        g = xp.astype(g, x.dtype)
+    return g
+
+
+def _arrays_in(xp: Any, xs: Sequence[Any]) -> list[Any]:
+    """The items `xs` of a join, numbers among them as 0-d arrays of `xp`'s library (float64,
+    as numpy makes them, where the library has it)."""
+    like = next(x for x in xs if array_module(x) is xp)
+    out = []
+    for x in xs:
+        if array_module(x) is not xp:
+            info = xp.__array_namespace_info__().dtypes(device=like.device, kind="real floating")
+            dtype = info.get("float64", info.get("float32"))
+            x = xp.asarray(x, dtype=dtype, device=like.device)
+        out.append(x)
+    return out
 
 
 def _new_axes(op: str, x: Any, axis: object, name: str) -> tuple[int, ...]:
@@ -116,6 +146,9 @@ class Reshaping(Op[Any, Any]):
     in `target`, and the gradient is the output's gradient with `x`'s shape."""
 
     def forward(self, x: Any) -> tuple[Any, Grad1]:
+        if type(x) is not np.ndarray and (xp := array_module(x)) is not np:
+            shape = tuple(x.shape)
+            return xp.reshape(x, self.target(x)), lambda g: (xp.reshape(g, shape),)
         out = np.reshape(x, self.target(x))
         return out, lambda g: (np.reshape(g, np.shape(x)),)
 
@@ -323,6 +356,9 @@ class Join(Op[*tuple[Any, ...], Any]):
     def forward(self, *xs: Any) -> tuple[Any, Callable[[Any], tuple[Any, ...]]]:
         if not xs:
             raise CheckError(f"{self.name}: argument 'xs' is empty: there is nothing to join")
+        xp = array_module(*xs)
+        if xp is not np:
+            return self.forward_in(xp, xs)
         parts, axis = self.prepare(xs)
         out = np.concatenate(parts, axis=axis)
         ends = np.cumsum([np.shape(p)[axis] for p in parts[:-1]])
@@ -333,8 +369,28 @@ class Join(Op[*tuple[Any, ...], Any]):
 
         return out, grad
 
-    def prepare(self, xs: tuple[Any, ...]) -> tuple[list[Any], int]:
-        """The items to pass to `np.concatenate`, and the axis to join them along."""
+    def forward_in(
+        self, xp: Any, xs: tuple[Any, ...]
+    ) -> tuple[Any, Callable[[Any], tuple[Any, ...]]]:
+        """`forward` for items of another library than numpy, whose namespace is `xp`."""
+        parts, axis = self.prepare(tuple(_arrays_in(xp, xs)), xp)
+        out = xp.concat(parts, axis=axis)
+        lengths = [p.shape[axis] for p in parts]
+        lead = (slice(None),) * axis
+
+        def grad(g: Any) -> tuple[Any, ...]:
+            pieces, start = [], 0
+            for n in lengths:
+                # The trailing ... for array-api-strict, which wants every axis indexed.
+                pieces.append(g[(*lead, slice(start, start + n), ...)])
+                start += n
+            return tuple(_like_in(xp, p, x) for p, x in zip(pieces, xs, strict=True))
+
+        return out, grad
+
+    def prepare(self, xs: tuple[Any, ...], xp: Any = np) -> tuple[list[Any], int]:
+        """The items to pass to `concatenate` (of the namespace `xp`), and the axis to join them
+        along."""
         raise NotImplementedError
 
 
@@ -379,8 +435,10 @@ class Concatenate(Join):
     def __call__(self, xs: Sequence[Any], /, axis: int | None = 0) -> Any:
         return Op.__call__(Concatenate(axis), *xs)
 
-    def prepare(self, xs: tuple[Any, ...]) -> tuple[list[Any], int]:
+    def prepare(self, xs: tuple[Any, ...], xp: Any = np) -> tuple[list[Any], int]:
         if self.axis is None:
+            if xp is not np:
+                return [xp.reshape(x, (-1,)) for x in xs], 0
             return [np.ravel(x) for x in xs], 0
         first = xs[0]
         if np.ndim(first) == 0:
@@ -448,7 +506,7 @@ class Stack(Join):
     def __call__(self, xs: Sequence[Any], /, axis: int = 0) -> Any:
         return Op.__call__(Stack(axis), *xs)
 
-    def prepare(self, xs: tuple[Any, ...]) -> tuple[list[Any], int]:
+    def prepare(self, xs: tuple[Any, ...], xp: Any = np) -> tuple[list[Any], int]:
         first = xs[0]
         (axis,) = _new_axes(self.name, first, self.axis, "xs[0]")
         shape = np.shape(first)
@@ -458,6 +516,8 @@ class Stack(Join):
                     f"stack: {describe_shape(f'xs[{i}]', x)} does not match "
                     f"{describe_shape('xs[0]', first)} (stacked arrays must have one shape)"
                 )
+        if xp is not np:
+            return [xp.expand_dims(x, axis=axis) for x in xs], axis
         return [np.expand_dims(x, axis) for x in xs], axis
 
 
@@ -526,12 +586,41 @@ class Split(Op[Any, Any]):
             points = list(range(0, n + 1, n // sections)) if n else [0] * (sections + 1)
         lead = (slice(None),) * axis
         where = [(*lead, slice(a, b)) for a, b in zip(points[:-1], points[1:], strict=True)]
+        if type(x) is not np.ndarray and (xp := array_module(x)) is not np:
+            return self.pieces_in(xp, x, where, axis, points)
         pieces = tuple(np.asarray(x)[w] for w in where)
 
         def grad(gs: Any) -> tuple[Any]:
             gx = np.zeros(np.shape(x), dtype=np.result_type(x))
             for w, g in zip(where, gs, strict=True):
                 gx[w] += g
+            return (gx,)
+
+        return pieces, grad
+
+    def pieces_in(
+        self, xp: Any, x: Any, where: list[tuple[slice, ...]], axis: int, points: list[int]
+    ) -> tuple[Any, Grad1]:
+        """The pieces and gradient for an array `x` of another library than numpy, whose
+        namespace is `xp`."""
+        keys: list[tuple[Any, ...]] = [(*w, ...) for w in where]  # every axis, for the strict
+        pieces = tuple(x[k] for k in keys)
+        shape = tuple(x.shape)
+        # numpy clips the points to the axis; pieces in order that meet end to end join back.
+        ends = [min(max(p, 0), shape[axis]) for p in points]
+        joined = ends[0] == 0 and ends[-1] == shape[axis] and ends == sorted(ends)
+
+        def grad(gs: Any) -> tuple[Any]:
+            if joined:
+                return (xp.concat(list(gs), axis=axis),)
+            # Pieces that overlap (indices going down): their gradients add up.
+            gx = xp.zeros(shape, dtype=x.dtype, device=x.device)
+            for w, g in zip(where, gs, strict=True):
+                n = g.shape[axis]
+                if n:
+                    start = range(shape[axis])[w[axis]].start
+                    positions = xp.arange(start, start + n, device=x.device)
+                    gx = add_at(xp, gx, positions, g, axis)
             return (gx,)
 
         return pieces, grad
@@ -576,6 +665,16 @@ class BroadcastTo(Op[Any, Any]):
 
     def forward(self, x: Any) -> tuple[Any, Grad1]:
         shape = _ints(self.name, "shape", self.shape)
+        if type(x) is not np.ndarray and (xp := array_module(x)) is not np:
+            try:
+                fits = np.broadcast_shapes(tuple(x.shape), shape) == shape
+            except ValueError:
+                fits = False
+            if not fits:
+                raise CheckError(
+                    f"broadcast_to: {describe_shape('x', x)} does not broadcast to {shape}"
+                )
+            return xp.broadcast_to(x, shape), lambda g: (unbroadcast(g, x),)
         try:
             out = np.broadcast_to(x, shape)
         except ValueError:
@@ -633,6 +732,8 @@ class Repeat(Op[Any, Any]):
         self.axis = axis
 
     def forward(self, x: Any) -> tuple[Any, Grad1]:
+        if type(x) is not np.ndarray and (xp := array_module(x)) is not np:
+            return self.forward_in(xp, x)
         if self.axis is None:
             # numpy repeats the flattened array.
             work, axis = np.ravel(x), 0
@@ -665,6 +766,42 @@ class Repeat(Op[Any, Any]):
                 starts = np.cumsum(counts) - counts
                 gx[used] = np.add.reduceat(g0, starts[used], axis=0)
             return (_like(np.moveaxis(gx, 0, axis), x),)
+
+        return out, grad
+
+    def forward_in(self, xp: Any, x: Any) -> tuple[Any, Grad1]:
+        """`forward` for an array `x` of another library than numpy, whose namespace is `xp`."""
+        if self.axis is None:
+            work, axis = xp.reshape(x, (-1,)), 0
+            along = f"{describe_shape('x', x)} flattened"
+        else:
+            work, axis = x, _one_axis(self.name, x, self.axis)
+            along = f"axis {axis} of {describe_shape('x', x)}"
+        shape = tuple(work.shape)
+        n = shape[axis]
+        counts = _ints(self.name, "repeats", self.repeats)
+        if any(c < 0 for c in counts):
+            raise CheckError(f"repeat: repeats must not be negative, got {self.repeats!r}")
+        if len(counts) not in (1, n):
+            raise CheckError(
+                f"repeat: {len(counts)} repeats do not match {along} (length {n}): give one "
+                "count, or one per element"
+            )
+        same = len(set(counts)) <= 1
+        device = x.device
+        repeats: Any = counts[0] if len(counts) == 1 else xp.asarray(counts, device=device)
+        out = xp.repeat(work, repeats, axis=axis)
+
+        def grad(g: Any) -> tuple[Any]:
+            if same and counts:
+                # Each element's r copies side by side: sum them.
+                r = counts[0]
+                copies = xp.reshape(g, shape[: axis + 1] + (r,) + shape[axis + 1 :])
+                return (_like_in(xp, xp.sum(copies, axis=axis + 1), x),)
+            # Copies of different counts: add each copy's gradient to its element's.
+            owners = xp.repeat(xp.arange(n, device=device), repeats)
+            gx = xp.zeros(shape, dtype=g.dtype, device=device)
+            return (_like_in(xp, add_at(xp, gx, owners, g, axis), x),)
 
         return out, grad
 
@@ -709,11 +846,15 @@ class Tile(Op[Any, Any]):
         d = max(np.ndim(x), len(reps))
         shape = (1,) * (d - np.ndim(x)) + np.shape(x)
         reps = (1,) * (d - len(reps)) + reps
-        out = np.tile(x, reps)
         # Along each axis the output is `r` copies of `x` one after the other: axis length
         # r * n reads as (r, n), and the gradient sums over the copies.
         copies = tuple(k for r, n in zip(reps, shape, strict=True) for k in (r, n))
-        return out, lambda g: (_like(g.reshape(copies).sum(axis=tuple(range(0, 2 * d, 2))), x),)
+        summed = tuple(range(0, 2 * d, 2))
+        if type(x) is not np.ndarray and (xp := array_module(x)) is not np:
+            out = xp.tile(xp.reshape(x, shape), reps)
+            return out, lambda g: (_like_in(xp, xp.sum(xp.reshape(g, copies), axis=summed), x),)
+        out = np.tile(x, reps)
+        return out, lambda g: (_like(g.reshape(copies).sum(axis=summed), x),)
 
 
 _PadWidth: TypeAlias = int | Sequence[int] | Sequence[Sequence[int]]
@@ -798,9 +939,50 @@ class Pad(Op[Any, Any]):
             "constant_values",
             np.asarray(values) if type(values) in (tuple, list) else values,
         )
-        out = np.pad(x, pairs, mode="constant", constant_values=values)
         inside = tuple(slice(b, b + n) for (b, _), n in zip(pairs, np.shape(x), strict=True))
+        if type(x) is not np.ndarray and (xp := array_module(x)) is not np:
+            return _pad_in(xp, x, pairs, values), lambda g: (g[inside],)
+        out = np.pad(x, pairs, mode="constant", constant_values=values)
         return out, lambda g: (g[inside],)
+
+
+def _pad_in(xp: Any, x: Any, pairs: Any, values: Any) -> Any:
+    """`np.pad(x, pairs, mode="constant", constant_values=values)` for an array `x` of another
+    library than numpy, whose namespace is `xp`: the padding joined on one axis after the other,
+    as numpy pads (an axis's padding spans the axes padded before it)."""
+    if array_module(values) is xp:
+        if values.ndim:
+            raise CheckError(
+                f"pad: constant_values must be a number or (before, after) numbers, not an "
+                f"array of shape {tuple(values.shape)}, for {array_kind_name(x)} arrays"
+            )
+        fills = np.zeros((x.ndim, 2), dtype=object)
+        fills[...] = values
+    else:
+        fills = np.broadcast_to(np.asarray(values, dtype=object), (x.ndim, 2))
+    out = x
+    for axis, ((before, after), (low, high)) in enumerate(zip(pairs, fills, strict=True)):
+        if not before and not after:
+            continue
+        parts = []
+        for width, value in ((before, low), (int(after), None), (after, high)):
+            if value is None:
+                parts.append(out)
+                continue
+            if width:
+                shape = (*out.shape[:axis], int(width), *out.shape[axis + 1 :])
+                fill = xp.asarray(value, dtype=x.dtype, device=x.device)
+                parts.append(xp.broadcast_to(fill, shape))
+        out = xp.concat(parts, axis=axis)
+    return out
+
+
+def array_kind_name(x: Any) -> str:
+    """The library of the array `x`, as messages name it."""
+    from .._core.structures import array_kind
+
+    kind = array_kind(x)
+    return kind.library if kind is not None else "numpy"
 
 
 # ---------------------------------------------------------------------------------------------
