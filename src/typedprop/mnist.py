@@ -37,6 +37,7 @@ defaults.
 
 import argparse
 import contextlib
+import importlib
 import math
 import os
 import secrets
@@ -48,6 +49,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, Final, NamedTuple
 
+import array_api_compat
 import numpy as np
 import numpy.lib.format
 from jaxtyping import Float, Int
@@ -212,8 +214,10 @@ def predict(net: Network, x: Array) -> Int[np.ndarray, " batch"]:
         (2,)
         ```
     """
-    scores = evaluate(lambda n: logits(n, np.atleast_2d(x)), net)
-    labels: Int[np.ndarray, " batch"] = np.argmax(scores, axis=-1)
+    xp = array_api_compat.array_namespace(x)
+    rows = x if x.ndim == 2 else xp.reshape(x, (1, -1))
+    scores = evaluate(lambda n: logits(n, rows), net)
+    labels: Int[np.ndarray, " batch"] = xp.argmax(scores, axis=-1)
     return labels
 
 
@@ -234,12 +238,15 @@ def accuracy(net: Network, x: Array, y: Int[np.ndarray, " batch"]) -> float:
         True
         ```
     """
-    rows, labels = np.atleast_2d(x), np.atleast_1d(y)
-    hits = sum(
-        int(np.sum(predict(net, rows[i : i + _EVAL_ROWS]) == labels[i : i + _EVAL_ROWS]))
-        for i in range(0, len(rows), _EVAL_ROWS)
-    )
-    return hits / len(rows)
+    # Any library's arrays (see `train`'s `backend`): one count read back per chunk of rows.
+    xp = array_api_compat.array_namespace(x, y)
+    rows = x if x.ndim == 2 else xp.reshape(x, (1, -1))
+    labels = y if y.ndim == 1 else xp.reshape(y, (-1,))
+    hits = 0
+    for i in range(0, rows.shape[0], _EVAL_ROWS):
+        right = predict(net, rows[i : i + _EVAL_ROWS]) == labels[i : i + _EVAL_ROWS]
+        hits += int(xp.sum(xp.astype(right, xp.int64)))
+    return hits / int(rows.shape[0])
 
 
 class History(NamedTuple):
@@ -278,6 +285,8 @@ def train(
     seed: int = 0,
     progress: bool = False,
     on_epoch: Callable[[int, History], object] | None = None,
+    backend: str = "numpy",
+    device: str | None = None,
 ) -> tuple[Network, History]:
     """Train `net` on `split`'s training part; returns the trained network and the history.
 
@@ -291,6 +300,12 @@ def train(
     sample as data, and replayed at each step: the same arithmetic as `typedprop.backprop`,
     without running `loss`'s Python code again. Mini-batches use `typedprop.backprop`, since a
     batch's labels, integer data, would make a record per batch.
+
+    `backend` trains on another array library's arrays: `"torch"`, `"jax"` or `"cupy"`, on
+    `device` (the library's default by default; `"cuda"` for PyTorch's GPU). The network and
+    the data are copied to it once, trained there in float64 (float32 for JAX without its
+    64-bit mode), and the trained network comes back as numpy arrays; the loss and the
+    accuracies are the same as numpy's, to rounding.
 
     Raises `ValueError` for bad settings, and `TrainingDiverged` (a `ValueError`) when the loss
     or a parameter stops being a finite number (the learning rate is too large); Ctrl-C raises
@@ -314,13 +329,18 @@ def train(
     rate = lr if lr is not None else (0.02 if optimizer == "sgd" else 1e-3)
     if not (math.isfinite(rate) and rate > 0):
         raise ValueError(f"lr must be a positive number, got {rate}")
-    opt: optim.Optimizer[Network] = (
-        optim.SGD(net, lr=rate) if optimizer == "sgd" else optim.Adam(net, lr=rate)
+    on = _Library(backend, device)
+    # On another library, the parameters are plain tuples: Layer's hints describe numpy arrays.
+    params: Any = net if on.xp is None else tuple(tuple(map(on.floats, layer)) for layer in net)
+    opt: optim.Optimizer[Any] = (
+        optim.SGD(params, lr=rate) if optimizer == "sgd" else optim.Adam(params, lr=rate)
     )
-    x, y = split.train_x, split.train_y
-    batch_size = min(batch_size, len(y))
+    x, y = on.floats(split.train_x), on.labels(split.train_y)
+    test_x, test_y = on.floats(split.test_x), on.labels(split.test_y)
+    labels = split.train_y  # on the host: a label is data of the per-sample record
+    batch_size = min(batch_size, len(labels))
     rng = np.random.default_rng(seed)
-    graph = trace(loss, net, x[0], int(y[0])) if batch_size == 1 else None
+    graph = trace(loss, params, x[0], int(labels[0])) if batch_size == 1 else None
     history = History([], [], [])
     epoch, steps = 1, 0
     bar = None
@@ -328,22 +348,25 @@ def train(
         # Overflow on the way to a diverging loss is reported below, once, not warned about.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
             for epoch in range(1, epochs + 1):
-                order = rng.permutation(len(y))
-                batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+                order = rng.permutation(len(labels))
+                picks = on.labels(order)  # the batches' rows, on the library's device
+                batches = range(0, len(order), batch_size)
                 losses: list[float] = []
                 bar = _progress(len(batches), f"epoch {epoch}/{epochs}", progress)
-                for k, rows in enumerate(batches):
+                for k, start in enumerate(batches):
                     if graph is not None:
-                        value, g = graph.backprop(net, x[rows[0]], int(y[rows[0]]))
+                        i = int(order[start])
+                        value, g = graph.backprop(params, x[i], int(labels[i]))
                     else:
+                        rows = picks[start : start + batch_size]
                         xb, yb = x[rows], y[rows]
-                        value, g = backprop(lambda n: loss(n, xb, yb), net)  # noqa: B023
+                        value, g = backprop(lambda n: loss(n, xb, yb), params)  # noqa: B023
                     if not math.isfinite(value):
                         raise TrainingDiverged(
                             f"training diverged: the loss is {float(value)} at step {k + 1} of "
                             f"epoch {epoch} (learning rate {rate}: a smaller one may help)"
                         )
-                    net = opt.step(net, g)
+                    params = opt.step(params, g)
                     steps += 1
                     losses.append(float(value))
                     if bar is not None and (k % 50 == 0 or k == len(batches) - 1):
@@ -352,24 +375,93 @@ def train(
                 if bar is not None:
                     bar.close()
                     bar = None
-                if not all(np.all(np.isfinite(a)) for layer in net for a in layer):
+                if not all(on.finite(a) for layer in params for a in layer):
                     raise TrainingDiverged(
                         f"training diverged: a parameter is not finite after epoch {epoch} "
                         f"(learning rate {rate}: a smaller one may help)"
                     )
                 # All three measured before any is recorded: an interrupt leaves whole epochs.
-                measured = (accuracy(net, x, y), accuracy(net, split.test_x, split.test_y))
+                measured = (accuracy(params, x, y), accuracy(params, test_x, test_y))
                 history.train_loss.append(float(np.mean(losses)))
                 history.train_accuracy.append(measured[0])
                 history.test_accuracy.append(measured[1])
                 if on_epoch is not None:
                     on_epoch(epoch, history)
     except KeyboardInterrupt:
-        raise TrainingInterrupted(net, history, epoch, steps) from None
+        raise TrainingInterrupted(on.network(params), history, epoch, steps) from None
     finally:
         if bar is not None:
             bar.close()
-    return net, history
+    return on.network(params), history
+
+
+class _Library:
+    """Where `train` computes: numpy (`xp` None), or another array library and device, with the
+    copies to it and back."""
+
+    # The module of each backend's arrays, and what to install for it.
+    MODULES: Final = {"torch": "torch", "jax": "jax.numpy", "cupy": "cupy"}
+
+    def __init__(self, backend: str, device: str | None) -> None:
+        self.xp: Any = None
+        self.device = device
+        if backend == "numpy":
+            if device not in (None, "cpu"):
+                raise ValueError(f"device {device!r} needs a backend other than numpy")
+            return
+        if backend not in self.MODULES:
+            raise ValueError(f"backend must be numpy, torch, jax or cupy, got {backend!r}")
+        try:
+            module = importlib.import_module(self.MODULES[backend])
+        except ImportError:
+            raise ValueError(
+                f"backend {backend!r} needs {backend} installed: pip install 'typedprop[backends]'"
+            ) from None
+        self.xp = array_api_compat.array_namespace(module.asarray(0.0))
+        # float64, as on numpy; JAX has it only in its 64-bit mode.
+        self.float_dtype = self.xp.float64
+        if backend == "jax" and not importlib.import_module("jax").config.jax_enable_x64:
+            self.float_dtype = self.xp.float32
+        if device is not None:
+            try:
+                self.xp.asarray(0.0, device=device)
+            except Exception as e:  # each library has its own error for a device it lacks
+                raise ValueError(f"{backend} has no device {device!r} here ({e})") from None
+
+    def _kwargs(self) -> dict[str, Any]:
+        return {} if self.device is None else {"device": self.device}
+
+    def floats(self, a: Any) -> Any:
+        if self.xp is None:
+            return a
+        return self.xp.asarray(a, dtype=self.float_dtype, **self._kwargs())
+
+    def labels(self, a: Any) -> Any:
+        if self.xp is None:
+            return a
+        return self.xp.asarray(np.asarray(a, dtype=np.int64), **self._kwargs())
+
+    def finite(self, a: Any) -> bool:
+        xp = self.xp if self.xp is not None else np
+        return bool(xp.all(xp.isfinite(a)))
+
+    def network(self, params: Any) -> Network:
+        """The parameters as a numpy `Network` of float64 arrays."""
+        if self.xp is None:
+            trained: Network = params
+            return trained
+        return Network._make(
+            Layer._make(np.asarray(_host(a), dtype=np.float64) for a in layer) for layer in params
+        )
+
+
+def _host(a: Any) -> Any:
+    """An array of another library as a numpy array (a copy on the host)."""
+    if hasattr(a, "detach"):  # PyTorch
+        return a.detach().cpu().numpy()
+    if hasattr(a, "get"):  # CuPy
+        return a.get()
+    return np.asarray(a)
 
 
 def _progress(total: int, description: str, enabled: bool) -> Any:
@@ -712,6 +804,20 @@ def _parser() -> argparse.ArgumentParser:
         "first 8,000 of t10k-*, or 1,438 of the built-in digits, the rest held out)",
     )
     p.add_argument(
+        "--backend",
+        choices=["numpy", "torch", "jax", "cupy"],
+        default="numpy",
+        help="the array library to train with; the network and data are copied to it once, "
+        "trained in float64 (JAX's 64-bit mode is switched on), and saved as numpy arrays "
+        "(default: numpy)",
+    )
+    p.add_argument(
+        "--device",
+        metavar="DEVICE",
+        help="the backend's device, such as cuda or cuda:1 for PyTorch (default: the "
+        "library's default device)",
+    )
+    p.add_argument(
         "--no-checks",
         action="store_true",
         help="switch off the runtime shape checks (default: the checks are on)",
@@ -831,6 +937,15 @@ def _run(args: argparse.Namespace) -> float:
     epochs = args.epochs if args.epochs is not None else (30 if sgd else 15)
     batch = args.batch_size if args.batch_size is not None else (1 if sgd else 32)
     rate = args.lr if args.lr is not None else (0.02 if sgd else 1e-3)
+    if args.backend == "jax":
+        # Before JAX makes any array: float64, as on the other libraries (a setting of the
+        # whole process, which this program owns).
+        with contextlib.suppress(ImportError):
+            importlib.import_module("jax").config.update("jax_enable_x64", True)
+    try:
+        _Library(args.backend, args.device)
+    except ValueError as e:
+        raise _failed("--backend" if args.device is None else "--backend, --device", e) from None
     split, source = _data(args)
     net = _network(args, split, min(batch, len(split.train_y)))
     for flag, path in (("--save", save), ("--plot", plot)):
@@ -844,6 +959,8 @@ def _run(args: argparse.Namespace) -> float:
         f"{shape}{origin}; {args.optimizer}, {_plural(epochs, 'epoch')}, batch "
         f"{min(batch, len(split.train_y))}, learning rate {rate}; runtime checks "
         f"{'off' if args.no_checks else 'on'}"
+        + ("" if args.backend == "numpy" else f"; on {args.backend}")
+        + ("" if args.device is None else f" ({args.device})")
     )
 
     def report(epoch: int, history: History) -> None:
@@ -862,6 +979,8 @@ def _run(args: argparse.Namespace) -> float:
                 seed=args.seed,
                 progress=not args.quiet,
                 on_epoch=report,
+                backend=args.backend,
+                device=args.device,
             )
     except TrainingInterrupted as stop:
         if stop.steps == 0:

@@ -39,6 +39,7 @@ from ._core.structures import (
     StructureMismatch,
     Treedef,
     array_kind,
+    array_module,
     describe,
     flatten,
     flatten_up_to,
@@ -140,6 +141,11 @@ def _replaced(leaf: Any, new: Any) -> Any:
     """`new` with the type of the float leaf `leaf` (a float32 array stays float32)."""
     if isinstance(leaf, np.ndarray):
         return np.asarray(new, dtype=leaf.dtype)
+    array = array_kind(leaf)
+    if array is not None:  # another library's array: its arithmetic kept type and dtype
+        return (
+            new if array.dtype(new) == array.dtype(leaf) else array.module.astype(new, leaf.dtype)
+        )
     return type(leaf)(new)
 
 
@@ -362,7 +368,7 @@ class Adam(Optimizer[P]):
         v = self._v[i] = b2 * self._v[i] + (1.0 - b2) * grad * grad
         m_hat = m / (1.0 - b1**self.steps)
         v_hat = v / (1.0 - b2**self.steps)
-        return param - self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+        return param - self.lr * m_hat / (array_module(v_hat).sqrt(v_hat) + self.eps)
 
     def _slots(self) -> dict[str, list[Any]]:
         return {"m": self._m, "v": self._v}
