@@ -54,8 +54,7 @@ def unbroadcast(g: object, like: object) -> object:
 def broadcast_error(op: str, names: tuple[str, ...], values: tuple[Any, ...]) -> CheckError:
     """The error for inputs that do not broadcast together, naming each input's shape."""
     shapes = " and ".join(
-        f"argument '{n}' of shape {tuple(np.shape(v))}"
-        for n, v in zip(names, values, strict=True)
+        f"argument '{n}' of shape {tuple(np.shape(v))}" for n, v in zip(names, values, strict=True)
     )
     return CheckError(f"{op}: {shapes} do not broadcast together")
 
