@@ -367,13 +367,17 @@ def array_module(*values: object) -> Any:
     anything else. The one hook through which ops reach another array library; numpy's inputs
     answer at the first type test."""
     for x in values:
-        t = type(x)
-        if t is np.ndarray or t is float or t is int:
+        if type(x) in _NUMPY_NATIVE:
             continue
         kind = array_kind(x)
         if kind is not None and kind.module is not np:
             return kind.module
     return np
+
+
+# What `array_module` answers numpy for at one test: numpy's arrays, Python's numbers and the
+# numpy scalars that ops give back (np.sin of a float is an np.float64).
+_NUMPY_NATIVE = frozenset({np.ndarray, float, int, bool, np.float64, np.float32, np.int64})
 
 
 def _array_base_kind(cls: type) -> _ArrayKind | None:

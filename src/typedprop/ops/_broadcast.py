@@ -14,6 +14,8 @@ from .._core.structures import _ArrayKind, array_kind, array_module
 
 # Scalar types whose gradient, of the same type, has nothing to undo.
 _SCALARS = {float, np.float64, np.float32}
+# Numbers, which are no other library's arrays.
+_NUMBERS = {float, int, np.float64, np.float32}
 
 
 def unbroadcast(g: object, like: object) -> object:
@@ -38,7 +40,7 @@ def unbroadcast(g: object, like: object) -> object:
         if garr.dtype != like.dtype and like.dtype.kind in "fc":
             garr = garr.astype(like.dtype)
         return garr
-    else:
+    elif type(like) not in _NUMBERS:
         kind = array_kind(like)
         if kind is not None:
             return _unbroadcast_to(kind, g, like)

@@ -147,7 +147,7 @@ def _real(op: str, name: str, value: object) -> float:
 class Elementwise(Op[Any, Any]):
     """The elementwise kind: a map of one number or numeric array whose output has the
     input's shape and dtype, typed `BVar[N] -> BVar[N]` and `N -> N` (a vector stays a vector,
-    a float a float). Subclasses define `value_and_derivative(x)`: the value, and a function of
+    a float a float). Subclasses define `value_and_derivative(x, xp)`: the value, and a function of
     no arguments computing the derivative from what the value's computation kept (called only
     when a gradient is needed). The input is refused unless it is a number or a numeric array.
 
@@ -172,13 +172,17 @@ class Elementwise(Op[Any, Any]):
     floats_only: bool = True
 
     def forward(self, x: Any) -> tuple[Any, Grad1]:
-        if type(x) not in _NUMPY_INPUTS and self.floats_only:
-            x = _as_floating(x)
-        out, derivative = self.value_and_derivative(x)
+        if type(x) in _NUMPY_INPUTS:
+            out, derivative = self.value_and_derivative(x)  # numpy, the default module
+        else:
+            xp = array_module(x)
+            if self.floats_only:
+                x = _as_floating(x)
+            out, derivative = self.value_and_derivative(x, xp)
         # A partial, not a closure: see `typedprop.ops._arithmetic`.
         return out, partial(_times_derivative, derivative)
 
-    def value_and_derivative(self, x: Any) -> tuple[Any, _Derivative]:
+    def value_and_derivative(self, x: Any, xp: Any = np) -> tuple[Any, _Derivative]:
         raise NotImplementedError(f"{type(self).__name__} must define value_and_derivative")
 
 
@@ -205,8 +209,8 @@ class Exp(Elementwise):
 
     name = "exp"
 
-    def value_and_derivative(self, x: Any) -> tuple[Any, _Derivative]:
-        out = array_module(x).exp(x)
+    def value_and_derivative(self, x: Any, xp: Any = np) -> tuple[Any, _Derivative]:
+        out = xp.exp(x)
         return out, lambda: out
 
 
@@ -225,8 +229,7 @@ class Log(Elementwise):
 
     name = "log"
 
-    def value_and_derivative(self, x: Any) -> tuple[Any, _Derivative]:
-        xp = array_module(x)
+    def value_and_derivative(self, x: Any, xp: Any = np) -> tuple[Any, _Derivative]:
         # divide, not `1.0 / x`: a Python 0.0 gives inf with numpy's warning, not
         # ZeroDivisionError.
         return xp.log(x), lambda: xp.divide(1.0, x)
@@ -246,8 +249,7 @@ class Log1p(Elementwise):
 
     name = "log1p"
 
-    def value_and_derivative(self, x: Any) -> tuple[Any, _Derivative]:
-        xp = array_module(x)
+    def value_and_derivative(self, x: Any, xp: Any = np) -> tuple[Any, _Derivative]:
         return xp.log1p(x), lambda: xp.divide(1.0, 1.0 + x)
 
 
@@ -265,8 +267,8 @@ class Expm1(Elementwise):
 
     name = "expm1"
 
-    def value_and_derivative(self, x: Any) -> tuple[Any, _Derivative]:
-        out = array_module(x).expm1(x)
+    def value_and_derivative(self, x: Any, xp: Any = np) -> tuple[Any, _Derivative]:
+        out = xp.expm1(x)
         return out, lambda: out + 1.0
 
 
@@ -284,8 +286,7 @@ class Sqrt(Elementwise):
 
     name = "sqrt"
 
-    def value_and_derivative(self, x: Any) -> tuple[Any, _Derivative]:
-        xp = array_module(x)
+    def value_and_derivative(self, x: Any, xp: Any = np) -> tuple[Any, _Derivative]:
         out = xp.sqrt(x)
         return out, lambda: xp.divide(0.5, out)
 
@@ -305,8 +306,8 @@ class Square(Elementwise):
     name = "square"
     floats_only = False  # integers square to integers
 
-    def value_and_derivative(self, x: Any) -> tuple[Any, _Derivative]:
-        return array_module(x).square(x), lambda: 2.0 * x
+    def value_and_derivative(self, x: Any, xp: Any = np) -> tuple[Any, _Derivative]:
+        return xp.square(x), lambda: 2.0 * x
 
 
 class Abs(Elementwise):
@@ -325,8 +326,7 @@ class Abs(Elementwise):
     name = "abs"
     floats_only = False  # integers keep their dtype
 
-    def value_and_derivative(self, x: Any) -> tuple[Any, _Derivative]:
-        xp = array_module(x)
+    def value_and_derivative(self, x: Any, xp: Any = np) -> tuple[Any, _Derivative]:
         return xp.abs(x), lambda: xp.sign(x)
 
 
@@ -349,8 +349,7 @@ class Sin(Elementwise):
 
     name = "sin"
 
-    def value_and_derivative(self, x: Any) -> tuple[Any, _Derivative]:
-        xp = array_module(x)
+    def value_and_derivative(self, x: Any, xp: Any = np) -> tuple[Any, _Derivative]:
         return xp.sin(x), lambda: xp.cos(x)
 
 
@@ -368,8 +367,7 @@ class Cos(Elementwise):
 
     name = "cos"
 
-    def value_and_derivative(self, x: Any) -> tuple[Any, _Derivative]:
-        xp = array_module(x)
+    def value_and_derivative(self, x: Any, xp: Any = np) -> tuple[Any, _Derivative]:
         return xp.cos(x), lambda: -xp.sin(x)
 
 
@@ -391,8 +389,7 @@ class Arctan(Elementwise):
 
     name = "arctan"
 
-    def value_and_derivative(self, x: Any) -> tuple[Any, _Derivative]:
-        xp = array_module(x)
+    def value_and_derivative(self, x: Any, xp: Any = np) -> tuple[Any, _Derivative]:
         # atan: the standard's name, numpy's arctan itself.
         return xp.atan(x), lambda: xp.divide(1.0, 1.0 + x * x)
 
@@ -411,8 +408,8 @@ class Tanh(Elementwise):
 
     name = "tanh"
 
-    def value_and_derivative(self, x: Any) -> tuple[Any, _Derivative]:
-        out = array_module(x).tanh(x)
+    def value_and_derivative(self, x: Any, xp: Any = np) -> tuple[Any, _Derivative]:
+        out = xp.tanh(x)
         return out, lambda: 1.0 - out * out
 
 
@@ -440,7 +437,7 @@ class Logistic(Elementwise):
 
     name = "logistic"
 
-    def value_and_derivative(self, x: Any) -> tuple[Any, _Derivative]:
+    def value_and_derivative(self, x: Any, xp: Any = np) -> tuple[Any, _Derivative]:
         if type(x) is np.ndarray and x.ndim and x.dtype.kind == "f":
             # The same arithmetic, in place: two fresh arrays instead of six, for the hidden
             # layers of a network, where every temporary of a large batch costs page faults.
@@ -458,7 +455,6 @@ class Logistic(Elementwise):
                 return d
 
             return out, derivative
-        xp = array_module(x)
         e = xp.exp(-xp.abs(x))
         r = xp.divide(1.0, 1.0 + e)
         out = _scalar_if_0d(xp.where(xp.greater_equal(x, 0), r, e * r))
@@ -483,8 +479,7 @@ class Relu(Elementwise):
     name = "relu"
     floats_only = False  # integers keep their dtype
 
-    def value_and_derivative(self, x: Any) -> tuple[Any, _Derivative]:
-        xp = array_module(x)
+    def value_and_derivative(self, x: Any, xp: Any = np) -> tuple[Any, _Derivative]:
         if xp is np:
             # A boolean derivative: g * bool keeps g's dtype.
             return np.maximum(x, 0), lambda: np.greater(x, 0)
@@ -521,9 +516,8 @@ class LeakyRelu(Elementwise):
     def __call__(self, x: Any, /, negative_slope: float = 0.01) -> Any:
         return Op.__call__(LeakyRelu(negative_slope), x)
 
-    def value_and_derivative(self, x: Any) -> tuple[Any, _Derivative]:
+    def value_and_derivative(self, x: Any, xp: Any = np) -> tuple[Any, _Derivative]:
         slope = self.negative_slope
-        xp = array_module(x)
         positive = xp.greater(x, 0)
         out = _scalar_if_0d(xp.where(positive, x, slope * x))
 
@@ -557,8 +551,7 @@ class Softplus(Elementwise):
 
     name = "softplus"
 
-    def value_and_derivative(self, x: Any) -> tuple[Any, _Derivative]:
-        xp = array_module(x)
+    def value_and_derivative(self, x: Any, xp: Any = np) -> tuple[Any, _Derivative]:
         out = xp.log1p(xp.exp(-xp.abs(x))) + xp.maximum(x, 0)
         return out, lambda: -xp.expm1(-out)
 
@@ -591,9 +584,8 @@ class Elu(Elementwise):
     def __call__(self, x: Any, /, alpha: float = 1.0) -> Any:
         return Op.__call__(Elu(alpha), x)
 
-    def value_and_derivative(self, x: Any) -> tuple[Any, _Derivative]:
+    def value_and_derivative(self, x: Any, xp: Any = np) -> tuple[Any, _Derivative]:
         alpha = self.alpha
-        xp = array_module(x)
         positive = xp.greater(x, 0)
         # expm1 of min(x, 0), not of x: exp of a large positive x would overflow in the branch
         # that `where` then discards.
@@ -630,9 +622,9 @@ class Gelu(Elementwise):
 
     name = "gelu"
 
-    def value_and_derivative(self, x: Any) -> tuple[Any, _Derivative]:
+    def value_and_derivative(self, x: Any, xp: Any = np) -> tuple[Any, _Derivative]:
         x2 = x * x
-        t = array_module(x).tanh(_GELU_C * (x + _GELU_K * x2 * x))
+        t = xp.tanh(_GELU_C * (x + _GELU_K * x2 * x))
         out = 0.5 * x * (1.0 + t)
 
         def derivative() -> Any:
