@@ -215,6 +215,44 @@ def torch_run(batch: int) -> Run:
     return run
 
 
+def torch_hand_run(batch: int) -> Run:
+    """The hand-written forward and backward pass (numpy's formulas) on PyTorch's tensors,
+    without autograd: what typedprop on torch tensors is held to."""
+    import torch
+
+    params, xn, y = problem(batch)
+    (w1, b1), (w2, b2), (w3, b3) = [(torch.from_numpy(w), torch.from_numpy(b)) for w, b in params]
+    x, yt, rows = torch.from_numpy(xn), torch.as_tensor(y), torch.arange(batch)
+
+    def batched() -> Any:
+        with torch.no_grad():
+            h1 = 1.0 / (1.0 + torch.exp(-(x @ w1.T + b1)))
+            h2 = 1.0 / (1.0 + torch.exp(-(h1 @ w2.T + b2)))
+            z = h2 @ w3.T + b3
+            m = z.amax(dim=1, keepdim=True)
+            e = torch.exp(z - m)
+            s = e.sum(dim=1, keepdim=True)
+            value = torch.mean(m[:, 0] + torch.log(s[:, 0]) - z[rows, yt])
+            g3 = e / s
+            g3[rows, yt] -= 1.0
+            g3 /= batch
+            g2 = (g3 @ w3) * h2 * (1.0 - h2)
+            g1 = (g2 @ w2) * h1 * (1.0 - h1)
+            return value, ((g1.T @ x, g1.sum(0)), (g2.T @ h1, g2.sum(0)), (g3.T @ h2, g3.sum(0)))
+
+    return batched
+
+
+def typedprop_torch_run(batch: int, checks: bool, traced: bool) -> Run:
+    """typedprop with the same loss as on numpy, its parameters and data PyTorch tensors."""
+    import torch
+
+    params, x, y = problem(batch)
+    tparams = tuple(Layer(torch.from_numpy(w), torch.from_numpy(b)) for w, b in params)
+    loss = typedprop_loss(torch.from_numpy(x), torch.as_tensor(y))
+    return harness.typedprop_run(loss, tparams, checks, traced)
+
+
 def jax_run(batch: int, jit: bool) -> Run:
     import jax
     import jax.numpy as jnp
@@ -259,6 +297,14 @@ def contenders(batch: int) -> list[Contender]:
         "jax": jax_run,
     }
     cs += harness.typedprop_and_peers(c, runs, "jax.jit (compiled reference)")
+    if batch > 1:
+        # typedprop on PyTorch's tensors against the same hand-written pass on them (issue:
+        # within 1.3x at batch 256), in the torch process.
+        cs.append(c("hand-written torch", "torch", torch_hand_run))
+        for checks in (False, True):
+            for style, traced in (("implicit", False), ("traced", True)):
+                name = f"typedprop on torch {style}, checks {'on' if checks else 'off'}"
+                cs.append(c(name, "torch", typedprop_torch_run, checks, traced))
     return cs
 
 

@@ -175,3 +175,29 @@ def test_instruction_counts_refuse_a_missing_valgrind() -> None:
     )
     assert done.returncode == 1
     assert "instructions.py needs valgrind: apt-get install valgrind" in done.stderr
+
+
+def test_the_gpu_benchmark_runs_on_the_cpu() -> None:
+    # The GPU script on PyTorch's CPU device (CuPy, where absent, is skipped with a line):
+    # every contender is checked against the hand-written pass of its library before timing.
+    if importlib.util.find_spec("torch") is None:
+        pytest.skip("PyTorch is not installed (pip install 'typedprop[backends]')")
+    out = _run("gpu.py", "--device", "cpu", "--batches", "64", "--rounds", "1")
+    for row in (
+        "hand-written numpy (host)",
+        "hand-written torch",
+        "typedprop on torch, implicit",
+        "typedprop on torch, traced",
+        "torch autograd (reference)",
+    ):
+        assert re.search(rf"\|\s+64 \| {re.escape(row)}\s+\|\s+[\d.]+ \|", out), out
+    if importlib.util.find_spec("cupy") is None:
+        assert "# CuPy skipped" in out
+
+
+def test_the_mlp_benchmark_has_typedprop_on_torch_beside_hand_written_torch() -> None:
+    if importlib.util.find_spec("torch") is None:
+        pytest.skip("PyTorch is not installed (pip install 'typedprop[backends]')")
+    out = _run("mlp.py", "--quick", "--only", "numpy,torch", "--rounds", "1", "--no-memory")
+    assert "| hand-written torch |" in out
+    assert "| typedprop on torch implicit, checks off |" in out

@@ -457,10 +457,11 @@ class Logistic(Elementwise):
             return out, derivative
         e = xp.exp(-xp.abs(x))
         r = xp.divide(1.0, 1.0 + e)
-        out = _scalar_if_0d(xp.where(xp.greater_equal(x, 0), r, e * r))
+        er = e * r
+        out = _scalar_if_0d(xp.where(xp.greater_equal(x, 0), r, er))
         # logistic'(x) = e^-|x| / (1 + e^-|x|)^2 for either sign: exact where out * (1 - out)
         # would round to 0 for large x.
-        return out, lambda: e * r * r
+        return out, lambda: er * r
 
 
 class Relu(Elementwise):
