@@ -11,7 +11,7 @@ import numpy as np
 
 from .._core.arrays import Axis
 from .._core.errors import CheckError
-from .._core.structures import array_module
+from .._core.structures import array_kind, array_module
 
 
 def describe_shape(name: str, x: Any) -> str:
@@ -48,11 +48,11 @@ def unreduce(g: Any, x: Any, axes: tuple[int, ...], keepdims: bool) -> Any:
     read-only view: callers multiply it, never write to it). The one place that undoes
     `keepdims=False`. Another library's `x` gets a gradient of its own library (`g` an array of
     it, or a number)."""
-    if type(x) is not np.ndarray and (xp := array_module(x)) is not np:
-        shape = tuple(x.shape)
-        if array_module(g) is not xp:  # a number
-            g = xp.asarray(g, dtype=x.dtype, device=x.device)
-        if not keepdims and axes:
+    if type(x) is not np.ndarray and (kind := array_kind(x)) is not None and kind.module is not np:
+        xp, shape = kind.module, tuple(x.shape)
+        if array_kind(g) is None:  # a number: the same gradient everywhere
+            g = xp.asarray(g, dtype=x.dtype, device=kind.device(x))
+        elif not keepdims and axes:
             # The reduced axes back as length 1: the same elements in the same order.
             g = xp.reshape(g, tuple(1 if i in axes else n for i, n in enumerate(shape)))
         return xp.broadcast_to(g, shape)

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 
-from .._core.arrays import DT, ArrayOf, Axis, N, ResultOf
+from .._core.arrays import DT, ArrayOf, Axis, L, N, ResultOf
 from .._core.bvar import BVar
 from .._core.errors import CheckError
 from .._core.op import Grad1, Op
@@ -84,6 +84,11 @@ class Reduction(Op[Any, Any]):
         def __call__(
             self, x: ArrayOf[DT], /, axis: Axis = None, keepdims: bool = False
         ) -> ResultOf[DT]: ...
+        # Another library's array keeps its type (reducing every axis gives a 0-d one).
+        @overload
+        def __call__(self, x: BVar[L], /, axis: Axis = None, keepdims: bool = False) -> BVar[L]: ...
+        @overload
+        def __call__(self, x: L, /, axis: Axis = None, keepdims: bool = False) -> L: ...
         def __call__(self, x: Any, /, axis: Axis = None, keepdims: bool = False) -> Any: ...
     else:
 
@@ -104,10 +109,8 @@ class Reduction(Op[Any, Any]):
         keepdims = self.keepdims
         if not keepdims and axes:
             out = xp.squeeze(out, axis=axes)
-        if xp is not np:
-            # Another library's full reduction stays a 0-d array of it (no numpy scalars).
-            return out, lambda g: (grad(_unreduce(xp, g, x, axes, keepdims)),)
-        if np.ndim(out) == 0:
+        # Another library's full reduction stays a 0-d array of it (no numpy scalars).
+        if xp is np and np.ndim(out) == 0:
             out = out[()]
         return out, lambda g: (grad(unreduce(g, x, axes, keepdims)),)
 
@@ -116,19 +119,6 @@ class Reduction(Op[Any, Any]):
         `xp`, and a function from its gradient, broadcast to `x`'s shape, to the gradient for
         `x`."""
         raise NotImplementedError
-
-
-def _unreduce(xp: Any, g: Any, x: Any, axes: tuple[int, ...], keepdims: bool) -> Any:
-    """`_axes.unreduce` for another library's arrays, through its namespace `xp`: the gradient
-    `g` of a reduction of `x` over `axes`, broadcast back to `x`'s shape (a read-only view in
-    PyTorch: callers multiply it, never write to it). `_axes.unreduce` goes through
-    `np.asarray`, a host copy of another library's array."""
-    shape = tuple(x.shape)
-    if array_kind(g) is None:  # a number: the same gradient everywhere
-        g = xp.asarray(g, dtype=x.dtype, device=array_kind(x).device(x))  # type: ignore[union-attr]
-    elif not keepdims and axes:
-        g = xp.reshape(g, tuple(1 if i in axes else n for i, n in enumerate(shape)))
-    return xp.broadcast_to(g, shape)
 
 
 def _floating(xp: Any, x: Any) -> Any:
@@ -291,6 +281,14 @@ class _Spread(Reduction):
         def __call__(
             self, x: ArrayOf[DT], /, axis: Axis = None, ddof: float = 0, keepdims: bool = False
         ) -> ResultOf[DT]: ...
+        @overload
+        def __call__(
+            self, x: BVar[L], /, axis: Axis = None, ddof: float = 0, keepdims: bool = False
+        ) -> BVar[L]: ...
+        @overload
+        def __call__(
+            self, x: L, /, axis: Axis = None, ddof: float = 0, keepdims: bool = False
+        ) -> L: ...
         def __call__(
             self, x: Any, /, axis: Axis = None, ddof: float = 0, keepdims: bool = False
         ) -> Any: ...
