@@ -28,6 +28,7 @@ Mat: TypeAlias = np.ndarray[tuple[int, int], Floating]
 AnyArray: TypeAlias = np.ndarray[tuple[Any, ...], np.dtype[Any]]
 """An array of any rank and dtype."""
 
+
 class LibraryArray(Protocol):
     """An array of any library, as mypy sees one: it has a shape, a rank and a dtype. PyTorch's
     `torch.Tensor`, JAX's `jax.Array`, CuPy's and array-api-strict's arrays (and numpy's) fit,
