@@ -57,9 +57,23 @@ class LibraryArray(Protocol):
 N = TypeVar("N", bound=float | complex | np.number[Any] | np.ndarray[Any, Any] | LibraryArray)
 """A number or an array (numpy's or another library's): what arithmetic and elementwise ops
 take and give back."""
-L = TypeVar("L", bound=LibraryArray)
+
+
+class OtherArray(LibraryArray, Protocol):
+    """`LibraryArray` less numpy's arrays, as mypy sees them: numpy's `ndarray` declares itself
+    unhashable (`__hash__: None`), PyTorch's, JAX's and array-api-strict's arrays do not. So an
+    overload on `L` never matches a numpy array that numpy's own overloads refused (it would
+    accept it, or make a call with an `Any` dtype ambiguous, typed `Any`). Static only."""
+
+    def __hash__(self) -> int: ...
+
+
+L = TypeVar("L", bound=OtherArray)
 """An array of another library than numpy (`torch.Tensor`): what the ops' last overloads take
-and give back, keeping the type."""
+and give back, keeping the type. numpy's arrays do not fit it (see `OtherArray`). An overload
+solves `L` from one argument and types the others `OtherArray` (that they are of the same
+library is checked at run time): an `Any` in a second argument solving `L` would make it `Any`,
+and a numpy call with such an argument ambiguous."""
 DT = TypeVar("DT", bound=np.dtype[Any])
 """An array's dtype, kept through ops that change the shape."""
 S = TypeVar("S", bound=tuple[Any, ...])

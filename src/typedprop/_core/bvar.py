@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, final, overloa
 
 import numpy as np
 
-from .arrays import DT, Key, N, S
+from .arrays import DT, Index, Key, L, N, OtherArray, S
 from .arrays import Axis as _Axis
 from .errors import CheckError
 from .structures import Mismatch, Partial, array_kind, check_supported, resolve_path
@@ -37,6 +37,12 @@ H = TypeVar("H")
 _AnyArray = np.ndarray[Any, np.dtype[Any]]
 _M = tuple[int, int]
 _V = tuple[int]
+# The self types of the methods' overloads for another library's arrays: the BVar itself comes
+# back (`BVar[torch.Tensor]`). mypy checks a self type variable's bound, but not the bound of
+# one nested in it (`self: BVar[L]` would let a `BVar[float]` or a structure through). `.T`, a
+# property without overloads, takes numpy's arrays too.
+_BL = TypeVar("_BL", bound="BVar[OtherArray]")
+_BT = TypeVar("_BT", bound="BVar[np.ndarray[Any, Any]] | BVar[OtherArray]")
 
 
 class _OpTable:
@@ -409,6 +415,8 @@ class BVar(Generic[T_co]):
     def __matmul__(
         self: "BVar[np.ndarray[S, DT]]", other: "BVar[_AnyArray] | _AnyArray", /
     ) -> "BVar[np.ndarray[tuple[Any, ...], DT]]": ...
+    @overload
+    def __matmul__(self: "_BL", other: "BVar[OtherArray] | OtherArray", /) -> "_BL": ...
     def __matmul__(self, other: object, /) -> "BVar[Any]":
         result: BVar[Any] = _ops.matmul(self, other)
         return result
@@ -433,6 +441,8 @@ class BVar(Generic[T_co]):
     def __rmatmul__(
         self: "BVar[np.ndarray[S, DT]]", other: _AnyArray, /
     ) -> "BVar[np.ndarray[tuple[Any, ...], DT]]": ...
+    @overload
+    def __rmatmul__(self: "_BL", other: "OtherArray", /) -> "_BL": ...
     def __rmatmul__(self, other: object, /) -> "BVar[Any]":
         result: BVar[Any] = _ops.matmul(other, self)
         return result
@@ -453,6 +463,8 @@ class BVar(Generic[T_co]):
         axis: _Axis = None,
         keepdims: bool = False,
     ) -> "BVar[np.ndarray[tuple[Any, ...], DT]]": ...
+    @overload
+    def sum(self: "_BL", axis: _Axis = None, keepdims: bool = False) -> "_BL": ...
     def sum(
         self: "BVar[Any]", axis: _Axis = None, keepdims: bool = False, **numpy_args: object
     ) -> "BVar[Any]":
@@ -482,6 +494,8 @@ class BVar(Generic[T_co]):
         axis: _Axis = None,
         keepdims: bool = False,
     ) -> "BVar[np.ndarray[tuple[Any, ...], DT]]": ...
+    @overload
+    def mean(self: "_BL", axis: _Axis = None, keepdims: bool = False) -> "_BL": ...
     def mean(
         self: "BVar[Any]", axis: _Axis = None, keepdims: bool = False, **numpy_args: object
     ) -> "BVar[Any]":
@@ -511,6 +525,8 @@ class BVar(Generic[T_co]):
         axis: _Axis = None,
         keepdims: bool = False,
     ) -> "BVar[np.ndarray[tuple[Any, ...], DT]]": ...
+    @overload
+    def max(self: "_BL", axis: _Axis = None, keepdims: bool = False) -> "_BL": ...
     def max(
         self: "BVar[Any]", axis: _Axis = None, keepdims: bool = False, **numpy_args: object
     ) -> "BVar[Any]":
@@ -540,6 +556,8 @@ class BVar(Generic[T_co]):
         axis: _Axis = None,
         keepdims: bool = False,
     ) -> "BVar[np.ndarray[tuple[Any, ...], DT]]": ...
+    @overload
+    def min(self: "_BL", axis: _Axis = None, keepdims: bool = False) -> "_BL": ...
     def min(
         self: "BVar[Any]", axis: _Axis = None, keepdims: bool = False, **numpy_args: object
     ) -> "BVar[Any]":
@@ -569,6 +587,8 @@ class BVar(Generic[T_co]):
         axis: _Axis = None,
         keepdims: bool = False,
     ) -> "BVar[np.ndarray[tuple[Any, ...], DT]]": ...
+    @overload
+    def prod(self: "_BL", axis: _Axis = None, keepdims: bool = False) -> "_BL": ...
     def prod(
         self: "BVar[Any]", axis: _Axis = None, keepdims: bool = False, **numpy_args: object
     ) -> "BVar[Any]":
@@ -600,6 +620,8 @@ class BVar(Generic[T_co]):
         ddof: float = 0,
         keepdims: bool = False,
     ) -> "BVar[np.ndarray[tuple[Any, ...], DT]]": ...
+    @overload
+    def var(self: "_BL", axis: _Axis = None, ddof: float = 0, keepdims: bool = False) -> "_BL": ...
     def var(
         self: "BVar[Any]",
         axis: _Axis = None,
@@ -635,6 +657,8 @@ class BVar(Generic[T_co]):
         ddof: float = 0,
         keepdims: bool = False,
     ) -> "BVar[np.ndarray[tuple[Any, ...], DT]]": ...
+    @overload
+    def std(self: "_BL", axis: _Axis = None, ddof: float = 0, keepdims: bool = False) -> "_BL": ...
     def std(
         self: "BVar[Any]",
         axis: _Axis = None,
@@ -674,9 +698,13 @@ class BVar(Generic[T_co]):
         """The value's number of elements (plain, not differentiated)."""
         return math.prod(self.shape)
 
+    @overload
     def reshape(
         self: "BVar[np.ndarray[Any, DT]]", *shape: "int | tuple[int, ...]"
-    ) -> "BVar[np.ndarray[tuple[Any, ...], DT]]":
+    ) -> "BVar[np.ndarray[tuple[Any, ...], DT]]": ...
+    @overload
+    def reshape(self: "_BL", *shape: "int | tuple[int, ...]") -> "_BL": ...
+    def reshape(self: "BVar[Any]", *shape: "int | tuple[int, ...]") -> "BVar[Any]":
         """`ops.reshape(x, shape)`, as numpy's `ndarray.reshape`: `x.reshape(2, 3)` or
         `x.reshape((2, 3))`.
 
@@ -689,10 +717,14 @@ class BVar(Generic[T_co]):
             ```
         """
         new = shape[0] if len(shape) == 1 else shape
-        result: BVar[np.ndarray[tuple[Any, ...], DT]] = _ops.reshape(self, new)
+        result: BVar[Any] = _ops.reshape(self, new)
         return result
 
-    def ravel(self: "BVar[np.ndarray[Any, DT]]") -> "BVar[np.ndarray[tuple[int], DT]]":
+    @overload
+    def ravel(self: "BVar[np.ndarray[Any, DT]]") -> "BVar[np.ndarray[tuple[int], DT]]": ...
+    @overload
+    def ravel(self: "_BL") -> "_BL": ...
+    def ravel(self: "BVar[Any]") -> "BVar[Any]":
         """`ops.ravel(x)`: the elements as a vector.
 
         !!! example
@@ -704,12 +736,16 @@ class BVar(Generic[T_co]):
                    [2., 3.]])
             ```
         """
-        result: BVar[np.ndarray[tuple[int], DT]] = _ops.ravel(self)
+        result: BVar[Any] = _ops.ravel(self)
         return result
 
+    @overload
     def squeeze(
         self: "BVar[np.ndarray[Any, DT]]", axis: _Axis = None
-    ) -> "BVar[np.ndarray[tuple[Any, ...], DT]]":
+    ) -> "BVar[np.ndarray[tuple[Any, ...], DT]]": ...
+    @overload
+    def squeeze(self: "_BL", axis: _Axis = None) -> "_BL": ...
+    def squeeze(self: "BVar[Any]", axis: _Axis = None) -> "BVar[Any]":
         """`ops.squeeze(x, axis)`: without axes of length 1.
 
         !!! example
@@ -720,11 +756,13 @@ class BVar(Generic[T_co]):
             array([[1., 2.]])
             ```
         """
-        result: BVar[np.ndarray[tuple[Any, ...], DT]] = _ops.squeeze(self, axis)
+        result: BVar[Any] = _ops.squeeze(self, axis)
         return result
 
+    # A property has no overloads: one type variable serves numpy's arrays (their shape and
+    # dtype kept, as `np.ndarray[S, DT]` did) and other libraries' alike.
     @property
-    def T(self: "BVar[np.ndarray[S, DT]]") -> "BVar[np.ndarray[S, DT]]":
+    def T(self: "_BT") -> "_BT":
         """`ops.transpose(x)`: the axes reversed (a matrix transposed), as numpy's `ndarray.T`.
 
         !!! example
@@ -736,10 +774,14 @@ class BVar(Generic[T_co]):
                    [2., 2., 2.]])
             ```
         """
-        result: BVar[np.ndarray[S, DT]] = _ops.transpose(self)
+        result: _BT = _ops.transpose(self)
         return result
 
-    def transpose(self: "BVar[np.ndarray[S, DT]]", *axes: int) -> "BVar[np.ndarray[S, DT]]":
+    @overload
+    def transpose(self: "BVar[np.ndarray[S, DT]]", *axes: int) -> "BVar[np.ndarray[S, DT]]": ...
+    @overload
+    def transpose(self: "_BL", *axes: int) -> "_BL": ...
+    def transpose(self: "BVar[Any]", *axes: int) -> "BVar[Any]":
         """`ops.transpose(x, axes)`, as numpy's `ndarray.transpose`: `x.transpose(1, 0, 2)`.
 
         !!! example
@@ -750,7 +792,7 @@ class BVar(Generic[T_co]):
             (4, 2, 3)
             ```
         """
-        result: BVar[np.ndarray[S, DT]] = _ops.transpose(self, axes or None)
+        result: BVar[Any] = _ops.transpose(self, axes or None)
         return result
 
     # -- elementwise ---------------------------------------------------------------------------
@@ -781,6 +823,8 @@ class BVar(Generic[T_co]):
     def argmax(
         self: "BVar[np.ndarray[Any, Any]]", axis: int
     ) -> np.ndarray[tuple[Any, ...], np.dtype[np.intp]]: ...
+    @overload
+    def argmax(self: "BVar[L]", axis: int | None = None) -> "L": ...
     def argmax(self: "BVar[Any]", axis: int | None = None) -> Any:
         """`ops.argmax(x, axis)`: the index of the largest element, a plain value.
 
@@ -800,6 +844,8 @@ class BVar(Generic[T_co]):
     def argmin(
         self: "BVar[np.ndarray[Any, Any]]", axis: int
     ) -> np.ndarray[tuple[Any, ...], np.dtype[np.intp]]: ...
+    @overload
+    def argmin(self: "BVar[L]", axis: int | None = None) -> "L": ...
     def argmin(self: "BVar[Any]", axis: int | None = None) -> Any:
         """`ops.argmin(x, axis)`: the index of the smallest element, a plain value.
 
@@ -815,9 +861,15 @@ class BVar(Generic[T_co]):
 
     # -- indexing ------------------------------------------------------------------------------
 
+    @overload
     def __getitem__(
         self: "BVar[np.ndarray[Any, DT]]", key: "Key", /
-    ) -> "BVar[np.ndarray[tuple[Any, ...], DT]]":
+    ) -> "BVar[np.ndarray[tuple[Any, ...], DT]]": ...
+    @overload
+    def __getitem__(
+        self: "_BL", key: "Key | OtherArray | tuple[Index | OtherArray, ...]", /
+    ) -> "_BL": ...
+    def __getitem__(self: "BVar[Any]", key: "Any", /) -> "BVar[Any]":
         """`ops.getitem(x, key)`: numpy's indexing and slicing of an array (basic, integer
         arrays, boolean masks); the gradient flows back into the picked elements. For the parts
         of a structure (a tuple, a dataclass), use `unpack` or `view`.
@@ -836,7 +888,7 @@ class BVar(Generic[T_co]):
                 f"getitem: indexing is for arrays, and this BVar holds a "
                 f"{type(self.value).__name__}: take a structure apart with unpack() or view()"
             )
-        result: BVar[np.ndarray[tuple[Any, ...], DT]] = _ops.getitem(self, key)
+        result: BVar[Any] = _ops.getitem(self, key)
         return result
 
 

@@ -39,7 +39,7 @@ from typing import Any, TypeAlias, overload
 
 import numpy as np
 
-from .._core.arrays import DT, AnyArray, ArrayOf, Key, ResultOf
+from .._core.arrays import DT, AnyArray, ArrayOf, Index, Key, L, LibraryArray, OtherArray, ResultOf
 from .._core.backends import CONVERT
 from .._core.bvar import BVar
 from .._core.errors import CheckError
@@ -268,6 +268,13 @@ class GetItem(Op[Any, Any]):
     def __call__(self, x: BVar[ArrayOf[DT]], key: Key, /) -> BVar[ResultOf[DT]]: ...
     @overload
     def __call__(self, x: ArrayOf[DT], key: Key, /) -> ResultOf[DT]: ...
+    # Another library's array, indexed by numpy's keys or by its own arrays.
+    @overload
+    def __call__(
+        self, x: BVar[L], key: Key | OtherArray | tuple[Index | OtherArray, ...], /
+    ) -> BVar[L]: ...
+    @overload
+    def __call__(self, x: L, key: Key | OtherArray | tuple[Index | OtherArray, ...], /) -> L: ...
     def __call__(self, x: Any, key: Any, /) -> Any:
         return Op.__call__(GetItem(key), x)
 
@@ -447,7 +454,24 @@ class Take(Op[Any, Any]):
     def __call__(
         self, x: ArrayOf[DT], indices: int | np.integer[Any], /, axis: int
     ) -> ResultOf[DT]: ...
-    def __call__(self, x: Any, indices: Indices, /, axis: int | None = None) -> Any:
+    # Another library's array, its indices an int or its own integer array.
+    @overload
+    def __call__(
+        self,
+        x: BVar[L],
+        indices: int | np.integer[Any] | IndexArray | OtherArray,
+        /,
+        axis: int | None = None,
+    ) -> BVar[L]: ...
+    @overload
+    def __call__(
+        self,
+        x: L,
+        indices: int | np.integer[Any] | IndexArray | OtherArray,
+        /,
+        axis: int | None = None,
+    ) -> L: ...
+    def __call__(self, x: Any, indices: Indices | LibraryArray, /, axis: int | None = None) -> Any:
         return Op.__call__(Take(indices, axis), x)
 
     def __init__(self, indices: Any, axis: int | None) -> None:
@@ -620,6 +644,23 @@ class Where(Op[Any, Any, Any]):
     def __call__(self, condition: bool | np.bool_, a: float, b: float, /) -> float: ...
     @overload
     def __call__(self, condition: _BoolArray, a: float, b: float, /) -> _F64Out: ...
+    # Another library's arrays, the condition a boolean array of it (or a bool).
+    @overload
+    def __call__(
+        self,
+        condition: OtherArray | bool,
+        a: BVar[L],
+        b: BVar[OtherArray] | OtherArray | BVar[float] | float,
+        /,
+    ) -> BVar[L]: ...
+    @overload
+    def __call__(
+        self, condition: OtherArray | bool, a: OtherArray | BVar[float] | float, b: BVar[L], /
+    ) -> BVar[L]: ...
+    @overload
+    def __call__(self, condition: OtherArray | bool, a: L, b: OtherArray | float, /) -> L: ...
+    @overload
+    def __call__(self, condition: OtherArray | bool, a: float, b: L, /) -> L: ...
     def __call__(self, condition: Any, a: Any, b: Any, /) -> Any:
         if type(condition) is BVar:
             raise CheckError(

@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias, overload
 
 import numpy as np
 
+from .._core.arrays import L, OtherArray
 from .._core.backends import CONVERT
 from .._core.bvar import BVar
 from .._core.errors import CheckError
@@ -97,6 +98,13 @@ class Loss(Op[Any, Any, Any]):
         def __call__(self, a: _Values, b: _BValues, /) -> BVar[float]: ...
         @overload
         def __call__(self, a: _Values, b: _Values, /) -> float: ...
+        # Another library's arrays: its 0-d array.
+        @overload
+        def __call__(self, a: BVar[L], b: BVar[OtherArray] | OtherArray, /) -> BVar[L]: ...
+        @overload
+        def __call__(self, a: OtherArray, b: BVar[L], /) -> BVar[L]: ...
+        @overload
+        def __call__(self, a: L, b: OtherArray, /) -> L: ...
         def __call__(self, a: Any, b: Any, /) -> Any: ...
 
 
@@ -253,6 +261,11 @@ class IntegerLabelsCrossEntropy(Op[Any, Any]):
     def __call__(self, logits: _BValues, labels: _Labels, /) -> BVar[float]: ...
     @overload
     def __call__(self, logits: _Values, labels: _Labels, /) -> float: ...
+    # Another library's logits, with labels of that library (or an int): its 0-d array.
+    @overload
+    def __call__(self, logits: BVar[L], labels: OtherArray | int, /) -> BVar[L]: ...
+    @overload
+    def __call__(self, logits: L, labels: OtherArray | int, /) -> L: ...
     def __call__(self, logits: Any, labels: Any, /) -> Any:
         return Op.__call__(IntegerLabelsCrossEntropy(labels), logits)
 

@@ -31,6 +31,7 @@ from typing import Any, ClassVar, Literal, TypeAlias, overload
 
 import numpy as np
 
+from .._core.arrays import L, LibraryArray, OtherArray
 from .._core.backends import CONVERT
 from .._core.bvar import BVar
 from .._core.errors import CheckError
@@ -46,6 +47,8 @@ _Array: TypeAlias = np.ndarray[Any, Any]
 _Value: TypeAlias = _Array | _Scalar
 _Input: TypeAlias = BVar[_Value] | _Value
 """What these functions read: a number or an array, a BVar of one or plain."""
+_AnyInput: TypeAlias = _Input | BVar[LibraryArray] | LibraryArray
+"""What `shape`, `ndim` and `size` read: also another library's array."""
 _IntArray: TypeAlias = np.ndarray[tuple[Any, ...], np.dtype[np.intp]]
 _BoolArray: TypeAlias = np.ndarray[tuple[Any, ...], np.dtype[np.bool_]]
 
@@ -105,7 +108,9 @@ class ArgReduce(NotDifferentiable):
     def __call__(
         self, x: _Input, /, axis: int | None = None, keepdims: bool = False
     ) -> _IntArray: ...
-    def __call__(self, x: _Input, /, axis: int | None = None, keepdims: bool = False) -> Any:
+    @overload
+    def __call__(self, x: BVar[L] | L, /, axis: int | None = None, keepdims: bool = False) -> L: ...
+    def __call__(self, x: _AnyInput, /, axis: int | None = None, keepdims: bool = False) -> Any:
         value = _plain(self.name, "x", x)
         if axis is not None:
             if isinstance(axis, tuple):
@@ -172,7 +177,14 @@ class Comparison(NotDifferentiable):
     def __call__(self, a: BVar[_Array] | _Array, b: _Input, /) -> _BoolArray: ...
     @overload
     def __call__(self, a: _Input, b: BVar[_Array] | _Array, /) -> _BoolArray: ...
-    def __call__(self, a: _Input, b: _Input, /) -> Any:
+    # Another library's arrays: its boolean array.
+    @overload
+    def __call__(
+        self, a: BVar[L] | L, b: BVar[OtherArray] | OtherArray | BVar[float] | _Scalar, /
+    ) -> L: ...
+    @overload
+    def __call__(self, a: BVar[float] | _Scalar, b: BVar[L] | L, /) -> L: ...
+    def __call__(self, a: _AnyInput, b: _AnyInput, /) -> Any:
         va, vb = _plain(self.name, "a", a), _plain(self.name, "b", b)
         compare: Any = type(self).compare
         if (type(va) is not np.ndarray or type(vb) is not np.ndarray) and (
@@ -316,7 +328,7 @@ class Shape(NotDifferentiable):
 
     name = "shape"
 
-    def __call__(self, x: _Input, /) -> tuple[int, ...]:
+    def __call__(self, x: _AnyInput, /) -> tuple[int, ...]:
         return tuple(int(n) for n in np.shape(_plain(self.name, "x", x)))
 
 
@@ -334,7 +346,7 @@ class Ndim(NotDifferentiable):
 
     name = "ndim"
 
-    def __call__(self, x: _Input, /) -> int:
+    def __call__(self, x: _AnyInput, /) -> int:
         return int(np.ndim(_plain(self.name, "x", x)))
 
 
@@ -353,7 +365,7 @@ class Size(NotDifferentiable):
 
     name = "size"
 
-    def __call__(self, x: _Input, /) -> int:
+    def __call__(self, x: _AnyInput, /) -> int:
         value = _plain(self.name, "x", x)
         if type(value) is not np.ndarray and array_module(value) is not np:
             return math.prod(tuple(value.shape))  # PyTorch's `size` is a method

@@ -41,7 +41,7 @@ from typing import Any, Literal, TypeAlias, overload
 
 import numpy as np
 
-from .._core.arrays import DT, AnyArray, Array, ArrayOf, ResultOf, Vec
+from .._core.arrays import DT, AnyArray, Array, ArrayOf, L, ResultOf, Vec
 from .._core.bvar import BVar
 from .._core.errors import CheckError
 from .._core.op import Grad1, Op, refuse
@@ -189,6 +189,11 @@ class Reshape(Reshaping):
     def __call__(self, x: ArrayOf[DT], /, shape: ShapeLike) -> ResultOf[DT]: ...
     @overload
     def __call__(self, x: float, /, shape: ShapeLike) -> Array: ...
+    # Another library's array keeps its type.
+    @overload
+    def __call__(self, x: BVar[L], /, shape: ShapeLike) -> BVar[L]: ...
+    @overload
+    def __call__(self, x: L, /, shape: ShapeLike) -> L: ...
     def __call__(self, x: Any, /, shape: ShapeLike) -> Any:
         return Op.__call__(Reshape(shape), x)
 
@@ -243,6 +248,11 @@ class Ravel(Reshaping):
     def __call__(self, x: ArrayOf[DT], /) -> _Flat[DT]: ...
     @overload
     def __call__(self, x: float, /) -> Vec: ...
+    # Another library's array keeps its type.
+    @overload
+    def __call__(self, x: BVar[L], /) -> BVar[L]: ...
+    @overload
+    def __call__(self, x: L, /) -> L: ...
     def __call__(self, x: Any, /) -> Any:
         return Op.__call__(Ravel(), x)
 
@@ -281,6 +291,11 @@ class Squeeze(Reshaping):
     def __call__(
         self, x: ArrayOf[DT], /, axis: int | tuple[int, ...] | None = None
     ) -> ResultOf[DT]: ...
+    # Another library's array keeps its type.
+    @overload
+    def __call__(self, x: BVar[L], /, axis: int | tuple[int, ...] | None = None) -> BVar[L]: ...
+    @overload
+    def __call__(self, x: L, /, axis: int | tuple[int, ...] | None = None) -> L: ...
     def __call__(self, x: Any, /, axis: int | tuple[int, ...] | None = None) -> Any:
         return Op.__call__(Squeeze(axis), x)
 
@@ -325,6 +340,11 @@ class ExpandDims(Reshaping):
     def __call__(self, x: ArrayOf[DT], /, axis: int | tuple[int, ...]) -> ResultOf[DT]: ...
     @overload
     def __call__(self, x: float, /, axis: int | tuple[int, ...]) -> Array: ...
+    # Another library's array keeps its type.
+    @overload
+    def __call__(self, x: BVar[L], /, axis: int | tuple[int, ...]) -> BVar[L]: ...
+    @overload
+    def __call__(self, x: L, /, axis: int | tuple[int, ...]) -> L: ...
     def __call__(self, x: Any, /, axis: int | tuple[int, ...]) -> Any:
         return Op.__call__(ExpandDims(axis), x)
 
@@ -432,6 +452,13 @@ class Concatenate(Join):
     def __call__(
         self, xs: Sequence[BVar[AnyArray] | AnyArray], /, axis: int | None = 0
     ) -> BVar[AnyArray]: ...
+    # Another library's arrays keep their type.
+    @overload
+    def __call__(  # type: ignore[overload-overlap]  # plain arrays only: a plain result
+        self, xs: Sequence[L], /, axis: int | None = 0
+    ) -> L: ...
+    @overload
+    def __call__(self, xs: Sequence[BVar[L] | L], /, axis: int | None = 0) -> BVar[L]: ...
     def __call__(self, xs: Sequence[Any], /, axis: int | None = 0) -> Any:
         return Op.__call__(Concatenate(axis), *xs)
 
@@ -503,6 +530,13 @@ class Stack(Join):
     ) -> BVar[AnyArray]: ...
     @overload
     def __call__(self, xs: Sequence[BVar[float] | float], /, axis: int = 0) -> BVar[Vec]: ...
+    # Another library's arrays keep their type.
+    @overload
+    def __call__(  # type: ignore[overload-overlap]  # plain arrays only: a plain result
+        self, xs: Sequence[L], /, axis: int = 0
+    ) -> L: ...
+    @overload
+    def __call__(self, xs: Sequence[BVar[L] | L], /, axis: int = 0) -> BVar[L]: ...
     def __call__(self, xs: Sequence[Any], /, axis: int = 0) -> Any:
         return Op.__call__(Stack(axis), *xs)
 
@@ -554,6 +588,15 @@ class Split(Op[Any, Any]):
     def __call__(
         self, x: ArrayOf[DT], /, indices_or_sections: int | Sequence[int], axis: int = 0
     ) -> list[ResultOf[DT]]: ...
+    # Another library's array keeps its type.
+    @overload
+    def __call__(
+        self, x: BVar[L], /, indices_or_sections: int | Sequence[int], axis: int = 0
+    ) -> list[BVar[L]]: ...
+    @overload
+    def __call__(
+        self, x: L, /, indices_or_sections: int | Sequence[int], axis: int = 0
+    ) -> list[L]: ...
     def __call__(self, x: Any, /, indices_or_sections: int | Sequence[int], axis: int = 0) -> Any:
         # The op gives a tuple of pieces (one node); the caller gets a list of them.
         pieces = Op.__call__(Split(indices_or_sections, axis), x)
@@ -657,6 +700,11 @@ class BroadcastTo(Op[Any, Any]):
     def __call__(self, x: ArrayOf[DT], /, shape: ShapeLike) -> ResultOf[DT]: ...
     @overload
     def __call__(self, x: float, /, shape: ShapeLike) -> Array: ...
+    # Another library's array keeps its type.
+    @overload
+    def __call__(self, x: BVar[L], /, shape: ShapeLike) -> BVar[L]: ...
+    @overload
+    def __call__(self, x: L, /, shape: ShapeLike) -> L: ...
     def __call__(self, x: Any, /, shape: ShapeLike) -> Any:
         return Op.__call__(BroadcastTo(shape), x)
 
@@ -724,6 +772,13 @@ class Repeat(Op[Any, Any]):
     ) -> ResultOf[DT]: ...
     @overload
     def __call__(self, x: float, /, repeats: int | Sequence[int], axis: None = None) -> Vec: ...
+    # Another library's array keeps its type.
+    @overload
+    def __call__(
+        self, x: BVar[L], /, repeats: int | Sequence[int], axis: int | None = None
+    ) -> BVar[L]: ...
+    @overload
+    def __call__(self, x: L, /, repeats: int | Sequence[int], axis: int | None = None) -> L: ...
     def __call__(self, x: Any, /, repeats: int | Sequence[int], axis: int | None = None) -> Any:
         return Op.__call__(Repeat(repeats, axis), x)
 
@@ -832,6 +887,11 @@ class Tile(Op[Any, Any]):
     def __call__(self, x: ArrayOf[DT], /, reps: ShapeLike) -> ResultOf[DT]: ...
     @overload
     def __call__(self, x: float, /, reps: ShapeLike) -> Array: ...
+    # Another library's array keeps its type.
+    @overload
+    def __call__(self, x: BVar[L], /, reps: ShapeLike) -> BVar[L]: ...
+    @overload
+    def __call__(self, x: L, /, reps: ShapeLike) -> L: ...
     def __call__(self, x: Any, /, reps: ShapeLike) -> Any:
         return Op.__call__(Tile(reps), x)
 
@@ -900,6 +960,25 @@ class Pad(Op[Any, Any]):
         mode: Literal["constant"] = "constant",
         constant_values: _Constant = 0,
     ) -> ResultOf[DT]: ...
+    # Another library's array keeps its type.
+    @overload
+    def __call__(
+        self,
+        x: BVar[L],
+        /,
+        pad_width: _PadWidth,
+        mode: Literal["constant"] = "constant",
+        constant_values: _Constant = 0,
+    ) -> BVar[L]: ...
+    @overload
+    def __call__(
+        self,
+        x: L,
+        /,
+        pad_width: _PadWidth,
+        mode: Literal["constant"] = "constant",
+        constant_values: _Constant = 0,
+    ) -> L: ...
     def __call__(
         self,
         x: Any,
