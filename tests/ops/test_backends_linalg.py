@@ -1,13 +1,12 @@
 """The linear algebra family on other array libraries, beyond the op table
-(tests/ops/test_backends.py): the matrix functions' cases with their constant identity made an
-array of the library under test; a matrix that the library cannot factor; the runtime checks of
+(tests/ops/test_backends.py): a matrix that the library cannot factor; the runtime checks of
 `matvec` and `linear`, whose hints name numpy's types; einsum without an einsum in the namespace
 (`_contract`, which array-api-strict uses); messages that show shapes as tuples; mixed float
 dtypes.
 
 Each test runs on array-api-strict, PyTorch and JAX, each skipped where it is not installed.
 JAX computes in float32 here unless its 64-bit mode is on, a setting of the whole process: its
-float64 table cases run in a process of their own, as in test_backends.py.
+float64 cases run in a process of their own, as in test_backends.py.
 """
 
 import importlib
@@ -23,61 +22,7 @@ import typedprop as tp
 from typedprop import ops
 from typedprop.ops._linalg import _contract
 
-from .test_backends import LIBRARIES, X64, _check, _library
-from opcases import TABLE, OpCase
-from opcases import linalg as linalg_cases
-
-# ---------------------------------------------------------------------------------------------
-# The matrix functions' table cases
-# ---------------------------------------------------------------------------------------------
-
-MATRIX_FUNCTIONS = ("solve", "inv", "slogdet", "cholesky")
-CASES = [c for c in TABLE if c.op in MATRIX_FUNCTIONS]
-
-
-def _spd(m: Any, a: Any) -> Any:
-    """`opcases.linalg._spd` with its identity given to an op (`m.add`), so that the cases'
-    namespace makes it an array of the library under test: the table's `_spd` adds a numpy
-    array to the library's array with `+`, which the engine refuses (an op computes with one
-    array library)."""
-    shape = np.shape(getattr(a, "value", a))
-    axes = None if len(shape) == 2 else (0, 2, 1)
-    return m.add(m.matmul(a, m.transpose(a, axes=axes)), 3.0 * linalg_cases._eye(shape[-1]))
-
-
-# array-api-strict's arrays raise TypeError for an operand of a type they do not know, where
-# Python's protocol wants NotImplemented: `sign * logabsdet`, the plain sign first, never
-# reaches the BVar's `__rmul__`. (`logabsdet * sign` works: see test_slogdet_sign_after.)
-STRICT_OPERATORS = "array-api-strict's operators raise TypeError for a BVar on their right"
-
-
-@pytest.fixture
-def spd_of_the_library(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
-    # The cases' functions look `_spd` up in their module when they run.
-    monkeypatch.setattr(linalg_cases, "_spd", _spd)
-    case, name = request.node.callspec.params["case"], request.node.callspec.params["name"]
-    if case.id == "slogdet-sign-times-logdet" and name == "array_api_strict":
-        request.applymarker(
-            pytest.mark.xfail(raises=TypeError, strict=True, reason=STRICT_OPERATORS)
-        )
-
-
-@pytest.mark.usefixtures("spd_of_the_library")
-@pytest.mark.parametrize("name", LIBRARIES)
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_matrix_function_float64(case: OpCase, name: str) -> None:
-    _library(name)
-    if name == "jax" and not X64:
-        pytest.skip("JAX's float64 runs in its own process (test_jax_float64_in_its_own_process)")
-    _check(case, name, np.float64)
-
-
-@pytest.mark.usefixtures("spd_of_the_library")
-@pytest.mark.parametrize("name", LIBRARIES)
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_matrix_function_float32(case: OpCase, name: str) -> None:
-    _library(name)
-    _check(case, name, np.float32)
+from .test_backends import LIBRARIES, X64, _library
 
 
 def test_jax_float64_in_its_own_process() -> None:
