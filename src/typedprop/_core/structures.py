@@ -35,18 +35,21 @@ Two seams serve the rest of typedprop:
   optimizers, `testing`, tracing and the engine walk structures through these alone.
 - The one way to arrays: `array_kind(x)` answers whether a leaf is an array and holds what
   typedprop asks of one (`_ArrayKind`: differentiated or not, shape, dtype, zero, add, fit,
-  memory, and the library's `module`, which `array_module` gives the ops). numpy's is the only
-  kind so far; hot paths test `type(x) is np.ndarray` before it.
+  memory, and the library's `module`, which `array_module` gives the ops): numpy's, and one
+  `ArrayApiArrays` per other library (`backends` says which); hot paths test
+  `type(x) is np.ndarray` before it.
 
 Internal: users import `Backprop` and `register_backprop` from `typedprop`.
 """
 
 import dataclasses
+import importlib
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol, Self, TypeVar, cast, runtime_checkable
 
 import numpy as np
 
+from .backends import library_of_type, namespace
 from .errors import CheckError
 
 __all__ = [
@@ -227,9 +230,11 @@ class _Constant(_Kind):
 
 class _ArrayKind(_Kind):
     """Arrays of one array library: everything typedprop asks of an array leaf, answered here
-    and nowhere else (`array_kind` finds an array's kind). numpy's, `_NumpyArrays`, is the only
-    one so far; another library's arrays join with a subclass and `_register_array_kind`. Only
-    floating and complex arrays are differentiated; the others are constants."""
+    and nowhere else (`array_kind` finds an array's kind). numpy's is `_NumpyArrays`; the
+    libraries `backends` names (PyTorch, JAX, CuPy, array-api-strict) are `ArrayApiArrays`,
+    made when their first array is seen; another array type joins with a subclass and
+    `_register_array_kind`. Only floating and complex arrays are differentiated; the others are
+    constants."""
 
     #: The library's array module (numpy's own, or its array API namespace): what an op
     #: computes with for arrays of this kind (see `array_module`).
@@ -347,6 +352,114 @@ class _NumpyArrays(_ArrayKind):
         return g
 
 
+class ArrayApiArrays(_ArrayKind):
+    """The arrays of one library other than numpy (PyTorch, JAX, CuPy, array-api-strict),
+    handled through its array API namespace (see `backends`)."""
+
+    def __init__(self, library: str) -> None:
+        self.library = library
+        self.module = namespace(library)
+        self._compat = importlib.import_module("array_api_compat")
+        # JAX's arrays are immutable: a gradient handed out twice cannot be changed through
+        # the other, so none is copied.
+        self._mutable = library != "jax"
+
+    def differentiable(self, x: Any) -> bool:
+        return bool(self.module.isdtype(x.dtype, ("real floating", "complex floating")))
+
+    def floating(self, x: Any) -> bool:
+        return bool(self.module.isdtype(x.dtype, "real floating"))
+
+    def shape(self, x: Any) -> tuple[int, ...]:
+        return tuple(x.shape)
+
+    def dtype(self, x: Any) -> Any:
+        return x.dtype
+
+    def device(self, x: Any) -> Any:
+        return self._compat.device(x)
+
+    def scalar(self, x: Any) -> Any:
+        # A Python number: the libraries' 0-d arrays are their scalars (a host round trip).
+        return float(x) if self.floating(x) else int(x)
+
+    def memory(self, x: Any) -> tuple[int, int]:
+        base = getattr(x, "_base", None)  # a torch view's owner
+        return id(x), id(x if base is None else base)
+
+    def unshared(self, g: Any, handed_out: set[int]) -> Any:
+        ids = self.memory(g)
+        if self._mutable and (ids[0] in handed_out or ids[1] in handed_out):
+            g = self.module.asarray(g, copy=True)
+            ids = self.memory(g)
+        handed_out.update(ids)
+        return g
+
+    def zero(self, x: Any) -> Any:
+        return self.module.zeros_like(x)
+
+    def add(self, a: Any, b: Any) -> Any:
+        if not self.differentiable(a):
+            return a
+        return a + b
+
+    def one(self, x: Any) -> Any:
+        xp = self.module
+        return xp.ones_like(x) if self.differentiable(x) else xp.zeros_like(x)
+
+    def fit(self, g: Any, x: Any) -> Any:
+        if not self.differentiable(x):
+            return None
+        kind = array_kind(g)
+        if kind is not self:
+            if tuple(x.shape) == () and isinstance(g, int | float) and not isinstance(g, bool):
+                return self.module.asarray(g, dtype=x.dtype, device=self.device(x))
+            raise Mismatch(f"got {describe(g)}, expected {self.describe(x)}")
+        if tuple(g.shape) != tuple(x.shape):
+            raise Mismatch(f"got shape {tuple(g.shape)}, expected {tuple(x.shape)}")
+        if g.dtype != x.dtype:
+            raise Mismatch(f"got dtype {g.dtype}, expected {x.dtype}")
+        if getattr(g, "device", None) != getattr(x, "device", None):  # the cheap test first
+            gd, xd = self.device(g), self.device(x)
+            if gd != xd and gd is not None and xd is not None:  # None: a tracer's (jax.jit)
+                raise Mismatch(f"got an array on {gd}, expected {xd}")
+        return g
+
+    def to_numpy(self, x: Any) -> Any:
+        """A numpy copy of `x`, on the host (what a checkpoint stores)."""
+        if self.library == "torch":
+            return x.detach().cpu().numpy()
+        if self.library == "cupy":
+            return x.get()
+        return np.asarray(x)
+
+    def numpy_dtype(self, x: Any) -> np.dtype[Any]:
+        """numpy's dtype of the same name as `x`'s (torch.float32 is float32)."""
+        return np.dtype(str(x.dtype).rpartition(".")[2])
+
+    def from_numpy(self, a: Any, like: Any) -> Any:
+        """The numpy array `a` as a new array of `like`'s library, dtype and device."""
+        return self.module.asarray(a, dtype=like.dtype, device=self.device(like), copy=True)
+
+    def describe(self, x: Any) -> str:
+        return f"a {self.library} array of shape {tuple(x.shape)} and dtype {x.dtype}"
+
+
+_kinds: dict[str, ArrayApiArrays] = {}
+
+
+def library_kind(cls: type) -> ArrayApiArrays | None:
+    """The kind of the arrays of type `cls` if they are of a library typedprop computes with
+    (one kind per library, made the first time), else None."""
+    library = library_of_type(cls)
+    if library is None:
+        return None
+    kind = _kinds.get(library)
+    if kind is None:
+        kind = _kinds[library] = ArrayApiArrays(library)
+    return kind
+
+
 def array_kind(x: object) -> _ArrayKind | None:
     """The kind of `x` if it is an array of a library typedprop knows (of a subclass too), else
     None: the one question that tells an array leaf."""
@@ -386,9 +499,7 @@ def _array_base_kind(cls: type) -> _ArrayKind | None:
             return kind
     if cls.__module__ in _NOT_LIBRARIES:
         return None
-    from .backends import library_kind  # another array library's (PyTorch, JAX, ...)
-
-    return library_kind(cls)
+    return library_kind(cls)  # another array library's (PyTorch, JAX, ...), or None
 
 
 # Modules whose types are known not to be arrays of another library: the common leaves' and
@@ -397,8 +508,8 @@ _NOT_LIBRARIES = frozenset({"builtins", "numpy", "fractions", "decimal", "collec
 
 
 def _register_array_kind(base: type, kind: _ArrayKind) -> None:
-    """Handle the arrays of type `base` and its subclasses with `kind`: how another array
-    library joins typedprop (none does yet)."""
+    """Handle the arrays of type `base` and its subclasses with `kind`: how an array type that
+    `backends` does not name joins typedprop (the tests' toy arrays do)."""
     global _array_cache, _cache
     _array_bases[base] = kind
     _array_cache = {}
