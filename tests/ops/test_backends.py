@@ -147,13 +147,15 @@ def test_float32(case: OpCase, name: str) -> None:
     _check(case, name, np.float32)
 
 
-def test_jax_float64_in_its_own_process() -> None:
+def run_jax_cases_with_x64(path: str) -> None:
+    """Run the JAX cases of the test module at `path` in a process of their own with JAX's
+    64-bit mode on (a setting of the whole process), and assert that they pass."""
     if X64:
         pytest.skip("this process is the one with JAX's 64-bit mode on")
     _library("jax")
     env = {**os.environ, "JAX_ENABLE_X64": "1"}
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__, "-k", "jax"],
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", path, "-k", "jax"],
         env=env,
         capture_output=True,
         text=True,
@@ -161,3 +163,7 @@ def test_jax_float64_in_its_own_process() -> None:
     )
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
     assert " passed" in run.stdout and " failed" not in run.stdout, run.stdout[-2000:]
+
+
+def test_jax_float64_in_its_own_process() -> None:
+    run_jax_cases_with_x64(__file__)

@@ -10,9 +10,6 @@ float64 cases run in a process of their own, as in test_backends.py.
 """
 
 import importlib
-import os
-import subprocess
-import sys
 from typing import Any
 
 import numpy as np
@@ -22,23 +19,11 @@ import typedprop as tp
 from typedprop import ops
 from typedprop.ops._linalg import _contract
 
-from .test_backends import LIBRARIES, X64, _library
+from .test_backends import LIBRARIES, X64, run_jax_cases_with_x64
 
 
 def test_jax_float64_in_its_own_process() -> None:
-    if X64:
-        pytest.skip("this process is the one with JAX's 64-bit mode on")
-    _library("jax")
-    env = {**os.environ, "JAX_ENABLE_X64": "1"}
-    run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__, "-k", "jax"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
-    assert " passed" in run.stdout and " failed" not in run.stdout, run.stdout[-2000:]
+    run_jax_cases_with_x64(__file__)
 
 
 # ---------------------------------------------------------------------------------------------

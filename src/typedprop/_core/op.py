@@ -448,28 +448,25 @@ def _plain(v: object) -> bool:
 
 def _vet(op: Op[*tuple[Any, ...]], values: Sequence[object]) -> bool:
     """`refuse` each of `values`, the arguments of `op`, that `Op.__call__`'s tests did not
-    let through; whether one was let through here (a registered type, a type with its own
-    operators: its op's output may be of any type, and is looked at too)."""
+    let through, and arrays of two libraries (numpy's arrays and scalars count as numpy's);
+    whether one was let through here (a registered type, a type with its own operators: its
+    op's output may be of any type, and is looked at too)."""
     let_through = False
-    library: tuple[int, str] | None = None  # the first array's argument and library
+    first: tuple[int, str] | None = None  # the first array's argument and library
     for i, v in enumerate(values):
-        if _plain(v):
-            if library is None and isinstance(v, _NUMPY_VALUES):
-                library = (i, "numpy")
-            continue
-        refuse(op.name, op.arg_name(i), v, op.arrays_only, op.numbers_only)
-        let_through = True
-        kind = array_kind(v)
-        if kind is not None:
-            if library is None:
-                library = (i, kind.library)
-            elif library[1] != kind.library:
-                raise _mixed(op, library, (i, kind.library))
-    if let_through and library is not None and library[1] != "numpy":
-        # A numpy array may come after the first array of another library: look again.
-        for i, v in enumerate(values):
-            if isinstance(v, _NUMPY_VALUES):
-                raise _mixed(op, library, (i, "numpy"))
+        if not _plain(v):
+            refuse(op.name, op.arg_name(i), v, op.arrays_only, op.numbers_only)
+            let_through = True
+        if isinstance(v, _NUMPY_VALUES):
+            library = "numpy"
+        elif (kind := array_kind(v)) is not None:
+            library = kind.library
+        else:
+            continue  # a number, or a value of a type with its own operators
+        if first is None:
+            first = (i, library)
+        elif first[1] != library:
+            raise _mixed(op, first, (i, library))
     return let_through
 
 
