@@ -22,6 +22,7 @@ from typing import Any, ClassVar, Generic, TypeAlias, TypeVar, TypeVarTuple, ove
 import numpy as np
 
 from . import tape as _tapes
+from .arrays import L, OtherArray
 from .backends import CONVERT
 from .bvar import BVar
 from .checks import CheckCache, checks_enabled, signature, usable_hint
@@ -221,7 +222,7 @@ class Op(Maker, Generic[*Ins, Out]):
     @overload
     def __call__(self: "Op[A, B, R]", a: BVar[A], b: BVar[B] | B, /) -> BVar[R]: ...
     @overload
-    def __call__(self: "Op[A, B, R]", a: A, b: BVar[B], /) -> BVar[R]: ...
+    def __call__(self: "Op[A, B, R]", a: A, b: BVar[B], /) -> BVar[R]: ...  # type: ignore[overload-overlap]
     @overload
     def __call__(self: "Op[A, B, R]", a: A, b: B, /) -> R: ...
     @overload
@@ -229,9 +230,9 @@ class Op(Maker, Generic[*Ins, Out]):
         self: "Op[A, B, C, R]", a: BVar[A], b: BVar[B] | B, c: BVar[C] | C, /
     ) -> BVar[R]: ...
     @overload
-    def __call__(self: "Op[A, B, C, R]", a: A, b: BVar[B], c: BVar[C] | C, /) -> BVar[R]: ...
+    def __call__(self: "Op[A, B, C, R]", a: A, b: BVar[B], c: BVar[C] | C, /) -> BVar[R]: ...  # type: ignore[overload-overlap]
     @overload
-    def __call__(self: "Op[A, B, C, R]", a: A, b: B, c: BVar[C], /) -> BVar[R]: ...
+    def __call__(self: "Op[A, B, C, R]", a: A, b: B, c: BVar[C], /) -> BVar[R]: ...  # type: ignore[overload-overlap]
     @overload
     def __call__(self: "Op[A, B, C, R]", a: A, b: B, c: C, /) -> R: ...
     @overload
@@ -255,6 +256,37 @@ class Op(Maker, Generic[*Ins, Out]):
     def __call__(self: "Op[A, B, C, D, R]", a: A, b: B, c: C, d: BVar[D], /) -> BVar[R]: ...
     @overload
     def __call__(self: "Op[A, B, C, D, R]", a: A, b: B, c: C, d: D, /) -> R: ...
+    # Last, another library's arrays where the op's hints name numpy's (`matvec`, `linear`):
+    # its ops compute in the inputs' library, so they give back the first array's type. mypy
+    # sees three of the overloads above overlap these (`A` could be an `L`), ignored where it
+    # says so: for an op whose hints name numpy's arrays `A` never is, and an op whose hints
+    # name another library's is typed by the overloads above, which come first.
+    @overload
+    def __call__(
+        self: "Op[A, B, R]", a: BVar[L], b: BVar[OtherArray] | OtherArray, /
+    ) -> BVar[L]: ...
+    @overload
+    def __call__(self: "Op[A, B, R]", a: L, b: BVar[OtherArray], /) -> BVar[L]: ...
+    @overload
+    def __call__(self: "Op[A, B, R]", a: L, b: OtherArray, /) -> L: ...
+    @overload
+    def __call__(
+        self: "Op[A, B, C, R]",
+        a: BVar[L],
+        b: BVar[OtherArray] | OtherArray,
+        c: BVar[OtherArray] | OtherArray,
+        /,
+    ) -> BVar[L]: ...
+    @overload
+    def __call__(
+        self: "Op[A, B, C, R]", a: L, b: BVar[OtherArray], c: BVar[OtherArray] | OtherArray, /
+    ) -> BVar[L]: ...
+    @overload
+    def __call__(
+        self: "Op[A, B, C, R]", a: L, b: OtherArray, c: BVar[OtherArray], /
+    ) -> BVar[L]: ...
+    @overload
+    def __call__(self: "Op[A, B, C, R]", a: L, b: OtherArray, c: OtherArray, /) -> L: ...
     def __call__(self, *args: object) -> object:
         # The engine's hottest path: one or two arguments are unrolled (no lists, no loop),
         # and the tape's liveness is tested inline, `check_live` explaining a failure.

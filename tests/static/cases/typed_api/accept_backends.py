@@ -84,6 +84,17 @@ def linear_algebra_keeps_the_array_type(
     assert_type(ops.slogdet(w), tuple[torch.Tensor, BVar[torch.Tensor]])
 
 
+def dense_layers_keep_the_array_type(
+    w: BVar[torch.Tensor], x: torch.Tensor, b: BVar[torch.Tensor], t: torch.Tensor
+) -> None:
+    assert_type(ops.matvec(w, x), BVar[torch.Tensor])
+    assert_type(ops.matvec(t, b), BVar[torch.Tensor])
+    assert_type(ops.matvec(t, x), torch.Tensor)
+    assert_type(ops.linear(w, x, b), BVar[torch.Tensor])
+    assert_type(ops.linear(t, x, b), BVar[torch.Tensor])
+    assert_type(ops.linear(t, x, t), torch.Tensor)
+
+
 def losses_give_a_0d_array(x: BVar[torch.Tensor], t: torch.Tensor, a: BVar[jax.Array]) -> None:
     assert_type(ops.mean_squared_error(x, t), BVar[torch.Tensor])
     assert_type(ops.squared_error(t, x), BVar[torch.Tensor])

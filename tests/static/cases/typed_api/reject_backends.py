@@ -37,6 +37,7 @@ def numpy_arrays_do_not_mix_in(x: BVar[torch.Tensor], m: Mat) -> None:
     # A numpy array is not another library's: mypy refuses what the ops refuse at run time.
     x @ m  # E: Unsupported operand types for @ ("BVar[Tensor]" and "Mat")  [operator]
     ops.matmul(x, m)  # E: Argument 1 to "__call__" of "Matmul" has incompatible type "BVar[Tensor]"...  [arg-type]
+    ops.matvec(x, m)  # E: Argument 1 to "__call__" of "Op" has incompatible type "BVar[Tensor]"...  [arg-type]  # E: Argument 2 to "__call__" of "Op" has incompatible type "Mat"...  [arg-type]
     ops.where(m > 0, x, x)  # E: Argument 2 to "__call__" of "Where"...  [arg-type]  # E: Argument 3 to "__call__" of "Where"...  [arg-type]
 
 
