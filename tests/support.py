@@ -2,8 +2,15 @@
 
 import contextlib
 import dataclasses
+import json
 import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -99,3 +106,101 @@ def environment(**values: str) -> Iterator[None]:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+
+
+@dataclasses.dataclass
+class Money:
+    """A parameter type of one's own, with zero/add/one, as in the Backprop protocol's
+    docstring: a leaf, whose gradients add by its `add`."""
+
+    amount: float
+
+    def zero(self) -> "Money":
+        return Money(0.0)
+
+    def add(self, other: "Money") -> "Money":
+        return Money(self.amount + other.amount)
+
+    def one(self) -> "Money":
+        return Money(1.0)
+
+
+@tp.op1
+def tax(m: Money) -> tuple[float, Callable[[float], Money]]:
+    """A fifth of the money: an op of one's own on a type of one's own."""
+    return 0.2 * m.amount, lambda g: Money(0.2 * g)
+
+
+class DaskCommands:
+    """A Dask cluster started as on real machines, with Dask's commands: `dask scheduler`,
+    then `dask worker ADDRESS` per `add_worker()`, each a process over TCP (no nanny, so a
+    killed worker stays dead), with `tests/` on their path so that functions of the test
+    modules unpickle there. Every process is killed on exit."""
+
+    def __init__(self) -> None:
+        self._dir = Path(tempfile.mkdtemp(prefix="typedprop-dask-"))
+        dask = shutil.which("dask", path=str(Path(sys.executable).parent))
+        self._command = [dask] if dask else [sys.executable, "-m", "dask"]
+        tests = str(Path(__file__).resolve().parent)
+        self._env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(filter(None, [tests, os.environ.get("PYTHONPATH")])),
+            "OPENBLAS_NUM_THREADS": "1",
+            "DASK_DISTRIBUTED__WORKER__DAEMON": "False",
+        }
+        self.workers: list[Any] = []
+        self.address = ""
+        self._scheduler: Any = None
+
+    def __enter__(self) -> "DaskCommands":
+        file = self._dir / "scheduler.json"
+        self._scheduler = self._start(
+            "scheduler", "--port", "0", "--no-dashboard", "--scheduler-file", str(file)
+        )
+        deadline = time.monotonic() + 60
+        while not file.exists() or not file.read_text().strip():
+            if self._scheduler.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"dask scheduler did not start: {self._log('scheduler')}")
+            time.sleep(0.1)
+        self.address = json.loads(file.read_text())["address"]
+        return self
+
+    def _start(self, what: str, *args: str) -> Any:
+        with open(self._dir / f"{what}-{len(self.workers)}.log", "w") as log:
+            return subprocess.Popen(
+                [*self._command, what, *args],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=self._env,
+                cwd=self._dir,
+            )
+
+    def _log(self, what: str) -> str:
+        return "\n".join(p.read_text() for p in sorted(self._dir.glob(f"{what}*.log")))
+
+    def add_worker(self) -> Any:
+        """A new worker process (one thread), once the scheduler counts it."""
+        worker = self._start(
+            "worker", self.address, "--nthreads", "1", "--no-nanny", "--no-dashboard"
+        )
+        self.workers.append(worker)
+        return worker
+
+    def client(self, workers: int) -> Any:
+        """A client of the cluster, once it has `workers` workers."""
+        from distributed import Client
+
+        client = Client(self.address, timeout="30s")
+        try:
+            client.wait_for_workers(workers, timeout=60)
+        except Exception:
+            client.close()
+            raise RuntimeError(f"dask workers did not start: {self._log('worker')}") from None
+        return client
+
+    def __exit__(self, *exc: object) -> None:
+        for process in [*self.workers, self._scheduler]:
+            if process is not None and process.poll() is None:
+                process.kill()
+                process.wait(timeout=30)
+        shutil.rmtree(self._dir, ignore_errors=True)

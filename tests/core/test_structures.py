@@ -23,7 +23,7 @@ import typedprop as tp
 from typedprop import BVar, Vec
 from typedprop.testing import check_grads
 
-from support import assert_same_structure, total
+from support import Money, assert_same_structure, tax, total
 
 RNG = np.random.default_rng(1234)
 
@@ -575,27 +575,6 @@ def test_backprop_protocol_seeded_output() -> None:
     value, g = tp.backprop_with(lambda p: p, Pair(1.0, 2.0), Pair(7.0, -1.0))
     assert value == Pair(1.0, 2.0)
     assert g == Pair(7.0, -1.0)
-
-
-@dataclass
-class Money:
-    """A dataclass with zero/add/one, as in the Backprop protocol's docstring."""
-
-    amount: float
-
-    def zero(self) -> "Money":
-        return Money(0.0)
-
-    def add(self, other: "Money") -> "Money":
-        return Money(self.amount + other.amount)
-
-    def one(self) -> "Money":
-        return Money(1.0)
-
-
-@tp.op1
-def tax(m: Money) -> tuple[float, Callable[[float], Money]]:
-    return 0.2 * m.amount, lambda g: Money(0.2 * g)
 
 
 def test_backprop_protocol_dataclass_is_a_leaf_taken_whole() -> None:

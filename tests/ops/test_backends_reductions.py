@@ -213,14 +213,18 @@ def test_labels_of_another_library_are_refused(name: str) -> None:
     with pytest.raises(tp.CheckError) as e:
         CE_LABELS(z, np.array([0, 1]))
     assert str(e.value) == (
-        f"softmax_cross_entropy_with_integer_labels: argument 'logits' is a {name} array but "
+        f"softmax_cross_entropy_with_integer_labels: argument 'logits' is "
+        f"{'an' if name[0] in 'aeiou' else 'a'} {name} array but "
         "argument 'labels' is a numpy array; an op computes with one array library, so convert "
         f"one of them first (with {name.replace('jax', 'jax.numpy')}.asarray(x) or "
         "numpy.asarray(x))"
     )
     with pytest.raises(
         tp.CheckError,
-        match=f"argument 'logits' is a numpy array but argument 'labels' is a {name} array",
+        match=(
+            "argument 'logits' is a numpy array but argument 'labels' is "
+            f"{'an' if name[0] in 'aeiou' else 'a'} {name} array"
+        ),
     ):
         CE_LABELS(np.zeros((2, 3)), to_library(name, np.array([0, 1])))
     with pytest.raises(tp.CheckError, match="'labels' is a numpy array"):

@@ -105,6 +105,27 @@ def test_integer_data_keys_the_record_by_its_value() -> None:
     assert f.calls == 5
 
 
+def test_integer_data_as_data_reuses_one_record() -> None:
+    """With `integer_data` (what typedprop.distributed sets), integer arrays are data: labels
+    of every value replay one record, the range check runs at each replay, and an index made
+    of them is refused at trace time."""
+    f = _Counting(lambda z, y: ops.softmax_cross_entropy_with_integer_labels(z, y))
+    graph: tp.Graph[Any, Any, Any] = tp.Graph(f)
+    graph.integer_data = True
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=(4, 3))
+    for _ in range(4):
+        labels = rng.integers(0, 3, 4)
+        _same(graph.grad(z, labels), tp.grad(lambda z, y=labels: f.f(z, y), z))
+    assert f.calls == 1
+    with pytest.raises(tp.CheckError, match=r"argument 'labels' holds 3, out of range \[0, 3\)"):
+        graph.grad(z, np.array([0, 1, 2, 3]))
+    picked = tp.Graph(lambda z, y: ops.sum(z[np.arange(4), y]))
+    picked.integer_data = True
+    with pytest.raises(tp.TraceError, match="getitem was given a traced value as a setting"):
+        picked.grad(z, np.array([0, 1, 2, 0]))
+
+
 def test_data_in_structures_and_python_floats() -> None:
     def f(
         w: BVar[Vec], data: tuple[np.ndarray, float], extra: dict[str, np.ndarray]

@@ -76,26 +76,28 @@ R = TypeVar("R")
 _RECORDS_LIMIT = 256
 
 
-def _record_key(x: Any, data_leaves: list[Any] | None = None) -> Any:
+def _record_key(x: Any, data_leaves: list[Any] | None = None, integer_data: bool = False) -> Any:
     """What a record depends on: the structure of `x`, the shapes and dtypes of its float
     arrays and the types of its floats, and the values of its other leaves: an integer or an
     integer array (a size, a label, an index) may be built into an op, so each value gets its
     record. With `data_leaves` (for data), the float leaves are appended to it, in `flatten`'s
-    order: the replay reads them there."""
+    order: the replay reads them there; with `integer_data` too, the integer arrays are data
+    as the float ones are, keyed by shape and dtype (see `_Recorded.integer_data`)."""
     t = type(x)
     if t is np.ndarray or t is float:
-        return _leaf_key(x, data_leaves)  # a parameter of one array or number: no walk
+        return _leaf_key(x, data_leaves, integer_data)  # one array or number: no walk
     # A value typedprop has no structure for (in data) is a leaf, kept by value.
     leaves, treedef = flatten(x, unknown_leaves=True)
     if treedef is None:
-        return _leaf_key(x, data_leaves)
-    return structure(treedef), tuple([_leaf_key(leaf, data_leaves) for leaf in leaves])
+        return _leaf_key(x, data_leaves, integer_data)
+    keys = [_leaf_key(leaf, data_leaves, integer_data) for leaf in leaves]
+    return structure(treedef), tuple(keys)
 
 
-def _leaf_key(x: Any, data_leaves: list[Any] | None) -> Any:
+def _leaf_key(x: Any, data_leaves: list[Any] | None, integer_data: bool = False) -> Any:
     t = type(x)
     if isinstance(x, np.ndarray):
-        if x.dtype.kind != "f":
+        if x.dtype.kind != "f" and not (integer_data and x.dtype.kind in "iu"):
             return (t, x.shape, x.dtype, x.tobytes())
         if data_leaves is not None:
             data_leaves.append(x if t is np.ndarray else np.asarray(x))
@@ -107,7 +109,8 @@ def _leaf_key(x: Any, data_leaves: list[Any] | None) -> Any:
     array = array_kind(x)
     if array is not None:  # another library's array
         shape, dtype = array.shape(x), array.dtype(x)
-        if not array.floating(x):
+        integral = integer_data and array.numpy_dtype(x).kind in "iu"
+        if not array.floating(x) and not (integral and data_leaves is not None):
             # An integer array (labels) is kept by value: read back to the host, once a call.
             return (t, shape, dtype, array.to_numpy(x).tobytes())
         if data_leaves is not None:
@@ -145,6 +148,12 @@ class _Recorded(Generic[R]):
         self._records: dict[Any, R] = {}
         self._arity: int | None = None  # how many data arguments the records take
         self._lock = threading.RLock()
+        #: Whether the data's integer arrays are data, as the float ones are: read by the ops
+        #: at each replay, not built into the record with their values (one record per
+        #: value). Only ops' inputs may then be integer data (the labels of a loss): an index
+        #: or a setting computed from it is refused at trace time. `typedprop.distributed`
+        #: sets it, so that one record serves every block of labels.
+        self.integer_data = False
 
     def __repr__(self) -> str:
         name = getattr(self.f, "__name__", "f")
@@ -165,7 +174,11 @@ class _Recorded(Generic[R]):
                 f"data argument{s}, called with {len(data)}"
             )
         leaves: list[Any] = []
-        key = (_record_key(x), _record_key(data, leaves)) if data else _record_key(x)
+        key = (
+            (_record_key(x), _record_key(data, leaves, self.integer_data))
+            if data
+            else _record_key(x)
+        )
         record = self._records.get(key)
         if record is None:
             # Threads may share a graph: one traces, evicts and inserts at a time (reentrant:
@@ -232,7 +245,7 @@ class Graph(_Recorded[Record], Generic[X, Y, *Ds]):
                 raise not_a_bvar(out, f, "trace")  # a pair (output, aux): has_aux=True
             return out
 
-        return make_record(output, x, data)
+        return make_record(output, x, data, self.integer_data)
 
     def evaluate(self, x: X, *data: *Ds) -> Y:
         """The value of the function at `x` and `data` (no gradient).
@@ -434,7 +447,7 @@ class GraphWithAux(_Recorded[tuple[Record, _AuxPlan]], Generic[X, Y, A, *Ds]):
             return y
 
         output.__name__ = getattr(f, "__name__", "f")
-        record = make_record(output, x, data)
+        record = make_record(output, x, data, self.integer_data)
         tape, aux = returned[-1]
         return record, _AuxPlan.of(aux, tape, f)
 

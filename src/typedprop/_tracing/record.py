@@ -99,19 +99,24 @@ class TracingTape(Tape):
         return out, self.record(out, parents, backward, op, consts)
 
 
-def _traced_data(x: Any, tape: "TracingTape") -> Any:
-    """`x` as the traced function sees it: each float leaf (in `_record_key`'s order) traced
-    and recorded as a leaf node, which an op given that very value records as its input."""
+def _traced_data(x: Any, tape: "TracingTape", integer_data: bool) -> Any:
+    """`x` as the traced function sees it: each float leaf (in `_record_key`'s order), and
+    each integer array with `integer_data`, traced and recorded as a leaf node, which an op
+    given that very value records as its input."""
     leaves, treedef = flatten(x, unknown_leaves=True)
-    return unflatten(treedef, [_traced_datum(leaf, tape) for leaf in leaves])
+    return unflatten(treedef, [_traced_datum(leaf, tape, integer_data) for leaf in leaves])
 
 
-def _traced_datum(x: Any, tape: "TracingTape") -> Any:
-    if isinstance(x, np.ndarray) and x.dtype.kind == "f":
+def _traced_datum(x: Any, tape: "TracingTape", integer_data: bool) -> Any:
+    if isinstance(x, np.ndarray) and (
+        x.dtype.kind == "f" or (integer_data and x.dtype.kind in "iu")
+    ):
         x = np.asarray(x)  # an ndarray subclass (a memmap) replays as a plain array
     elif not isinstance(x, float | np.floating):
         array = array_kind(x)
-        if array is None or not array.floating(x):
+        if array is None or not (
+            array.floating(x) or (integer_data and array.numpy_dtype(x).kind in "iu")
+        ):
             return x  # not data the graph reads: a constant of the record
     # A new wrapper, so that its identity names this leaf alone.
     traced = Traced(x)
@@ -119,14 +124,16 @@ def _traced_datum(x: Any, tape: "TracingTape") -> Any:
     return traced
 
 
-def make_record(f: Callable[..., BVar[Any]], x: Any, data: tuple[Any, ...]) -> Record:
+def make_record(
+    f: Callable[..., BVar[Any]], x: Any, data: tuple[Any, ...], integer_data: bool = False
+) -> Record:
     """Run `f` once on a tracing tape and keep its steps: node 0 is the parameter, the next
-    ones the float leaves of the data."""
+    ones the float leaves of the data (and its integer arrays, with `integer_data`)."""
     check_supported(x, "trace: the parameter")
     tape = TracingTape()
     with recording(tape):
         param = BVar(wrap(x), tape, tape.leaf(x))
-        traced = [_traced_data(d, tape) for d in data]
+        traced = [_traced_data(d, tape, integer_data) for d in data]
         n_data = len(tape.nodes) - 1
         y = f(param, *traced)
         if type(y) is not BVar:

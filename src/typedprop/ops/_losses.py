@@ -48,7 +48,7 @@ from .._core.arrays import L, OtherArray
 from .._core.backends import CONVERT
 from .._core.bvar import BVar
 from .._core.errors import CheckError
-from .._core.op import Grad2, Op
+from .._core.op import SKIPPED, Grad2, Op
 from .._core.structures import array_kind, array_module
 from ._axes import describe_shape
 from ._broadcast import unbroadcast
@@ -267,6 +267,10 @@ class IntegerLabelsCrossEntropy(Op[Any, Any]):
     @overload
     def __call__(self, logits: L, labels: OtherArray | int, /) -> L: ...
     def __call__(self, logits: Any, labels: Any, /) -> Any:
+        if hasattr(labels, "shape") and not isinstance(labels, np.generic):
+            # An array of labels is the op's second input, which takes no gradient: a
+            # recorded graph may then read it from the data (see `_ArrayLabels`).
+            return Op.__call__(_ARRAY_LABELS, logits, labels)
         return Op.__call__(IntegerLabelsCrossEntropy(labels), logits)
 
     def check(self, logits: Any) -> None:
@@ -482,6 +486,25 @@ class SigmoidBinaryCrossEntropy(Loss):
 squared_error = public(SquaredError())
 mean_squared_error = public(MeanSquaredError())
 softmax_cross_entropy = public(SoftmaxCrossEntropy())
+
+
+class _ArrayLabels(Op[Any, Any, Any]):
+    """`softmax_cross_entropy_with_integer_labels` with an array of labels as its second
+    input, not a setting: the same forward and gradient, and none for the labels. A setting
+    is built into a recorded graph with its value; an input may be data the graph reads at
+    each replay, so that one record serves every batch of labels (`typedprop.distributed`
+    records a function once for all its blocks). A number stays a setting: the per-sample
+    loop's labels, one record per class."""
+
+    name = IntegerLabelsCrossEntropy.name
+
+    def forward(self, logits: Any, labels: Any) -> tuple[Any, Callable[[Any], tuple[Any, Any]]]:
+        value, grad = IntegerLabelsCrossEntropy(labels).forward(logits)
+        return value, lambda g: (grad(g)[0], SKIPPED)
+
+
+_ARRAY_LABELS = _ArrayLabels()
+
 softmax_cross_entropy_with_integer_labels = public(IntegerLabelsCrossEntropy())
 sigmoid_binary_cross_entropy = public(SigmoidBinaryCrossEntropy())
 
