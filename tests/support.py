@@ -2,8 +2,10 @@
 
 import contextlib
 import dataclasses
+import importlib.util
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -56,6 +58,28 @@ def assert_same_structure(g: object, x: object, where: str = "x") -> None:
             assert_same_structure(
                 getattr(g, field.name), getattr(x, field.name), f"{where}.{field.name}"
             )
+
+
+# What a block needs that an extra installs: the array libraries of the backends extra, Dask
+# (the distributed extra), by the module an import names.
+EXTRAS = {
+    "torch": ("torch", "backends"),
+    "jax": ("jax", "backends"),
+    "dask": ("dask", "distributed"),
+    "distributed": ("distributed", "distributed"),
+    "typedprop.distributed": ("distributed", "distributed"),
+}
+
+
+def skip_without_extras(text: str, what: str = "the example") -> None:
+    """Skip, saying so, an example (`text`) that imports a library of an extra that is not
+    installed."""
+    for module, (library, extra) in EXTRAS.items():
+        imported = re.search(
+            rf"^\s*(>>> |\.\.\. )?\s*(import|from) {re.escape(module)}\b", text, re.MULTILINE
+        )
+        if imported and importlib.util.find_spec(library) is None:
+            pytest.skip(f"{what} uses {library}, which is not installed (the {extra} extra)")
 
 
 def total(v: tp.BVar[Any]) -> tp.BVar[Any]:

@@ -19,8 +19,14 @@ import pytest
 
 import typedprop
 
+from support import skip_without_extras
+
 ROOT = Path(__file__).resolve().parent.parent
 FENCE = re.compile(r"```python\n(.*?)```", re.DOTALL)
+
+
+# The modules that need a library of an extra, by the library.
+OPTIONAL = {"typedprop.distributed": "distributed"}
 
 
 def _docstrings() -> dict[str, str]:
@@ -29,6 +35,8 @@ def _docstrings() -> dict[str, str]:
         m.name for m in pkgutil.walk_packages(typedprop.__path__, typedprop.__name__ + ".")
     ]
     for name in names:
+        if name in OPTIONAL and importlib.util.find_spec(OPTIONAL[name]) is None:
+            continue  # its examples skip in test_example (they import it)
         module = importlib.import_module(name)
         found[name] = inspect.getdoc(module) or ""
         for attr, obj in vars(module).items():
@@ -79,9 +87,7 @@ def test_the_public_api_has_examples() -> None:
 @pytest.mark.parametrize(("where", "block"), BLOCKS, ids=[w for w, _ in BLOCKS])
 def test_example(where: str, block: str) -> None:
     block = textwrap.dedent(block)  # a block inside a markdown list item is indented
-    for library in ("torch", "jax"):  # the array libraries of the backends extra
-        if f"import {library}" in block and importlib.util.find_spec(library) is None:
-            pytest.skip(f"the example uses {library}, which is not installed (the backends extra)")
+    skip_without_extras(block)
     if ">>>" not in block:
         exec(compile(block, where, "exec"), {"__name__": "__docs__"})
         return

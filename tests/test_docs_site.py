@@ -32,6 +32,8 @@ import pytest
 import typedprop
 from typedprop.ops import _registry
 
+from support import skip_without_extras
+
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 PAGES = sorted(p.relative_to(DOCS).as_posix() for p in DOCS.rglob("*.md"))
@@ -82,16 +84,10 @@ COMMANDS = [
 ]
 
 
-# The array libraries a page's examples import, each skipped (saying so) where not installed.
-LIBRARIES = ("torch", "jax")
-
-
 @pytest.mark.parametrize("page", PAGES)
 def test_page_examples(page: str) -> None:
     text = (DOCS / page).read_text()
-    for library in LIBRARIES:
-        if f"import {library}" in text and importlib.util.find_spec(library) is None:
-            pytest.skip(f"{page} uses {library}, which is not installed (the backends extra)")
+    skip_without_extras(text, page)
     globs: dict[str, object] = {"__name__": "__docs__"}
     flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
     for i, (language, title, text) in enumerate(_blocks(page)):

@@ -8,13 +8,30 @@ the blocks. Dask's own scheduler does the work: no engine of typedprop's own.
 
 ```python
 import dask.array as da
+import numpy as np
 from distributed import Client
-import typedprop.distributed as tpd
 
-client = Client()  # a local cluster; or Client("tcp://scheduler:8786")
-x = da.from_array(images, chunks=(10_000, 784))  # row blocks of 10,000 rows
-y = da.from_array(labels, chunks=(10_000,))
-value, grads = tpd.backprop(loss_of_rows, params, x, y, mean=True)
+import typedprop as tp
+import typedprop.distributed as tpd
+from typedprop import ops
+
+
+def loss_of_rows(w: tp.BVar[tp.Mat], x: tp.Mat, y: np.ndarray) -> tp.BVar[float]:
+    # The sum of the rows' losses (the op gives their mean).
+    return ops.softmax_cross_entropy_with_integer_labels(x @ w, y) * float(len(y))
+
+
+# A local cluster (threads here, to be quick; worker processes by default), or the one a
+# scheduler runs: Client("tcp://scheduler:8786").
+with Client(processes=False, dashboard_address=None) as client:
+    rng = np.random.default_rng(0)
+    images, labels = rng.normal(size=(1000, 64)), rng.integers(0, 10, 1000)
+    x = da.from_array(images, chunks=(250, 64)).persist()  # row blocks of 250 rows
+    y = da.from_array(labels, chunks=(250,)).persist()  # the same row blocks
+    w = np.zeros((64, 10))
+    value, grads = tpd.backprop(loss_of_rows, w, x, y, mean=True)
+    assert type(grads) is np.ndarray and grads.shape == (64, 10)
+    assert np.allclose(grads, tp.grad(lambda w: loss_of_rows(w, images, labels) / 1000.0, w))
 ```
 
 How a call runs:
