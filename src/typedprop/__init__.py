@@ -20,7 +20,8 @@ The one public door: everything users need is re-exported here (and `typedprop.t
 
 The submodules `optim`, `data` and `testing` are imported when first used (`tp.optim.Adam`),
 so that `import typedprop` costs none of them; the program `typedprop.mnist` is not among them
-(`from typedprop import mnist`).
+(`from typedprop import mnist`), nor `typedprop.distributed` (gradients on a Dask cluster, with
+the `distributed` extra: `import typedprop.distributed as tpd`).
 """
 
 import importlib
