@@ -201,3 +201,19 @@ def test_the_mlp_benchmark_has_typedprop_on_torch_beside_hand_written_torch() ->
     out = _run("mlp.py", "--quick", "--only", "numpy,torch", "--rounds", "1", "--no-memory")
     assert "| hand-written torch |" in out
     assert "| typedprop on torch implicit, checks off |" in out
+
+
+def test_the_distributed_benchmark_runs() -> None:
+    # Dask's local clusters of 1 and 2 worker processes, tiny sizes: every gradient is checked
+    # against the one-process gradient (1e-12) before its tables print.
+    pytest.importorskip("distributed")
+    out = _run("distributed.py", "--quick")
+    assert re.search(r"^verification passed: largest relative difference [0-9.e+-]+ ", out, re.M)
+    for name in ("1 worker", "2 workers"):
+        for style in ("implicit", "traced"):
+            assert re.search(rf"^\| tpd\.grad, {name}, {style} \| [0-9.]+ \|", out, re.M), out
+    assert "| one process, row blocks in a loop, traced |" in out
+    assert out.count("## Fixed cost of one call") == 2
+    assert out.count("verification passed (every gradient within 1e-12)") == 2
+    assert re.search(r"^\| tpd\.grad, 2 workers, traced \| [0-9.]+ \| .* ms \|", out, re.M), out
+    assert "FAILED" not in out and "DISAGREES" not in out
