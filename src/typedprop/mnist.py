@@ -17,7 +17,10 @@ for MNIST's IDX files in DIR: the test set alone (`t10k-*`: its first 8,000 imag
 rest are held out) or with the training set (`train-*`: MNIST's standard 60,000/10,000 split).
 It prints the held-out accuracy after each epoch, saves the network (`--save`, by default
 `mnist-network.npz` in the current folder), then writes the training curves (`--plot`, by default
-`mnist-training.png` in the current folder). Bad input is refused, before training wherever it
+`mnist-training.png` in the current folder). With `--workers N` (a local Dask cluster of N
+processes) or `--scheduler ADDRESS` (a running cluster), the workers compute each step's
+gradient on their row blocks of the training part (`typedprop.distributed`) and the step runs
+here: full-batch Adam, unless told otherwise. Bad input is refused, before training wherever it
 can be, with one line naming the option or file and exit status 2; Ctrl-C saves the network
 trained so far and exits with status 130. `typedprop-mnist --help` lists the options and their
 defaults.
@@ -38,16 +41,19 @@ defaults.
 import argparse
 import contextlib
 import importlib
+import logging
 import math
 import os
 import secrets
+import signal
 import sys
 import tempfile
+import threading
 import time
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO, Final, NamedTuple
+from typing import TYPE_CHECKING, Any, BinaryIO, Final, NamedTuple
 
 import array_api_compat
 import numpy as np
@@ -73,6 +79,9 @@ from . import (
 from . import load as load_checkpoint
 from . import save as save_checkpoint
 from .data import Split, SplitSizeError, load_digits, load_mnist
+
+if TYPE_CHECKING:  # Dask is optional: imported where a cluster is used, never at import
+    from distributed import Client
 
 __all__ = [
     "DIGITS",
@@ -287,6 +296,7 @@ def train(
     on_epoch: Callable[[int, History], object] | None = None,
     backend: str = "numpy",
     device: str | None = None,
+    client: "Client | None" = None,
 ) -> tuple[Network, History]:
     """Train `net` on `split`'s training part; returns the trained network and the history.
 
@@ -306,6 +316,19 @@ def train(
     the data are copied to it once, trained there in float64 (float32 for JAX without its
     64-bit mode), and the trained network comes back as numpy arrays; the loss and the
     accuracies are the same as numpy's, to rounding.
+
+    `client`, a `distributed.Client`, computes each step's gradient on its Dask cluster
+    (`typedprop.distributed`): the training part is sent to the workers once, in one row block
+    per worker thread, each step's gradient is the sum of the blocks' gradients over the
+    batch's rows, computed where the rows are, and the optimizer's step runs here. Only the
+    summation order differs from training in this process, so the results agree to rounding.
+    A batch of the whole training part (a `batch_size` as large) uses the blocks as they are,
+    with the loss recorded once per worker (`traced=True`); a smaller batch gathers its rows
+    on the workers at each step. The cluster computes with numpy: `backend` must be `"numpy"`.
+    The caller owns the client (this function does not close it); the blocks it sent are
+    released when training ends. Ctrl-C during a step on the cluster takes effect when the
+    step's gradient has come back (a second Ctrl-C at once), so that no call to Dask is
+    left half done.
 
     Raises `ValueError` for bad settings, and `TrainingDiverged` (a `ValueError`) when the loss
     or a parameter stops being a finite number (the learning rate is too large); Ctrl-C raises
@@ -329,6 +352,11 @@ def train(
     rate = lr if lr is not None else (0.02 if optimizer == "sgd" else 1e-3)
     if not (math.isfinite(rate) and rate > 0):
         raise ValueError(f"lr must be a positive number, got {rate}")
+    if client is not None and backend != "numpy":
+        raise ValueError(
+            f"a Dask client computes with numpy on its workers; backend must be 'numpy', got "
+            f"{backend!r}"
+        )
     on = _Library(backend, device)
     # On another library, the parameters are plain tuples: Layer's hints describe numpy arrays.
     params: Any = net if on.xp is None else tuple(tuple(map(on.floats, layer)) for layer in net)
@@ -340,7 +368,8 @@ def train(
     labels = split.train_y  # on the host: a label is data of the per-sample record
     batch_size = min(batch_size, len(labels))
     rng = np.random.default_rng(seed)
-    graph = trace(loss, params, x[0], int(labels[0])) if batch_size == 1 else None
+    blocks = _RowBlocks(client, x, y) if client is not None else None
+    graph = trace(loss, params, x[0], int(labels[0])) if batch_size == 1 and not blocks else None
     history = History([], [], [])
     epoch, steps = 1, 0
     bar = None
@@ -354,7 +383,9 @@ def train(
                 losses: list[float] = []
                 bar = _progress(len(batches), f"epoch {epoch}/{epochs}", progress)
                 for k, start in enumerate(batches):
-                    if graph is not None:
+                    if blocks is not None:
+                        value, g = blocks.backprop(params, order[start : start + batch_size])
+                    elif graph is not None:
                         i = int(order[start])
                         value, g = graph.backprop(params, x[i], int(labels[i]))
                     else:
@@ -392,7 +423,75 @@ def train(
     finally:
         if bar is not None:
             bar.close()
+        if blocks is not None:
+            blocks.release()
     return on.network(params), history
+
+
+def _summed_loss(net: BVar[Network], x: Array, y: Int[np.ndarray, " batch"]) -> BVar[float]:
+    """The sum of the rows' losses (`loss` is their mean): what `typedprop.distributed` adds
+    up over the row blocks, so that the result does not depend on how the rows are split."""
+    rows: int = x.shape[0]
+    return loss(net, x, y) * rows
+
+
+class _RowBlocks:
+    """The training part on a Dask cluster, in row blocks, and the gradient of a batch of its
+    rows computed there (`typedprop.distributed`)."""
+
+    def __init__(self, client: "Client", x: Array, y: Int[np.ndarray, " batch"]) -> None:
+        from . import distributed
+
+        # Dask's functions are mostly untyped: through Any, as mypy --strict asks.
+        da: Any = importlib.import_module("dask.array")
+        self.client: Any = client
+        cluster: Any = client
+        self.backprop_on_cluster = distributed.backprop
+        self.rows = len(y)
+        # One block per worker thread: each thread differentiates one block a step, where it
+        # lies. A cluster with no workers yet gets one block, which waits for a worker.
+        threads = max(1, sum(cluster.nthreads().values()))
+        size = -(-self.rows // threads)
+        starts = range(0, self.rows, size)
+        # Sent once, straight to the workers (`scatter`): steps name the blocks and never send
+        # them again. (`da.from_array(x).persist()` would send the data inside the task graph,
+        # through the scheduler, which warns about graphs above 10 MB: all of MNIST is 376 MB.)
+        self.held: list[Any] = cluster.scatter([x[i : i + size] for i in starts])
+        self.held += cluster.scatter([y[i : i + size] for i in starts])
+        half = len(self.held) // 2
+        self.x: Any = da.concatenate(
+            [
+                da.from_delayed(f, shape=x[i : i + size].shape, dtype=x.dtype)
+                for f, i in zip(self.held[:half], starts, strict=True)
+            ]
+        )
+        self.y: Any = da.concatenate(
+            [
+                da.from_delayed(f, shape=y[i : i + size].shape, dtype=y.dtype)
+                for f, i in zip(self.held[half:], starts, strict=True)
+            ]
+        )
+
+    def backprop(self, params: Network, rows: Int[np.ndarray, " batch"]) -> tuple[float, Network]:
+        """The mean loss over `rows` of the training part, and its gradient."""
+        if len(rows) == self.rows:
+            # The whole part: the blocks as they lie, and one record of the loss per worker,
+            # replayed at every step (the blocks' shapes never change).
+            x, y, traced = self.x, self.y, True
+        else:
+            # The batch's rows, gathered on the workers, in order: each block of the batch comes
+            # from one block of the data. Their sizes change from step to step, and a record
+            # is made per shape, so the loss is not recorded.
+            picks = np.sort(rows)
+            x, y, traced = self.x[picks], self.y[picks], False
+        with _ctrl_c_after():
+            return self.backprop_on_cluster(
+                _summed_loss, params, x, y, client=self.client, traced=traced, mean=True
+            )
+
+    def release(self) -> None:
+        """Free the blocks on the workers (the client may train again, or do other work)."""
+        self.client.cancel(self.held)
 
 
 class _Library:
@@ -761,26 +860,29 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--optimizer",
         choices=["sgd", "adam"],
-        default="sgd",
-        help="per-sample SGD (the seed's) or Adam on mini-batches (default: sgd)",
+        help="per-sample SGD (the seed's) or Adam on mini-batches (default: sgd; adam with "
+        "--workers or --scheduler)",
     )
     p.add_argument(
         "--epochs",
         type=_positive_int,
         metavar="N",
-        help="passes over the training data (default: 30 for sgd, 15 for adam)",
+        help="passes over the training data (default: 30 for sgd, 15 for adam; 100 with "
+        "--workers or --scheduler, where a pass is one step on the whole training part)",
     )
     p.add_argument(
         "--batch-size",
         type=_positive_int,
         metavar="N",
-        help="samples per step (default: 1 for sgd, 32 for adam)",
+        help="samples per step (default: 1 for sgd, 32 for adam; the whole training part "
+        "with --workers or --scheduler)",
     )
     p.add_argument(
         "--lr",
         type=_learning_rate,
         metavar="R",
-        help="learning rate, a positive number (default: 0.02 for sgd, 0.001 for adam)",
+        help="learning rate, a positive number (default: 0.02 for sgd, 0.001 for adam, 0.01 "
+        "for adam with --workers or --scheduler)",
     )
     p.add_argument(
         "--seed",
@@ -816,6 +918,26 @@ def _parser() -> argparse.ArgumentParser:
         metavar="DEVICE",
         help="the backend's device, such as cuda or cuda:1 for PyTorch (default: the "
         "library's default device)",
+    )
+    # Data-parallel training on Dask (typedprop.distributed): the workers compute each step's
+    # gradient on their row blocks of the training part, and this process takes the step.
+    dask = p.add_mutually_exclusive_group()
+    dask.add_argument(
+        "--workers",
+        type=_positive_int,
+        metavar="N",
+        help="compute each step's gradient on a local Dask cluster of N worker processes, one "
+        "thread each, that hold the training part in N row blocks; the optimizer's step runs "
+        "in this process; needs Dask (pip install 'typedprop[distributed]') and the numpy "
+        "backend (default: off, all in this process)",
+    )
+    dask.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="as --workers, on a running Dask cluster whose scheduler is at ADDRESS, such as "
+        "tcp://host:8786, in one row block per worker thread; its workers need typedprop "
+        f"installed (default: off; an address that does not answer in {_CONNECT_TIMEOUT} is "
+        "refused)",
     )
     p.add_argument(
         "--no-checks",
@@ -933,10 +1055,27 @@ def _run(args: argparse.Namespace) -> float:
                 "--plot: the training curves need matplotlib: pip install 'typedprop[examples]' "
                 "(or pass --no-plot)"
             ) from None
-    sgd = args.optimizer == "sgd"
-    epochs = args.epochs if args.epochs is not None else (30 if sgd else 15)
+    dask: str | None = None  # the flag that trains on a Dask cluster, if one does
+    if args.workers is not None or args.scheduler is not None:
+        dask = "--workers" if args.workers is not None else "--scheduler"
+        if args.backend != "numpy":
+            raise _Failed(
+                f"--backend {args.backend}: {dask} computes with numpy on the Dask workers; "
+                f"leave out --backend or {dask}"
+            )
+        try:
+            importlib.import_module("typedprop.distributed")
+        except ImportError:
+            raise _Failed(f"{dask} needs Dask: pip install 'typedprop[distributed]'") from None
+    # On a cluster, one step of Adam on the whole training part is an epoch: the workers share
+    # out a large batch, and per-sample steps would be all messages and no arithmetic.
+    optimizer = args.optimizer or ("adam" if dask else "sgd")
+    sgd = optimizer == "sgd"
+    epochs = args.epochs if args.epochs is not None else (100 if dask else 30 if sgd else 15)
     batch = args.batch_size if args.batch_size is not None else (1 if sgd else 32)
-    rate = args.lr if args.lr is not None else (0.02 if sgd else 1e-3)
+    if dask is not None and args.batch_size is None:
+        batch = sys.maxsize  # the whole training part, whatever its size
+    rate = args.lr if args.lr is not None else (0.02 if sgd else 0.01 if dask else 1e-3)
     if args.backend == "jax":
         # Before JAX makes any array: float64, as on the other libraries (a setting of the
         # whole process, which this program owns).
@@ -947,60 +1086,71 @@ def _run(args: argparse.Namespace) -> float:
     except ValueError as e:
         raise _failed("--backend" if args.device is None else "--backend, --device", e) from None
     split, source = _data(args)
-    net = _network(args, split, min(batch, len(split.train_y)))
+    # On a cluster, this process never holds a batch's activations: the workers do.
+    net = _network(args, split, 1 if dask else min(batch, len(split.train_y)))
     for flag, path in (("--save", save), ("--plot", plot)):
         if path is not None:
             _writable(flag, path)
 
     shape = "-".join(map(str, sizes(net)))
     origin = f" (from {args.load})" if args.load is not None else ""
-    _say(
-        f"data: {source}: {len(split.train_y)} training, {len(split.test_y)} held out; network "
-        f"{shape}{origin}; {args.optimizer}, {_plural(epochs, 'epoch')}, batch "
-        f"{min(batch, len(split.train_y))}, learning rate {rate}; runtime checks "
-        f"{'off' if args.no_checks else 'on'}"
-        + ("" if args.backend == "numpy" else f"; on {args.backend}")
-        + ("" if args.device is None else f" ({args.device})")
-    )
 
     def report(epoch: int, history: History) -> None:
         _say(f"epoch {epoch}/{epochs}: held-out accuracy {history.test_accuracy[-1]:.4f}")
 
-    start = time.perf_counter()
-    try:
-        with checks(not args.no_checks):
-            net, history = train(
-                net,
-                split,
-                optimizer=args.optimizer,
-                epochs=epochs,
-                lr=rate,
-                batch_size=batch,
-                seed=args.seed,
-                progress=not args.quiet,
-                on_epoch=report,
-                backend=args.backend,
-                device=args.device,
-            )
-    except TrainingInterrupted as stop:
-        if stop.steps == 0:
-            raise KeyboardInterrupt from None
-        written = _save(stop.network, save)
-        done = len(stop.history.test_accuracy)
-        print(
-            f"typedprop-mnist: interrupted after {stop.steps} steps ({done} of "
-            f"{_plural(epochs, 'epoch')} done); the network trained so far is saved to {written}",
-            file=sys.stderr,
+    # The cluster (and the client) is closed when training ends, however it ends.
+    with _dask_client(args) as (client, cluster):
+        _say(
+            f"data: {source}: {len(split.train_y)} training, {len(split.test_y)} held out; "
+            f"network {shape}{origin}; {optimizer}, {_plural(epochs, 'epoch')}, batch "
+            f"{min(batch, len(split.train_y))}, learning rate {rate}; runtime checks "
+            f"{'off' if args.no_checks else 'on'}"
+            + ("" if args.backend == "numpy" else f"; on {args.backend}")
+            + ("" if args.device is None else f" ({args.device})")
+            + cluster
         )
-        raise SystemExit(130) from None
-    except MemoryError:
-        raise _Failed(
-            f"--hidden, --batch-size: out of memory training a {shape} network in batches of "
-            f"{min(batch, len(split.train_y))}"
-        ) from None
-    except TrainingDiverged as e:
-        raise _failed("--lr", e) from None
-    seconds = time.perf_counter() - start
+        start = time.perf_counter()
+        try:
+            with checks(not args.no_checks):
+                net, history = train(
+                    net,
+                    split,
+                    optimizer=optimizer,
+                    epochs=epochs,
+                    lr=rate,
+                    batch_size=batch,
+                    seed=args.seed,
+                    progress=not args.quiet,
+                    on_epoch=report,
+                    backend=args.backend,
+                    device=args.device,
+                    client=client,
+                )
+        except TrainingInterrupted as stop:
+            if stop.steps == 0:
+                raise KeyboardInterrupt from None
+            written = _save(stop.network, save)
+            done = len(stop.history.test_accuracy)
+            print(
+                f"typedprop-mnist: interrupted after {stop.steps} steps ({done} of "
+                f"{_plural(epochs, 'epoch')} done); the network trained so far is saved to "
+                f"{written}",
+                file=sys.stderr,
+            )
+            raise SystemExit(130) from None
+        except MemoryError:
+            raise _Failed(
+                f"--hidden, --batch-size: out of memory training a {shape} network in batches "
+                f"of {min(batch, len(split.train_y))}"
+            ) from None
+        except TrainingDiverged as e:
+            raise _failed("--lr", e) from None
+        except Exception as e:
+            if dask is None or not _lost_cluster(e):
+                raise
+            given = f"{dask} {args.workers if args.workers is not None else args.scheduler}"
+            raise _Failed(f"{given}: the Dask cluster failed in training: {_reason(e)}") from None
+        seconds = time.perf_counter() - start
     final = history.test_accuracy[-1]
     _say(f"held-out accuracy {final:.4f} after {_plural(epochs, 'epoch')} in {seconds:.1f} s")
     written = _save(net, save)
@@ -1014,6 +1164,119 @@ def _run(args: argparse.Namespace) -> float:
             ) from None
         _say(f"wrote the training curves to {plot}")
     return final
+
+
+_CONNECT_TIMEOUT: Final = "10s"
+"""How long `--scheduler` waits for the scheduler to answer, and then for a worker."""
+
+
+@contextlib.contextmanager
+def _dask_client(args: argparse.Namespace) -> Iterator[tuple["Client | None", str]]:
+    """The Dask client of `--workers` or `--scheduler` and the data line's words for its
+    cluster; `(None, "")` without them. The client, and the local cluster of `--workers`,
+    are closed on the way out, whatever the way."""
+    if args.workers is None and args.scheduler is None:
+        yield None, ""
+        return
+    # Dask's functions are mostly untyped: through Any, as mypy --strict asks.
+    distributed: Any = importlib.import_module("distributed")
+    with contextlib.ExitStack() as stack:
+        if args.workers is not None:
+            try:
+                with _ctrl_c_ignored():  # by the worker processes started here
+                    local = distributed.LocalCluster(
+                        n_workers=args.workers,
+                        threads_per_worker=1,
+                        processes=True,
+                        dashboard_address=None,
+                        # The scheduler serves HTTP (health checks) even without a dashboard,
+                        # on port 8787 by default: another cluster here would have it.
+                        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+                        # Dask's warnings about its own work (a worker slow to stop when the
+                        # cluster closes) are not the report's; its errors still show.
+                        silence_logs=logging.ERROR,
+                    )
+            except Exception as e:  # whatever starting processes and sockets raises
+                raise _Failed(
+                    f"--workers {args.workers}: cannot start a local Dask cluster: {_reason(e)}"
+                ) from None
+            stack.callback(local.close)
+            client = distributed.Client(local)
+            stack.callback(client.close)
+            yield client, f"; gradients on {_plural(args.workers, 'local Dask worker')}"
+            return
+        address = args.scheduler
+        try:
+            # A malformed address or an unknown host is refused at once, not after a timeout
+            # (and without the warnings of a client that never started).
+            distributed.comm.resolve_address(address)
+            client = distributed.Client(address, timeout=_CONNECT_TIMEOUT)
+        except (OSError, ValueError) as e:  # a timeout is an OSError
+            raise _Failed(
+                f"--scheduler {address}: cannot connect to a Dask scheduler: {_reason(e)}"
+            ) from None
+        stack.callback(client.close)
+        try:
+            client.wait_for_workers(1, timeout=_CONNECT_TIMEOUT)
+        except TimeoutError:
+            raise _Failed(
+                f"--scheduler {address}: the cluster has no workers (none came in "
+                f"{_CONNECT_TIMEOUT})"
+            ) from None
+        workers = _plural(len(client.nthreads()), "Dask worker")
+        yield client, f"; gradients on {workers} at {address}"
+
+
+@contextlib.contextmanager
+def _ctrl_c_after() -> Iterator[None]:
+    """Ctrl-C during the block raises KeyboardInterrupt when the block ends, not inside it; a
+    second Ctrl-C raises at once. For Dask's calls: interrupted halfway, they leave work
+    half done on the cluster, and Dask logs errors about it (a traceback, lost keys). Nothing
+    changes off the main thread, where no signal handler can be set."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pressed = False
+
+    def later(signum: int, frame: object) -> None:
+        nonlocal pressed
+        pressed = True
+        signal.signal(signal.SIGINT, before)  # the next Ctrl-C is not put off
+
+    before = signal.signal(signal.SIGINT, later)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
+    if pressed:
+        raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _ctrl_c_ignored() -> Iterator[None]:
+    """Ctrl-C ignored while the block starts processes, which keep ignoring it (a process
+    inherits an ignored SIGINT, and Python leaves it so): a terminal's Ctrl-C reaches every
+    process of the group, and it is this one's to handle (save the network, close the
+    cluster), not a KeyboardInterrupt and a traceback in each worker. Nothing changes off the
+    main thread, where no signal handler can be set."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
+def _lost_cluster(error: BaseException) -> bool:
+    """Whether `error` says the Dask cluster failed (a worker or the scheduler lost), not
+    the program."""
+    from concurrent.futures import CancelledError
+
+    from distributed import KilledWorker
+
+    return isinstance(error, OSError | CancelledError | KilledWorker)
 
 
 def _plot_path(path: Path) -> Path:

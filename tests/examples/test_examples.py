@@ -2,6 +2,7 @@
 brief's gradient and training, monotest's numbers in every style, neural's and rnn's training,
 sumtypes' fits, the types and values of their gradients, and the sizes their structures check."""
 
+import importlib.util
 import runpy
 import subprocess
 import sys
@@ -30,6 +31,8 @@ import sumtypes  # noqa: E402
 
 @pytest.mark.parametrize("script", sorted(p.name for p in EXAMPLES.glob("*.py")))
 def test_every_example_runs_as_a_script(script: str) -> None:
+    if script == "distributed_mnist.py" and importlib.util.find_spec("distributed") is None:
+        pytest.skip("the example needs Dask: pip install 'typedprop[distributed]'")
     if script == "brief.py":
         # Runs in-process: quick, and the traceback shows on failure.
         runpy.run_path(str(EXAMPLES / script), run_name="__main__")
