@@ -219,9 +219,11 @@ class Cluster:
         return sum(self.client.run(_minor_faults).values())
 
     def pids(self) -> list[int]:
-        """The workers' and their nannies' process ids."""
-        ids = self.client.run(os.getpid).values()
-        return [*ids, *self.client.run(os.getpid, nanny=True).values()]
+        """The process ids of the workers and of their nannies, but this one's (a
+        LocalCluster's nannies live in this process)."""
+        ids = {*self.client.run(os.getpid).values()}
+        ids |= {*self.client.run(os.getpid, nanny=True).values()}
+        return sorted(ids - {os.getpid()})
 
     def persist(self, sizes: Sizes, blocks: list[int]) -> tuple[Any, Any]:
         """The synthetic data in these row blocks, made on the workers and kept there: block
@@ -280,6 +282,17 @@ def dask_run(cluster: Cluster, net: Any, x: Any, y: Any, traced: bool) -> Callab
             return tpd.grad(sum_loss, net, x, y, client=cluster.client, traced=traced)
 
     return run
+
+
+def _gemm_seconds(rows: int, repeats: int) -> float:
+    """Seconds for `repeats` products of the first layer on a block of `rows` rows."""
+    rng = np.random.default_rng(SEED)
+    x, w = rng.uniform(size=(rows, MNIST_SIZES[0])), rng.uniform(size=MNIST_SIZES[1::-1])
+    x @ w.T
+    start = time.perf_counter()
+    for _ in range(repeats):
+        x @ w.T
+    return time.perf_counter() - start
 
 
 def _nothing(job: Any, *blocks: Any) -> tuple[float, float]:
@@ -526,6 +539,33 @@ def _both_faults(cl: Cluster) -> Callable[[], int]:
     return lambda: _minor_faults() + cl.faults()
 
 
+def parallel_capacity(clusters: list[Cluster], rows: int, repeats: int, rounds: int) -> None:
+    """What the machine gives several processes at once: the first layer's matrix product
+    on a block, in one worker alone and in all of a cluster's workers at once
+    (`client.run`, no scheduler), alternating over `rounds`."""
+    many = [cl for cl in clusters if cl.workers > 1 and cl.malloc == clusters[0].malloc]
+    if not many:
+        return
+    print(
+        f"\n## The machine's parallel capacity: {repeats} products ({rows:,} x "
+        f"{MNIST_SIZES[0]}) @ ({MNIST_SIZES[0]} x {MNIST_SIZES[1]}), one BLAS thread, in one "
+        "worker alone and in every worker at once"
+    )
+    for cl in many:
+        first = sorted(cl.client.scheduler_info()["workers"])[0]
+        alone: list[float] = []
+        together: list[float] = []
+        for _ in range(rounds):
+            alone.append(cl.client.run(_gemm_seconds, rows, repeats, workers=[first])[first])
+            together.append(statistics.mean(cl.client.run(_gemm_seconds, rows, repeats).values()))
+        a, t = statistics.median(alone), statistics.median(together)
+        print(
+            f"{cl.label}: {a:.2f} s alone, {t:.2f} s each with all {cl.workers} at once: "
+            f"{cl.workers * a / t:.2f}x the throughput of one (ideal {cl.workers}x; median of "
+            f"{rounds} rounds)"
+        )
+
+
 def fixed_cost(
     clusters: list[Cluster], sizes: Sizes, block: int, calls: int, rounds: int, pids: list[int]
 ) -> bool:
@@ -664,6 +704,10 @@ def main(argv: list[str] | None = None) -> int:
             trim = sorted(set(cl.client.run(_malloc_setting).values()))
             print(f"  {cl.label}: workers' BLAS threads {blas}, MALLOC_TRIM_THRESHOLD_ {trim}")
         section = time.perf_counter()
+        if args.quick:
+            parallel_capacity(clusters, 1_000, 3, 1)
+        else:
+            parallel_capacity(clusters, 10_000, 5, 5)
         ok = full_batch(clusters, rows, block_rows, rounds, args.quick)
         print(f"(section took {time.perf_counter() - section:.0f} s)")
         fixed_rounds = 2 if args.quick else 10
