@@ -1271,12 +1271,16 @@ def _ctrl_c_ignored() -> Iterator[None]:
 
 def _lost_cluster(error: BaseException) -> bool:
     """Whether `error` says the Dask cluster failed (a worker or the scheduler lost), not
-    the program."""
+    the program: Dask's own error, or typedprop.distributed's RuntimeError made from one (a
+    call that Dask cancelled when the workers holding its parameters left)."""
     from concurrent.futures import CancelledError
 
     from distributed import KilledWorker
 
-    return isinstance(error, OSError | CancelledError | KilledWorker)
+    lost = OSError | CancelledError | KilledWorker
+    return isinstance(error, lost) or (
+        isinstance(error, RuntimeError) and isinstance(error.__cause__, lost)
+    )
 
 
 def _plot_path(path: Path) -> Path:
