@@ -179,7 +179,9 @@ class DaskCommands:
     def __enter__(self) -> "DaskCommands":
         file = self._dir / "scheduler.json"
         self._scheduler = self._start(
-            "scheduler", "--port", "0", "--no-dashboard", "--scheduler-file", str(file)
+            "scheduler",
+            *("--host", "127.0.0.1", "--port", "0", "--dashboard-address", "127.0.0.1:0"),
+            *("--scheduler-file", str(file)),
         )
         deadline = time.monotonic() + 60
         while not file.exists() or not file.read_text().strip():
@@ -205,7 +207,9 @@ class DaskCommands:
     def add_worker(self) -> Any:
         """A new worker process (one thread), once the scheduler counts it."""
         worker = self._start(
-            "worker", self.address, "--nthreads", "1", "--no-nanny", "--no-dashboard"
+            "worker",
+            self.address,
+            *("--host", "127.0.0.1", "--nthreads", "1", "--no-nanny", "--no-dashboard"),
         )
         self.workers.append(worker)
         return worker

@@ -32,7 +32,7 @@ def client() -> Iterator[Client]:
     """A local cluster of two worker processes of one thread each, over TCP."""
     with (
         LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
         ) as cluster,
         Client(cluster) as c,
     ):

@@ -21,9 +21,9 @@ def loss_of_rows(w: tp.BVar[tp.Mat], x: tp.Mat, y: np.ndarray) -> tp.BVar[float]
     return ops.softmax_cross_entropy_with_integer_labels(x @ w, y) * float(len(y))
 
 
-# A local cluster (threads here, to be quick; worker processes by default), or the one a
-# scheduler runs: Client("tcp://scheduler:8786").
-with Client(processes=False, dashboard_address=None) as client:
+# A local cluster (threads here, to be quick; worker processes by default; its dashboard on
+# any free port), or the one a scheduler runs: Client("tcp://scheduler:8786").
+with Client(processes=False, dashboard_address=":0") as client:
     rng = np.random.default_rng(0)
     images, labels = rng.normal(size=(1000, 64)), rng.integers(0, 10, 1000)
     x = da.from_array(images, chunks=(250, 64)).persist()  # row blocks of 250 rows
@@ -131,7 +131,7 @@ def backprop(
         >>> from distributed import Client
         >>> import typedprop.distributed as tpd
         >>> from typedprop import ops
-        >>> client = Client(processes=False, n_workers=2, dashboard_address=None)
+        >>> client = Client(processes=False, n_workers=2, dashboard_address=":0")
         >>> x = da.from_array(np.arange(8.0).reshape(4, 2), chunks=(2, 2))
         >>> tpd.backprop(lambda w, rows: ops.sum(rows @ w), np.ones(2), x)
         (np.float64(28.0), array([12., 16.]))

@@ -9,13 +9,11 @@ Runs train 40 built-in digits for a few steps on a tiny network. A cluster takes
 start: two tests start a local one through `--workers`, one starts a scheduler and a worker
 with Dask's own commands, over TCP, and the rest share an in-process cluster."""
 
-import json
 import os
 import re
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +22,8 @@ import numpy as np
 import pytest
 
 from typedprop import data, mnist
+
+from support import DaskCommands
 
 PROG = "typedprop-mnist"
 QUICK = ["--quiet", "--hidden", "8", "6", "--train-size", "40", "--no-plot"]
@@ -246,28 +246,6 @@ def test_an_address_without_a_scheduler_is_one_line(
 # --- --scheduler: a cluster of Dask's own commands, over TCP -----------------------------------
 
 
-def _dask_command(role: str) -> list[str]:
-    """`dask scheduler` or `dask worker`, the command beside this Python where there is one."""
-    script = Path(sys.executable).parent / "dask"
-    if script.exists():
-        return [str(script), role]
-    return [sys.executable, "-m", f"distributed.cli.dask_{role}"]
-
-
-def _start(command: list[str], log: Path) -> subprocess.Popen[bytes]:
-    with open(log, "wb") as out:  # a file, not a pipe, which would fill and stop the process
-        return subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
-
-
 def test_a_cluster_of_dask_commands_over_tcp(
     dask: Any,
     capsys: pytest.CaptureFixture[str],
@@ -276,36 +254,14 @@ def test_a_cluster_of_dask_commands_over_tcp(
 ) -> None:
     """No worker yet: refused; a worker: mini-batches as in one process; the cluster failing
     mid-training: one line naming it."""
-    started: list[subprocess.Popen[bytes]] = []
-    try:
-        address_file = tmp_path / "scheduler.json"
-        started.append(
-            _start(
-                [*_dask_command("scheduler"), "--host", "127.0.0.1", "--port", "0"]
-                + ["--no-dashboard", "--dashboard-address", "127.0.0.1:0"]
-                + ["--scheduler-file", str(address_file)],
-                tmp_path / "scheduler.log",
-            )
-        )
-        deadline = time.monotonic() + 60
-        while not address_file.exists() or not address_file.read_text():
-            assert started[0].poll() is None, (tmp_path / "scheduler.log").read_text()
-            assert time.monotonic() < deadline, "the scheduler did not start in 60 s"
-            time.sleep(0.1)
-        address = json.loads(address_file.read_text())["address"]
-        assert address.startswith("tcp://127.0.0.1:")
+    with DaskCommands() as cluster:
+        address = cluster.address
         args = [*QUICK, "--scheduler", address, "--save", str(tmp_path / "n")]
 
         monkeypatch.setattr(mnist, "_CONNECT_TIMEOUT", "1s")
         _fails(capsys, args, f"--scheduler {address}: the cluster has no workers (none came in 1s)")
 
-        started.append(
-            _start(
-                [*_dask_command("worker"), address, "--nworkers", "1", "--nthreads", "1"]
-                + ["--no-nanny", "--no-dashboard", "--host", "127.0.0.1"],
-                tmp_path / "worker.log",
-            )
-        )
+        cluster.add_worker()
         monkeypatch.setattr(mnist, "_CONNECT_TIMEOUT", "60s")  # while the worker starts
         mnist.main([*args, "--epochs", "2", "--batch-size", "16"])
         out = capsys.readouterr().out
@@ -332,6 +288,3 @@ def test_a_cluster_of_dask_commands_over_tcp(
             _fails(
                 capsys, args, f"--scheduler {address}: the Dask cluster failed in training: ", said
             )
-    finally:
-        for process in reversed(started):
-            _stop(process)
