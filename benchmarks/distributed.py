@@ -366,6 +366,23 @@ class Contender:
     fault_counts: list[float] = field(default_factory=list)
 
 
+def one_process(sizes: Sizes, counts: list[int]) -> tuple[Any, list[Contender]]:
+    """The network and the one-process contenders (whole batch, row blocks in a loop; implicit
+    and traced) on the blocks of `counts` rows: the baselines of every section."""
+    net = mnist.init_network(sizes, seed=SEED)
+    blocks = [block_data(sizes, i, n) for i, n in enumerate(counts)]
+    x = np.concatenate([b[0] for b in blocks])
+    y = np.concatenate([b[1] for b in blocks])
+    base = whole_runs(net, x, y)
+    loop = blocked_runs(net, blocks)
+    return net, [
+        Contender("one process, whole batch, implicit (tp.grad)", base["implicit"], style="i"),
+        Contender("one process, whole batch, traced (tp.trace)", base["traced"], style="t"),
+        Contender("one process, row blocks in a loop, implicit", loop["implicit"], style="i"),
+        Contender("one process, row blocks in a loop, traced", loop["traced"], style="t"),
+    ]
+
+
 def time_block(c: Contender, seconds: float, pause: float) -> None:
     """One timed block of `c`: calls until `seconds` have passed (at least one); the time and
     page faults per call are appended."""
@@ -441,23 +458,12 @@ def full_batch(
 ) -> bool:
     """Sections (a) and (b): verification, then the table. False when a contender disagrees."""
     sizes = MNIST_SIZES
-    net = mnist.init_network(sizes, seed=SEED)
     counts = row_blocks(rows, block_rows)
-    blocks = [block_data(sizes, i, n) for i, n in enumerate(counts)]
-    x = np.concatenate([b[0] for b in blocks])
-    y = np.concatenate([b[1] for b in blocks])
     print(
         f"\n## Full-batch gradient: MNIST network {'-'.join(map(str, sizes))}, float64, "
         f"{rows:,} rows in {len(counts)} row blocks of {block_rows:,}"
     )
-    base = whole_runs(net, x, y)
-    loop = blocked_runs(net, blocks)
-    cs = [
-        Contender("one process, whole batch, implicit (tp.grad)", base["implicit"], style="i"),
-        Contender("one process, whole batch, traced (tp.trace)", base["traced"], style="t"),
-        Contender("one process, row blocks in a loop, implicit", loop["implicit"], style="i"),
-        Contender("one process, row blocks in a loop, traced", loop["traced"], style="t"),
-    ]
+    net, cs = one_process(sizes, counts)
     for cl in clusters:
         start = time.perf_counter()
         cl.x, cl.y = cl.persist(sizes, counts)
@@ -571,24 +577,13 @@ def fixed_cost(
 ) -> bool:
     """Section (c): milliseconds per call on 2 small row blocks. `pids`: the processes of
     every cluster, timed here or idle, which the load measure counts as this run's."""
-    net = mnist.init_network(sizes, seed=SEED)
     counts = [block, block]
-    blocks = [block_data(sizes, i, n) for i, n in enumerate(counts)]
-    x = np.concatenate([b[0] for b in blocks])
-    y = np.concatenate([b[1] for b in blocks])
     label = "MNIST network" if sizes == MNIST_SIZES else "tiny network"
     print(
         f"\n## Fixed cost of one call: {label} {'-'.join(map(str, sizes))}, 2 row blocks of "
         f"{block} rows"
     )
-    base = whole_runs(net, x, y)
-    loop = blocked_runs(net, blocks)
-    cs = [
-        Contender("one process, whole batch, implicit (tp.grad)", base["implicit"], style="i"),
-        Contender("one process, whole batch, traced (tp.trace)", base["traced"], style="t"),
-        Contender("one process, row blocks in a loop, implicit", loop["implicit"], style="i"),
-        Contender("one process, row blocks in a loop, traced", loop["traced"], style="t"),
-    ]
+    net, cs = one_process(sizes, counts)
     for cl in clusters:
         dx, dy = cl.persist(sizes, counts)
         w = cl.label

@@ -155,6 +155,27 @@ def tax(m: Money) -> tuple[float, Callable[[float], Money]]:
     return 0.2 * m.amount, lambda g: Money(0.2 * g)
 
 
+@contextlib.contextmanager
+def local_cluster(processes: bool) -> Iterator[Any]:
+    """A client of a local Dask cluster of two workers of one thread each (processes over TCP,
+    or threads in this process: quicker to start), closed on exit. Its scheduler serves HTTP
+    on a free port: on 8787, its default even without a dashboard, a second cluster would
+    warn, an error under pytest."""
+    from distributed import Client, LocalCluster
+
+    with (
+        LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=processes,
+            dashboard_address=None,
+            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client
+
+
 class DaskCommands:
     """A Dask cluster started as on real machines, with Dask's commands: `dask scheduler`,
     then `dask worker ADDRESS` per `add_worker()`, each a process over TCP (no nanny, so a

@@ -18,24 +18,19 @@ import pytest
 pytest.importorskip("distributed", reason="Dask is not installed (the `distributed` extra)")
 
 import dask.array as da  # noqa: E402
-from distributed import Client, LocalCluster  # noqa: E402
+from distributed import Client  # noqa: E402
 
 import typedprop as tp  # noqa: E402
 import typedprop.distributed as tpd  # noqa: E402
 from typedprop import BVar, ops  # noqa: E402
 
-from support import DaskCommands, Money, assert_same_structure, tax  # noqa: E402
+from support import DaskCommands, Money, assert_same_structure, local_cluster, tax  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[Client]:
     """A local cluster of two worker processes of one thread each, over TCP."""
-    with (
-        LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
-        ) as cluster,
-        Client(cluster) as c,
-    ):
+    with local_cluster(processes=True) as c:
         yield c
 
 
@@ -140,6 +135,8 @@ def test_other_structures_and_data_passed_whole(client: Client) -> None:
 
     value, grads = tpd.backprop(f, params, da.from_array(x, chunks=(16, 4)), shift, weight)
     expected_value, expected = tp.backprop(lambda p: f(p, x, shift, weight), params)
+    # A datum that is None is passed whole too.
+    assert tpd.grad(lambda w, rows, nothing: ops.sum(rows) * w, 1.0, da.ones((4, 1)), None) == 4.0
     assert value == pytest.approx(expected_value, rel=1e-12)
     assert_same_structure(grads, params)
     assert_close(grads, expected)
@@ -327,9 +324,16 @@ def test_no_client() -> None:
 
 def test_the_job_pickles() -> None:
     # What the workers get: the function, the parameters and the whole data, by value.
-    job = tpd._Job(summed_loss, "token", make_net(np.random.default_rng(6)), (None, 2.0))
+    job = tpd._Job(
+        summed_loss, "token", make_net(np.random.default_rng(6)), (True, False), (None, 2.0)
+    )
     again = pickle.loads(pickle.dumps(job))
-    assert (again.f, again.token, again.whole) == (summed_loss, "token", (None, 2.0))
+    assert (again.f, again.token, again.split, again.whole) == (
+        summed_loss,
+        "token",
+        (True, False),
+        (None, 2.0),
+    )
     assert_close(again.params, job.params)
 
 

@@ -172,8 +172,9 @@ def _run(
     who = f"typedprop.distributed.{who}"
     rows, blocks = _row_blocks(who, data)
     dask: Any = _client(who, client)  # its methods carry no annotations
-    whole = tuple(None if b is not None else d for d, b in zip(data, blocks, strict=True))
-    job = _Job(f, _token(f) if traced else None, params, whole)
+    split = tuple(b is not None for b in blocks)
+    whole = tuple(None if s else d for d, s in zip(data, split, strict=True))
+    job = _Job(f, _token(f) if traced else None, params, split, whole)
     # One copy per worker, not one per block: `broadcast` sends it to every worker (so that
     # losing one loses nothing), and the block tasks all name that one key.
     [held] = dask.scatter([job], broadcast=True, hash=False)
@@ -269,10 +270,10 @@ def _divided(who: str, value: Any, gradient: Any, n: int) -> tuple[Any, Any]:
     array / a Python int is float32); integer leaves, whose gradient is zero, as they are."""
     leaves, treedef = flatten(gradient)
     for i, leaf in enumerate(leaves):
-        kind = None if isinstance(leaf, float | int | np.number) else array_kind(leaf)
+        kind = array_kind(leaf)  # an array of numpy's or another library's, else None
         if isinstance(leaf, float | np.floating) or (kind is not None and kind.floating(leaf)):
             leaves[i] = leaf / n
-        elif not isinstance(leaf, int | np.number) and kind is None:
+        elif kind is None and not isinstance(leaf, int | np.number):
             raise CheckError(
                 f"{who}: mean=True divides the gradient by the number of rows, but it holds "
                 f"a {type(leaf).__name__}, which typedprop cannot divide; sum (mean=False) and "
@@ -287,28 +288,29 @@ def _divided(who: str, value: Any, gradient: Any, n: int) -> tuple[Any, Any]:
 
 class _Job:
     """What every block of one call needs, sent to each worker once: the function, the
-    parameters, and the data that is not split (None where a block goes)."""
+    parameters, which data is split in blocks, and the data that is not (None where a block
+    goes)."""
 
-    __slots__ = ("f", "token", "params", "whole")
+    __slots__ = ("f", "token", "params", "split", "whole")
 
     def __init__(
-        self, f: Callable[..., Any], token: str | None, params: Any, whole: tuple[object, ...]
+        self,
+        f: Callable[..., Any],
+        token: str | None,
+        params: Any,
+        split: tuple[bool, ...],
+        whole: tuple[object, ...],
     ) -> None:
         self.f = f
         self.token = token
         self.params = params
+        self.split = split
         self.whole = whole
-
-    def __getstate__(self) -> tuple[Any, ...]:
-        return (self.f, self.token, self.params, self.whole)
-
-    def __setstate__(self, state: tuple[Any, ...]) -> None:
-        self.f, self.token, self.params, self.whole = state
 
     def data(self, blocks: Sequence[object]) -> tuple[object, ...]:
         """The data of one block: its blocks where the dask arrays were, the rest whole."""
         parts = iter(blocks)
-        return tuple(next(parts) if w is None else w for w in self.whole)
+        return tuple(next(parts) if s else w for s, w in zip(self.split, self.whole, strict=True))
 
 
 def _block(job: _Job, *blocks: object) -> tuple[Any, Any]:

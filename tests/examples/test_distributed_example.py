@@ -16,11 +16,13 @@ import pytest
 import typedprop as tp
 from typedprop import data, mnist
 
-distributed: Any = pytest.importorskip("distributed")
+pytest.importorskip("distributed")
 
 import dask.array as da  # noqa: E402
 
 import typedprop.distributed as tpd  # noqa: E402
+
+from support import local_cluster  # noqa: E402
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 if str(EXAMPLES) not in sys.path:
@@ -31,16 +33,7 @@ import distributed_mnist  # noqa: E402
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[Any]:
-    with (
-        distributed.LocalCluster(
-            processes=False,
-            n_workers=2,
-            threads_per_worker=1,
-            dashboard_address=None,
-            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
-        ) as cluster,
-        distributed.Client(cluster) as c,
-    ):
+    with local_cluster(processes=False) as c:
         yield c
 
 

@@ -23,7 +23,8 @@ import pytest
 
 from typedprop import data, mnist
 
-from support import DaskCommands
+from .test_mnist_cli import _fails
+from support import DaskCommands, local_cluster
 
 PROG = "typedprop-mnist"
 QUICK = ["--quiet", "--hidden", "8", "6", "--train-size", "40", "--no-plot"]
@@ -59,20 +60,6 @@ def _reported(history: Any, epochs: int) -> list[str]:
         f"epoch {i}/{epochs}: held-out accuracy {a:.4f}"
         for i, a in enumerate(history.test_accuracy, 1)
     ]
-
-
-def _fails(capsys: pytest.CaptureFixture[str], args: list[str], *needles: str) -> str:
-    """Run the command, expecting exit status 2 and one error line holding every needle."""
-    with pytest.raises(SystemExit) as exit_:
-        mnist.main(args)
-    assert exit_.value.code == 2
-    err = capsys.readouterr().err
-    assert "Traceback" not in err
-    line = err.strip().splitlines()[-1]
-    assert line.startswith(f"{PROG}: error: "), err
-    for needle in needles:
-        assert needle in line, line
-    return line
 
 
 def _never_train(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -137,17 +124,8 @@ def test_ctrl_c_at_a_terminal_stops_the_workers_quietly(dask: Any, tmp_path: Pat
 @pytest.fixture(scope="module")
 def client() -> Iterator[Any]:
     """A cluster of two single-threaded workers, in this process (threads: quick to start)."""
-    dask = pytest.importorskip("distributed")
-    with (
-        dask.LocalCluster(
-            processes=False,
-            n_workers=2,
-            threads_per_worker=1,
-            dashboard_address=None,
-            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
-        ) as cluster,
-        dask.Client(cluster) as c,
-    ):
+    pytest.importorskip("distributed")
+    with local_cluster(processes=False) as c:
         yield c
 
 
