@@ -265,6 +265,34 @@ def test_logistic_is_accurate_in_both_tails() -> None:
     assert ops.logistic(-700.0) > 0.0  # exp(-700) is about 1e-304
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_logistic_arrays_are_exact_on_either_path(dtype: type) -> None:
+    # An array whose entries all lie where exp(-x) is finite takes `1 / (1 + exp(-x))`; one
+    # entry beyond (-1e4) sends the whole array through exp(-|x|). Both agree with the value
+    # and the derivative computed in long double, entry by entry, and keep the dtype.
+    limit = 700.0 if dtype is np.float64 else 87.0
+    x = np.linspace(-limit, limit, 1001).astype(dtype)
+    rtol = 4 * float(np.finfo(dtype).eps)
+    xl = x.astype(np.longdouble)
+    value = 1 / (1 + np.exp(-xl))
+    derivative = np.exp(-xl) / (1 + np.exp(-xl)) ** 2
+    for inputs in (x, np.append(x, dtype(-1e4))):
+        out, g = tp.backprop(lambda v: ops.sum(ops.logistic(v)), inputs)  # no warnings
+        got = ops.logistic(inputs)
+        assert got.dtype == g.dtype == dtype
+        np.testing.assert_allclose(got[: x.size], value.astype(dtype), rtol=rtol, atol=0)
+        np.testing.assert_allclose(g[: x.size], derivative.astype(dtype), rtol=rtol, atol=0)
+
+
+def test_logistic_of_infinities_and_nan() -> None:
+    x = np.array([-np.inf, 0.0, np.inf])
+    value, g = tp.backprop(lambda v: ops.sum(ops.logistic(v)), x)
+    np.testing.assert_array_equal(ops.logistic(x), [0.0, 0.5, 1.0])
+    np.testing.assert_array_equal(g, [0.0, 0.25, 0.0])
+    with_nan = ops.logistic(np.array([np.nan, 0.0]))
+    assert np.isnan(with_nan[0]) and with_nan[1] == 0.5
+
+
 def test_softplus_is_exact_for_large_negative_x() -> None:
     # log(1 + e^x) = e^x - e^2x / 2 + ...: not 0, and not e^x either.
     for x in [-20.0, -40.0, -700.0]:

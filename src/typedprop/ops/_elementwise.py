@@ -440,8 +440,25 @@ class Logistic(Elementwise):
 
     def value_and_derivative(self, x: Any, xp: Any = np) -> tuple[Any, _Derivative]:
         if type(x) is np.ndarray and x.ndim and x.dtype.kind == "f":
-            # The same arithmetic, in place: two fresh arrays instead of six, for the hidden
-            # layers of a network, where every temporary of a large batch costs page faults.
+            if x.size and x.min() >= _exp_safe(x.dtype):  # False for nan
+                # No input so negative that exp(-x) overflows: the plain formula, as exact
+                # there as the one from exp(-|x|) (and the same bits as a hand-written
+                # `1 / (1 + exp(-x))`), in four passes over the array instead of eight.
+                # The derivative e^-x / (1 + e^-x)^2 is exact in both tails too.
+                e = np.negative(x)
+                np.exp(e, out=e)
+                out = np.add(e, 1.0)
+                np.divide(1.0, out, out=out)
+
+                def plain_derivative() -> Any:
+                    d = np.multiply(e, out)
+                    d *= out
+                    return d
+
+                return out, plain_derivative
+            # The same arithmetic as below, in place: two fresh arrays instead of six, for the
+            # hidden layers of a network, where every temporary of a large batch costs page
+            # faults.
             e = np.abs(x)
             np.negative(e, out=e)
             np.exp(e, out=e)
@@ -469,6 +486,19 @@ class Logistic(Elementwise):
         # logistic'(x) = e^-|x| / (1 + e^-|x|)^2 for either sign: exact where out * (1 - out)
         # would round to 0 for large x.
         return out, lambda: er * r
+
+
+def _exp_safe(dtype: np.dtype[Any]) -> float:
+    """The least `x` of floating `dtype` for which `exp(-x)` is finite: a whole number just
+    inside the limit (-709 for float64, -88 for float32)."""
+    try:
+        return _EXP_SAFE[dtype]
+    except KeyError:
+        low = _EXP_SAFE[dtype] = float(np.ceil(-np.log(np.finfo(dtype).max)))
+        return low
+
+
+_EXP_SAFE: dict[np.dtype[Any], float] = {}
 
 
 def _sigmoid(xp: Any) -> Any:
