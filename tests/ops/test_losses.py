@@ -308,6 +308,19 @@ def test_labels_out_of_range(bad: int, checks: bool) -> None:
     assert str(e.value) == message
 
 
+@pytest.mark.parametrize("dtype", [np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint64])
+def test_labels_of_every_integer_dtype_are_range_checked(dtype: Any) -> None:
+    # The check reads signed labels as unsigned (a negative one is then out of range too).
+    logits = np.zeros((3, 3))
+    assert CE_LABELS(logits, np.array([0, 2, 1], dtype=dtype)) == np.log(3.0)
+    bads = [3, 127] + ([-1, -128] if np.dtype(dtype).kind == "i" else [255])
+    for bad in bads:
+        with pytest.raises(tp.CheckError, match=f"holds {bad}, out of range"):
+            CE_LABELS(logits, np.array([0, bad, 1], dtype=dtype))
+        with pytest.raises(tp.CheckError, match=f"holds {bad}, out of range"):
+            CE_LABELS(logits[0], np.array(bad, dtype=dtype))
+
+
 @pytest.mark.parametrize(
     "name", ["softmax_cross_entropy", "softmax_cross_entropy_with_integer_labels"]
 )
@@ -335,13 +348,17 @@ def test_a_failed_loss_leaves_the_tape_usable() -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def test_cross_entropy_rows_equal_the_general_path() -> None:
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("seed", [1.5, np.float64(1.5)])
+def test_cross_entropy_rows_equal_the_general_path(dtype: Any, seed: Any) -> None:
     from typedprop.ops._losses import IntegerLabelsCrossEntropy
 
     rng = np.random.default_rng(7)
-    logits, labels = rng.normal(size=(6, 4)) * 30.0, rng.integers(4, size=6)
+    logits = (rng.normal(size=(6, 4)) * 30.0).astype(dtype)
+    labels = rng.integers(4, size=6)
     value, back = IntegerLabelsCrossEntropy(labels).forward(logits)
-    (g,) = back(1.5)
+    (g,) = back(seed)
+    assert g.dtype == dtype
     # The general path's arithmetic, written out: take_along_axis and put_along_axis.
     index = labels[:, None]
     m = logits.max(axis=1, keepdims=True)
@@ -351,4 +368,16 @@ def test_cross_entropy_rows_equal_the_general_path() -> None:
     assert value == np.sum(np.log(s) - picked) / 6
     p = e / s
     np.put_along_axis(p, index, np.take_along_axis(p, index, axis=-1) - 1, axis=-1)
-    assert np.array_equal(g, p * (1.5 / 6))
+    assert np.array_equal(g, (p * (seed / 6)).astype(dtype))
+
+
+def test_cross_entropy_rows_with_an_infinite_maximum_take_the_general_path() -> None:
+    # A row without a finite maximum is left to the general path (its shift of 0 where the
+    # maximum is infinite); finite rows are the fast path's.
+    from typedprop.ops._losses import IntegerLabelsCrossEntropy
+
+    labels = np.array([0, 1])
+    for bad in (-np.inf, np.inf, np.nan):
+        logits = np.array([[0.0, 0.0], [bad, -np.inf]])
+        assert IntegerLabelsCrossEntropy(labels)._rows(logits) is None
+    assert IntegerLabelsCrossEntropy(labels)._rows(np.zeros((2, 2))) is not None
