@@ -110,8 +110,23 @@ def numpy_stepwise_run(steps: int) -> Run:
 # --- typedprop -------------------------------------------------------------------------------
 
 
-def typedprop_loss(xs: np.ndarray, v: np.ndarray) -> Any:
-    def loss(params: BVar[RNN]) -> BVar[float]:
+def typedprop_loss(xs: np.ndarray, v: np.ndarray, loop: bool = False) -> Any:
+    """The loss with `typedprop.scan` (each weight's gradient one product over all steps), or
+    with `loop`, a Python loop of ops (a tree before `scan` runs that one)."""
+    import typedprop as tp
+
+    def scanned(params: BVar[RNN]) -> BVar[float]:
+        w, u, b = params.unpack()
+
+        def step(h: BVar[Vec], x: BVar[Vec]) -> tuple[BVar[Vec], BVar[Vec]]:
+            h = ops.tanh(ops.matvec(w, h) + ops.matvec(u, x) + b)
+            return h, h
+
+        # The states of all steps, stacked: the readout is one product, as by hand.
+        _, hs = tp.scan(step, np.zeros(HIDDEN), xs)
+        return ops.sum(hs @ v)
+
+    def looped(params: BVar[RNN]) -> BVar[float]:
         w, u, b = params.unpack()
         h: BVar[Vec] | Vec = np.zeros(HIDDEN)
         total: BVar[float] | float = 0.0
@@ -121,12 +136,12 @@ def typedprop_loss(xs: np.ndarray, v: np.ndarray) -> Any:
         assert isinstance(total, BVar)
         return total
 
-    return loss
+    return looped if loop or not hasattr(tp, "scan") else scanned
 
 
-def typedprop_run(steps: int, checks: bool, traced: bool) -> Run:
+def typedprop_run(steps: int, checks: bool, traced: bool, loop: bool = False) -> Run:
     params, xs, v = problem(steps)
-    return harness.typedprop_run(typedprop_loss(xs, v), params, checks, traced)
+    return harness.typedprop_run(typedprop_loss(xs, v, loop), params, checks, traced)
 
 
 # --- peers -----------------------------------------------------------------------------------
@@ -238,6 +253,10 @@ def contenders(steps: int) -> list[Contender]:
         "jax": jax_run,
     }
     cs += harness.typedprop_and_peers(c, runs, "jax.jit of lax.scan (compiled reference)")
+    # The same loss as a Python loop of ops, before `scan`: a reference.
+    for style, traced in (("implicit", False), ("traced", True)):
+        name = f"typedprop {style}, Python loop, checks off"
+        cs.append(c(name, "numpy", typedprop_run, False, traced, True))
     return cs
 
 

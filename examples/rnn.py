@@ -4,7 +4,9 @@ An Elman network reads a sequence of numbers `x_1 .. x_T` one at a time, keeping
 
     h_t = tanh(W h_{t-1} + u x_t + b),    h_0 = 0,
 
-and after each step predicts the next number, `y_t = v . h_t + c`. Its parameters are one
+and after each step predicts the next number, `y_t = v . h_t + c`. The loop over the sequence is
+`tp.scan(step, h_0, xs)`, typed like `jax.lax.scan`: `step(h, x) -> (h, y)` is recorded once, then
+run for every step, and each weight's gradient is one product over all steps. Its parameters are one
 dataclass, `RNN`, with the shapes in jaxtyping hints (`Float[Mat, "h h"]`: W is square, of the
 state's size), checked by `tp.shapecheck` whenever an `RNN` is built.
 
@@ -12,8 +14,9 @@ The sequence is an ordinary `list[float]`, and it is differentiated too. Haskell
 `sequenceVar` and `collectVar` have their typedprop forms:
 
 - `tp.sequence(xs)` turns a `BVar[list[float]]` into a `list[BVar[float]]`, one BVar per item,
-  which the Python loop walks. Each item's gradient flows back into its place in the list.
-- `tp.collect(ys)` turns the list of the step's outputs back into a single
+  which `ops.stack` makes one vector for the scan. Each item's gradient flows back into its
+  place in the list.
+- `tp.collect(ys)` turns a list of BVars (here the predictions, one per step) back into a single
   `BVar[list[float]]`: `run` maps a sequence to a sequence, and says so in its type.
 
 `tp.grad_n(loss, params, xs)` then gives a pair, an `RNN` and a `list[float]` of the same
@@ -61,25 +64,36 @@ def init_rnn(hidden: int, seed: int = 0) -> RNN:
     )
 
 
-def run(params: BVar[RNN], xs: BVar[list[float]]) -> BVar[list[float]]:
-    """The network's output after each input of the sequence `xs`: a sequence as long."""
+def predict(params: BVar[RNN], xs: BVar[Vec]) -> BVar[Vec]:
+    """The network's output after each input of the sequence `xs`, a vector as long.
+
+    The loop over the sequence is `tp.scan`: the step runs once to be recorded (its shapes
+    checked then), and the weights' gradients are each one product over all steps."""
     w = params.view(lambda p: p.w)
     u = params.view(lambda p: p.u)
     b = params.view(lambda p: p.b)
     v = params.view(lambda p: p.v)
     c = params.view(lambda p: p.c)
-    h: BVar[Vec] | Vec = np.zeros(w.value.shape[0])
-    ys: list[BVar[float]] = []
-    for x in tp.sequence(xs):
+
+    def step(h: BVar[Vec], x: BVar[float]) -> tuple[BVar[Vec], BVar[float]]:
         h = ops.tanh(ops.matvec(w, h) + u * x + b)
-        ys.append(h @ v + c)
-    return tp.collect(ys)
+        return h, h @ v + c  # the next state, and this step's prediction
+
+    _, ys = tp.scan(step, np.zeros(w.value.shape[0]), xs)
+    return ys
+
+
+def run(params: BVar[RNN], xs: BVar[list[float]]) -> BVar[list[float]]:
+    """The network's output after each input of the sequence `xs`: a sequence as long."""
+    ys = predict(params, ops.stack(tp.sequence(xs)))
+    # An item of a vector is a number: `narrow` says so to mypy (and checks it).
+    return tp.collect([ys[t].narrow(float) for t in range(len(xs.value))])
 
 
 def loss(params: BVar[RNN], xs: BVar[list[float]], targets: Float[Vec, " t"]) -> BVar[float]:
     """The mean squared error of the predictions for `xs` against `targets`."""
-    # `stack` makes the list of outputs one vector, so the loss is one op over all steps.
-    predictions = ops.stack(tp.sequence(run(params, xs)))
+    # `stack` makes the list of inputs one vector, so the loss is one op over all steps.
+    predictions = predict(params, ops.stack(tp.sequence(xs)))
     return ops.mean_squared_error(predictions, targets)
 
 

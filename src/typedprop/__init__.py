@@ -54,6 +54,7 @@ from ._core.op import op2 as op2
 from ._core.op import op3 as op3
 from ._core.structures import Backprop as Backprop
 from ._core.structures import register_backprop as register_backprop
+from ._scan import scan as scan
 from ._static.constructors import normal as normal
 from ._static.constructors import ones as ones
 from ._static.constructors import zeros as zeros

@@ -166,6 +166,22 @@ class Op(Maker, Generic[*Ins, Out]):
     def arg_name(self, i: int) -> str:
         return f"argument '{self._names[i]}'" if i < len(self._names) else f"argument {i}"
 
+    def scan_gradient(
+        self, k: int, inputs: Sequence[object], stacked: tuple[bool, ...]
+    ) -> Callable[[Any, Sequence[Any]], Any] | None:
+        """How `typedprop.scan` sums this op's gradient for input `k`, the same at every step
+        (a weight), over all the steps at once; None (the default) to have it summed step by
+        step from the continuation's.
+
+        `inputs` are the op's inputs at the first step and `stacked` says which change from
+        step to step. The function returned is called once, after the sweep back through the
+        steps, with the output's gradients of all steps stacked (a leading axis of steps) and
+        the inputs, those that change stacked the same way; it returns the sum over the steps
+        of the gradients for input `k`, of that input's shape and dtype. `matvec(w, h)` gives
+        `lambda G, inputs: G.T @ inputs[1]` for `w`: one matrix product for all the steps'
+        outer products."""
+        return None
+
     def check_backward(self, g: object, grads: tuple[object, ...]) -> None:
         values = (g, *grads)
         key = signature(values)

@@ -103,6 +103,12 @@ class Tape:
         or `NotImplemented` for the op to compute as usual."""
         return NotImplemented
 
+    def captures(self, tape: "Tape") -> bool:
+        """Whether ops may take BVars of `tape` while this tape is the innermost: a scan's
+        step reads the enclosing function's BVars (its weights) and records them as its own
+        inputs (see `typedprop._scan`). No plain tape does."""
+        return False
+
     def leaf(self, value: object) -> int:
         """Record a parameter; returns its position."""
         self.nodes.append(Node(value, (), None, None))
@@ -135,7 +141,10 @@ def check_live(tape: Tape) -> Tape:
     """`tape` if ops may record on it now; a TapeError saying why not otherwise."""
     if tape.live and tape.thread == _get_ident():
         return tape
-    if tape is not active():
+    innermost = active()
+    if innermost is not None and innermost.captures(tape):
+        return innermost
+    if tape is not innermost:
         if not tape.open:
             raise TapeError(
                 "this BVar was made inside a backprop call that has returned; a BVar lives only "

@@ -28,7 +28,7 @@ RuntimeWarning), not Python (ZeroDivisionError, complex results).
 Internal: users import the ops from `typedprop.ops`.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, overload
 
@@ -190,6 +190,21 @@ class Binary(Op[Any, Any, Any]):
         """The error for inputs whose shapes do not fit; None if they do."""
         return _broadcast_error(op, a, b)
 
+    def scan_gradient(
+        self, k: int, inputs: Sequence[object], stacked: tuple[bool, ...]
+    ) -> Callable[[Any, Sequence[Any]], Any] | None:
+        # Each step's gradient for an input the same at every step is `unbroadcast` of a
+        # product of the output's gradient (see `_summed`): summed over the steps first.
+        factor = self._summed_factor(k)
+        if factor is None or not all(_numpy_value(x) for x in inputs):
+            return None
+        return partial(_summed, k, factor, stacked[1 - k])
+
+    def _summed_factor(self, k: int) -> str | None:
+        """What each step's gradient for input `k` is the output's gradient times: "1",
+        "-1", or "other" (the other input); None if it is none of these."""
+        return None
+
 
 class Add(Binary):
     """`a + b`, elementwise with numpy broadcasting (the op behind `+`).
@@ -207,8 +222,34 @@ class Add(Binary):
 
     name = "add"
 
+    def _summed_factor(self, k: int) -> str | None:
+        return "1"
+
     def compute(self, a: Any, b: Any) -> tuple[Any, Grad2]:
         return a + b, partial(_add_grad, a, b)
+
+
+def _numpy_value(x: object) -> bool:
+    return type(x) is np.ndarray or type(x) in _FLOATS
+
+
+_FLOATS = frozenset({float, np.float64, np.float32, np.float16})
+
+
+def _summed(k: int, factor: str, other_stacked: bool, gs: Any, inputs: Sequence[Any]) -> Any:
+    """The gradient for input `k` (the same at every step of a scan) summed over the steps,
+    from the output's gradients `gs` stacked along a leading axis of steps."""
+    if factor == "other":
+        other = np.asarray(inputs[1 - k])
+        if other_stacked:
+            # Its leading axis is the steps': the rest broadcasts against a step's output.
+            other = other.reshape((gs.shape[0],) + (1,) * (gs.ndim - other.ndim) + other.shape[1:])
+        summed = np.sum(gs * other, axis=0)
+    else:
+        summed = np.sum(gs, axis=0)
+        if factor == "-1":
+            summed = -summed
+    return unbroadcast(summed, inputs[k])
 
 
 def _add_grad(a: Any, b: Any, g: Any, needs: Needs = BOTH) -> tuple[Any, Any]:
@@ -231,6 +272,9 @@ class Subtract(Binary):
     """
 
     name = "subtract"
+
+    def _summed_factor(self, k: int) -> str | None:
+        return "1" if k == 0 else "-1"
 
     def compute(self, a: Any, b: Any) -> tuple[Any, Grad2]:
         return a - b, partial(_subtract_grad, a, b)
@@ -256,6 +300,9 @@ class Multiply(Binary):
     """
 
     name = "multiply"
+
+    def _summed_factor(self, k: int) -> str | None:
+        return "other"
 
     def compute(self, a: Any, b: Any) -> tuple[Any, Grad2]:
         return a * b, partial(_multiply_grad, a, b)

@@ -315,6 +315,17 @@ class Matmul(_ar.Binary):
     def shape_error(op: str, a: Any, b: Any) -> CheckError | None:
         return _matmul_shape_error(a, b)
 
+    def scan_gradient(
+        self, k: int, inputs: Sequence[object], stacked: tuple[bool, ...]
+    ) -> Callable[[Any, Sequence[Any]], Any] | None:
+        a, b = inputs
+        if stacked[k] or not stacked[1 - k]:
+            return None
+        if type(a) is not np.ndarray or type(b) is not np.ndarray:
+            return None
+        spec = _MATMUL_SUMMED.get((k, a.ndim, b.ndim))
+        return None if spec is None else partial(_matmul_summed, k, spec)
+
     def compute(self, a: Any, b: Any) -> tuple[Any, Grad2]:
         if type(a) is not np.ndarray:
             xp = array_module(a, b)
@@ -466,6 +477,13 @@ class MatVec(Op[Float[Mat, "m n"], Float[Vec, " n"], Float[Vec, " m"]]):
     def check_backward(self, g: object, grads: tuple[object, ...]) -> None:
         _check_backward_anywhere(self, g, grads)
 
+    def scan_gradient(
+        self, k: int, inputs: Sequence[object], stacked: tuple[bool, ...]
+    ) -> Callable[[Any, Sequence[Any]], Any] | None:
+        if k == 0 and stacked == (False, True) and all(type(x) is np.ndarray for x in inputs):
+            return _matvec_summed
+        return None
+
     def forward(self, w: Mat, x: Vec) -> tuple[Vec, Callable[[Vec], tuple[Mat, Vec]]]:
         # Typed Mat and Vec, but with runtime checks off anything may arrive. (`.shape` for
         # arrays: np.shape's dispatch costs as much as a small matrix-vector product.)
@@ -480,6 +498,43 @@ class MatVec(Op[Float[Mat, "m n"], Float[Vec, " n"], Float[Vec, " m"]]):
         out: Vec = w @ x
         # A partial, not a closure: see `typedprop.ops._arithmetic`.
         return out, partial(_matvec_grad, w, x)
+
+
+# The gradient of a matmul's input `k`, the same at every step of a scan, summed over the
+# steps: einsum's spec over the stacked output gradients and the other input (leading axis t;
+# in that order for k = 0, the other first for k = 1),
+# by (k, a's rank, b's rank) at one step.
+_MATMUL_SUMMED = {
+    (0, 2, 1): "tm,tn->mn",
+    (0, 1, 1): "t,tn->n",
+    (0, 1, 2): "tn,tmn->m",
+    (0, 2, 2): "tmp,tnp->mn",
+    (1, 1, 2): "tm,tn->mn",
+    (1, 1, 1): "tn,t->n",
+    (1, 2, 1): "tmn,tm->n",
+    (1, 2, 2): "tmp,tmn->pn",
+}
+
+
+def _matmul_summed(k: int, spec: str, gs: Any, inputs: Sequence[Any]) -> Any:
+    """Input `k`'s gradient summed over a scan's steps (see `_MATMUL_SUMMED`)."""
+    other = inputs[1 - k]
+    if spec == "tm,tn->mn":
+        # Two matrix products, the common ones, without einsum's dispatch.
+        out = gs.T @ other if k == 0 else other.T @ gs
+    elif spec == "t,tn->n":
+        out = gs @ other
+    elif spec == "tn,t->n":
+        out = gs @ other
+    else:
+        out = np.einsum(spec, gs, other) if k == 0 else np.einsum(spec, other, gs)
+    return out.astype(inputs[k].dtype, copy=False)
+
+
+def _matvec_summed(gs: Any, inputs: Sequence[Any]) -> Any:
+    """`w`'s gradient summed over a scan's steps: the outer products of all steps at once."""
+    w, xs = inputs
+    return (gs.T @ xs).astype(w.dtype, copy=False)
 
 
 def _matvec_grad(

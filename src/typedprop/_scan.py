@@ -1,0 +1,950 @@
+"""`scan`: a loop over the leading axis of arrays, recorded once and run as one op.
+
+`scan(step, init, xs)` is `jax.lax.scan`'s loop: `step(carry, x) -> (carry, y)` for each `x`
+along the leading axis of `xs`, giving the last carry and the `y`s stacked. A Python loop of
+ops does the same, but puts every op of every step on the tape, and the gradient of a weight
+that every step reads is then one outer product per step, added up. A scan is one node of the
+tape instead:
+
+- **Recorded once.** `step` runs once, on the first `x`, on a tape of its own (`_StepTape`)
+  that keeps its ops, each with its constants, with the runtime checks on; BVars of the
+  enclosing `backprop` call that `step` reads (the weights it closes over) are taken in as
+  inputs of the scan. The carry it returns must have the structure, shapes and dtypes of the
+  one it was given, which is checked then: after that, every step has the first one's shapes,
+  and no check runs again.
+- **Run as generated code.** The ops that read the carry or `x` form the loop's body,
+  generated as one Python function (the forward, keeping each step's continuations) and one
+  more for the sweep back through the steps, made from the engine's own step
+  (`typedprop._core.sweep`) as a recorded graph's are. The ops that read neither (a view of the
+  parameters, `w.T`) run once, before the loop.
+- **Weights' gradients summed at once.** For an op that reads something the same at every
+  step and something that changes (`matvec(w, h)`), the op may say how the gradient for the
+  former, summed over all steps, is computed from the stacked gradients of its output and the
+  stacked other input (`Op.scan_gradient`: `G.T @ H`, one matrix product). The sweep then
+  only keeps each step's gradient of the op's output, and the sum is one product after the
+  loop. An op that does not say has its gradient added up step by step.
+
+The scan is an `Op` (`_Scan`) whose inputs are the initial carry, `xs` and the BVars closed
+over, so it works in the implicit style, inside `trace` (the record keeps the op and its step,
+recorded once) and inside another scan.
+
+Internal: users import `scan` from `typedprop`.
+"""
+
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar, cast, overload
+
+import numpy as np
+
+from ._core.arrays import Vec
+from ._core.bvar import BVar
+from ._core.checks import checks_enabled
+from ._core.errors import CheckError, TraceError
+from ._core.op import Op
+from ._core.structures import (
+    Mismatch,
+    Partial,
+    accumulate,
+    array_kind,
+    array_module,
+    check_supported,
+    finalize,
+    flatten,
+    flatten_up_to,
+    is_container,
+    kind_of,
+    unflatten,
+    zero,
+)
+from ._core.sweep import Inputs, namespace
+from ._core.sweep import step as sweep_step
+from ._core.tape import Maker, Node, Tape, active, recording
+from ._tracing.values import is_traced, unwrap
+
+C = TypeVar("C")
+X = TypeVar("X")
+Y = TypeVar("Y")
+DX = TypeVar("DX", bound=np.dtype[Any])
+DY = TypeVar("DY", bound=np.dtype[Any])
+
+_Step = Callable[[BVar[C], BVar[X]], tuple[BVar[C], BVar[Y]]]
+
+
+@overload
+def scan(
+    step: Callable[
+        [BVar[C], BVar[np.ndarray[tuple[int], DX]]],
+        tuple[BVar[C], BVar[np.ndarray[tuple[int], DY]]],
+    ],
+    init: object,
+    xs: BVar[np.ndarray[tuple[int, int], DX]] | np.ndarray[tuple[int, int], DX],
+) -> tuple[BVar[C], BVar[np.ndarray[tuple[int, int], DY]]]: ...
+@overload
+def scan(
+    step: Callable[
+        [BVar[C], BVar[np.ndarray[tuple[int], DX]]],
+        tuple[BVar[C], BVar[np.ndarray[tuple[int, int], DY]]],
+    ],
+    init: object,
+    xs: BVar[np.ndarray[tuple[int, int], DX]] | np.ndarray[tuple[int, int], DX],
+) -> tuple[BVar[C], BVar[np.ndarray[tuple[int, int, int], DY]]]: ...
+@overload
+def scan(
+    step: Callable[[BVar[C], BVar[np.ndarray[tuple[int], DX]]], tuple[BVar[C], BVar[float]]],
+    init: object,
+    xs: BVar[np.ndarray[tuple[int, int], DX]] | np.ndarray[tuple[int, int], DX],
+) -> tuple[BVar[C], BVar[Vec]]: ...
+@overload
+def scan(
+    step: Callable[
+        [BVar[C], BVar[np.ndarray[tuple[int, int], DX]]],
+        tuple[BVar[C], BVar[np.ndarray[tuple[int], DY]]],
+    ],
+    init: object,
+    xs: BVar[np.ndarray[tuple[int, int, int], DX]] | np.ndarray[tuple[int, int, int], DX],
+) -> tuple[BVar[C], BVar[np.ndarray[tuple[int, int], DY]]]: ...
+@overload
+def scan(
+    step: Callable[
+        [BVar[C], BVar[np.ndarray[tuple[int, int], DX]]],
+        tuple[BVar[C], BVar[np.ndarray[tuple[int, int], DY]]],
+    ],
+    init: object,
+    xs: BVar[np.ndarray[tuple[int, int, int], DX]] | np.ndarray[tuple[int, int, int], DX],
+) -> tuple[BVar[C], BVar[np.ndarray[tuple[int, int, int], DY]]]: ...
+@overload
+def scan(
+    step: Callable[[BVar[C], BVar[np.ndarray[tuple[int, int], DX]]], tuple[BVar[C], BVar[float]]],
+    init: object,
+    xs: BVar[np.ndarray[tuple[int, int, int], DX]] | np.ndarray[tuple[int, int, int], DX],
+) -> tuple[BVar[C], BVar[Vec]]: ...
+@overload
+def scan(
+    step: Callable[[BVar[C], BVar[float]], tuple[BVar[C], BVar[np.ndarray[tuple[int], DY]]]],
+    init: object,
+    xs: BVar[np.ndarray[tuple[int], DX]] | np.ndarray[tuple[int], DX],
+) -> tuple[BVar[C], BVar[np.ndarray[tuple[int, int], DY]]]: ...
+@overload
+def scan(
+    step: Callable[[BVar[C], BVar[float]], tuple[BVar[C], BVar[np.ndarray[tuple[int, int], DY]]]],
+    init: object,
+    xs: BVar[np.ndarray[tuple[int], DX]] | np.ndarray[tuple[int], DX],
+) -> tuple[BVar[C], BVar[np.ndarray[tuple[int, int, int], DY]]]: ...
+@overload
+def scan(
+    step: Callable[[BVar[C], BVar[float]], tuple[BVar[C], BVar[float]]],
+    init: object,
+    xs: BVar[np.ndarray[tuple[int], DX]] | np.ndarray[tuple[int], DX],
+) -> tuple[BVar[C], BVar[Vec]]: ...
+@overload
+def scan(step: _Step[C, X, Y], init: object, xs: BVar[X] | X) -> tuple[BVar[C], BVar[Y]]: ...
+def scan(step: _Step[Any, Any, Any], init: Any, xs: Any) -> tuple[BVar[Any], BVar[Any]]:
+    """Run `step(carry, x) -> (carry, y)` over the leading axis of `xs`, from the carry `init`:
+    the last carry and the `y`s stacked along a new leading axis (`jax.lax.scan`'s loop).
+
+    `xs` is an array or any structure of arrays (a tuple, a dict, a dataclass) whose leaves
+    share their leading axis, the steps; `step` gets each `x` of the same structure. The carry
+    it returns must have the structure, shapes and dtypes of the one it was given; each `y`
+    has the first one's, and a number `y` stacks into a vector. BVars that `step` reads from
+    the enclosing function (the weights it closes over) are differentiated, as `init` and `xs`
+    are.
+
+    `step` runs once on a tape of its own, with the runtime checks, so a shape error names the
+    op and the first step; its ops are then run for every step as generated code, with no
+    check, and a weight's gradient is summed over the steps at once where the op knows how
+    (`matvec(w, h)`'s is one matrix product, `G.T @ H`). In `trace`, the record keeps the
+    step as recorded, like any op.
+
+    **Raises:** `CheckError` for `xs` with no array, leaves of different lengths or no steps,
+    and for a step that does not return a pair of BVars or returns a carry unlike the one it
+    was given (naming the leaf and both shapes).
+
+    !!! example
+        ```python
+        >>> import numpy as np
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> w = np.array([[0.5, 0.2], [0.0, 0.5]])
+        >>> xs = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])  # 3 steps of 2 inputs
+        >>> def total(w: tp.BVar[tp.Mat]) -> tp.BVar[float]:
+        ...     def step(h: tp.BVar[tp.Vec], x: tp.BVar[tp.Vec]) -> tuple[
+        ...         tp.BVar[tp.Vec], tp.BVar[tp.Vec]
+        ...     ]:
+        ...         h = ops.tanh(ops.matvec(w, h) + x)
+        ...         return h, h  # the new carry, and this step's y
+        ...     h, hs = tp.scan(step, np.zeros(2), xs)
+        ...     return ops.sum(hs)  # hs: the states of the 3 steps, shape (3, 2)
+        >>> def looped(w: tp.BVar[tp.Mat]) -> tp.BVar[float]:
+        ...     h, total = np.zeros(2), 0.0
+        ...     for x in xs:
+        ...         h = ops.tanh(ops.matvec(w, h) + x)
+        ...         total = total + ops.sum(h)
+        ...     return total
+        >>> round(float(tp.evaluate(total, w)), 6) == round(float(tp.evaluate(looped, w)), 6)
+        True
+        >>> np.allclose(tp.grad(total, w), tp.grad(looped, w), rtol=1e-12)
+        True
+        ```
+    """
+    outer = active()
+    base = _next_index(outer)
+    init_value, xs_value = _value(init), _value(xs)
+    check_supported(init_value, "scan: the initial carry")
+    x_leaves, x_def = flatten(xs_value)
+    _steps(x_leaves, x_def)
+    first_x = unflatten(x_def, [leaf[0] for leaf in x_leaves])
+    tape = _StepTape(outer, base)
+    with recording(tape):
+        carry_in = BVar(init_value, tape, tape.input(init_value))
+        x_in = BVar(first_x, tape, tape.input(first_x))
+        returned = step(carry_in, x_in)
+        program = tape.program(returned, init_value)
+    op = _Scan(program)
+    out = op(init, xs, *tape.closures)
+    if type(out) is not BVar:
+        carry, ys = cast(tuple[Any, Any], out)
+        return BVar(carry), BVar(ys)
+    carry_var, ys_var = cast(BVar[tuple[Any, Any]], out).unpack()
+    return carry_var, ys_var
+
+
+def _value(x: object) -> Any:
+    return unwrap(x.value if type(x) is BVar else x)
+
+
+def _next_index(tape: Tape | None) -> int:
+    """The index the next node of `tape` gets (a step tape's count on from its outer's)."""
+    if tape is None:
+        return 0
+    if isinstance(tape, _StepTape):
+        return tape.base + len(tape.nodes)
+    return len(tape.nodes)
+
+
+def _steps(leaves: list[Any], treedef: object) -> int:
+    """The number of steps: the length of the leaves' leading axis, the same for all."""
+    if not leaves:
+        raise CheckError("scan: xs holds no array to scan over")
+    lengths = set()
+    for leaf in leaves:
+        shape = getattr(leaf, "shape", None)
+        if array_kind(leaf) is None or not shape:
+            raise CheckError(
+                "scan: xs must be arrays with a leading axis (the steps), "
+                f"but it holds a {type(leaf).__name__}"
+                + (f" of shape {tuple(shape)}" if shape is not None else "")
+            )
+        lengths.add(int(shape[0]))
+    if len(lengths) > 1:
+        shapes = ", ".join(str(tuple(leaf.shape)) for leaf in leaves)
+        raise CheckError(
+            f"scan: the arrays of xs must have the same leading axis (the steps), got {shapes}"
+        )
+    (length,) = lengths
+    if length == 0:
+        raise CheckError("scan: xs has no steps (its leading axis has length 0)")
+    return length
+
+
+# ---------------------------------------------------------------------------------------------
+# Recording the step
+# ---------------------------------------------------------------------------------------------
+
+# A reference to a value the step reads: ("n", i), node i of the step (0 the carry, 1 the
+# x); ("k", m), the m-th BVar closed over; ("c", value), a constant.
+Ref = tuple[str, Any]
+
+
+class _Entry:
+    """One recorded node of the step: an op, a view or a collect, on its references."""
+
+    __slots__ = ("backward", "kind", "maker", "path", "refs", "value")
+
+    def __init__(
+        self,
+        kind: str,
+        maker: Maker,
+        refs: list[Ref],
+        value: object,
+        backward: Any = None,
+        path: tuple[int, ...] = (),
+    ) -> None:
+        self.kind = kind  # "op", "view", "collect"
+        self.maker = maker
+        self.refs = refs
+        self.value = value  # at the first step
+        self.backward = backward  # a view's or a collect's (which depend on no value)
+        self.path = path
+
+
+class _StepTape(Tape):
+    """The tape a scan's step is recorded on. Its nodes are numbered on from the enclosing
+    tape's (`base`), so an op given both a BVar of the step and one of the enclosing function
+    (a weight, taken in by `check_live` through `captures`) tells them apart by number."""
+
+    __slots__ = ("base", "captured", "closures", "entries", "outer")
+    intercepts = True
+
+    def __init__(self, outer: Tape | None, base: int) -> None:
+        super().__init__()
+        self.outer = outer
+        self.base = base
+        self.entries: list[_Entry] = []
+        #: The enclosing nodes read, by number, and their BVars: the scan's extra inputs.
+        self.captured: dict[int, int] = {}
+        self.closures: list[BVar[Any]] = []
+
+    def captures(self, tape: Tape) -> bool:
+        outer = self.outer
+        while outer is not None:
+            if outer is tape:
+                return True
+            outer = outer.outer if isinstance(outer, _StepTape) else None
+        return False
+
+    def input(self, value: object) -> int:
+        """A leaf of the step (the carry, then `x`); its number."""
+        self.nodes.append(Node(value, (), None, None))
+        return self.base + len(self.nodes) - 1
+
+    def _ref(self, value: object, p: int, what: str) -> Ref:
+        if p >= self.base:
+            return ("n", p - self.base)
+        if p >= 0:
+            m = self.captured.get(p)
+            if m is None:
+                m = self.captured[p] = len(self.closures)
+                # The node's own value: a view's `value` is its part's.
+                owner = self._owner(p)
+                node = owner.nodes[p - owner.base if isinstance(owner, _StepTape) else p]
+                assert node is not None
+                self.closures.append(BVar(node.value, owner, p))
+            return ("k", m)
+        if is_traced(value):
+            raise TraceError(
+                f"scan: {what} was given a traced value as a constant (data or a parameter's "
+                ".value read by the step): a recorded graph would keep it fixed. Pass it to "
+                "scan in xs, or close over the BVar itself"
+            )
+        return ("c", value)
+
+    def _owner(self, p: int) -> Tape:
+        tape = self.outer
+        while isinstance(tape, _StepTape) and p < tape.base:
+            tape = tape.outer
+        assert tape is not None
+        return tape
+
+    def _add(self, entry: _Entry, parents: tuple[int, ...], backward: Any) -> int:
+        self.entries.append(entry)
+        self.nodes.append(Node(entry.value, parents, backward, entry.maker))
+        return self.base + len(self.nodes) - 1
+
+    def apply(self, op: Maker, values: Sequence[object], parents: tuple[int, ...]) -> object:
+        assert isinstance(op, Op)
+        refs = [self._ref(v, p, op.name) for v, p in zip(values, parents, strict=True)]
+        real = [unwrap(v) for v in values]
+        if op.hinted and checks_enabled():
+            out, backward = op._run_checked(real)
+        else:
+            out, backward = op._forward(real)
+        return BVar(out, self, self._add(_Entry("op", op, refs, out), parents, backward))
+
+    def apply_plain(self, op: Maker, values: Sequence[object]) -> object:
+        for v in values:
+            self._ref(v, -1, op.name)  # refuses a traced value
+        return NotImplemented
+
+    def record(
+        self,
+        value: object,
+        parents: tuple[int, ...],
+        backward: Callable[[object], tuple[object, ...]],
+        maker: Maker,
+        extra: object = None,
+    ) -> int:
+        if maker.takes_partial:  # a view: `extra` is its path
+            (p,) = parents
+            ref = self._ref(value, p, "a view")
+            path = tuple(cast(tuple[int, ...], extra))
+            entry = _Entry("view", maker, [ref], unwrap(value), backward, path)
+        else:  # a collect: `value` is the list of its items
+            items = list(value)  # type: ignore[call-overload]  # a collect's list
+            refs = [self._ref(v, p, "collect") for v, p in zip(items, parents, strict=True)]
+            entry = _Entry("collect", maker, refs, [unwrap(v) for v in items], backward)
+        return self._add(entry, parents, backward)
+
+    def output(self, x: object, what: str) -> Ref:
+        """The reference to what the step returned as `what` (a BVar)."""
+        if type(x) is not BVar:
+            raise CheckError(
+                f"scan: the step must return a pair (carry, y) of BVars, but its {what} is a "
+                f"{type(x).__name__}"
+            )
+        if x._tape is None:
+            return ("c", unwrap(x.value))
+        if x._tape is not self and not self.captures(x._tape):
+            raise CheckError(f"scan: the step's {what} belongs to another backprop call")
+        return self._ref(x.value, x._index, "the step")
+
+    def program(self, returned: object, init: object) -> "_Program":
+        """The step as recorded, for the step's return value `returned`."""
+        if type(returned) is not tuple or len(returned) != 2:
+            raise CheckError(
+                "scan: the step must return a pair (carry, y) of BVars, but it returned "
+                + (
+                    f"{len(returned)} values"
+                    if type(returned) is tuple
+                    else type(returned).__name__
+                )
+            )
+        carry, y = returned
+        refs = (self.output(carry, "carry"), self.output(y, "y"))
+        _check_carry(init, unwrap(carry.value))
+        inputs = (init, self.nodes[1].value)  # type: ignore[union-attr]  # the step's leaves
+        return _Program(self.entries, [unwrap(b.value) for b in self.closures], refs, inputs)
+
+
+def _check_carry(init: object, carry: object) -> None:
+    """The step's carry must be the one it was given, in structure, shapes and dtypes."""
+    a, adef = flatten(init)
+    try:
+        b = flatten_up_to(adef, carry)
+        if len(flatten(carry)[0]) != len(a) or is_container(carry) != is_container(init):
+            raise Mismatch("another structure")
+    except Mismatch:
+        raise CheckError(
+            "scan: the step returned a carry of another structure than the one it was given "
+            f"({type(carry).__name__} for {type(init).__name__})"
+        ) from None
+    for i, (u, v) in enumerate(zip(a, b, strict=True)):
+        where = f" (leaf {i})" if len(a) > 1 else ""
+        if _shape(u) != _shape(v) or _dtype(u) != _dtype(v):
+            raise CheckError(
+                f"scan: the step returned a carry{where} of shape {_shape(v)} and dtype "
+                f"{_dtype(v)}, but was given one of shape {_shape(u)} and dtype {_dtype(u)}: "
+                "every step must return the carry it is given, in shape and dtype"
+            )
+
+
+def _shape(x: object) -> tuple[int, ...]:
+    return tuple(getattr(x, "shape", ()))
+
+
+def _dtype(x: object) -> str:
+    kind = array_kind(x)
+    if kind is not None:
+        return str(kind.numpy_dtype(x))
+    # A Python float is a float64 (a step's arithmetic turns it into numpy's).
+    return str(np.asarray(x).dtype) if isinstance(x, np.generic | float) else type(x).__name__
+
+
+# ---------------------------------------------------------------------------------------------
+# The program: the step's entries, before the loop and in it, as generated code
+# ---------------------------------------------------------------------------------------------
+
+
+class _Program:
+    """A recorded step made runnable: the entries that read neither the carry nor `x` (run
+    once, before the loop: `pre`), the others (the loop's body, generated as `forward`), and
+    per set of inputs that need a gradient, the generated sweep back through the steps."""
+
+    def __init__(
+        self,
+        entries: list[_Entry],
+        closures: list[Any],
+        outs: tuple[Ref, Ref],
+        inputs: tuple[object, object],
+    ) -> None:
+        init = inputs[0]
+        self.n_closures = len(closures)
+        self.carry_def = flatten(init)[1]
+        self.carry_is_leaf = not is_container(init)
+        # Nodes 0 and 1 are the carry and x; entry j is node j + 2.
+        stepped = [True, True]
+        for entry in entries:
+            stepped.append(any(r[0] == "n" and stepped[r[1]] for r in entry.refs))
+        # Outside the loop: the closures (slots 0..K-1), then the entries before it.
+        self.slot: dict[int, int] = {}
+        self.pre: list[tuple[int, _Entry]] = []
+        self.body: list[tuple[int, _Entry]] = []
+        for j, entry in enumerate(entries):
+            node = j + 2
+            if stepped[node]:
+                self.body.append((node, entry))
+            else:
+                self.slot[node] = self.n_closures + len(self.pre)
+                self.pre.append((node, entry))
+        self.n_outside = self.n_closures + len(self.pre)
+        self.outs = tuple(self._local(r) for r in outs)
+        self._batched = self._find_batched(entries, closures, inputs)
+        self.forward = self._make_forward()
+        self._sweeps: dict[tuple[bool, ...], Any] = {}
+
+    def _local(self, ref: Ref) -> Ref:
+        """A reference as the loop sees it: ("n", i) a node of the body or an input, ("o", m)
+        an outside slot, ("c", value) a constant."""
+        kind, x = ref
+        if kind == "k":
+            return ("o", x)
+        if kind == "n" and x in self.slot:
+            return ("o", self.slot[x])
+        return ref
+
+    def _find_batched(
+        self, entries: list[_Entry], closures: list[Any], inputs: tuple[object, object]
+    ) -> dict[int, list[tuple[int, Any]]]:
+        """The body's ops whose gradient for an outside input is summed over all steps at once
+        (see `Op.scan_gradient`): node -> [(input, how)]."""
+        values: dict[int, Any] = {0: inputs[0], 1: inputs[1]}
+        values.update((j + 2, e.value) for j, e in enumerate(entries))
+        viewed = {r[1] for _, e in self.body if e.kind != "op" for r in e.refs if r[0] == "n"}
+        found: dict[int, list[tuple[int, Any]]] = {}
+        for node, entry in self.body:
+            if entry.kind != "op" or node in viewed:
+                continue
+            refs = [self._local(r) for r in entry.refs]
+            stacked = tuple(r[0] == "n" for r in refs)
+            args = []
+            for r, orig in zip(refs, entry.refs, strict=True):
+                if r[0] == "o":
+                    args.append(closures[r[1]] if r[1] < self.n_closures else values[orig[1]])
+                elif r[0] == "n":
+                    args.append(values.get(r[1]))
+                else:
+                    args.append(r[1])
+            for k, r in enumerate(refs):
+                if r[0] != "o" or not isinstance(entry.maker, Op):
+                    continue
+                how = entry.maker.scan_gradient(k, args, stacked)
+                if how is not None:
+                    found.setdefault(node, []).append((k, how))
+        return found
+
+    def _args(self, node: int, entry: _Entry, ns: dict[str, Any]) -> list[str]:
+        args = []
+        for j, ref in enumerate(entry.refs):
+            kind, x = self._local(ref)
+            if kind == "n":
+                args.append(f"v{x}")
+            elif kind == "o":
+                args.append(f"o{x}")
+            else:
+                ns[f"c{node}_{j}"] = x
+                args.append(f"c{node}_{j}")
+        return args
+
+    def _value_line(self, node: int, entry: _Entry, ns: dict[str, Any], v: str) -> str:
+        """The line that computes a node's value (and an op's continuation, `b{node}`)."""
+        args = self._args(node, entry, ns)
+        if entry.kind == "op":
+            ns[f"f{node}"] = entry.maker.forward  # type: ignore[attr-defined]  # an Op
+            return f"{v}, b{node} = f{node}({', '.join(args)})"
+        if entry.kind == "view":
+            ns[f"path{node}"] = entry.path
+            return f"{v} = select({args[0]}, path{node})"
+        return f"{v} = [{', '.join(args)}]"
+
+    def _make_forward(self) -> Any:
+        """`forward(carry, xs_leaves, outside, length) -> (carry, ys, continuations, saved)`:
+        the loop, with each step's continuations kept as a tuple and the stepped inputs of
+        the batched ops kept for their summed gradients."""
+        ns: dict[str, Any] = {"select": _select, "unflatten": unflatten, "flatten": flatten}
+        lines = ["def forward(v0, X, outside, T, xdef, leaf_x):"]
+        if self.n_outside:
+            lines.append(f"    {''.join(f'o{m}, ' for m in range(self.n_outside))}= outside")
+        lines.append("    backs = [None] * T")
+        lines.append("    ys = [None] * T")
+        # The stepped inputs of the batched ops, kept at each step: (node, input, name).
+        body = dict(self.body)
+        self.saved = [
+            (node, k, f"v{ref[1]}")
+            for node in self._batched
+            for k, ref in enumerate(self._local(r) for r in body[node].refs)
+            if ref[0] == "n"
+        ]
+        stacked_refs = [name for _, _, name in self.saved]
+        # The values of the nodes viewed or collected in the loop: a Partial gradient of one
+        # is made whole on the way back with its value at that step.
+        self.held = sorted(
+            {
+                r[1]
+                for _, e in self.body
+                if e.kind != "op"
+                for r in map(self._local, e.refs)
+                if r[0] == "n" and r[1] > 1
+            }
+        )
+        lines.append(f"    saved = [[None] * T for _ in range({len(stacked_refs)})]")
+        lines.append(f"    held = {{{', '.join(f'{n}: [None] * T' for n in self.held)}}}")
+        if self.carry_is_leaf:
+            lines.append("    carries = None")
+        else:
+            lines.append("    carries = [None] * T")
+        lines.append("    for t in range(T):")
+        lines.append("        v1 = X[0][t] if leaf_x else unflatten(xdef, [a[t] for a in X])")
+        if not self.carry_is_leaf:
+            lines.append("        carries[t] = v0")
+        backs = []
+        for node, entry in self.body:
+            lines.append("        " + self._value_line(node, entry, ns, f"v{node}"))
+            if entry.kind == "op":
+                backs.append(f"b{node}")
+        lines.append(f"        backs[t] = ({''.join(b + ', ' for b in backs)})")
+        for i, name in enumerate(stacked_refs):
+            lines.append(f"        saved[{i}][t] = {name}")
+        for n in self.held:
+            lines.append(f"        held[{n}][t] = v{n}")
+        lines.append(f"        ys[t] = {self._out_expr(self.outs[1], ns, 'y')}")
+        lines.append(f"        v0 = {self._out_expr(self.outs[0], ns, 'carry')}")
+        lines.append("    return v0, ys, backs, saved, held, carries")
+        self.backs = backs
+        source = "\n".join(lines) + "\n"
+        self.forward_source = source
+        exec(compile(source, "<typedprop scan forward>", "exec"), ns)
+        return ns["forward"]
+
+    @staticmethod
+    def _out_expr(ref: Ref, ns: dict[str, Any], name: str) -> str:
+        kind, x = ref
+        if kind == "n":
+            return f"v{x}"
+        if kind == "o":
+            return f"o{x}"
+        ns[f"out_{name}"] = x
+        return f"out_{name}"
+
+    def run_pre(self, closures: Sequence[Any]) -> tuple[list[Any], list[Any]]:
+        """The values of the outside slots (the closures, then the entries before the loop),
+        and the continuations of those entries."""
+        values = list(closures)
+        backs: list[Any] = []
+        for _node, entry in self.pre:
+            args = [
+                values[r[1]] if r[0] == "o" else r[1] for r in (self._local(x) for x in entry.refs)
+            ]
+            if entry.kind == "op":
+                v, b = entry.maker.forward(*args)  # type: ignore[attr-defined]  # an Op
+            elif entry.kind == "view":
+                v, b = _select(args[0], entry.path), entry.backward
+            else:
+                v, b = list(args), entry.backward
+            values.append(v)
+            backs.append(b)
+        return values, backs
+
+    def sweep(self, needs: tuple[bool, ...]) -> Any:
+        """The generated sweep back through the steps for the inputs that need a gradient
+        (`needs`: the carry, xs, then each closure)."""
+        made = self._sweeps.get(needs)
+        if made is None:
+            made = self._sweeps[needs] = self._make_sweep(needs)
+        return made
+
+    def _make_sweep(self, needs: tuple[bool, ...]) -> Any:
+        # Which outside slots need a gradient: the closures needed, and the entries before the
+        # loop that lead to one.
+        wanted = [needs[2 + m] for m in range(self.n_closures)]
+        wanted += [False] * len(self.pre)
+        for node, entry in self.pre:  # in order: an entry's inputs come before it
+            for r in entry.refs:
+                lr = self._local(r)
+                if lr[0] == "o" and wanted[lr[1]]:
+                    wanted[self.slot[node]] = True
+                    break
+        # Nodes of the body, with whether each takes a gradient.
+        takes = {0: True, 1: needs[1]}
+        for node, _entry in self.body:
+            takes[node] = True
+
+        def gets(ref: Ref) -> bool:
+            kind, x = ref
+            if kind == "n":
+                return takes[x]
+            return kind == "o" and wanted[x]
+
+        # Which nodes a gradient reaches (from the outputs), and which may get a Partial.
+        reached: dict[int, bool] = {node: False for node in takes}
+        partial: dict[int, bool] = {node: False for node in takes}
+        for ref in self.outs:
+            if ref[0] == "n":
+                reached[ref[1]] = True
+        batched = self._batched
+        for node, entry in reversed(self.body):
+            if not reached[node]:
+                continue
+            skipped = {k for k, _ in batched.get(node, [])}
+            for k, ref in enumerate(entry.refs):
+                r = self._local(ref)
+                if r[0] == "n" and gets(r) and k not in skipped:
+                    reached[r[1]] = True
+                    partial[r[1]] = partial[r[1]] or entry.kind != "op"
+        ns: dict[str, Any] = {**namespace(), "finalize": finalize}
+        lines = ["def sweep(backs, gc, gys, G, T, values, carries):"]
+        outside = [f"a{m}" for m in range(self.n_outside)]
+        if outside:
+            lines.append(f"    {' = '.join(outside)} = None")
+        lines.append("    gxs = [None] * T")
+        body_nodes = [node for node, _ in self.body]
+        back_names = self.backs
+        gnames = ["g0", "g1", *(f"g{n}" for n in body_nodes)]
+        loop_at = len(lines)
+        lines.append("    for t in range(T - 1, -1, -1):")
+        ind = "        "
+        lines.append(ind + f"{''.join(b + ', ' for b in back_names)}= backs[t]")
+        lines.append(ind + "backs[t] = None")
+        lines.append(ind + f"{' = '.join(gnames)} = None")
+        # The seeds: the carry's gradient, then y's. Within a step, a node's first gradient is
+        # stored, the others added (`seen`, as in a recorded graph's sweep).
+        seen: set[int] = set()
+        for ref, seed in zip(self.outs, ("gc", "gys[t]"), strict=True):
+            kind, x = ref
+            if kind == "n":
+                first = x not in seen
+                seen.add(x)
+                lines.append(
+                    ind + (f"g{x} = {seed}" if first else f"g{x} = accumulate(g{x}, {seed})")
+                )
+            elif kind == "o" and wanted[x]:
+                lines.append(ind + f"a{x} = accumulate(a{x}, {seed})")
+        for node, entry in reversed(self.body):
+            if not reached[node]:
+                continue
+            summed = dict(batched.get(node, []))
+            refs = [self._local(r) for r in entry.refs]
+            step_needs = tuple(gets(r) and k not in summed for k, r in enumerate(refs))
+            take = ""
+            if summed:
+                take = f"G{node}[t] = g{node}"
+                lines.insert(loop_at, f"    G{node} = G[{node}]")
+                loop_at += 1
+                if not any(step_needs):
+                    # Only the summed gradients: no continuation to call.
+                    lines.append(ind + f"if g{node} is not None:")
+                    lines.append(ind + "    " + take)
+                    continue
+            facts = {
+                "VIEW": entry.kind == "view",
+                "MAYBE_PARTIAL": partial[node] and entry.kind != "view",
+                "TAKES_NEEDS": entry.kind == "op" and entry.maker.takes_needs,
+                "CHECKED": False,
+                "HINTED": False,
+            }
+            if entry.kind != "op":
+                ns[f"b{node}"] = entry.backward
+            into = []
+            for r in refs:
+                if r[0] == "n":
+                    into.append(f"g{r[1]}")
+                elif r[0] == "o":
+                    into.append(f"a{r[1]}")
+                else:
+                    into.append("_")
+            ns[f"n{node}"] = step_needs
+            places = {
+                "g": f"g{node}",
+                "take": take,
+                "back": f"b{node}",
+                "gk": "t0",
+                "whole": into[0],
+                "value": f"values[{node}][t]",
+                "let_go": "",
+                "needs": f"n{node}",
+                "results": " ".join(f"t{j}," for j in range(len(refs))) or "_",
+                # The next step binds them again (and a weight's gradient is not freed early).
+                "drop": "",
+            }
+            inputs = []
+            for j, need in enumerate(step_needs):
+                first = False
+                r = refs[j]
+                if need and r[0] == "n":
+                    first = r[1] not in seen
+                    seen.add(r[1])
+                inputs.append(
+                    ({"TAKES_GRADIENT": need, "FIRST": first}, {"gk": f"t{j}", "into": into[j]})
+                )
+            lines += [ind + line for line in sweep_step(facts, places, Inputs(None, inputs))]
+        # The carry's gradient for the step before; x's for xs.
+        if not self.carry_is_leaf:
+            lines.append(ind + "if type(g0) is Partial:")
+            lines.append(ind + "    g0 = finalize(carries[t], g0)")
+        lines.append(ind + "gc = g0")
+        if needs[1]:
+            lines.append(ind + "gxs[t] = g1")
+        lines.append(f"    return gc, gxs, [{', '.join(outside)}]")
+        source = "\n".join(lines) + "\n"
+        exec(compile(source, "<typedprop scan sweep>", "exec"), ns)
+        return ns["sweep"], wanted
+
+
+def _select(x: Any, path: tuple[int, ...]) -> Any:
+    for i in path:
+        x = x[i] if type(x) in (tuple, list) else kind_of(x).children(x)[i]
+    return x
+
+
+# ---------------------------------------------------------------------------------------------
+# The op
+# ---------------------------------------------------------------------------------------------
+
+
+class _Scan(Op[*tuple[Any, ...], Any]):
+    """The scan of one recorded step: inputs the initial carry, `xs` and the BVars the step
+    closed over; output the pair (last carry, stacked ys)."""
+
+    name = "scan"
+    takes_needs = True
+
+    def __init__(self, program: _Program) -> None:
+        self.program = program
+
+    def arg_name(self, i: int) -> str:
+        return ("the initial carry", "xs")[i] if i < 2 else f"closed-over value {i - 2}"
+
+    def forward(self, init: Any, xs: Any, *closures: Any) -> tuple[Any, Any]:
+        program = self.program
+        x_leaves, x_def = flatten(xs)
+        length = _steps(x_leaves, x_def)
+        outside, pre_backs = program.run_pre(closures)
+        carry, ys, backs, saved, held, carries = program.forward(
+            init, x_leaves, outside, length, x_def, len(x_leaves) == 1 and x_def == _LEAF
+        )
+        stacked_ys = _stack(ys)
+        stacked_saved = [_stack_leaf(s) for s in saved]
+        shapes = {
+            node: _zeros_like_steps(next(e.value for n, e in program.body if n == node), length)
+            for node in program._batched
+        }
+
+        def backward(g: Any, needs: tuple[bool, ...] = ()) -> tuple[Any, ...]:
+            needs = needs or (True,) * (2 + len(closures))
+            sweep, wanted = program.sweep(tuple(needs))
+            g_carry, g_ys = g
+            per_step = _unstack(g_ys, ys)
+            G = {node: np.array(z) for node, z in shapes.items()}
+            g_init, gxs, accs = sweep(backs, g_carry, per_step, G, length, held, carries)
+            # The batched ops' gradients, summed over the steps at once.
+            for node, how_list in program._batched.items():
+                entry = next(e for n, e in program.body if n == node)
+                inputs = _batched_inputs(program, node, entry, outside, saved_by_node(node))
+                for k, how in how_list:
+                    r = program._local(entry.refs[k])
+                    if r[0] == "o" and wanted[r[1]]:
+                        accs[r[1]] = accumulate(accs[r[1]], how(G[node], inputs))
+            closure_grads = _pre_sweep(program, outside, pre_backs, accs, wanted)
+            g_xs = _stack_gradient(gxs, xs, x_leaves, x_def) if needs[1] else None
+            g_init = finalize(init, g_init) if needs[0] else None
+            out = [g_init, g_xs]
+            for m, c in enumerate(closures):
+                out.append(finalize(c, closure_grads[m]) if needs[2 + m] else None)
+            return tuple(out)
+
+        def saved_by_node(node: int) -> dict[int, Any]:
+            return {k: stacked_saved[i] for i, (n, k, _) in enumerate(program.saved) if n == node}
+
+        return (carry, stacked_ys), backward
+
+
+_LEAF = flatten(np.zeros(1))[1]
+
+
+def _stack_leaf(items: list[Any]) -> Any:
+    first = items[0]
+    if isinstance(first, np.ndarray | float | np.generic):
+        return np.stack(items)
+    return array_module(first).stack(items)
+
+
+def _stack(ys: list[Any]) -> Any:
+    """The `y`s of all steps, stacked leaf by leaf along a new leading axis."""
+    leaves, treedef = flatten(ys[0])
+    if treedef == _LEAF or not is_container(ys[0]):
+        return _stack_leaf(ys)
+    columns = [flatten_up_to(treedef, y) for y in ys]
+    return unflatten(treedef, [_stack_leaf([c[i] for c in columns]) for i in range(len(leaves))])
+
+
+def _unstack(g: Any, ys: list[Any]) -> list[Any]:
+    """The gradient of the stacked `y`s as one gradient per step, each of its `y`'s type."""
+    first = ys[0]
+    if not is_container(first):
+        if isinstance(first, float | np.generic):
+            kind = type(first)
+            return [kind(v) for v in g]
+        return list(g)
+    treedef = flatten(first)[1]
+    columns = flatten_up_to(treedef, g)
+    return [unflatten(treedef, [c[t] for c in columns]) for t in range(len(ys))]
+
+
+def _zeros_like_steps(value: Any, length: int) -> Any:
+    return np.zeros((length, *np.shape(value)), dtype=np.asarray(value).dtype)
+
+
+def _batched_inputs(
+    program: _Program, node: int, entry: _Entry, outside: list[Any], saved: dict[int, Any]
+) -> list[Any]:
+    inputs = []
+    for k, ref in enumerate(entry.refs):
+        r = program._local(ref)
+        if r[0] == "o":
+            inputs.append(outside[r[1]])
+        elif r[0] == "n":
+            inputs.append(saved[k])
+        else:
+            inputs.append(r[1])
+    return inputs
+
+
+def _pre_sweep(
+    program: _Program, outside: list[Any], backs: list[Any], accs: list[Any], wanted: list[bool]
+) -> list[Any]:
+    """The closures' gradients: the accumulated gradients of the outside slots swept back
+    through the entries before the loop."""
+    grads = list(accs)
+    for i in range(len(program.pre) - 1, -1, -1):
+        node, entry = program.pre[i]
+        slot = program.slot[node]
+        g = grads[slot]
+        if g is None:
+            continue
+        refs = [program._local(r) for r in entry.refs]
+        back = backs[i]
+        if entry.kind == "view":
+            (gk,) = back(g)
+            r = refs[0]
+            if r[0] == "o":
+                grads[r[1]] = accumulate(grads[r[1]], gk)
+            continue
+        if type(g) is Partial:
+            g = finalize(outside[slot], g)
+        if entry.kind == "op" and entry.maker.takes_needs:
+            results = back(g, tuple(r[0] == "o" and wanted[r[1]] for r in refs))
+        else:
+            results = back(g)
+        for r, gk in zip(refs, results, strict=True):
+            if r[0] == "o" and wanted[r[1]]:
+                grads[r[1]] = accumulate(grads[r[1]], gk)
+    return grads[: program.n_closures]
+
+
+def _stack_gradient(gxs: list[Any], xs: Any, leaves: list[Any], treedef: Any) -> Any:
+    """The gradient of `xs` from each step's gradient of its `x` (None where none reached)."""
+    columns: list[Any] = []
+    for leaf in leaves:
+        columns.append(np.zeros_like(leaf) if type(leaf) is np.ndarray else None)
+    for t, g in enumerate(gxs):
+        if g is None:
+            continue
+        x_t = unflatten(treedef, [leaf[t] for leaf in leaves])
+        parts = flatten_up_to(treedef, finalize(x_t, g))
+        for i, part in enumerate(parts):
+            if columns[i] is None:
+                columns[i] = [zero(leaves[i][s]) for s in range(len(gxs))]
+            columns[i][t] = part
+    out = [
+        c if type(c) is np.ndarray else (zero(leaf) if c is None else _stack_leaf(c))
+        for c, leaf in zip(columns, leaves, strict=True)
+    ]
+    return unflatten(treedef, out)
