@@ -60,6 +60,7 @@ from ._static.constructors import ones as ones
 from ._static.constructors import zeros as zeros
 from ._static.shapecheck import reveal_shape as reveal_shape
 from ._static.shapecheck import shapecheck as shapecheck
+from ._tracing.compiled import CompiledGraph as CompiledGraph
 from ._tracing.graph import Graph as Graph
 from ._tracing.graph import GraphWithAux as GraphWithAux
 from ._tracing.graph import trace as trace

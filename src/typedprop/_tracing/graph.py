@@ -25,7 +25,7 @@ Internal: users import `trace`, `Graph` and `TraceError` from `typedprop`.
 
 import threading
 from collections.abc import Callable
-from typing import Any, Generic, Literal, TypeVar, TypeVarTuple, overload
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, TypeVarTuple, overload
 
 import numpy as np
 
@@ -58,6 +58,9 @@ from .._core.tape import Tape
 from .record import make_record
 from .replay import Record
 from .values import is_traced
+
+if TYPE_CHECKING:
+    from .compiled import CompiledGraph
 
 X = TypeVar("X")
 Y = TypeVar("Y")
@@ -237,15 +240,7 @@ class Graph(_Recorded[Record], Generic[X, Y, *Ds]):
         super().__init__(f)
 
     def _make(self, x: Any, data: tuple[Any, ...]) -> Record:
-        f = self.f
-
-        def output(*args: Any) -> BVar[Any]:
-            out = f(*args)
-            if type(out) is not BVar:
-                raise not_a_bvar(out, f, "trace")  # a pair (output, aux): has_aux=True
-            return out
-
-        return make_record(output, x, data, self.integer_data)
+        return record_of(self.f, x, data, self.integer_data)
 
     def evaluate(self, x: X, *data: *Ds) -> Y:
         """The value of the function at `x` and `data` (no gradient).
@@ -332,6 +327,40 @@ class Graph(_Recorded[Record], Generic[X, Y, *Ds]):
                 "trace a function of the parameters, closing over the data"
             )
         return _GraphOp(self)
+
+    def compile(self) -> "CompiledGraph[X, Y, *Ds]":
+        """The graph compiled whole by `jax.jit`: the value and the gradient as one XLA
+        program, for parameters and data of JAX arrays (see `CompiledGraph`). Each structure
+        and shapes is recorded and compiled on its first call; later calls run the program
+        alone. A `CheckError` if JAX is not installed, or on a call with arrays of another
+        library.
+
+        !!! example
+            ```python
+            >>> import jax.numpy as jnp
+            >>> import typedprop as tp
+            >>> from typedprop import ops
+            >>> graph = tp.trace(lambda w: ops.sum(w * w), jnp.zeros(2))
+            >>> graph.compile().grad(jnp.array([1.0, 2.0])).tolist()
+            [2.0, 4.0]
+            ```
+        """
+        from .compiled import CompiledGraph  # it builds on this module
+
+        return CompiledGraph(self.f)
+
+
+def record_of(f: Callable[..., Any], x: Any, data: tuple[Any, ...], integer_data: bool) -> Record:
+    """The record of `f`, which returns one BVar, at `x` and `data` (what `Graph` and
+    `CompiledGraph` keep)."""
+
+    def output(*args: Any) -> BVar[Any]:
+        out = f(*args)
+        if type(out) is not BVar:
+            raise not_a_bvar(out, f, "trace")  # a pair (output, aux): has_aux=True
+        return out
+
+    return make_record(output, x, data, integer_data)
 
 
 def _gradient(record: Record, values: list[Any], backs: list[Any], x: X, seed: object) -> X:

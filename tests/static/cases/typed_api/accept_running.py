@@ -143,3 +143,16 @@ def recorded_graphs_with_data_are_typed_by_the_data(w: Mat, v: Vec, labels: list
     assert_type(graph.backprop_with(w, 1.0, v, 3), tuple[float, Mat])
     lam = tp.trace(lambda p, x: ops.sum(ops.matvec(p, x)), w, v)
     assert_type(lam, tp.Graph[Mat, float, Vec])
+
+
+def compiled_graphs_are_typed_as_their_graph(w: Mat, v: Vec) -> None:
+    # graph.compile() keeps the graph's types: the gradient is exactly the parameter's type.
+    def loss(p: BVar[Mat], x: Vec) -> BVar[float]:
+        return ops.sum(ops.matvec(p, x))
+
+    compiled = tp.trace(loss, w, v).compile()
+    assert_type(compiled, tp.CompiledGraph[Mat, float, Vec])
+    assert_type(compiled.grad(w, v), Mat)
+    assert_type(compiled.backprop(w, v), tuple[float, Mat])
+    assert_type(compiled.evaluate(w, v), float)
+    assert_type(compiled.backprop_with(w, 1.0, v), tuple[float, Mat])

@@ -147,3 +147,14 @@ def graph_with_data_called_without_it(w: Mat, v: Vec) -> None:
     graph.grad(w, 1.0)  # E: Argument 2 to "grad" of "Graph" has incompatible type "float"...  [arg-type]
     graph.as_op()  # E: Invalid self argument...  [misc]
     tp.trace(loss, w, 1.0)  # E: Argument 1 to "trace" has incompatible type...  [arg-type]
+
+
+def compiled_graph_on_another_structure_or_without_data(w: Mat, v: Vec) -> None:
+    def loss(p: BVar[Mat], x: Vec) -> BVar[float]:
+        return ops.sum(ops.matvec(p, x))
+
+    compiled = tp.trace(loss, w, v).compile()
+    compiled.grad(v, v)  # E: Argument 1 to "grad" of "CompiledGraph" has incompatible type...  [arg-type]
+    compiled.backprop(w)  # E: Too few arguments for "backprop" of "CompiledGraph"  [call-arg]
+    g: Vec = compiled.grad(w, v)  # E: ...  [assignment]
+    del g

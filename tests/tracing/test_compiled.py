@@ -1,0 +1,223 @@
+"""Graph.compile: a recorded graph over JAX arrays run as one `jax.jit` program gives the
+uncompiled graph's and the implicit style's values and gradients (to rounding: XLA fuses), keeps
+float32, reads new data (labels included) without compiling again, runs no op's Python after
+the first call, and refuses arrays of other libraries and a missing JAX with words."""
+
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any, NamedTuple
+
+import numpy as np
+import pytest
+
+import typedprop as tp
+from typedprop import BVar, ops
+
+jax = pytest.importorskip("jax")
+jnp = pytest.importorskip("jax.numpy")
+
+
+@pytest.fixture
+def x64() -> Iterator[None]:
+    """JAX's 64-bit mode on for one test (a setting of the whole process), then as it was."""
+    before = jax.config.jax_enable_x64
+    jax.config.update("jax_enable_x64", True)
+    try:
+        yield
+    finally:
+        jax.config.update("jax_enable_x64", before)
+
+
+class Layer(NamedTuple):
+    w: Any
+    b: Any
+
+
+def _net(dtype: Any, seed: int = 0) -> tuple[Layer, Layer]:
+    rng = np.random.default_rng(seed)
+    return (
+        Layer(jnp.asarray(rng.normal(size=(5, 4)), dtype), jnp.asarray(rng.normal(size=5), dtype)),
+        Layer(jnp.asarray(rng.normal(size=(3, 5)), dtype), jnp.asarray(rng.normal(size=3), dtype)),
+    )
+
+
+def _batch(dtype: Any, seed: int, rows: int = 6) -> tuple[Any, Any]:
+    rng = np.random.default_rng(100 + seed)
+    x = jnp.asarray(rng.uniform(size=(rows, 4)), dtype)
+    return x, jnp.asarray(rng.integers(3, size=rows))
+
+
+def loss(params: BVar[tuple[Layer, Layer]], x: Any, labels: Any) -> BVar[float]:
+    (w1, b1), (w2, b2) = (layer.unpack() for layer in params.unpack())
+    h = ops.logistic(x @ w1.T + b1)
+    out: BVar[float] = ops.softmax_cross_entropy_with_integer_labels(h @ w2.T + b2, labels)
+    return out
+
+
+def _implicit(params: tuple[Layer, Layer], batch: tuple[Any, Any]) -> Any:
+    return tp.backprop(lambda p: loss(p, *batch), params)
+
+
+def _close(a: Any, b: Any, tol: float) -> None:
+    assert type(a) is type(b)
+    if isinstance(a, tuple):
+        for p, q in zip(a, b, strict=True):
+            _close(p, q, tol)
+        return
+    assert a.dtype == b.dtype and a.shape == b.shape
+    np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=tol, atol=tol)
+
+
+def test_float64_equals_the_graph_and_the_implicit_style(x64: None) -> None:
+    params = _net(jnp.float64)
+    graph = tp.trace(loss, params, *_batch(jnp.float64, 0))
+    compiled = graph.compile()
+    for seed in range(3):  # new data each call: the same program reads it
+        batch = _batch(jnp.float64, seed)
+        value, g = compiled.backprop(params, *batch)
+        ref_value, ref_g = graph.backprop(params, *batch)
+        implicit_value, implicit_g = _implicit(params, batch)
+        _close(value, ref_value, 1e-12)
+        _close(g, ref_g, 1e-12)
+        _close(value, implicit_value, 1e-12)
+        _close(g, implicit_g, 1e-12)
+        _close(compiled.evaluate(params, *batch), ref_value, 1e-12)
+        _close(compiled.grad(params, *batch), ref_g, 1e-12)
+    assert len(compiled._records) == 1  # labels are data: one record for every batch
+
+
+def test_float32_stays_float32() -> None:
+    params = _net(jnp.float32)
+    batch = _batch(jnp.float32, 0)
+    compiled = tp.trace(loss, params, *batch).compile()
+    value, g = compiled.backprop(params, *batch)
+    assert jnp.asarray(value).dtype == jnp.float32
+    assert all(a.dtype == jnp.float32 for layer in g for a in layer)
+    _, ref = tp.trace(loss, params, *batch).backprop(params, *batch)
+    _close(g, ref, 1e-5)
+
+
+class _Counting(tp.Op[Any, Any]):
+    """tanh, counting its forward's calls."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def forward(self, x: Any) -> tuple[Any, Callable[[Any], tuple[Any]]]:
+        self.calls += 1
+        y = jnp.tanh(x)
+        return y, lambda g: (g * (1.0 - y * y),)
+
+
+def test_no_op_runs_after_the_first_call() -> None:
+    counting = _Counting()
+
+    def f(w: BVar[Any], x: Any) -> BVar[float]:
+        out: BVar[float] = ops.sum(counting(w * x))
+        return out
+
+    w, x = jnp.linspace(-1.0, 1.0, 4), jnp.ones(4)
+    compiled = tp.trace(f, w, x).compile()
+    compiled.backprop(w, x)
+    calls = counting.calls  # the record's trace, and jax.jit's
+    for k in range(3):
+        value, g = compiled.backprop(w + k, x * k)
+        np.testing.assert_allclose(g, k * (1.0 - np.tanh((w + k) * k) ** 2), atol=1e-6)
+    assert counting.calls == calls
+
+
+def test_new_shapes_get_a_program_of_their_own() -> None:
+    params = _net(jnp.float32)
+    compiled = tp.trace(loss, params, *_batch(jnp.float32, 0)).compile()
+    for rows in (6, 2, 6):
+        batch = _batch(jnp.float32, 1, rows)
+        _, g = compiled.backprop(params, *batch)
+        _, ref = _implicit(params, batch)
+        _close(g, ref, 1e-5)
+    assert len(compiled._records) == 2
+
+
+class Mixed(NamedTuple):
+    w: Any
+    scale: float
+    steps: int
+
+
+def test_float_leaves_are_arguments_and_the_others_fixed() -> None:
+    def f(p: BVar[Mixed], x: Any) -> BVar[float]:
+        w, scale = p.view(lambda m: m.w), p.view(lambda m: m.scale)
+        out: BVar[float] = ops.sum(w * x) * scale * float(p.value.steps)
+        return out
+
+    x = jnp.arange(3.0)
+    compiled = tp.trace(f, Mixed(jnp.ones(3), 2.0, 2), x).compile()
+    for scale in (2.0, 3.0):
+        params = Mixed(jnp.ones(3) * scale, scale, 2)
+        _, g = compiled.backprop(params, x)
+        _, ref = tp.backprop(lambda p: f(p, x), params)
+        assert type(g.scale) is float and g.steps == ref.steps
+        assert g.scale == pytest.approx(ref.scale)
+        np.testing.assert_allclose(g.w, ref.w)
+
+
+def test_backprop_with_a_seed() -> None:
+    compiled = tp.trace(lambda v: ops.tanh(v) * 2.0, jnp.zeros(3)).compile()
+    v, seed = jnp.array([0.5, -1.0, 2.0]), jnp.array([1.0, 0.0, 3.0])
+    value, g = compiled.backprop_with(v, seed)
+    ref_value, ref_g = tp.backprop_with(lambda v: ops.tanh(v) * 2.0, v, seed)
+    _close(value, ref_value, 1e-6)
+    _close(g, ref_g, 1e-6)
+    with pytest.raises(tp.CheckError, match="the seed does not fit the output: got shape"):
+        compiled.backprop_with(v, jnp.ones(2))
+
+
+def test_an_output_of_no_parameter_is_a_constant() -> None:
+    compiled = tp.trace(lambda w: tp.constant(1.5) * 2.0, jnp.ones(2)).compile()
+    value, g = compiled.backprop(jnp.ones(2))
+    assert value == 3.0
+    np.testing.assert_array_equal(g, np.zeros(2))
+
+
+def test_a_scan_inside_runs_compiled() -> None:
+    def f(w: BVar[Any], xs: Any) -> BVar[float]:
+        def step(h: BVar[Any], x: BVar[Any]) -> tuple[BVar[Any], BVar[Any]]:
+            h = ops.tanh(ops.matvec(w, h) + x)
+            return h, h
+
+        _, hs = tp.scan(step, jnp.zeros(3), xs)
+        out: BVar[float] = ops.sum(hs)
+        return out
+
+    rng = np.random.default_rng(0)
+    w, xs = jnp.asarray(rng.normal(size=(3, 3))), jnp.asarray(rng.normal(size=(7, 3)))
+    compiled = tp.trace(f, w, xs).compile()
+    value, g = compiled.backprop(w, xs)
+    ref_value, ref_g = tp.backprop(lambda w: f(w, xs), w)
+    _close(value, ref_value, 1e-5)
+    _close(g, ref_g, 1e-5)
+
+
+def test_arrays_of_other_libraries_are_refused() -> None:
+    f = tp.trace(lambda p, x: ops.sum(p.unpack()[0] * x), (np.ones(2),), np.ones(2))
+    with pytest.raises(
+        tp.CheckError,
+        match=r"^compile: a compiled graph needs JAX arrays \(jax.jit compiles it\); got an "
+        r"array of shape \(2,\) and dtype float64 in the parameter, at x\[0\]\. Convert it "
+        r"with jax.numpy.asarray\(x\), or use the graph uncompiled$",
+    ):
+        f.compile().backprop((np.ones(2),), np.ones(2))
+    with pytest.raises(tp.CheckError, match=r"got an array .* in the data, at data\[0\]\."):
+        f.compile().backprop((jnp.ones(2),), np.ones(2))
+    scalar = tp.trace(lambda x: x * x, 1.0).compile()
+    with pytest.raises(tp.CheckError, match="but the parameter holds none; pass its arrays"):
+        scalar.grad(2.0)
+
+
+def test_a_missing_jax_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    graph = tp.trace(lambda x: x * x, 1.0)
+    monkeypatch.setitem(sys.modules, "jax", None)  # import jax raises ImportError
+    with pytest.raises(
+        tp.CheckError,
+        match=r"^compile: a compiled graph is compiled by jax.jit, but JAX is not installed",
+    ):
+        graph.compile()
