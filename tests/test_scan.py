@@ -511,3 +511,33 @@ def test_matmul_summed_gradients(
     got, want = tp.backprop(f, a), tp.backprop(g, a)
     assert got[0] == pytest.approx(want[0], rel=1e-13)
     np.testing.assert_allclose(got[1], want[1], rtol=1e-12)
+
+
+@pytest.mark.parametrize("op", ["tanh", "exp", "logistic", "negative", "log1p", "softplus"])
+def test_elementwise_derivatives_of_all_steps(op: str) -> None:
+    """An elementwise op in the loop has its derivative computed for all steps at once (or,
+    `negative`, its continuation called): the same gradients as the Python loop."""
+    f_op = getattr(ops, op)
+    rng = np.random.default_rng(5)
+    xs = rng.uniform(0.1, 0.5, size=(T, 3))
+    w = rng.normal(size=(3, 3)) * 0.3
+
+    def f(w: BVar[Mat]) -> BVar[float]:
+        def step(h: BVar[Vec], x: BVar[Vec]) -> tuple[BVar[Vec], BVar[Vec]]:
+            h = ops.tanh(f_op(ops.matvec(w, h) + x) * 0.5)
+            return h, h
+
+        _, hs = tp.scan(step, np.full(3, 0.2), xs)
+        return ops.sum(hs)
+
+    def g(w: BVar[Mat]) -> BVar[float]:
+        h: Any = np.full(3, 0.2)
+        total: Any = 0.0
+        for x in xs:
+            h = ops.tanh(f_op(ops.matvec(w, h) + x) * 0.5)
+            total = total + ops.sum(h)
+        return total
+
+    got, want = tp.backprop(f, w), tp.backprop(g, w)
+    assert got[0] == pytest.approx(want[0], rel=1e-13)
+    np.testing.assert_allclose(got[1], want[1], rtol=1e-12)

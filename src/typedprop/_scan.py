@@ -53,6 +53,7 @@ from ._core.structures import (
     flatten_up_to,
     is_container,
     kind_of,
+    structure,
     unflatten,
     zero,
 )
@@ -402,7 +403,50 @@ class _StepTape(Tape):
         refs = (self.output(carry, "carry"), self.output(y, "y"))
         _check_carry(init, unwrap(carry.value))
         inputs = (init, self.nodes[1].value)  # type: ignore[union-attr]  # the step's leaves
-        return _Program(self.entries, [unwrap(b.value) for b in self.closures], refs, inputs)
+        closures = [unwrap(b.value) for b in self.closures]
+        # The same step recorded again (the implicit style's next call) is the same program:
+        # its generated code depends on the ops, their constants and the shapes, not on the
+        # values, so it is made once.
+        key = _program_key(self.entries, closures, refs, inputs)
+        program = _PROGRAMS.get(key)
+        if program is None:
+            program = _Program(self.entries, closures, refs, inputs)
+            _PROGRAMS[key] = program
+            if len(_PROGRAMS) > _PROGRAMS_KEPT:
+                del _PROGRAMS[next(iter(_PROGRAMS))]
+        return program
+
+
+# The programs made, by `_program_key`, the oldest first; a program holds its constants, so the
+# ids in its key name those very objects while it is kept.
+_PROGRAMS: dict[tuple[Any, ...], "_Program"] = {}
+_PROGRAMS_KEPT = 64
+
+
+def _program_key(
+    entries: list[_Entry], closures: list[Any], outs: tuple[Ref, Ref], inputs: tuple[Any, Any]
+) -> tuple[Any, ...]:
+    """What a program's code depends on: each entry's maker and references (a constant by
+    identity), its path, the shapes and dtypes of every value at the first step."""
+
+    def ref(r: Ref) -> Any:
+        return (r[0], id(r[1])) if r[0] == "c" else r
+
+    return (
+        tuple(
+            (e.kind, id(e.maker), tuple(map(ref, e.refs)), e.path, _signature(e.value))
+            for e in entries
+        ),
+        tuple(map(ref, outs)),
+        tuple(_signature(c) for c in closures),
+        _signature(inputs[0]),
+        _signature(inputs[1]),
+    )
+
+
+def _signature(x: Any) -> Any:
+    leaves, treedef = flatten(x, unknown_leaves=True)
+    return (structure(treedef), tuple((type(a), _shape(a), _dtype(a)) for a in leaves))
 
 
 def _check_carry(init: object, carry: object) -> None:
@@ -460,24 +504,57 @@ class _Program:
         self.n_closures = len(closures)
         self.carry_def = flatten(init)[1]
         self.carry_is_leaf = not is_container(init)
-        # Nodes 0 and 1 are the carry and x; entry j is node j + 2.
+        # Nodes 0 and 1 are the carry and x; entry j is node j + 2. What reads either changes
+        # from step to step; what reads the carry must run step by step.
         stepped = [True, True]
+        carried = [True, False]
         for entry in entries:
-            stepped.append(any(r[0] == "n" and stepped[r[1]] for r in entry.refs))
-        # Outside the loop: the closures (slots 0..K-1), then the entries before it.
+            parents = [r[1] for r in entry.refs if r[0] == "n"]
+            stepped.append(any(stepped[p] for p in parents))
+            carried.append(any(carried[p] for p in parents))
+        self.closures = closures
+        self.values: dict[int, Any] = {0: inputs[0], 1: inputs[1]}
+        self.values.update((j + 2, e.value) for j, e in enumerate(entries))
+        # Outside the loop: the closures (slots 0..K-1), then the entries before it. What
+        # reads x but not the carry runs before the loop too, for all steps at once, where its
+        # op can (`hoisted`, see `Op.scan_batched`); the loop reads each step's part.
         self.slot: dict[int, int] = {}
         self.pre: list[tuple[int, _Entry]] = []
         self.body: list[tuple[int, _Entry]] = []
+        self.hoisted: list[tuple[int, _Entry, Any]] = []
+        stacked = {1}
         for j, entry in enumerate(entries):
             node = j + 2
-            if stepped[node]:
-                self.body.append((node, entry))
-            else:
+            if not stepped[node]:
                 self.slot[node] = self.n_closures + len(self.pre)
                 self.pre.append((node, entry))
+                continue
+            if not carried[node] and all(r[0] != "n" or r[1] in stacked for r in entry.refs):
+                how = self._batched_forward(entry)
+                if how is not None:
+                    self.hoisted.append((node, entry, how))
+                    stacked.add(node)
+                    continue
+            self.body.append((node, entry))
+        self.stacked = stacked
         self.n_outside = self.n_closures + len(self.pre)
         self.outs = tuple(self._local(r) for r in outs)
-        self._batched = self._find_batched(entries, closures, inputs)
+        # The stacked nodes the loop reads (x itself included), each step's part of them.
+        read = {r[1] for _, e in self.body for r in map(self._local, e.refs) if r[0] == "n"}
+        read |= {r[1] for r in self.outs if r[0] == "n"}
+        self.sliced = sorted(read & stacked)
+        self._batched = self._find_batched()
+        # The body's elementwise ops: their derivatives for all steps at once, after the
+        # forward loop (see `Op.scan_derivative`), and each step's gradient one product.
+        self.elementwise: dict[int, Any] = {}
+        viewed = {r[1] for _, e in self.body if e.kind != "op" for r in e.refs if r[0] == "n"}
+        for node, entry in self.body:
+            maker = entry.maker
+            if isinstance(maker, Op) and node not in viewed and len(entry.refs) == 1:
+                args, changes = self._first_args(entry)
+                how = maker.scan_derivative(args[0]) if changes[0] else None
+                if how is not None:
+                    self.elementwise[node] = how
         self.forward = self._make_forward()
         self._sweeps: dict[tuple[bool, ...], Any] = {}
 
@@ -491,28 +568,36 @@ class _Program:
             return ("o", self.slot[x])
         return ref
 
-    def _find_batched(
-        self, entries: list[_Entry], closures: list[Any], inputs: tuple[object, object]
-    ) -> dict[int, list[tuple[int, Any]]]:
+    def _first_args(self, entry: _Entry) -> tuple[list[Any], tuple[bool, ...]]:
+        """An entry's inputs at the first step, and which of them change from step to step."""
+        args = []
+        for r, orig in zip(map(self._local, entry.refs), entry.refs, strict=True):
+            if r[0] == "o":
+                closure = r[1] < self.n_closures
+                args.append(self.closures[r[1]] if closure else self.values[orig[1]])
+            else:
+                args.append(self.values[r[1]] if r[0] == "n" else r[1])
+        return args, tuple(r[0] == "n" for r in map(self._local, entry.refs))
+
+    def _batched_forward(self, entry: _Entry) -> Any:
+        """How an entry that reads x but not the carry runs for all steps at once: "view" for
+        a view of an array, the op's `scan_batched`, or None (it runs step by step)."""
+        if entry.kind == "view":
+            return "view" if array_kind(entry.value) is not None else None
+        if entry.kind != "op" or not isinstance(entry.maker, Op):
+            return None
+        return entry.maker.scan_batched(*self._first_args(entry))
+
+    def _find_batched(self) -> dict[int, list[tuple[int, Any]]]:
         """The body's ops whose gradient for an outside input is summed over all steps at once
         (see `Op.scan_gradient`): node -> [(input, how)]."""
-        values: dict[int, Any] = {0: inputs[0], 1: inputs[1]}
-        values.update((j + 2, e.value) for j, e in enumerate(entries))
         viewed = {r[1] for _, e in self.body if e.kind != "op" for r in e.refs if r[0] == "n"}
         found: dict[int, list[tuple[int, Any]]] = {}
         for node, entry in self.body:
             if entry.kind != "op" or node in viewed:
                 continue
             refs = [self._local(r) for r in entry.refs]
-            stacked = tuple(r[0] == "n" for r in refs)
-            args = []
-            for r, orig in zip(refs, entry.refs, strict=True):
-                if r[0] == "o":
-                    args.append(closures[r[1]] if r[1] < self.n_closures else values[orig[1]])
-                elif r[0] == "n":
-                    args.append(values.get(r[1]))
-                else:
-                    args.append(r[1])
+            args, stacked = self._first_args(entry)
             for k, r in enumerate(refs):
                 if r[0] != "o" or not isinstance(entry.maker, Op):
                     continue
@@ -550,20 +635,23 @@ class _Program:
         the loop, with each step's continuations kept as a tuple and the stepped inputs of
         the batched ops kept for their summed gradients."""
         ns: dict[str, Any] = {"select": _select, "unflatten": unflatten, "flatten": flatten}
-        lines = ["def forward(v0, X, outside, T, xdef, leaf_x):"]
+        lines = ["def forward(v0, X, outside, T, xdef, leaf_x, H):"]
         if self.n_outside:
             lines.append(f"    {''.join(f'o{m}, ' for m in range(self.n_outside))}= outside")
+        lines += [f"    H{n} = H[{n}]" for n in self.sliced if n != 1]
         lines.append("    backs = [None] * T")
         lines.append("    ys = [None] * T")
-        # The stepped inputs of the batched ops, kept at each step: (node, input, name).
+        # The stepped inputs of the batched ops that read them, kept at each step unless
+        # they are stacked already: (node, input, node read).
         body = dict(self.body)
         self.saved = [
-            (node, k, f"v{ref[1]}")
-            for node in self._batched
+            (node, k, ref[1])
+            for node, how in self._batched.items()
+            if any(getattr(h, "reads_inputs", True) for _, h in how)
             for k, ref in enumerate(self._local(r) for r in body[node].refs)
             if ref[0] == "n"
         ]
-        stacked_refs = [name for _, _, name in self.saved]
+        stacked_refs = [f"v{p}" for _, _, p in self.saved if p not in self.stacked]
         # The values of the nodes viewed or collected in the loop: a Partial gradient of one
         # is made whole on the way back with its value at that step.
         self.held = sorted(
@@ -575,6 +663,11 @@ class _Program:
                 if r[0] == "n" and r[1] > 1
             }
         )
+        # The elementwise ops' inputs, for their derivatives.
+        self.elementwise_inputs = [
+            self._local(dict(self.body)[n].refs[0])[1] for n in self.elementwise
+        ]
+        stacked_refs += [f"v{p}" for p in self.elementwise_inputs]
         lines.append(f"    saved = [[None] * T for _ in range({len(stacked_refs)})]")
         lines.append(f"    held = {{{', '.join(f'{n}: [None] * T' for n in self.held)}}}")
         if self.carry_is_leaf:
@@ -582,11 +675,19 @@ class _Program:
         else:
             lines.append("    carries = [None] * T")
         lines.append("    for t in range(T):")
-        lines.append("        v1 = X[0][t] if leaf_x else unflatten(xdef, [a[t] for a in X])")
+        if 1 in self.sliced:
+            lines.append("        v1 = X[0][t] if leaf_x else unflatten(xdef, [a[t] for a in X])")
+        lines += [f"        v{n} = H{n}[t]" for n in self.sliced if n != 1]
         if not self.carry_is_leaf:
             lines.append("        carries[t] = v0")
         backs = []
         for node, entry in self.body:
+            if node in self.elementwise:
+                # The value alone: its derivative comes after the loop, for all steps.
+                ns[f"vd{node}"] = entry.maker.value_and_derivative  # type: ignore[attr-defined]  # elementwise
+                (arg,) = self._args(node, entry, ns)
+                lines.append(f"        v{node} = vd{node}({arg})[0]")
+                continue
             lines.append("        " + self._value_line(node, entry, ns, f"v{node}"))
             if entry.kind == "op":
                 backs.append(f"b{node}")
@@ -633,6 +734,58 @@ class _Program:
             backs.append(b)
         return values, backs
 
+    def run_hoisted(self, xs: Any, outside: list[Any]) -> tuple[dict[int, Any], dict[int, Any]]:
+        """The values of the entries that run for all steps at once (stacked; node 1 is xs)
+        and their continuations."""
+        values: dict[int, Any] = {1: xs}
+        backs: dict[int, Any] = {}
+        for node, entry, how in self.hoisted:
+            args = []
+            for r in map(self._local, entry.refs):
+                args.append(values[r[1]] if r[0] == "n" else outside[r[1]] if r[0] == "o" else r[1])
+            if how == "view":
+                values[node], backs[node] = _select(args[0], entry.path), entry.backward
+            else:
+                values[node], backs[node] = how(*args)
+        return values, backs
+
+    def sweep_hoisted(
+        self,
+        grads: dict[int, Any],
+        values: dict[int, Any],
+        backs: dict[int, Any],
+        accs: list[Any],
+        wanted: list[bool],
+        x_needed: bool,
+    ) -> None:
+        """Back through the entries run for all steps at once, from the stacked gradients of
+        those the loop read (`grads`, by node): into `grads[1]` (xs's) and the outside slots'
+        accumulators."""
+        for node, entry, how in reversed(self.hoisted):
+            g = grads.pop(node, None)
+            if g is None:
+                continue
+            refs = [self._local(r) for r in entry.refs]
+            if how == "view":
+                ((gk,), r) = backs[node](g), refs[0]
+                if r[0] == "n" and (r[1] != 1 or x_needed):
+                    grads[r[1]] = accumulate(grads.get(r[1]), gk)
+                continue
+            if type(g) is Partial:
+                g = finalize(values[node], g)
+            ask = tuple(
+                (r[0] == "n" and (r[1] != 1 or x_needed)) or (r[0] == "o" and wanted[r[1]])
+                for r in refs
+            )
+            if not any(ask):
+                continue
+            results = backs[node](g, ask) if entry.maker.takes_needs else backs[node](g)
+            for r, gk, asked in zip(refs, results, ask, strict=True):
+                if asked and r[0] == "n":
+                    grads[r[1]] = accumulate(grads.get(r[1]), gk)
+                elif asked:
+                    accs[r[1]] = accumulate(accs[r[1]], gk)
+
     def sweep(self, needs: tuple[bool, ...]) -> Any:
         """The generated sweep back through the steps for the inputs that need a gradient
         (`needs`: the carry, xs, then each closure)."""
@@ -654,8 +807,8 @@ class _Program:
                     break
         # Nodes of the body, with whether each takes a gradient.
         takes = {0: True, 1: needs[1]}
-        for node, _entry in self.body:
-            takes[node] = True
+        for node in [*self.sliced, *(n for n, _ in self.body)]:
+            takes.setdefault(node, True)
 
         def gets(ref: Ref) -> bool:
             kind, x = ref
@@ -687,7 +840,8 @@ class _Program:
         lines.append("    gxs = [None] * T")
         body_nodes = [node for node, _ in self.body]
         back_names = self.backs
-        gnames = ["g0", "g1", *(f"g{n}" for n in body_nodes)]
+        gnames = ["g0", "g1", *(f"g{n}" for n in self.sliced if n != 1)]
+        gnames += [f"g{n}" for n in body_nodes]
         loop_at = len(lines)
         lines.append("    for t in range(T - 1, -1, -1):")
         ind = "        "
@@ -709,6 +863,20 @@ class _Program:
                 lines.append(ind + f"a{x} = accumulate(a{x}, {seed})")
         for node, entry in reversed(self.body):
             if not reached[node]:
+                continue
+            if node in self.elementwise:
+                p = self._local(entry.refs[0])[1]
+                first = p not in seen
+                seen.add(p)
+                lines.insert(loop_at, f"    D{node} = G[-{node}]")
+                loop_at += 1
+                product = f"g{node} * D{node}[t]"
+                lines.append(ind + f"if g{node} is not None:")
+                lines.append(
+                    ind
+                    + "    "
+                    + (f"g{p} = {product}" if first else f"g{p} = accumulate(g{p}, {product})")
+                )
                 continue
             summed = dict(batched.get(node, []))
             refs = [self._local(r) for r in entry.refs]
@@ -772,6 +940,13 @@ class _Program:
         lines.append(ind + "gc = g0")
         if needs[1]:
             lines.append(ind + "gxs[t] = g1")
+        for n in self.sliced:
+            if n != 1:
+                # A stacked node's gradient at this step, for its sweep after the loop.
+                lines.insert(loop_at, f"    GH{n} = G[{n}]")
+                loop_at += 1
+                lines.append(ind + f"if g{n} is not None:")
+                lines.append(ind + f"    GH{n}[t] = g{n}")
         lines.append(f"    return gc, gxs, [{', '.join(outside)}]")
         source = "\n".join(lines) + "\n"
         exec(compile(source, "<typedprop scan sweep>", "exec"), ns)
@@ -807,15 +982,29 @@ class _Scan(Op[*tuple[Any, ...], Any]):
         x_leaves, x_def = flatten(xs)
         length = _steps(x_leaves, x_def)
         outside, pre_backs = program.run_pre(closures)
+        stacked, stacked_backs = program.run_hoisted(xs, outside)
         carry, ys, backs, saved, held, carries = program.forward(
-            init, x_leaves, outside, length, x_def, len(x_leaves) == 1 and x_def == _LEAF
+            init,
+            x_leaves,
+            outside,
+            length,
+            x_def,
+            len(x_leaves) == 1 and x_def == _LEAF,
+            stacked,
         )
         stacked_ys = _stack(ys)
+        n_elementwise = len(program.elementwise)
         stacked_saved = [_stack_leaf(s) for s in saved]
-        shapes = {
-            node: _zeros_like_steps(next(e.value for n, e in program.body if n == node), length)
-            for node in program._batched
+        # The elementwise ops' derivatives of all steps, from their stacked inputs (the last
+        # lists kept), stored under their negated node in G.
+        derivatives = {
+            -node: how(stacked_saved[len(stacked_saved) - n_elementwise + i])
+            for i, (node, how) in enumerate(program.elementwise.items())
         }
+        if n_elementwise:
+            del stacked_saved[-n_elementwise:]
+        body = dict(program.body)
+        shapes = {node: _zeros_like_steps(body[node].value, length) for node in program._batched}
 
         def backward(g: Any, needs: tuple[bool, ...] = ()) -> tuple[Any, ...]:
             needs = needs or (True,) * (2 + len(closures))
@@ -823,17 +1012,26 @@ class _Scan(Op[*tuple[Any, ...], Any]):
             g_carry, g_ys = g
             per_step = _unstack(g_ys, ys)
             G = {node: np.array(z) for node, z in shapes.items()}
+            G.update((n, zero(stacked[n])) for n in program.sliced if n != 1)
+            G.update(derivatives)
             g_init, gxs, accs = sweep(backs, g_carry, per_step, G, length, held, carries)
             # The batched ops' gradients, summed over the steps at once.
             for node, how_list in program._batched.items():
-                entry = next(e for n, e in program.body if n == node)
-                inputs = _batched_inputs(program, node, entry, outside, saved_by_node(node))
+                entry = body[node]
+                inputs = _batched_inputs(program, entry, outside, saved_by_node(node), stacked)
                 for k, how in how_list:
                     r = program._local(entry.refs[k])
                     if r[0] == "o" and wanted[r[1]]:
                         accs[r[1]] = accumulate(accs[r[1]], how(G[node], inputs))
+            # Then back through what ran before the loop for all steps at once.
+            g_hoisted = {n: G[n] for n in program.sliced if n != 1}
+            program.sweep_hoisted(g_hoisted, stacked, stacked_backs, accs, wanted, needs[1])
             closure_grads = _pre_sweep(program, outside, pre_backs, accs, wanted)
-            g_xs = _stack_gradient(gxs, xs, x_leaves, x_def) if needs[1] else None
+            g_xs = None
+            if needs[1]:
+                g_xs = _stack_gradient(gxs, xs, x_leaves, x_def)
+                if g_hoisted.get(1) is not None:
+                    g_xs = accumulate(g_xs, finalize(xs, g_hoisted[1]))
             g_init = finalize(init, g_init) if needs[0] else None
             out = [g_init, g_xs]
             for m, c in enumerate(closures):
@@ -841,7 +1039,13 @@ class _Scan(Op[*tuple[Any, ...], Any]):
             return tuple(out)
 
         def saved_by_node(node: int) -> dict[int, Any]:
-            return {k: stacked_saved[i] for i, (n, k, _) in enumerate(program.saved) if n == node}
+            kept = iter(stacked_saved)
+            found = {}
+            for n, k, p in program.saved:
+                value = stacked[p] if p in program.stacked else next(kept)
+                if n == node:
+                    found[k] = value
+            return found
 
         return (carry, stacked_ys), backward
 
@@ -883,15 +1087,21 @@ def _zeros_like_steps(value: Any, length: int) -> Any:
 
 
 def _batched_inputs(
-    program: _Program, node: int, entry: _Entry, outside: list[Any], saved: dict[int, Any]
+    program: _Program,
+    entry: _Entry,
+    outside: list[Any],
+    saved: dict[int, Any],
+    stacked: dict[int, Any],
 ) -> list[Any]:
+    """A batched op's inputs for its summed gradient: the outside ones, and the stepped ones
+    stacked (None for those its rule does not read)."""
     inputs = []
     for k, ref in enumerate(entry.refs):
         r = program._local(ref)
         if r[0] == "o":
             inputs.append(outside[r[1]])
         elif r[0] == "n":
-            inputs.append(saved[k])
+            inputs.append(saved.get(k))
         else:
             inputs.append(r[1])
     return inputs

@@ -166,6 +166,30 @@ class Op(Maker, Generic[*Ins, Out]):
     def arg_name(self, i: int) -> str:
         return f"argument '{self._names[i]}'" if i < len(self._names) else f"argument {i}"
 
+    def scan_batched(
+        self, inputs: Sequence[object], stacked: tuple[bool, ...]
+    ) -> Callable[..., tuple[Any, Any]] | None:
+        """How `typedprop.scan` runs this op for all steps at once, where it reads `x` (and
+        what is the same at every step) but not the carry; None (the default) to run it step
+        by step.
+
+        `inputs` are the op's inputs at the first step and `stacked` says which change from
+        step to step. The function returned takes the inputs with those that change stacked
+        along a leading axis of steps, and returns what `forward` does: the stacked outputs
+        and a continuation, whose gradients for the stacked inputs are stacked and for the
+        others summed over the steps. An elementwise op's own `forward` is such a function;
+        `matvec(u, x)` gives one computing `xs @ u.T`."""
+        return None
+
+    def scan_derivative(self, x: object) -> Callable[[Any], Any] | None:
+        """For an op of one input whose gradient is the output's gradient times a derivative
+        computed from the input (an elementwise map): how `typedprop.scan` computes that
+        derivative for all steps at once, from the inputs stacked along a leading axis of
+        steps, after its forward loop; None (the default) to call the continuation at each
+        step. `x` is the input at the first step. `tanh` gives `lambda xs: 1 - tanh(xs)**2`:
+        the sweep back through the steps then multiplies each step's gradient by its row."""
+        return None
+
     def scan_gradient(
         self, k: int, inputs: Sequence[object], stacked: tuple[bool, ...]
     ) -> Callable[[Any, Sequence[Any]], Any] | None:

@@ -198,7 +198,23 @@ class Binary(Op[Any, Any, Any]):
         factor = self._summed_factor(k)
         if factor is None or not all(_numpy_value(x) for x in inputs):
             return None
-        return partial(_summed, k, factor, stacked[1 - k])
+        summed = partial(_summed, k, factor, stacked[1 - k])
+        summed.reads_inputs = factor == "other"  # type: ignore[attr-defined]  # see _scan
+        return summed
+
+    def scan_batched(
+        self, inputs: Sequence[object], stacked: tuple[bool, ...]
+    ) -> Callable[..., tuple[Any, Any]] | None:
+        # Broadcasting lines the trailing axes up: stacked inputs of one rank per step, and
+        # the same at every step of no more, leave the leading axis to the steps.
+        ranks = [np.ndim(x) for x in inputs]  # type: ignore[arg-type]  # numbers or arrays
+        steps = {r for r, s in zip(ranks, stacked, strict=True) if s}
+        if len(steps) != 1 or not all(_numpy_value(x) for x in inputs):
+            return None
+        (rank,) = steps
+        if any(r > rank for r, s in zip(ranks, stacked, strict=True) if not s):
+            return None
+        return self.forward
 
     def _summed_factor(self, k: int) -> str | None:
         """What each step's gradient for input `k` is the output's gradient times: "1",

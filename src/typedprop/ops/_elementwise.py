@@ -35,7 +35,7 @@ Internal: users import the ops from `typedprop.ops`.
 
 import importlib
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any, overload
 
@@ -172,6 +172,18 @@ class Elementwise(Op[Any, Any]):
     #: arrays are made floating first (see `_as_floating`), as numpy's ufuncs do for numpy's.
     floats_only: bool = True
 
+    def scan_batched(
+        self, inputs: Sequence[object], stacked: tuple[bool, ...]
+    ) -> Callable[..., tuple[Any, Any]] | None:
+        # Elementwise: the map of all steps' inputs stacked is the stack of their maps.
+        return self.forward
+
+    def scan_derivative(self, x: object) -> Callable[[Any], Any] | None:
+        # The same computation as forward's continuation, on all steps at once (for a map
+        # that computes through `value_and_derivative`: `negative` does not).
+        own = type(self).value_and_derivative is not Elementwise.value_and_derivative
+        return partial(_stacked_derivative, self) if own and type(x) in _NUMPY_INPUTS else None
+
     def forward(self, x: Any) -> tuple[Any, Grad1]:
         if type(x) in _NUMPY_INPUTS:
             out, derivative = self.value_and_derivative(x)  # numpy, the default module
@@ -185,6 +197,11 @@ class Elementwise(Op[Any, Any]):
 
     def value_and_derivative(self, x: Any, xp: Any = np) -> tuple[Any, _Derivative]:
         raise NotImplementedError(f"{type(self).__name__} must define value_and_derivative")
+
+
+def _stacked_derivative(op: Elementwise, xs: Any) -> Any:
+    """`op`'s derivative at each of the stacked inputs `xs` (see `Op.scan_derivative`)."""
+    return op.value_and_derivative(xs)[1]()
 
 
 def _times_derivative(derivative: _Derivative, g: Any) -> tuple[Any]:

@@ -326,6 +326,19 @@ class Matmul(_ar.Binary):
         spec = _MATMUL_SUMMED.get((k, a.ndim, b.ndim))
         return None if spec is None else partial(_matmul_summed, k, spec)
 
+    def scan_batched(
+        self, inputs: Sequence[object], stacked: tuple[bool, ...]
+    ) -> Callable[..., tuple[Any, Any]] | None:
+        # Stacked, a vector on the left is a matrix of rows, a matrix a stack of matrices:
+        # matmul computes each step's product. A vector on the right is not (it would be
+        # taken as a matrix of columns).
+        a, b = inputs
+        if type(a) is not np.ndarray or type(b) is not np.ndarray:
+            return None
+        if stacked[1] and (b.ndim != 2 or (stacked[0] and a.ndim != 2)):
+            return None
+        return self.forward
+
     def compute(self, a: Any, b: Any) -> tuple[Any, Grad2]:
         if type(a) is not np.ndarray:
             xp = array_module(a, b)
@@ -484,6 +497,13 @@ class MatVec(Op[Float[Mat, "m n"], Float[Vec, " n"], Float[Vec, " m"]]):
             return _matvec_summed
         return None
 
+    def scan_batched(
+        self, inputs: Sequence[object], stacked: tuple[bool, ...]
+    ) -> Callable[..., tuple[Any, Any]] | None:
+        if stacked == (False, True) and all(type(x) is np.ndarray for x in inputs):
+            return _matvec_batched
+        return None
+
     def forward(self, w: Mat, x: Vec) -> tuple[Vec, Callable[[Vec], tuple[Mat, Vec]]]:
         # Typed Mat and Vec, but with runtime checks off anything may arrive. (`.shape` for
         # arrays: np.shape's dispatch costs as much as a small matrix-vector product.)
@@ -535,6 +555,19 @@ def _matvec_summed(gs: Any, inputs: Sequence[Any]) -> Any:
     """`w`'s gradient summed over a scan's steps: the outer products of all steps at once."""
     w, xs = inputs
     return (gs.T @ xs).astype(w.dtype, copy=False)
+
+
+def _matvec_batched(w: Mat, xs: Mat) -> tuple[Mat, Callable[..., tuple[Mat, Mat]]]:
+    """`matvec(w, x)` for every row `x` of `xs` at once (see `Op.scan_batched`)."""
+    return xs @ w.T, partial(_matvec_batched_grad, w, xs)
+
+
+def _matvec_batched_grad(
+    w: Mat, xs: Mat, gs: Mat, needs: tuple[bool, bool] = (True, True)
+) -> tuple[Mat, Mat]:
+    gw: Mat = (gs.T @ xs).astype(w.dtype, copy=False) if needs[0] else SKIPPED
+    gxs: Mat = (gs @ w).astype(xs.dtype, copy=False) if needs[1] else SKIPPED
+    return gw, gxs
 
 
 def _matvec_grad(
