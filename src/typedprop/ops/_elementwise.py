@@ -455,24 +455,21 @@ class Logistic(Elementwise):
 
     name = "logistic"
 
+    def forward(self, x: Any) -> tuple[Any, Grad1]:
+        if type(x) is np.ndarray and x.ndim and x.dtype.kind == "f":
+            plain = _plain_logistic(x)
+            if plain is not None:
+                e, out = plain
+                # A partial, not a closure: see `typedprop.ops._arithmetic`.
+                return out, partial(_times_plain_derivative, e, out)
+        return Elementwise.forward(self, x)
+
     def value_and_derivative(self, x: Any, xp: Any = np) -> tuple[Any, _Derivative]:
         if type(x) is np.ndarray and x.ndim and x.dtype.kind == "f":
-            if x.size and x.min() >= _exp_safe(x.dtype):  # False for nan
-                # No input so negative that exp(-x) overflows: the plain formula, as exact
-                # there as the one from exp(-|x|) (and the same bits as a hand-written
-                # `1 / (1 + exp(-x))`), in four passes over the array instead of eight.
-                # The derivative e^-x / (1 + e^-x)^2 is exact in both tails too.
-                e = np.negative(x)
-                np.exp(e, out=e)
-                out = np.add(e, 1.0)
-                np.divide(1.0, out, out=out)
-
-                def plain_derivative() -> Any:
-                    d = np.multiply(e, out)
-                    d *= out
-                    return d
-
-                return out, plain_derivative
+            plain = _plain_logistic(x)
+            if plain is not None:
+                e, out = plain
+                return out, lambda: _times_plain_derivative(e, out, 1.0)[0]
             # The same arithmetic as below, in place: two fresh arrays instead of six, for the
             # hidden layers of a network, where every temporary of a large batch costs page
             # faults.
@@ -503,6 +500,29 @@ class Logistic(Elementwise):
         # logistic'(x) = e^-|x| / (1 + e^-|x|)^2 for either sign: exact where out * (1 - out)
         # would round to 0 for large x.
         return out, lambda: er * r
+
+
+def _plain_logistic(x: np.ndarray[Any, Any]) -> tuple[Any, Any] | None:
+    """For a floating array none of whose entries is so negative that exp(-x) overflows:
+    `e = exp(-x)` and the logistic `1 / (1 + e)`, in four passes (one min to decide), as
+    exact there as the formula from exp(-|x|) and the same bits as a hand-written
+    `1 / (1 + exp(-x))`; None for any other array (an entry beyond, -inf, nan, none)."""
+    if not (x.size and x.min() >= _exp_safe(x.dtype)):  # False for nan
+        return None
+    e = np.negative(x)
+    np.exp(e, out=e)
+    out = np.add(e, 1.0)
+    np.divide(1.0, out, out=out)
+    return e, out
+
+
+def _times_plain_derivative(e: Any, out: Any, g: Any) -> tuple[Any]:
+    """`g` times the logistic's derivative e^-x / (1 + e^-x)^2 from `_plain_logistic`'s `e` and
+    `out`: exact in both tails (where out * (1 - out) would round to 0), in one fresh array."""
+    d = np.multiply(g, e)
+    d *= out
+    d *= out
+    return (d,)
 
 
 def _exp_safe(dtype: np.dtype[Any]) -> float:

@@ -639,17 +639,23 @@ class Linear(
     def forward(
         self, w: Mat, x: Array, b: Vec
     ) -> tuple[Array, Callable[[Array], tuple[Mat, Array, Vec]]]:
-        # Typed Mat, Array and Vec, but with runtime checks off anything may arrive.
-        sw: tuple[int, ...] = np.shape(w)
-        sx: tuple[int, ...] = np.shape(x)
-        sb: tuple[int, ...] = np.shape(b)
+        # Typed Mat, Array and Vec, but with runtime checks off anything may arrive. (`.shape`
+        # for numpy's arrays: np.shape's dispatch costs as much as a small product.)
+        nd = np.ndarray
+        sw: tuple[int, ...] = w.shape if type(w) is nd else np.shape(w)
+        sx: tuple[int, ...] = x.shape if type(x) is nd else np.shape(x)
+        sb: tuple[int, ...] = b.shape if type(b) is nd else np.shape(b)
         if len(sw) != 2 or len(sx) < 1 or sx[-1] != sw[1] or sb != sw[:1]:
             raise _explain_hints(self, (w, x, b))
-        if type(w) is not np.ndarray:
+        if type(w) is not nd:
             xp = array_module(w, x, b)
             if xp is not np:
                 return _linear_xp(xp, w, x, b)
-        out: Array = (w @ x if x.ndim == 1 else x @ w.T) + b
+        out: Array = w @ x if x.ndim == 1 else x @ w.T
+        if type(out) is nd and type(b) is nd and b.dtype == out.dtype:
+            out += b  # the product's own array: one temporary the size of the output fewer
+        else:
+            out = out + b  # a dtype of its own (float32 weights, a float64 bias)
 
         def grad(
             g: Array, needs: tuple[bool, bool, bool] = (True, True, True)
