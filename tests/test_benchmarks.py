@@ -217,3 +217,15 @@ def test_the_distributed_benchmark_runs() -> None:
     assert out.count("verification passed (every gradient within 1e-12)") == 2
     assert re.search(r"^\| tpd\.grad, 2 workers, traced \| [0-9.]+ \| .* ms \|", out, re.M), out
     assert "FAILED" not in out and "DISAGREES" not in out
+
+
+def test_the_compiled_benchmark_runs() -> None:
+    # Every contender is checked against the hand-written jax.jit (1e-10) before timing; one
+    # that disagrees is left out, saying so, and its row is missing.
+    pytest.importorskip("jax")
+    out = _run("compiled.py", "--quick")
+    assert "disagrees" not in out
+    for row in ("hand-written jax.jit", "jax.jit of lax.scan"):
+        assert re.search(rf"^\| {re.escape(row)} \| [0-9.]+ [mu]?s \| 1\.00 ", out, re.M), out
+    assert out.count("| typedprop compiled") == 3
+    assert out.count("| typedprop traced, uncompiled |") == 3
