@@ -681,6 +681,28 @@ def test_linear_shape_errors(
     assert str(e.value) == message
 
 
+@pytest.mark.parametrize(
+    ("w_dtype", "b_dtype"),
+    [(np.float64, np.float64), (np.float32, np.float32), (np.float32, np.float64)],
+)
+@pytest.mark.parametrize("x_shape", [(4,), (5, 4), (2, 3, 4)])
+def test_linear_is_the_product_plus_the_bias(
+    w_dtype: Any, b_dtype: Any, x_shape: tuple[int, ...]
+) -> None:
+    # The bias is added into the product's own array where the dtypes agree; the value is
+    # numpy's `x @ w.T + b` (`w @ x + b` for one sample), bit for bit, in numpy's dtype.
+    rng = np.random.default_rng(3)
+    w = rng.normal(size=(3, 4)).astype(w_dtype)
+    x = rng.normal(size=x_shape).astype(w_dtype)
+    b = rng.normal(size=3).astype(b_dtype)
+    expected = (w @ x if x.ndim == 1 else x @ w.T) + b
+    got = ops.linear(w, x, b)
+    assert got.dtype == expected.dtype
+    np.testing.assert_array_equal(got, expected)
+    value, (gw, gb) = tp.backprop_n(lambda w_, b_: ops.sum(ops.linear(w_, x, b_)), w, b)
+    assert (gw.dtype, gb.dtype) == (w.dtype, b.dtype)
+
+
 def test_linear_skips_the_gradient_of_constant_data() -> None:
     w, b = np.ones((3, 2)), np.zeros(3)
     seen: list[tuple[bool, ...]] = []
