@@ -31,6 +31,7 @@ recorded once) and inside another scan.
 Internal: users import `scan` from `typedprop`.
 """
 
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar, cast, overload
 
@@ -200,8 +201,10 @@ def scan(step: _Step[Any, Any, Any], init: Any, xs: Any) -> tuple[BVar[Any], BVa
         x_in = BVar(first_x, tape, tape.input(first_x))
         returned = step(carry_in, x_in)
         program = tape.program(returned, init_value)
-    op = _Scan(program)
-    out = op(init, xs, *tape.closures)
+    # Plain xs go in leaf by leaf: a traced graph's data are its leaves, each its own node.
+    x_parts = [xs] if type(xs) is BVar else flatten(xs)[0]
+    op = _Scan(program, None if type(xs) is BVar else x_def, len(x_parts))
+    out = op(init, *x_parts, *tape.closures)
     if type(out) is not BVar:
         carry, ys = cast(tuple[Any, Any], out)
         return BVar(carry), BVar(ys)
@@ -556,7 +559,8 @@ class _Program:
                 if how is not None:
                     self.elementwise[node] = how
         self.forward = self._make_forward()
-        self._sweeps: dict[tuple[bool, ...], Any] = {}
+        self._sweeps: dict[tuple[Any, ...], Any] = {}
+        self._step: Any = None
 
     def _local(self, ref: Ref) -> Ref:
         """A reference as the loop sees it: ("n", i) a node of the body or an input, ("o", m)
@@ -705,6 +709,39 @@ class _Program:
         exec(compile(source, "<typedprop scan forward>", "exec"), ns)
         return ns["forward"]
 
+    def step_function(self) -> Any:
+        """`step(carry, x, outside, sliced) -> (carry, y, continuations, held)`: one step of
+        the loop, for `lax.scan`'s body (see `_lax_scan`), made on first use. `sliced` are this
+        step's rows of the stacked nodes the loop reads; `held`, the values of the nodes whose
+        Partial gradients the sweep makes whole."""
+        if self._step is None:
+            assert not self._batched and not self.elementwise
+            ns: dict[str, Any] = {"select": _select}
+            lines = ["def step(v0, v1, outside, sliced):"]
+            if self.n_outside:
+                lines.append(f"    {''.join(f'o{m}, ' for m in range(self.n_outside))}= outside")
+            rows = [n for n in self.sliced if n != 1]
+            if rows:
+                lines.append(f"    {''.join(f'v{n}, ' for n in rows)}= sliced")
+            for node, entry in self.body:
+                lines.append("    " + self._value_line(node, entry, ns, f"v{node}"))
+            held = ", ".join(f"{n}: v{n}" for n in self.held)
+            carry = self._out_expr(self.outs[0], ns, "carry")
+            y = self._out_expr(self.outs[1], ns, "y")
+            backs = "".join(b + ", " for b in self.backs)
+            lines.append(f"    return {carry}, {y}, ({backs}), {{{held}}}")
+            exec(compile("\n".join(lines) + "\n", "<typedprop scan step>", "exec"), ns)
+            self._step = ns["step"]
+        return self._step
+
+    def step_sweep(self, needs: tuple[bool, ...]) -> Any:
+        """The sweep back through one step, for `lax.scan` (see `_make_sweep`)."""
+        key = ("step", *needs)
+        made = self._sweeps.get(key)
+        if made is None:
+            made = self._sweeps[key] = self._make_sweep(needs, single=True)
+        return made
+
     @staticmethod
     def _out_expr(ref: Ref, ns: dict[str, Any], name: str) -> str:
         kind, x = ref
@@ -794,7 +831,9 @@ class _Program:
             made = self._sweeps[needs] = self._make_sweep(needs)
         return made
 
-    def _make_sweep(self, needs: tuple[bool, ...]) -> Any:
+    def _make_sweep(self, needs: tuple[bool, ...], single: bool = False) -> Any:
+        """The sweep back through all steps (a loop), or with `single`, through one step (for
+        `lax.scan`'s body: see `_lax_scan`; only for a program with no batched op)."""
         # Which outside slots need a gradient: the closures needed, and the entries before the
         # loop that lead to one.
         wanted = [needs[2 + m] for m in range(self.n_closures)]
@@ -833,25 +872,34 @@ class _Program:
                     reached[r[1]] = True
                     partial[r[1]] = partial[r[1]] or entry.kind != "op"
         ns: dict[str, Any] = {**namespace(), "finalize": finalize}
-        lines = ["def sweep(backs, gc, gys, G, T, values, carries):"]
         outside = [f"a{m}" for m in range(self.n_outside)]
-        if outside:
-            lines.append(f"    {' = '.join(outside)} = None")
-        lines.append("    gxs = [None] * T")
         body_nodes = [node for node, _ in self.body]
         back_names = self.backs
         gnames = ["g0", "g1", *(f"g{n}" for n in self.sliced if n != 1)]
         gnames += [f"g{n}" for n in body_nodes]
+        if single:
+            assert not self._batched and not self.elementwise
+            lines = ["def sweep(backs, gc, gy, values, carry):"]
+            ind, at, seed_y = "    ", "", "gy"
+            lines.append(ind + f"{''.join(b + ', ' for b in back_names)}= backs")
+            if outside:
+                lines.append(f"    {' = '.join(outside)} = None")
+        else:
+            lines = ["def sweep(backs, gc, gys, G, T, values, carries):"]
+            if outside:
+                lines.append(f"    {' = '.join(outside)} = None")
+            lines.append("    gxs = [None] * T")
+            ind, at, seed_y = "        ", "[t]", "gys[t]"
         loop_at = len(lines)
-        lines.append("    for t in range(T - 1, -1, -1):")
-        ind = "        "
-        lines.append(ind + f"{''.join(b + ', ' for b in back_names)}= backs[t]")
-        lines.append(ind + "backs[t] = None")
+        if not single:
+            lines.append("    for t in range(T - 1, -1, -1):")
+            lines.append(ind + f"{''.join(b + ', ' for b in back_names)}= backs[t]")
+            lines.append(ind + "backs[t] = None")
         lines.append(ind + f"{' = '.join(gnames)} = None")
         # The seeds: the carry's gradient, then y's. Within a step, a node's first gradient is
         # stored, the others added (`seen`, as in a recorded graph's sweep).
         seen: set[int] = set()
-        for ref, seed in zip(self.outs, ("gc", "gys[t]"), strict=True):
+        for ref, seed in zip(self.outs, ("gc", seed_y), strict=True):
             kind, x = ref
             if kind == "n":
                 first = x not in seen
@@ -915,7 +963,7 @@ class _Program:
                 "back": f"b{node}",
                 "gk": "t0",
                 "whole": into[0],
-                "value": f"values[{node}][t]",
+                "value": f"values[{node}]{at}",
                 "let_go": "",
                 "needs": f"n{node}",
                 "results": " ".join(f"t{j}," for j in range(len(refs))) or "_",
@@ -936,7 +984,13 @@ class _Program:
         # The carry's gradient for the step before; x's for xs.
         if not self.carry_is_leaf:
             lines.append(ind + "if type(g0) is Partial:")
-            lines.append(ind + "    g0 = finalize(carries[t], g0)")
+            lines.append(ind + f"    g0 = finalize({'carry' if single else 'carries[t]'}, g0)")
+        if single:
+            sliced = "".join(f"g{n}, " for n in self.sliced if n != 1)
+            lines.append(f"    return g0, g1, ({sliced}), [{', '.join(outside)}]")
+            source = "\n".join(lines) + "\n"
+            exec(compile(source, "<typedprop scan step sweep>", "exec"), ns)
+            return ns["sweep"], wanted
         lines.append(ind + "gc = g0")
         if needs[1]:
             lines.append(ind + "gxs[t] = g1")
@@ -971,16 +1025,42 @@ class _Scan(Op[*tuple[Any, ...], Any]):
     name = "scan"
     takes_needs = True
 
-    def __init__(self, program: _Program) -> None:
+    def __init__(self, program: _Program, x_def: Any, n_xs: int) -> None:
         self.program = program
+        # The inputs after the carry that hold xs: one, xs whole (a BVar), or its leaves
+        # (plain arrays), `x_def` their structure.
+        self.x_def = x_def
+        self.n_xs = n_xs
 
     def arg_name(self, i: int) -> str:
-        return ("the initial carry", "xs")[i] if i < 2 else f"closed-over value {i - 2}"
+        if i == 0:
+            return "the initial carry"
+        if i <= self.n_xs:
+            return "xs" if self.x_def is None else f"array {i - 1} of xs"
+        return f"closed-over value {i - 1 - self.n_xs}"
 
-    def forward(self, init: Any, xs: Any, *closures: Any) -> tuple[Any, Any]:
+    def forward(self, init: Any, *inputs: Any) -> tuple[Any, Any]:
+        n = self.n_xs
+        xs = inputs[0] if self.x_def is None else unflatten(self.x_def, inputs[:n])
+        out, backward = self._scan(init, xs, inputs[n:])
+        if self.x_def is None:
+            return out, backward
+        x_def = self.x_def
+
+        def by_leaf(g: Any, needs: tuple[bool, ...] = ()) -> tuple[Any, ...]:
+            needs = needs or (True,) * (1 + len(inputs))
+            grads = backward(g, (needs[0], any(needs[1 : 1 + n]), *needs[1 + n :]))
+            g_xs = [None] * n if grads[1] is None else flatten_up_to(x_def, grads[1])
+            return (grads[0], *g_xs, *grads[2:])
+
+        return out, by_leaf
+
+    def _scan(self, init: Any, xs: Any, closures: tuple[Any, ...]) -> tuple[Any, Any]:
         program = self.program
         x_leaves, x_def = flatten(xs)
         length = _steps(x_leaves, x_def)
+        if _under_jit(x_leaves, init, closures):
+            return _lax_scan(program, init, xs, closures, length)
         outside, pre_backs = program.run_pre(closures)
         stacked, stacked_backs = program.run_hoisted(xs, outside)
         carry, ys, backs, saved, held, carries = program.forward(
@@ -1051,6 +1131,96 @@ class _Scan(Op[*tuple[Any, ...], Any]):
 
 
 _LEAF = flatten(np.zeros(1))[1]
+
+
+def _under_jit(*values: Any) -> bool:
+    """Whether any leaf of `values` is a JAX tracer: the scan runs inside `jax.jit` (a
+    compiled graph, see `Graph.compile`), where it becomes `lax.scan`."""
+    jax = sys.modules.get("jax")
+    if jax is None:
+        return False
+    tracer = jax.core.Tracer
+    return any(isinstance(leaf, tracer) for leaf in flatten(values, unknown_leaves=True)[0])
+
+
+def _lax_scan(
+    program: _Program, init: Any, xs: Any, closures: tuple[Any, ...], length: int
+) -> tuple[Any, Any]:
+    """The scan inside `jax.jit`: the loop is `lax.scan` over one generated step, and the
+    sweep back a second `lax.scan`, in reverse, that runs each step again from its carry (kept
+    by the first) and then back through it; the closures' gradients are summed in its carry.
+    XLA compiles both into the program."""
+    lax = sys.modules["jax"].lax
+    outside, pre_backs = program.run_pre(closures)
+    stacked, stacked_backs = program.run_hoisted(xs, outside)
+    rows = tuple(stacked[n] for n in program.sliced if n != 1)
+    step = program.step_function()
+    # Structures cross `lax.scan` as lists of leaves, in typedprop's order: JAX's own
+    # pytrees would sort a dict's keys, and a view selects by position.
+    c_def, x_def = flatten(init)[1], flatten(xs)[1]
+    y_def: list[Any] = []  # y's structure, seen when lax.scan traces the loop's body
+
+    def forward(carry: list[Any], scanned: Any) -> tuple[Any, Any]:
+        x, sliced = scanned
+        before = unflatten(c_def, carry)
+        new, y, _, _ = step(before, unflatten(x_def, x), outside, sliced)
+        y_leaves, treedef = flatten(y)
+        y_def[:] = [treedef]
+        return flatten_up_to(c_def, new), (y_leaves, carry)
+
+    last, (y_leaves, carries) = lax.scan(
+        forward, flatten(init)[0], (flatten(xs)[0], rows), length=length
+    )
+    carry, ys = unflatten(c_def, last), unflatten(y_def[0], y_leaves)
+
+    def backward(g: Any, needs: tuple[bool, ...] = ()) -> tuple[Any, ...]:
+        needs = needs or (True,) * (2 + len(closures))
+        sweep, wanted = program.step_sweep(tuple(needs))
+        g_carry, g_ys = g
+        # The outside slots' sums, leaf by leaf (None for a slot that needs none).
+        slots = [flatten(v)[1] for v in outside]
+        zeros = [
+            [zero(a) for a in flatten(v)[0]] if w else None
+            for v, w in zip(outside, wanted, strict=True)
+        ]
+
+        def back(state: Any, scanned: Any) -> tuple[Any, Any]:
+            g_next, sums = state
+            before_leaves, x_leaves, sliced, g_y = scanned
+            before, x = unflatten(c_def, before_leaves), unflatten(x_def, x_leaves)
+            _, _, backs, held = step(before, x, outside, sliced)
+            g_before, g_x, g_sliced, accs = sweep(
+                backs, unflatten(c_def, g_next), unflatten(y_def[0], g_y), held, before
+            )
+            for m, a in enumerate(accs):
+                if a is not None and wanted[m]:
+                    parts = flatten_up_to(slots[m], finalize(outside[m], a))
+                    sums[m] = [accumulate(u, v) for u, v in zip(sums[m], parts, strict=True)]
+            g_before_leaves = flatten_up_to(c_def, finalize(before, g_before))
+            g_x_leaves = flatten_up_to(x_def, finalize(x, g_x)) if needs[1] else None
+            g_sliced = tuple(
+                zero(v) if gv is None else gv for v, gv in zip(sliced, g_sliced, strict=True)
+            )
+            return (g_before_leaves, sums), (g_x_leaves, g_sliced)
+
+        scanned = (carries, flatten(xs)[0], rows, flatten_up_to(y_def[0], g_ys))
+        start = (flatten_up_to(c_def, g_carry), zeros)
+        (g_init, sums), (g_x_leaves, g_rows) = lax.scan(
+            back, start, scanned, length=length, reverse=True
+        )
+        accs = [None if v is None else unflatten(d, v) for d, v in zip(slots, sums, strict=True)]
+        g_hoisted = dict(zip((n for n in program.sliced if n != 1), g_rows, strict=True))
+        program.sweep_hoisted(g_hoisted, stacked, stacked_backs, accs, wanted, needs[1])
+        closure_grads = _pre_sweep(program, outside, pre_backs, accs, wanted)
+        g_xs = unflatten(x_def, g_x_leaves) if needs[1] else None
+        if needs[1] and g_hoisted.get(1) is not None:
+            g_xs = accumulate(g_xs, finalize(xs, g_hoisted[1]))
+        out = [unflatten(c_def, g_init) if needs[0] else None, g_xs]
+        for m, c in enumerate(closures):
+            out.append(finalize(c, closure_grads[m]) if needs[2 + m] else None)
+        return tuple(out)
+
+    return (carry, ys), backward
 
 
 def _stack_leaf(items: list[Any]) -> Any:
