@@ -541,3 +541,30 @@ def test_elementwise_derivatives_of_all_steps(op: str) -> None:
     got, want = tp.backprop(f, w), tp.backprop(g, w)
     assert got[0] == pytest.approx(want[0], rel=1e-13)
     np.testing.assert_allclose(got[1], want[1], rtol=1e-12)
+
+
+def test_torch_tensors() -> None:
+    """On PyTorch's tensors the scan runs its generated loop as on numpy's arrays, and its
+    gradients are tensors of the parameters' dtype."""
+    torch = pytest.importorskip("torch")
+    params, xs, v = rnn()
+    tparams = RNN(*(torch.from_numpy(a) for a in params))
+    txs, tv = torch.from_numpy(xs), torch.from_numpy(v)
+
+    def loss(p: BVar[RNN]) -> BVar[float]:
+        def step(h: BVar[Any], x: BVar[Any]) -> tuple[BVar[Any], BVar[Any]]:
+            h = cell(p, h, x)
+            return h, h
+
+        _, hs = tp.scan(step, torch.zeros(H, dtype=torch.float64), txs)
+        return ops.sum(hs @ tv)
+
+    value, grads = tp.backprop(loss, tparams)
+    want_value, want = tp.backprop(
+        lambda p: ops.sum(tp.scan(lambda h, x: (cell(p, h, x),) * 2, np.zeros(H), xs)[1] @ v),
+        params,
+    )
+    assert float(value) == pytest.approx(want_value, rel=1e-12)
+    for g, w in zip(grads, want, strict=True):
+        assert isinstance(g, torch.Tensor) and g.dtype == torch.float64
+        np.testing.assert_allclose(g.numpy(), w, rtol=1e-11)

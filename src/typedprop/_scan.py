@@ -1059,7 +1059,7 @@ class _Scan(Op[*tuple[Any, ...], Any]):
         program = self.program
         x_leaves, x_def = flatten(xs)
         length = _steps(x_leaves, x_def)
-        if _under_jit(x_leaves, init, closures):
+        if _on_jax(x_leaves, init, closures):
             return _lax_scan(program, init, xs, closures, length)
         outside, pre_backs = program.run_pre(closures)
         stacked, stacked_backs = program.run_hoisted(xs, outside)
@@ -1133,79 +1133,104 @@ class _Scan(Op[*tuple[Any, ...], Any]):
 _LEAF = flatten(np.zeros(1))[1]
 
 
-def _under_jit(*values: Any) -> bool:
-    """Whether any leaf of `values` is a JAX tracer: the scan runs inside `jax.jit` (a
-    compiled graph, see `Graph.compile`), where it becomes `lax.scan`."""
+def _on_jax(*values: Any) -> bool:
+    """Whether any leaf of `values` is a JAX array or tracer: the scan then becomes `lax.scan`,
+    which `jax.jit` (a compiled graph, see `Graph.compile`) compiles into its program, and
+    which runs the step compiled outside it too (JAX's arrays op by op cost a dispatch each)."""
     jax = sys.modules.get("jax")
     if jax is None:
         return False
-    tracer = jax.core.Tracer
-    return any(isinstance(leaf, tracer) for leaf in flatten(values, unknown_leaves=True)[0])
+    kinds = (jax.Array, jax.core.Tracer)
+    return any(isinstance(leaf, kinds) for leaf in flatten(values, unknown_leaves=True)[0])
 
 
 def _lax_scan(
     program: _Program, init: Any, xs: Any, closures: tuple[Any, ...], length: int
 ) -> tuple[Any, Any]:
     """The scan inside `jax.jit`: the loop is `lax.scan` over one generated step, and the
-    sweep back a second `lax.scan`, in reverse, that runs each step again from its carry (kept
-    by the first) and then back through it; the closures' gradients are summed in its carry.
-    XLA compiles both into the program."""
-    lax = sys.modules["jax"].lax
+    sweep back a second `lax.scan`, in reverse. The first keeps, at each step, what the sweep
+    back through that step reads: `jax.closure_convert` turns the step's continuations into
+    one pure function and the arrays they hold, which the loop stacks as its residuals. The
+    closures' gradients are summed in the second's carry. XLA compiles both into the program,
+    and leaves out what no gradient asked for."""
+    jax = sys.modules["jax"]
     outside, pre_backs = program.run_pre(closures)
     stacked, stacked_backs = program.run_hoisted(xs, outside)
     rows = tuple(stacked[n] for n in program.sliced if n != 1)
     step = program.step_function()
+    # The sweep the loop's residuals are for: every gradient (what is not needed is dead code
+    # in the program, which XLA removes).
+    sweep, wanted = program.step_sweep((True,) * (2 + len(closures)))
     # Structures cross `lax.scan` as lists of leaves, in typedprop's order: JAX's own
     # pytrees would sort a dict's keys, and a view selects by position.
     c_def, x_def = flatten(init)[1], flatten(xs)[1]
-    y_def: list[Any] = []  # y's structure, seen when lax.scan traces the loop's body
+    slots = [flatten(v)[1] for v in outside]
+    # The arrays of the enclosing program (the closures and what was computed from them
+    # before the loop): a residual that is one of them is read from there, not kept per step.
+    shared = {id(a): a for v in outside for a in flatten(v, unknown_leaves=True)[0]}
+    made: dict[str, Any] = {}  # what tracing the loop's body finds out: y's structure, ...
 
     def forward(carry: list[Any], scanned: Any) -> tuple[Any, Any]:
-        x, sliced = scanned
-        before = unflatten(c_def, carry)
-        new, y, _, _ = step(before, unflatten(x_def, x), outside, sliced)
-        y_leaves, treedef = flatten(y)
-        y_def[:] = [treedef]
-        return flatten_up_to(c_def, new), (y_leaves, carry)
+        x_leaves, sliced = scanned
+        before, x = unflatten(c_def, carry), unflatten(x_def, x_leaves)
+        new, y, backs, held = step(before, x, outside, sliced)
+        y_leaves, y_def = flatten(y)
 
-    last, (y_leaves, carries) = lax.scan(
+        def pull(g_next: list[Any], g_y: list[Any]) -> Any:
+            g_before, g_x, g_sliced, accs = sweep(
+                backs, unflatten(c_def, g_next), unflatten(y_def, g_y), held, before
+            )
+            sums = [
+                None if a is None or not w else flatten_up_to(d, finalize(v, a))
+                for a, w, d, v in zip(accs, wanted, slots, outside, strict=True)
+            ]
+            return (
+                flatten_up_to(c_def, finalize(before, g_before)),
+                flatten_up_to(x_def, finalize(x, g_x)),
+                [zero(v) if gv is None else gv for v, gv in zip(sliced, g_sliced, strict=True)],
+                sums,
+            )
+
+        examples = (flatten_up_to(c_def, zero(before)), [zero(a) for a in y_leaves])
+        converted, consts = jax.closure_convert(pull, *examples)
+        kept = [c for c in consts if id(c) not in shared]
+        made.update(
+            y_def=y_def,
+            pull=converted,
+            where=[id(c) if id(c) in shared else None for c in consts],
+            sums=jax.eval_shape(converted, *examples, *consts)[3],
+        )
+        return flatten_up_to(c_def, new), (y_leaves, kept)
+
+    last, (y_leaves, residuals) = jax.lax.scan(
         forward, flatten(init)[0], (flatten(xs)[0], rows), length=length
     )
-    carry, ys = unflatten(c_def, last), unflatten(y_def[0], y_leaves)
+    carry, ys = unflatten(c_def, last), unflatten(made["y_def"], y_leaves)
 
     def backward(g: Any, needs: tuple[bool, ...] = ()) -> tuple[Any, ...]:
         needs = needs or (True,) * (2 + len(closures))
-        sweep, wanted = program.step_sweep(tuple(needs))
         g_carry, g_ys = g
-        # The outside slots' sums, leaf by leaf (None for a slot that needs none).
-        slots = [flatten(v)[1] for v in outside]
+        pull = made["pull"]
         zeros = [
-            [zero(a) for a in flatten(v)[0]] if w else None
-            for v, w in zip(outside, wanted, strict=True)
+            None if s is None else [jax.numpy.zeros(a.shape, a.dtype) for a in s]
+            for s in made["sums"]
         ]
 
         def back(state: Any, scanned: Any) -> tuple[Any, Any]:
             g_next, sums = state
-            before_leaves, x_leaves, sliced, g_y = scanned
-            before, x = unflatten(c_def, before_leaves), unflatten(x_def, x_leaves)
-            _, _, backs, held = step(before, x, outside, sliced)
-            g_before, g_x, g_sliced, accs = sweep(
-                backs, unflatten(c_def, g_next), unflatten(y_def[0], g_y), held, before
-            )
-            for m, a in enumerate(accs):
-                if a is not None and wanted[m]:
-                    parts = flatten_up_to(slots[m], finalize(outside[m], a))
-                    sums[m] = [accumulate(u, v) for u, v in zip(sums[m], parts, strict=True)]
-            g_before_leaves = flatten_up_to(c_def, finalize(before, g_before))
-            g_x_leaves = flatten_up_to(x_def, finalize(x, g_x)) if needs[1] else None
-            g_sliced = tuple(
-                zero(v) if gv is None else gv for v, gv in zip(sliced, g_sliced, strict=True)
-            )
-            return (g_before_leaves, sums), (g_x_leaves, g_sliced)
+            g_y, kept = scanned
+            it = iter(kept)
+            consts = [next(it) if w is None else shared[w] for w in made["where"]]
+            g_before, g_x, g_sliced, accs = pull(g_next, g_y, *consts)
+            sums = [
+                s if a is None else [u + v for u, v in zip(s, a, strict=True)]
+                for s, a in zip(sums, accs, strict=True)
+            ]
+            return (g_before, sums), (g_x if needs[1] else None, g_sliced)
 
-        scanned = (carries, flatten(xs)[0], rows, flatten_up_to(y_def[0], g_ys))
         start = (flatten_up_to(c_def, g_carry), zeros)
-        (g_init, sums), (g_x_leaves, g_rows) = lax.scan(
+        scanned = (flatten_up_to(made["y_def"], g_ys), residuals)
+        (g_init, sums), (g_x_leaves, g_rows) = jax.lax.scan(
             back, start, scanned, length=length, reverse=True
         )
         accs = [None if v is None else unflatten(d, v) for d, v in zip(slots, sums, strict=True)]

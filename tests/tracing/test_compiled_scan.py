@@ -93,7 +93,10 @@ def test_lowers_to_lax_scan_with_the_same_results(x64: None, scans: list[bool]) 
     params, data = problem(jnp.float64)
     compiled = tp.trace(rnn_loss, params, data).compile()
     value, grads = compiled.backprop(params, data)
-    assert sorted(scans) == [False, True]  # the loop, and the sweep back in reverse
+    # The loop, and the sweep back in reverse (and the loop when the record was made, on
+    # JAX's arrays outside jit: lax.scan there too).
+    assert scans.count(True) == 1 and scans.count(False) >= 1
+    scans.clear()
     want_value, (want_net, want_scale) = numpy_reference(params, data)
     np.testing.assert_allclose(float(value), want_value, rtol=1e-12)
     net, scale = grads
@@ -103,7 +106,7 @@ def test_lowers_to_lax_scan_with_the_same_results(x64: None, scans: list[bool]) 
     # New data: the same program.
     other = {k: v[::-1] for k, v in data.items()}
     value2, _ = compiled.backprop(params, other)
-    assert len(scans) == 2
+    assert scans == []  # the program made: no Python of the scan's runs again
     np.testing.assert_allclose(float(value2), numpy_reference(params, other)[0], rtol=1e-12)
 
 
@@ -136,3 +139,15 @@ def test_gradients_of_xs_and_init(x64: None, scans: list[bool]) -> None:
     np.testing.assert_allclose(float(value), want_value, rtol=1e-12)
     for g, r in zip(grads, want, strict=True):
         np.testing.assert_allclose(np.asarray(g), r, rtol=1e-11, atol=1e-13)
+
+
+def test_jax_arrays_outside_jit(x64: None, scans: list[bool]) -> None:
+    """On JAX's arrays in the implicit style, the scan is lax.scan too (compiled by JAX, not
+    dispatched op by op), with the numpy scan's results."""
+    params, data = problem(jnp.float64)
+    value, (net, scale) = tp.backprop(lambda p: rnn_loss(p, data), params)
+    assert scans.count(True) == 1
+    want_value, (want_net, want_scale) = numpy_reference(params, data)
+    np.testing.assert_allclose(float(value), want_value, rtol=1e-12)
+    np.testing.assert_allclose(np.asarray(net["w"]), want_net["w"], rtol=1e-11, atol=1e-13)
+    np.testing.assert_allclose(float(scale), want_scale, rtol=1e-11)
