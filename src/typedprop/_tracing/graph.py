@@ -112,8 +112,10 @@ def _leaf_key(x: Any, data_leaves: list[Any] | None, integer_data: bool = False)
     array = array_kind(x)
     if array is not None:  # another library's array
         shape, dtype = array.shape(x), array.dtype(x)
-        integral = integer_data and array.numpy_dtype(x).kind in "iu"
-        if not array.floating(x) and not (integral and data_leaves is not None):
+        # numpy's dtype (several us) only for a leaf that is not floating: labels, not weights.
+        if not array.floating(x) and not (
+            integer_data and data_leaves is not None and array.numpy_dtype(x).kind in "iu"
+        ):
             # An integer array (labels) is kept by value: read back to the host, once a call.
             return (t, shape, dtype, array.to_numpy(x).tobytes())
         if data_leaves is not None:
