@@ -13,7 +13,7 @@ import pytest
 import typedprop as tp
 from typedprop import optim
 from typedprop._core import structures as S
-from typedprop._tracing import graph as graph_module
+from typedprop._tracing import records as graph_module
 
 
 class Pair(NamedTuple):

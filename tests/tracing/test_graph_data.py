@@ -11,7 +11,7 @@ import pytest
 
 import typedprop as tp
 from typedprop import BVar, Vec, mnist, ops
-from typedprop._tracing import graph as trace_module
+from typedprop._tracing import records as trace_module
 from typedprop._tracing import replay as replay_module
 
 

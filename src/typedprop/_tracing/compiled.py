@@ -50,7 +50,7 @@ from .._core.structures import (
     show_path,
     unflatten,
 )
-from .graph import _gradient, _Recorded, record_of
+from .records import _gradient, _Recorded, record_of
 from .replay import Record
 
 X = TypeVar("X")

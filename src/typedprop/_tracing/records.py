@@ -1,0 +1,194 @@
+"""The records a graph keeps: keyed by what each depends on, made once per key.
+
+`_Recorded` keeps the records of one function (a `Graph`'s, a `CompiledGraph`'s programs),
+looked up by the parameters' and the data's structure, shapes and dtypes; `record_of` makes one
+and `_gradient` reads a parameter's gradient from a replay. Both kinds of graph build on this
+module, so neither imports the other's.
+
+Internal: used by `graph` and `compiled`.
+"""
+
+import threading
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+import numpy as np
+
+from .._backprop import (
+    higher_derivative,
+    not_a_bvar,
+    refuse_bvars,
+)
+from .._core.bvar import BVar
+from .._core.errors import CheckError, TapeError
+from .._core.structures import (
+    array_ids,
+    array_kind,
+    finalize,
+    flatten,
+    structure,
+)
+from .record import make_record
+from .replay import Record
+
+X = TypeVar("X")
+R = TypeVar("R")
+
+
+# A graph keeps at most this many records, dropping the oldest: integer data keys records by
+# value, and a program may pass endless new values.
+_RECORDS_LIMIT = 256
+
+
+def _record_key(x: Any, data_leaves: list[Any] | None = None, integer_data: bool = False) -> Any:
+    """What a record depends on: the structure of `x`, the shapes and dtypes of its float
+    arrays and the types of its floats, and the values of its other leaves: an integer or an
+    integer array (a size, a label, an index) may be built into an op, so each value gets its
+    record. With `data_leaves` (for data), the float leaves are appended to it, in `flatten`'s
+    order: the replay reads them there; with `integer_data` too, the integer arrays are data
+    as the float ones are, keyed by shape and dtype (see `_Recorded.integer_data`)."""
+    t = type(x)
+    if t is np.ndarray or t is float:
+        return _leaf_key(x, data_leaves, integer_data)  # one array or number: no walk
+    # A value typedprop has no structure for (in data) is a leaf, kept by value.
+    leaves, treedef = flatten(x, unknown_leaves=True)
+    if treedef is None:
+        return _leaf_key(x, data_leaves, integer_data)
+    keys = [_leaf_key(leaf, data_leaves, integer_data) for leaf in leaves]
+    return structure(treedef), tuple(keys)
+
+
+def _leaf_key(x: Any, data_leaves: list[Any] | None, integer_data: bool = False) -> Any:
+    t = type(x)
+    if isinstance(x, np.ndarray):
+        if x.dtype.kind != "f" and not (integer_data and x.dtype.kind in "iu"):
+            return (t, x.shape, x.dtype, x.tobytes())
+        if data_leaves is not None:
+            data_leaves.append(x if t is np.ndarray else np.asarray(x))
+        return (t, x.shape, x.dtype)
+    if isinstance(x, float | np.floating):
+        if data_leaves is not None:
+            data_leaves.append(x)
+        return t
+    array = array_kind(x)
+    if array is not None:  # another library's array
+        shape, dtype = array.shape(x), array.dtype(x)
+        # numpy's dtype (several us) only for a leaf that is not floating: labels, not weights.
+        if not array.floating(x) and not (
+            integer_data and data_leaves is not None and array.numpy_dtype(x).kind in "iu"
+        ):
+            # An integer array (labels) is kept by value: read back to the host, once a call.
+            return (t, shape, dtype, array.to_numpy(x).tobytes())
+        if data_leaves is not None:
+            data_leaves.append(x)
+        return (t, shape, dtype, array.device(x))
+    try:
+        hash(x)
+    except TypeError:
+        return (t, _Identity(x))
+    return (t, x)
+
+
+class _Identity:
+    """An unhashable leaf in a record's key, compared by identity: the key holds the value, so
+    its id cannot pass to another value while the record lives."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def __hash__(self) -> int:
+        return id(self.value)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is _Identity and other.value is self.value
+
+
+class _Recorded(Generic[R]):
+    """The records of one function, keyed by what each depends on, traced on first use: what
+    `Graph` and `GraphWithAux` share."""
+
+    def __init__(self, f: Callable[..., Any]) -> None:
+        self.f = f
+        self._records: dict[Any, R] = {}
+        self._arity: int | None = None  # how many data arguments the records take
+        self._lock = threading.RLock()
+        #: Whether the data's integer arrays are data, as the float ones are: read by the ops
+        #: at each replay, not built into the record with their values (one record per
+        #: value). Only ops' inputs may then be integer data (the labels of a loss): an index
+        #: or a setting computed from it is refused at trace time. `typedprop.distributed`
+        #: sets it, so that one record serves every block of labels.
+        self.integer_data = False
+
+    def __repr__(self) -> str:
+        name = getattr(self.f, "__name__", "f")
+        n = len(self._records)
+        return f"{type(self).__name__}({name}, {n} record{'s' * (n != 1)})"
+
+    def _make(self, x: Any, data: tuple[Any, ...]) -> R:
+        """A new record of the function at `x` and `data`."""
+        raise NotImplementedError
+
+    def _record_for(self, x: Any, data: tuple[Any, ...], who: str = "trace") -> tuple[R, list[Any]]:
+        """The record for `x` and `data` (traced now if there is none yet), and the float
+        leaves of the data. `who` names the call in errors."""
+        if self._arity is not None and len(data) != self._arity:
+            s = "s" * (self._arity != 1)
+            raise CheckError(
+                f"{getattr(self.f, '__name__', 'f')}: the graph was traced with {self._arity} "
+                f"data argument{s}, called with {len(data)}"
+            )
+        leaves: list[Any] = []
+        key = (
+            (_record_key(x), _record_key(data, leaves, self.integer_data))
+            if data
+            else _record_key(x)
+        )
+        record = self._records.get(key)
+        if record is None:
+            # Threads may share a graph: one traces, evicts and inserts at a time (reentrant:
+            # the graph may run, as an op, inside a function it traces).
+            with self._lock:
+                record = self._records.get(key)
+                if record is None:
+                    record = self._traced(x, data, who)
+                    if len(self._records) >= _RECORDS_LIMIT:
+                        del self._records[next(iter(self._records))]
+                    self._records[key] = record
+                    self._arity = len(data)
+        return record, leaves
+
+    def _traced(self, x: Any, data: tuple[Any, ...], who: str) -> R:
+        """`_make`, with a BVar among the parameter or the data, or one the function uses, of a
+        call that encloses this one said to ask for a higher derivative."""
+        # A BVar in the key is kept by identity: it never finds a record, and arrives here.
+        refuse_bvars(x, who, "the parameter")
+        if data:
+            refuse_bvars(data, who, "the data", enclosing_only=True)
+        try:
+            return self._make(x, data)
+        except TapeError as e:
+            higher = higher_derivative(e, who)
+            if higher is None:
+                raise
+            raise higher from None
+
+
+def record_of(f: Callable[..., Any], x: Any, data: tuple[Any, ...], integer_data: bool) -> Record:
+    """The record of `f`, which returns one BVar, at `x` and `data` (what `Graph` and
+    `CompiledGraph` keep)."""
+
+    def output(*args: Any) -> BVar[Any]:
+        out = f(*args)
+        if type(out) is not BVar:
+            raise not_a_bvar(out, f, "trace")  # a pair (output, aux): has_aux=True
+        return out
+
+    return make_record(output, x, data, integer_data)
+
+
+def _gradient(record: Record, values: list[Any], backs: list[Any], x: X, seed: object) -> X:
+    if record.out is None or seed is None:
+        return finalize(x, None)
+    return finalize(x, record.gradient(values, backs, seed), array_ids(seed), refit=True)
