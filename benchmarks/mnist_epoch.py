@@ -57,7 +57,7 @@ def typedprop_epoch(
     opt = tp.optim.SGD(net, lr=LR)
     graph = tp.trace(mnist.loss, net, x[0], int(y[0]))
     for i in order:
-        net = opt.step(net, graph.grad(net, x[i], int(y[i])))
+        net = opt.step(net, graph.grad(net, x[i], int(y[i])), donate=True)
     return net
 
 
@@ -69,7 +69,7 @@ def implicit_epoch(
     for i in order:
         xi, yi = x[i], int(y[i])
         g = tp.grad(lambda n: mnist.loss(n, xi, yi), net)  # noqa: B023  # called here
-        net = opt.step(net, g)
+        net = opt.step(net, g, donate=True)
     return net
 
 

@@ -318,3 +318,92 @@ def test_load_state_takes_numbers_of_the_same_dtype() -> None:
     opt.load_state({"steps": 2, "velocity": (np.full(2, 0.5), np.float64(0.25))})
     assert opt.steps == 2
     assert opt.step((np.ones(2), 1.0), (np.zeros(2), 0.0))[1] == 1.0 - 0.1 * (0.9 * 0.25)
+
+
+# --- donate: the gradients' memory takes the new parameters ---------------------------------
+
+
+def _copies(x: Any) -> Any:
+    leaves, treedef = flatten(x)
+    return [leaf.copy() if isinstance(leaf, np.ndarray) else leaf for leaf in leaves], treedef
+
+
+@pytest.mark.parametrize("name", ["sgd", "momentum", "adam"])
+def test_donated_steps_give_the_same_parameters_bit_for_bit(name: str) -> None:
+    makers = {
+        "sgd": lambda p: optim.SGD(p, lr=0.1),
+        "momentum": lambda p: optim.Momentum(p, lr=0.05),
+        "adam": lambda p: optim.Adam(p, lr=0.05),
+    }
+    p = q = Params(np.zeros(3), 0.0, 7)
+    plain, donating = makers[name](p), makers[name](q)
+    for _ in range(50):
+        p = plain.step(p, tp.grad(loss, p))
+        q = donating.step(q, tp.grad(loss, q), donate=True)
+    assert np.array_equal(p.w, q.w) and p.c == q.c and type(q.c) is float and q.steps == 7
+
+
+@pytest.mark.parametrize("make", [optim.SGD, optim.Momentum], ids=["sgd", "momentum"])
+def test_a_donated_gradient_array_becomes_the_new_parameter(make: Any) -> None:
+    p = (np.ones(3), np.ones((2, 2), dtype=np.float32))
+    g = (np.full(3, 2.0), np.full((2, 2), 4.0, dtype=np.float32))
+    new = make(p, lr=0.5).step(p, g, donate=True)
+    assert new[0] is g[0] and new[1] is g[1]  # no new array
+    np.testing.assert_array_equal(new[0], [0.0, 0.0, 0.0])
+    assert new[1].dtype == np.float32
+    np.testing.assert_array_equal(p[0], [1.0, 1.0, 1.0])  # the old parameters are untouched
+
+
+def test_without_donate_the_gradients_are_left_alone() -> None:
+    p, g = np.ones(3), np.full(3, 2.0)
+    new = optim.SGD(p, lr=0.5).step(p, g)
+    assert new is not g
+    np.testing.assert_array_equal(g, [2.0, 2.0, 2.0])
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["read-only", "other dtype", "a parameter", "twice", "a view of a parameter", "a float"],
+)
+def test_gradients_that_cannot_take_the_result_get_new_arrays(case: str) -> None:
+    a, b = np.ones(4), np.full(4, 3.0)
+    p: Any = (a, b)
+    if case == "read-only":
+        g0 = np.full(4, 2.0)
+        g0.flags.writeable = False
+        g: Any = (g0, np.full(4, 2.0))
+    elif case == "other dtype":
+        g = (np.full(4, 2.0, dtype=np.float32), np.full(4, 2.0))
+    elif case == "a parameter":
+        g = (b, np.full(4, 2.0))  # a's gradient is b itself: writing into it would change b
+    elif case == "twice":
+        g1 = np.full(4, 2.0)
+        g = (g1, g1)
+    elif case == "a view of a parameter":
+        big = np.ones(8)
+        p = (big[:4], b)
+        g = (big[4:], np.full(4, 2.0))
+    else:
+        p, g = (a, 1.0), (np.full(4, 2.0), 2.0)
+    p_before, g_before = _copies(p), _copies(g)
+    new = optim.SGD(p, lr=0.5).step(p, g, donate=True)
+    expected = optim.SGD(p_before[0], lr=0.5).step(p_before[0], g_before[0])
+    for leaf, want in zip(flatten(new)[0], expected, strict=True):
+        np.testing.assert_array_equal(leaf, want)
+    # The parameters are untouched, and so is every gradient that was not written into.
+    for leaf, was in zip(flatten(p)[0], p_before[0], strict=True):
+        np.testing.assert_array_equal(leaf, was)
+    written = [
+        i for i, (n, gi) in enumerate(zip(flatten(new)[0], flatten(g)[0], strict=True)) if n is gi
+    ]
+    assert (
+        written
+        == {
+            "read-only": [1],
+            "other dtype": [1],
+            "a parameter": [1],
+            "twice": [],
+            "a view of a parameter": [1],
+            "a float": [0],
+        }[case]
+    )

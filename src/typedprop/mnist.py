@@ -397,7 +397,7 @@ def train(
                             f"training diverged: the loss is {float(value)} at step {k + 1} of "
                             f"epoch {epoch} (learning rate {rate}: a smaller one may help)"
                         )
-                    params = opt.step(params, g)
+                    params = opt.step(params, g, donate=True)
                     steps += 1
                     losses.append(float(value))
                     if bar is not None and (k % 50 == 0 or k == len(batches) - 1):
