@@ -860,6 +860,12 @@ def _new_kind(x: object, unknown_leaves: bool) -> _Kind:
         return _UNKNOWN
 
 
+def kind_or_unknown(x: object) -> _Kind:
+    """The kind of `x` as `flatten(..., unknown_leaves=True)` sees it: a leaf kind for a value
+    typedprop cannot handle (for walks of their own over data)."""
+    return _cache.get(type(x)) or _new_kind(x, True)
+
+
 def _flatten(x: Any, kind: _Kind, leaves: list[Any], unknown_leaves: bool) -> Treedef:
     # Leaves are handled in the loop, without a call each: most places are leaves.
     cache = _cache
@@ -958,29 +964,25 @@ def _up_to(treedef: Treedef, y: Any, parts: list[Any]) -> None:
             raise
 
 
-def _flatten_gradient(x: Any, kind: _Kind, g: Any, leaves: list[Any], grads: list[Any]) -> Treedef:
-    """`flatten` of the container `x` (of kind `kind`) that takes its accumulated gradient `g`
-    (a `Partial` or whole, not None) apart in the same pass, into `grads` at the places of
-    `leaves`: `finalize`'s walk. Types are not checked (the engine made the gradient of these
-    very containers). A part without a gradient (None, or left out of a `Partial`) is not
-    entered: it is one place with gradient None, whose zero is made whole (a view of one
-    parameter among many walks the path to it, not every other parameter)."""
+def _finalize_parts(x: Any, kind: _Kind, g: Any, unshare: set[int] | None, refit: bool) -> Any:
+    """`finalize` of the container `x` (of kind `kind`) from its accumulated gradient `g` (a
+    `Partial` or whole, not None): one walk that takes `g` apart as it goes and rebuilds each
+    container on the way back, without a treedef. Types are not checked (the engine made the
+    gradient of these very containers). A part without a gradient (None, or left out of a
+    `Partial`) is not entered: its zero is made whole (a view of one parameter among many
+    walks the path to it, not every other parameter)."""
     cache = _cache
     xs = kind.children(x)
-    if type(g) is Partial:
-        gs: list[Any] = list(map(g.parts.get, range(len(xs))))
-    else:
-        gs = kind.children(g)
-    children: list[Treedef] = []
+    gs: Any = map(g.parts.get, range(len(xs))) if type(g) is Partial else kind.children(g)
+    out: list[Any] = []
     for c, gc in zip(xs, gs, strict=True):
-        ck = None if gc is None else cache.get(type(c)) or kind_of(c)
-        if ck is None or ck.is_leaf:
-            leaves.append(c)
-            grads.append(gc)
-            children.append(LEAF)
+        if gc is None:
+            out.append(zero(c))
+        elif type(c) is np.ndarray or (ck := cache.get(type(c)) or kind_of(c)).is_leaf:
+            out.append(finalize(c, gc, unshare, refit))
         else:
-            children.append(_flatten_gradient(c, ck, gc, leaves, grads))
-    return (kind, x, tuple(children))
+            out.append(_finalize_parts(c, ck, gc, unshare, refit))
+    return kind.rebuild(x, out)
 
 
 def leaf_paths(treedef: Treedef) -> list[Path]:
@@ -1072,12 +1074,8 @@ def check_supported(x: object, where: str) -> None:
         if refused_leaf(x) is None:
             return  # another number, or None
         raise CheckError(f"{where}: {refusal(x)}")
-    try:
-        leaves, treedef = flatten(x)
-        if not _copies_dicts(treedef) and not any(map(refused_leaf, leaves)):
-            return
-    except TypeError:
-        pass
+    if kind is not None and _supported(x, kind):
+        return
     # Something is wrong: find the first part (depth first) that typedprop cannot handle, a
     # type it does not know, a refused leaf or a dict subclass it cannot rebuild.
     leaves, treedef = flatten(x, unknown_leaves=True)
@@ -1096,6 +1094,30 @@ def check_supported(x: object, where: str) -> None:
             raise
         except TypeError as e:
             raise TypeError(f"{where}{at}: {e}") from None
+
+
+def _supported(x: Any, kind: _Kind) -> bool:
+    """The quick test of `check_supported` for the container `x` of a known kind: one walk,
+    True if every part is a known kind, no leaf is refused and no dict is a subclass (rebuilt
+    from a copy); False sends the caller to the slow path that finds what is wrong."""
+    if isinstance(kind, _Dict) and type(x) is not dict:
+        return False
+    cache = _cache
+    for c in kind.children(x):
+        t = type(c)
+        if t is np.ndarray:
+            if c.dtype.kind not in REAL_KINDS:
+                return False
+            continue
+        ck = cache.get(t)
+        if ck is None:
+            return False  # not seen yet: the slow path classifies it
+        if ck.is_leaf:
+            if t is not float and refused_leaf(c) is not None:
+                return False
+        elif not _supported(c, ck):
+            return False
+    return True
 
 
 def _copies_dicts(treedef: Treedef) -> bool:
@@ -1213,12 +1235,7 @@ def finalize(x: T, g: object, unshare: set[int] | None = None, refit: bool = Fal
                 g = array.unshared(g, unshare)
         result: T = kind.coerce(g, x)
         return result
-    leaves: list[Any] = []
-    grads: list[Any] = []
-    treedef = _flatten_gradient(x, kind, g, leaves, grads)
-    for i, gi in enumerate(grads):
-        leaves[i] = zero(leaves[i]) if gi is None else finalize(leaves[i], gi, unshare, refit)
-    rebuilt: T = _unflatten(treedef, iter(leaves))
+    rebuilt: T = _finalize_parts(x, kind, g, unshare, refit)
     return rebuilt
 
 

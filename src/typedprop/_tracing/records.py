@@ -25,8 +25,7 @@ from .._core.structures import (
     array_ids,
     array_kind,
     finalize,
-    flatten,
-    structure,
+    kind_or_unknown,
 )
 from .record import make_record
 from .replay import Record
@@ -51,11 +50,29 @@ def _record_key(x: Any, data_leaves: list[Any] | None = None, integer_data: bool
     if t is np.ndarray or t is float:
         return _leaf_key(x, data_leaves, integer_data)  # one array or number: no walk
     # A value typedprop has no structure for (in data) is a leaf, kept by value.
-    leaves, treedef = flatten(x, unknown_leaves=True)
-    if treedef is None:
+    kind = kind_or_unknown(x)
+    if kind.is_leaf:
         return _leaf_key(x, data_leaves, integer_data)
-    keys = [_leaf_key(leaf, data_leaves, integer_data) for leaf in leaves]
-    return structure(treedef), tuple(keys)
+    return _container_key(x, kind, data_leaves, integer_data)
+
+
+def _container_key(x: Any, kind: Any, data_leaves: list[Any] | None, integer_data: bool) -> Any:
+    """`_record_key` of a container, in one walk (no treedef): its type, a dict's keys, and
+    its children's keys, leaves in `flatten`'s order. A container's key starts with its type
+    and a leaf's with its own, so the two never meet."""
+    keys = []
+    for c in kind.children(x):
+        t = type(c)
+        if t is np.ndarray or t is float:
+            keys.append(_leaf_key(c, data_leaves, integer_data))
+            continue
+        ck = kind_or_unknown(c)
+        keys.append(
+            _leaf_key(c, data_leaves, integer_data)
+            if ck.is_leaf
+            else _container_key(c, ck, data_leaves, integer_data)
+        )
+    return (type(x), tuple(x) if isinstance(x, dict) else None, tuple(keys))
 
 
 def _leaf_key(x: Any, data_leaves: list[Any] | None, integer_data: bool = False) -> Any:
