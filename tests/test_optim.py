@@ -363,7 +363,15 @@ def test_without_donate_the_gradients_are_left_alone() -> None:
 
 @pytest.mark.parametrize(
     "case",
-    ["read-only", "other dtype", "a parameter", "twice", "a view of a parameter", "a float"],
+    [
+        "read-only",
+        "other dtype",
+        "a parameter",
+        "twice",
+        "a view of a parameter",
+        "views of one array",
+        "a float",
+    ],
 )
 def test_gradients_that_cannot_take_the_result_get_new_arrays(case: str) -> None:
     a, b = np.ones(4), np.full(4, 3.0)
@@ -383,6 +391,9 @@ def test_gradients_that_cannot_take_the_result_get_new_arrays(case: str) -> None
         big = np.ones(8)
         p = (big[:4], b)
         g = (big[4:], np.full(4, 2.0))
+    elif case == "views of one array":
+        buf = np.full(8, 2.0)
+        g = (buf[:4], buf[4:])
     else:
         p, g = (a, 1.0), (np.full(4, 2.0), 2.0)
     p_before, g_before = _copies(p), _copies(g)
@@ -404,6 +415,7 @@ def test_gradients_that_cannot_take_the_result_get_new_arrays(case: str) -> None
             "a parameter": [1],
             "twice": [],
             "a view of a parameter": [1],
+            "views of one array": [],
             "a float": [0],
         }[case]
     )

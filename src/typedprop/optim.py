@@ -167,29 +167,30 @@ def _descend(param: Any, rate: float, step: Any, into: np.ndarray[Any, Any] | No
 
 def _donated(leaves: list[Any], floats: list[int], parts: list[Any]) -> list[Any]:
     """For each float leaf, its gradient if the step may write the new value into it, else
-    None: a writeable numpy array of the leaf's dtype (its shape was checked) whose memory is
-    no parameter's and no other gradient's (a caller may pass one array twice, or a parameter
-    as a gradient: writing into it would change what a later leaf reads)."""
+    None: a writeable numpy array that owns its memory (not a view: a view's memory may be
+    another gradient's), of the leaf's dtype (its shape was checked), that is no parameter's
+    memory and not given twice (a caller may pass one array twice, or a parameter as a
+    gradient: writing into it would change what a later leaf reads)."""
     params = {id(_root(leaves[i])) for i in floats if type(leaves[i]) is np.ndarray}
-    roots: list[int | None] = []
     count: dict[int, int] = {}
     for i in floats:
         g = parts[i]
-        if (
-            type(g) is np.ndarray
+        count[id(g)] = count.get(id(g), 0) + 1
+    into: list[Any] = []
+    for i in floats:
+        g = parts[i]
+        into.append(
+            g
+            if type(g) is np.ndarray
+            and g.base is None
+            and count[id(g)] == 1
+            and id(g) not in params
             and type(leaves[i]) is np.ndarray
             and g.dtype == leaves[i].dtype
             and g.flags.writeable
-        ):
-            root = id(_root(g))
-            roots.append(root)
-            count[root] = count.get(root, 0) + 1
-        else:
-            roots.append(None)
-    return [
-        parts[i] if root is not None and count[root] == 1 and root not in params else None
-        for i, root in zip(floats, roots, strict=True)
-    ]
+            else None
+        )
+    return into
 
 
 class Optimizer(Generic[P]):
@@ -218,8 +219,8 @@ class Optimizer(Generic[P]):
         over memory and an allocation per array (about a quarter of the step's time on a
         weight of a few MB). Use neither `grads` nor its arrays after the call: they are the
         new parameters. A gradient array is written into only if it is a writeable numpy
-        array of its parameter's dtype whose memory is no parameter's and no other
-        gradient's; the others, and the leaves of other optimizers, get new arrays as
+        array that owns its memory (not a view), of its parameter's dtype, given once and
+        not a parameter's memory; the others, and the leaves of other optimizers, get new arrays as
         without `donate`. The gradients typedprop returns are always yours to give.
 
         !!! example
