@@ -245,3 +245,23 @@ def test_integer_labels_under_jax_jit_give_the_same_loss_and_nan_out_of_range() 
     assert np.isnan(np.asarray(compiled(w, bad)[0]))
     with pytest.raises(tp.CheckError, match="argument 'labels' holds 12, out of range"):
         tp.backprop(lambda p: loss(p, bad), w)
+
+
+def test_integer_labels_closed_over_under_jax_jit() -> None:
+    """Concrete labels closed over by a jitted function, its logits a tracer (whose device reads
+    as None): the same loss and gradient as without jax.jit, no device mismatch; out of range,
+    the loss is nan, as for traced labels."""
+    jax = _library("jax")
+    jnp = _library("jax.numpy")
+    z = jnp.asarray(np.arange(12.0).reshape(4, 3) / 7, dtype=jnp.float32)
+    y = jnp.asarray([1, 0, 2, 2])
+
+    def loss(v: tp.BVar[Any], y: Any) -> tp.BVar[Any]:
+        return ops.softmax_cross_entropy_with_integer_labels(ops.tanh(v), y)
+
+    value, g = jax.jit(lambda v: tp.backprop(lambda p: loss(p, y), v))(z)
+    expected_value, expected = tp.backprop(lambda p: loss(p, y), z)
+    np.testing.assert_allclose(np.asarray(value), np.asarray(expected_value), rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(g), np.asarray(expected), rtol=1e-6, atol=1e-7)
+    bad = y.at[0].set(3)
+    assert np.isnan(np.asarray(jax.jit(lambda v: tp.backprop(lambda p: loss(p, bad), v))(z)[0]))

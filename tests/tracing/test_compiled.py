@@ -4,7 +4,7 @@ float32, reads new data (labels included) without compiling again, runs no op's 
 the first call, and refuses arrays of other libraries and a missing JAX with words."""
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -15,17 +15,6 @@ from typedprop import BVar, ops
 
 jax = pytest.importorskip("jax")
 jnp = pytest.importorskip("jax.numpy")
-
-
-@pytest.fixture
-def x64() -> Iterator[None]:
-    """JAX's 64-bit mode on for one test (a setting of the whole process), then as it was."""
-    before = jax.config.jax_enable_x64
-    jax.config.update("jax_enable_x64", True)
-    try:
-        yield
-    finally:
-        jax.config.update("jax_enable_x64", before)
 
 
 class Layer(NamedTuple):

@@ -3,7 +3,6 @@ in reverse, for the sweep back (each step run again from its carry), with the va
 gradients of the scan in numpy, for closures read through views, hoisted ops on x, a dict of
 xs and a carry of two arrays, and in float32."""
 
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -16,16 +15,6 @@ jax = pytest.importorskip("jax")
 jnp = pytest.importorskip("jax.numpy")
 
 T = 12
-
-
-@pytest.fixture
-def x64() -> Iterator[None]:
-    before = jax.config.jax_enable_x64
-    jax.config.update("jax_enable_x64", True)
-    try:
-        yield
-    finally:
-        jax.config.update("jax_enable_x64", before)
 
 
 @pytest.fixture

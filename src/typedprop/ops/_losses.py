@@ -365,9 +365,13 @@ class IntegerLabelsCrossEntropy(Op[Any, Any]):
                 ) from None
         elif array_kind(labels) is not kind:
             raise self._mixed(library, array_kind(labels).library)  # type: ignore[union-attr]
-        elif kind.device(labels) != device:
+        elif None not in (labels_device := kind.device(labels), device) and (
+            labels_device != device
+        ):
+            # A tracer's device reads as None (the logits under jax.jit, with the labels a
+            # concrete array closed over, or the other way round): nothing to compare.
             raise CheckError(
-                f"{op}: argument 'labels' is on {kind.device(labels)} but argument 'logits' "
+                f"{op}: argument 'labels' is on {labels_device} but argument 'logits' "
                 f"is on {device}; move the labels to the logits' device first"
             )
         _class_axis(op, logits)
@@ -389,7 +393,9 @@ class IntegerLabelsCrossEntropy(Op[Any, Any]):
         # clear error in the libraries themselves (JAX clamps or fills them silently, PyTorch's
         # CUDA kernels fail with a device-side assert), and negative ones would wrap.
         outside = (labels < 0) | (labels >= k)
-        traced = _under_jit(labels)
+        # Under jax.jit even concrete labels (closed over) compare to a tracer: JAX stages every
+        # operation inside the traced function, so ask `outside`, not the labels.
+        traced = _under_jit(outside)
         if not traced and bool(xp.any(outside)):
             flat = xp.reshape(labels, (-1,))
             first = int(xp.argmax(xp.astype(xp.reshape(outside, (-1,)), xp.int32)))
