@@ -568,3 +568,64 @@ def test_torch_tensors() -> None:
     for g, w in zip(grads, want, strict=True):
         assert isinstance(g, torch.Tensor) and g.dtype == torch.float64
         np.testing.assert_allclose(g.numpy(), w, rtol=1e-11)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_ops_written_into_the_loops(dtype: Any) -> None:
+    """add, subtract, multiply and matvec on arrays of one shape and dtype run as expressions
+    in the generated loops (no forward or continuation call per step), with the Python
+    loop's results; multiply of two stepped values keeps its continuation."""
+    from typedprop.ops import _arithmetic
+
+    rng = np.random.default_rng(1)
+    w = (0.4 * rng.normal(size=(H, H))).astype(dtype)
+    c = rng.normal(size=H).astype(dtype)
+    xs = rng.normal(size=(T, H)).astype(dtype)
+    init = rng.normal(size=H).astype(dtype)
+
+    def cell(p: Any, h: Any, x: Any) -> Any:
+        w, c = p
+        a = ops.matvec(w, h) - c * h  # c outside: its gradient is summed
+        return ops.tanh(a + x * x - h * c), h * h  # x * x reads x: run for all steps at once
+
+    def scanned(p: BVar[Any]) -> BVar[float]:
+        w, c = p.unpack()
+
+        def step(h: BVar[Vec], x: BVar[Vec]) -> tuple[BVar[Vec], BVar[Vec]]:
+            return cell((w, c), h, x)
+
+        h, ys = tp.scan(step, init, xs)
+        return ops.sum(ys) + ops.sum(h)
+
+    def looped(p: BVar[Any]) -> BVar[float]:
+        w, c = p.unpack()
+        h: Any = init
+        total: Any = 0.0
+        for x in xs:
+            h, y = cell((w, c), h, x)
+            total = total + ops.sum(y)
+        return total + ops.sum(h)
+
+    calls: dict[str, int] = {}
+    with pytest.MonkeyPatch.context() as m:
+        for cls in (_arithmetic.Add, _arithmetic.Subtract, _arithmetic.Multiply):
+            real = cls.compute
+
+            def counted(self: Any, a: Any, b: Any, real: Any = real) -> Any:
+                calls[self.name] = calls.get(self.name, 0) + 1
+                return real(self, a, b)
+
+            m.setattr(cls, "compute", counted)
+        with tp.checks(False):
+            got = tp.backprop(scanned, (w, c))
+            scan_calls = dict(calls)
+            calls.clear()
+            want = tp.backprop(looped, (w, c))
+    rtol = 1e-12 if dtype == np.float64 else 2e-5
+    assert_close(got, want, rtol=rtol)
+    assert got[1][0].dtype == dtype and got[1][1].dtype == dtype
+    # Each op is called once as the step is recorded (four multiplies), then add and subtract
+    # never again; x * x once for all steps, and h * h (two stepped values) at each step. The
+    # loss's last add is outside the scan.
+    assert scan_calls == {"subtract": 2, "multiply": 4 + 1 + T, "add": 1 + 1}, scan_calls
+    assert calls["add"] >= T and calls["subtract"] == 2 * T

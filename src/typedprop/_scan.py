@@ -33,6 +33,7 @@ Internal: users import `scan` from `typedprop`.
 
 import sys
 from collections.abc import Callable, Sequence
+from string import Formatter
 from typing import Any, TypeVar, cast, overload
 
 import numpy as np
@@ -558,6 +559,7 @@ class _Program:
                 how = maker.scan_derivative(args[0]) if changes[0] else None
                 if how is not None:
                     self.elementwise[node] = how
+        self.inline = self._find_inline(viewed)
         self.forward = self._make_forward()
         self._sweeps: dict[tuple[Any, ...], Any] = {}
         self._step: Any = None
@@ -608,6 +610,40 @@ class _Program:
                 how = entry.maker.scan_gradient(k, args, stacked)
                 if how is not None:
                     found.setdefault(node, []).append((k, how))
+        return found
+
+    def _find_inline(self, viewed: set[int]) -> dict[int, tuple[str, tuple[str, ...]]]:
+        """The body's ops written into the loops as expressions (see `Op.scan_inline`): node
+        -> (forward, gradient of each input). Not an op whose gradient may be a Partial (a
+        view or collect reads it), nor one whose gradient for an input taken step by step
+        reads an input that changes from step to step: the sweep reads only the gradient and
+        what is the same at every step."""
+        found: dict[int, tuple[str, tuple[str, ...]]] = {}
+        for node, entry in self.body:
+            if (
+                entry.kind != "op"
+                or not isinstance(entry.maker, Op)
+                or node in viewed
+                or node in self.elementwise
+            ):
+                continue
+            args, changes = self._first_args(entry)
+            how = entry.maker.scan_inline(args)
+            if how is None:
+                continue
+            summed = {k for k, _ in self._batched.get(node, [])}
+            refs = [self._local(r) for r in entry.refs]
+            reads = [
+                {int(f) for _, f, _, _ in Formatter().parse(how[1][k]) if f and f != "g"}
+                for k in range(len(refs))
+            ]
+            if all(
+                not changes[i]
+                for k, r in enumerate(refs)
+                if r[0] != "c" and k not in summed
+                for i in reads[k]
+            ):
+                found[node] = how
         return found
 
     def _args(self, node: int, entry: _Entry, ns: dict[str, Any]) -> list[str]:
@@ -692,6 +728,10 @@ class _Program:
                 (arg,) = self._args(node, entry, ns)
                 lines.append(f"        v{node} = vd{node}({arg})[0]")
                 continue
+            if node in self.inline:
+                forward = self.inline[node][0]
+                lines.append(f"        v{node} = {forward.format(*self._args(node, entry, ns))}")
+                continue
             lines.append("        " + self._value_line(node, entry, ns, f"v{node}"))
             if entry.kind == "op":
                 backs.append(f"b{node}")
@@ -709,13 +749,49 @@ class _Program:
         exec(compile(source, "<typedprop scan forward>", "exec"), ns)
         return ns["forward"]
 
+    def _inline_step(
+        self,
+        node: int,
+        entry: _Entry,
+        refs: list[Ref],
+        step_needs: tuple[bool, ...],
+        take: str,
+        seen: set[int],
+        ns: dict[str, Any],
+        ind: str,
+    ) -> list[str]:
+        """The sweep's lines at an inlined op (see `_find_inline`): each needed input's
+        gradient as its expression, stored at its first or added (as the engine's step)."""
+        args = self._args(node, entry, ns)
+        lines = [ind + f"if g{node} is not None:"]
+        if take:
+            lines.append(ind + "    " + take)
+        for k, (need, r) in enumerate(zip(step_needs, refs, strict=True)):
+            if not need:
+                continue
+            expr = self.inline[node][1][k].format(*args, g=f"g{node}")
+            if r[0] == "n":
+                into = f"g{r[1]}"
+                first = r[1] not in seen
+                seen.add(r[1])
+            else:
+                into, first = f"a{r[1]}", False
+            lines.append(
+                ind
+                + "    "
+                + (f"{into} = {expr}" if first else f"{into} = accumulate({into}, {expr})")
+            )
+        if len(lines) == 1:
+            lines.append(ind + "    pass")
+        return lines
+
     def step_function(self) -> Any:
         """`step(carry, x, outside, sliced) -> (carry, y, continuations, held)`: one step of
         the loop, for `lax.scan`'s body (see `_lax_scan`), made on first use. `sliced` are this
         step's rows of the stacked nodes the loop reads; `held`, the values of the nodes whose
         Partial gradients the sweep makes whole."""
         if self._step is None:
-            assert not self._batched and not self.elementwise
+            assert not self._batched and not self.elementwise and not self.inline
             ns: dict[str, Any] = {"select": _select}
             lines = ["def step(v0, v1, outside, sliced):"]
             if self.n_outside:
@@ -885,16 +961,20 @@ class _Program:
             if outside:
                 lines.append(f"    {' = '.join(outside)} = None")
         else:
-            lines = ["def sweep(backs, gc, gys, G, T, values, carries):"]
+            lines = ["def sweep(backs, gc, gys, G, T, values, carries, outside):"]
             if outside:
                 lines.append(f"    {' = '.join(outside)} = None")
+            if self.inline and self.n_outside:
+                # What the inlined gradients read: the same at every step.
+                lines.append(f"    {''.join(f'o{m}, ' for m in range(self.n_outside))}= outside")
             lines.append("    gxs = [None] * T")
             ind, at, seed_y = "        ", "[t]", "gys[t]"
         loop_at = len(lines)
         if not single:
             lines.append("    for t in range(T - 1, -1, -1):")
-            lines.append(ind + f"{''.join(b + ', ' for b in back_names)}= backs[t]")
-            lines.append(ind + "backs[t] = None")
+            if back_names:
+                lines.append(ind + f"{''.join(b + ', ' for b in back_names)}= backs[t]")
+                lines.append(ind + "backs[t] = None")
         lines.append(ind + f"{' = '.join(gnames)} = None")
         # The seeds: the carry's gradient, then y's. Within a step, a node's first gradient is
         # stored, the others added (`seen`, as in a recorded graph's sweep).
@@ -939,6 +1019,9 @@ class _Program:
                     lines.append(ind + f"if g{node} is not None:")
                     lines.append(ind + "    " + take)
                     continue
+            if node in self.inline:
+                lines += self._inline_step(node, entry, refs, step_needs, take, seen, ns, ind)
+                continue
             facts = {
                 "VIEW": entry.kind == "view",
                 "MAYBE_PARTIAL": partial[node] and entry.kind != "view",
@@ -1094,7 +1177,7 @@ class _Scan(Op[*tuple[Any, ...], Any]):
             G = {node: np.array(z) for node, z in shapes.items()}
             G.update((n, zero(stacked[n])) for n in program.sliced if n != 1)
             G.update(derivatives)
-            g_init, gxs, accs = sweep(backs, g_carry, per_step, G, length, held, carries)
+            g_init, gxs, accs = sweep(backs, g_carry, per_step, G, length, held, carries, outside)
             # The batched ops' gradients, summed over the steps at once.
             for node, how_list in program._batched.items():
                 entry = body[node]

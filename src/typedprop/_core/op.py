@@ -190,6 +190,19 @@ class Op(Maker, Generic[*Ins, Out]):
         the sweep back through the steps then multiplies each step's gradient by its row."""
         return None
 
+    def scan_inline(self, inputs: Sequence[object]) -> tuple[str, tuple[str, ...]] | None:
+        """How `typedprop.scan` writes this op into its generated loops as expressions, with
+        no call of `forward` or of a continuation per step; None (the default) to call them.
+
+        `inputs` are the op's inputs at the first step, whose types, shapes and dtypes are
+        those of every step. The pair returned is the output's expression of the inputs
+        `{0}`, `{1}`, ..., and each input's gradient as an expression of the output's
+        gradient `{g}` and the inputs; both must compute exactly what `forward` and its
+        continuation do for such inputs (so give them only where nothing is broadcast or
+        converted). `add` gives `("{0} + {1}", ("{g}", "{g}"))` for two arrays of one shape
+        and dtype."""
+        return None
+
     def scan_gradient(
         self, k: int, inputs: Sequence[object], stacked: tuple[bool, ...]
     ) -> Callable[[Any, Sequence[Any]], Any] | None:

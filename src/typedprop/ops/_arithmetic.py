@@ -221,6 +221,23 @@ class Binary(Op[Any, Any, Any]):
         "-1", or "other" (the other input); None if it is none of these."""
         return None
 
+    #: The op as expressions for `typedprop.scan` (see `Op.scan_inline`), where no input is
+    #: broadcast or converted; None for an op that has none.
+    _inline: tuple[str, tuple[str, ...]] | None = None
+
+    def scan_inline(self, inputs: Sequence[object]) -> tuple[str, tuple[str, ...]] | None:
+        a, b = inputs
+        if (
+            self._inline is None
+            or type(a) is not np.ndarray
+            or type(b) is not np.ndarray
+            or a.shape != b.shape
+            or a.dtype != b.dtype
+            or a.dtype.kind != "f"
+        ):
+            return None
+        return self._inline
+
 
 class Add(Binary):
     """`a + b`, elementwise with numpy broadcasting (the op behind `+`).
@@ -237,6 +254,7 @@ class Add(Binary):
     """
 
     name = "add"
+    _inline = ("{0} + {1}", ("{g}", "{g}"))
 
     def _summed_factor(self, k: int) -> str | None:
         return "1"
@@ -288,6 +306,7 @@ class Subtract(Binary):
     """
 
     name = "subtract"
+    _inline = ("{0} - {1}", ("{g}", "-{g}"))
 
     def _summed_factor(self, k: int) -> str | None:
         return "1" if k == 0 else "-1"
@@ -316,6 +335,7 @@ class Multiply(Binary):
     """
 
     name = "multiply"
+    _inline = ("{0} * {1}", ("{g} * {1}", "{g} * {0}"))
 
     def _summed_factor(self, k: int) -> str | None:
         return "other"

@@ -504,6 +504,20 @@ class MatVec(Op[Float[Mat, "m n"], Float[Vec, " n"], Float[Vec, " m"]]):
             return _matvec_batched
         return None
 
+    def scan_inline(self, inputs: Sequence[object]) -> tuple[str, tuple[str, ...]] | None:
+        w, x = inputs
+        if (
+            type(w) is np.ndarray
+            and type(x) is np.ndarray
+            and w.ndim == 2
+            and x.shape == w.shape[1:]
+            and w.dtype == x.dtype
+            and w.dtype.kind == "f"
+        ):
+            # `_matvec_grad`'s products (its `astype` changes nothing for these inputs).
+            return "{0} @ {1}", ("{g}[:, None] * {1}", "{g} @ {0}")
+        return None
+
     def forward(self, w: Mat, x: Vec) -> tuple[Vec, Callable[[Vec], tuple[Mat, Vec]]]:
         # Typed Mat and Vec, but with runtime checks off anything may arrive. (`.shape` for
         # arrays: np.shape's dispatch costs as much as a small matrix-vector product.)
