@@ -220,8 +220,9 @@ class Optimizer(Generic[P]):
         weight of a few MB). Use neither `grads` nor its arrays after the call: they are the
         new parameters. A gradient array is written into only if it is a writeable numpy
         array that owns its memory (not a view), of its parameter's dtype, given once and
-        not a parameter's memory; the others, and the leaves of other optimizers, get new arrays as
-        without `donate`. The gradients typedprop returns are always yours to give.
+        not a parameter's memory; the others, and the leaves of other optimizers, get new
+        arrays as without `donate`. The gradients typedprop returns are always yours to
+        give.
 
         !!! example
             ```python
@@ -250,13 +251,9 @@ class Optimizer(Generic[P]):
             )
         self.steps += 1
         new = list(leaves)
-        if donate:
-            into = _donated(leaves, floats, parts)
-            for n, i in enumerate(floats):
-                new[i] = _replaced(leaves[i], self._update_into(n, leaves[i], parts[i], into[n]))
-        else:
-            for n, i in enumerate(floats):
-                new[i] = _replaced(leaves[i], self.update(n, leaves[i], parts[i]))
+        into = _donated(leaves, floats, parts) if donate else [None] * len(floats)
+        for n, i in enumerate(floats):
+            new[i] = _replaced(leaves[i], self._update_into(n, leaves[i], parts[i], into[n]))
         result: P = unflatten(treedef, new)
         return result
 

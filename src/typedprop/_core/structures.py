@@ -1120,16 +1120,6 @@ def _supported(x: Any, kind: _Kind) -> bool:
     return True
 
 
-def _copies_dicts(treedef: Treedef) -> bool:
-    """Whether a container of `treedef` is a dict subclass (rebuilt from its copy)."""
-    if treedef is None:
-        return False
-    kind, node, children = treedef
-    if isinstance(kind, _Dict) and type(node) is not dict:
-        return True
-    return any(_copies_dicts(c) for c in children if c is not None)
-
-
 # ---------------------------------------------------------------------------------------------
 # Sparse gradients of parts
 # ---------------------------------------------------------------------------------------------
