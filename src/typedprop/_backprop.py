@@ -26,8 +26,8 @@ from ._core.structures import (
     Mismatch,
     array_ids,
     array_kind,
+    assemble,
     check_supported,
-    finalize,
     fit,
     flatten,
     kind_of,
@@ -217,7 +217,7 @@ def _run(
     for i, x in enumerate(xs):
         check_parameter(x, who, f"parameter {i}" if len(xs) > 1 else "the parameter")
     try:
-        with recording() as tape:
+        with recording(Tape(split_parameters=True)) as tape:
             leaves = [tape.leaf(x) for x in xs]
             out = f(*(BVar(x, tape, i) for x, i in zip(xs, leaves, strict=True)))
             if has_aux:
@@ -234,15 +234,19 @@ def _run(
                     seed = fit(seed, value)
                 except Mismatch as e:
                     raise CheckError(f"{who}: the seed does not fit the output: {e}") from None
+            parts = tape.parts or {}
+            wanted = [*leaves, *(part for items in parts.values() for part, _ in items)]
             if y._tape is None or seed is None:
-                grads: list[object] = [None] * len(xs)
+                grads: list[object] = [None] * len(wanted)
             else:
                 check_live(y._tape)
-                grads = sweep(tape, y._index, seed, leaves)
+                grads = sweep(tape, y._index, seed, wanted)
             # The caller's seed, or arrays in it, may come back as gradients (f = x + 1):
             # never hand them out again.
             handed_out = array_ids(seed)
-            gradients = tuple(finalize(x, g, handed_out) for x, g in zip(xs, grads, strict=True))
+            gradients = assemble(
+                xs, leaves, dict(zip(wanted, grads, strict=True)), parts, handed_out
+            )
     except TapeError as e:
         higher = higher_derivative(e, who)
         if higher is None:

@@ -11,7 +11,7 @@ Internal: users import `BVar`, `constant`, `sequence` and `collect` from `typedp
 """
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, final, overload
 
 import numpy as np
@@ -255,7 +255,7 @@ class BVar(Generic[T_co]):
         """
         if not isinstance(self.value, tuple):
             raise CheckError(f"unpack: expected a tuple, got {type(self.value).__name__}")
-        return tuple(_select(self, (i,), v) for i, v in enumerate(self.value))
+        return tuple(_items(self, self.value))
 
     # -- arithmetic: each operator is one op of typedprop.ops ---------------------------------
     # The overloads say what numpy says: same types keep their type; arrays of other shapes
@@ -937,12 +937,28 @@ def _select(whole: BVar[Any], path: tuple[int, ...], part: object) -> BVar[Any]:
     if whole._tape is None:
         return BVar(part)
     tape = check_live(whole._tape)
+    if tape is whole._tape:
+        # A part of a parameter: a leaf of its own where the tape splits parameters.
+        index = tape.part(whole._index, path, part)
+        if index is not None:
+            return BVar(part, tape, index)
 
     def backward(g: object) -> tuple[object]:
         return (Partial.nest(path, g),)
 
     # The path goes with the node: a recorded graph (`_trace`) selects the part again by it.
     return BVar(part, tape, tape.record(part, (whole._index,), backward, _VIEW, path))
+
+
+def _items(whole: BVar[Any], items: Sequence[Any]) -> list[BVar[Any]]:
+    """`_select` of each of `items`, the items of `whole` in order: in one step where they
+    are parts of a parameter (see `Tape.split`)."""
+    tape = whole._tape
+    if tape is not None and check_live(tape) is tape:
+        indices = tape.split(whole._index, items)
+        if indices is not None:
+            return [BVar(v, tape, i) for v, i in zip(items, indices, strict=True)]
+    return [_select(whole, (i,), v) for i, v in enumerate(items)]
 
 
 def sequence(xs: BVar[list[T]]) -> list[BVar[T]]:
@@ -960,7 +976,7 @@ def sequence(xs: BVar[list[T]]) -> list[BVar[T]]:
     """
     if not isinstance(xs.value, list):
         raise CheckError(f"sequence: expected a list, got {type(xs.value).__name__}")
-    return [_select(xs, (i,), v) for i, v in enumerate(xs.value)]
+    return _items(xs, xs.value)
 
 
 def collect(xs: list[BVar[T]]) -> BVar[list[T]]:

@@ -1229,6 +1229,77 @@ def finalize(x: T, g: object, unshare: set[int] | None = None, refit: bool = Fal
     return rebuilt
 
 
+def assemble(
+    xs: Sequence[Any],
+    leaves: Sequence[int],
+    grad_of: dict[int, object],
+    parts: dict[int, list[tuple[int, Path]]],
+    unshare: set[int] | None = None,
+) -> tuple[Any, ...]:
+    """`finalize` of each parameter in `xs`, nodes `leaves`, from a sweep over a tape that
+    split parameters (see `Tape.part`): `grad_of` holds the accumulated gradient of each
+    parameter's node and each part's, `parts` each whole's parts (the part's node, its path).
+    A whole taken apart item by item once (`unpack`, `sequence`) and not used whole is
+    rebuilt from its items' gradients directly; any other mix of parts and whole is put
+    together as the view nodes' Partials would have been."""
+    # Module functions, not closures: a recursive closure is a reference cycle, which would
+    # keep the gradients alive until the garbage collector runs.
+    return tuple(_assembled(x, i, grad_of, parts, unshare) for x, i in zip(xs, leaves, strict=True))
+
+
+#: The paths of the items of a tuple or list of `n` items taken apart in order, by `n`.
+_ITEM_PATHS = [[(k,) for k in range(n)] for n in range(64)]
+
+
+def _assembled(
+    x: Any,
+    i: int,
+    grad_of: dict[int, object],
+    parts_of: dict[int, list[tuple[int, Path]]],
+    unshare: set[int] | None,
+) -> Any:
+    """The whole gradient of `x`, node `i` (see `assemble`)."""
+    items = parts_of.get(i)
+    if items is None:
+        return finalize(x, grad_of[i], unshare)
+    n = len(items)
+    if grad_of[i] is None and n < len(_ITEM_PATHS) and [p for _, p in items] == _ITEM_PATHS[n]:
+        kind = _cache.get(type(x)) or kind_of(x)
+        children = kind.children(x)
+        if len(children) == n:
+            out = []
+            for c, (part, _) in zip(children, items, strict=True):
+                g = grad_of[part]
+                if part in parts_of:
+                    out.append(_assembled(c, part, grad_of, parts_of, unshare))
+                elif (
+                    type(g) is np.ndarray
+                    and type(c) is np.ndarray
+                    and g.dtype == c.dtype
+                    and g.shape == c.shape
+                    and c.dtype.kind in "fc"
+                ):
+                    # `finalize`'s common leaf, inline: a call of it per leaf costs the MNIST
+                    # network's implicit call about 1% more instructions.
+                    out.append(g if unshare is None else _unshared(g, unshare))
+                else:
+                    out.append(finalize(c, g, unshare))
+            return kind.rebuild(x, out)
+    return finalize(x, _accumulated(i, grad_of, parts_of), unshare)
+
+
+def _accumulated(
+    i: int, grad_of: dict[int, object], parts_of: dict[int, list[tuple[int, Path]]]
+) -> object:
+    """Node `i`'s gradient with its parts' put in, as Partials (see `assemble`)."""
+    g = grad_of[i]
+    for part, path in parts_of.get(i, ()):
+        gp = _accumulated(part, grad_of, parts_of)
+        if gp is not None:
+            g = accumulate(g, Partial.nest(path, gp))
+    return g
+
+
 def _unshared(g: np.ndarray[Any, Any], unshare: set[int]) -> np.ndarray[Any, Any]:
     """`g`, or a copy of it if it is read-only or its memory was handed out already (to another
     gradient, or as the seed; ids in `unshare`, to which `g`'s are added). An op's gradient may

@@ -80,14 +80,23 @@ class Tape:
     applied to plain values while it is the innermost tape through `apply_plain`, instead of
     the op recording itself."""
 
-    __slots__ = ("live", "nodes", "open", "thread")
+    __slots__ = ("live", "nodes", "open", "parts", "thread")
 
     #: Whether ops hand their calls to `apply` and `apply_plain` instead of recording.
     intercepts: bool = False
 
-    def __init__(self) -> None:
+    def __init__(self, split_parameters: bool = False) -> None:
         self.nodes: list[Node | None] = []
         self.open = True
+        # With `split_parameters`, a part of a parameter (`unpack`, `view`, `sequence` of a
+        # leaf) is recorded as a leaf of its own, not as a view node: it needs no step in the
+        # sweep, and its gradient is put back into the whole's once, at the end
+        # (`structures.assemble`). `parts` maps each whole taken apart to its parts: (the
+        # part's node, the path from the whole to it). None on tapes whose sweep wants view
+        # nodes (a recorded graph replays its views; a scan's step records onto its own tape).
+        self.parts: dict[int, list[tuple[int, tuple[int, ...]]]] | None = (
+            {} if split_parameters else None
+        )
         # `live`: the innermost open tape of `thread`, the one ops may record on; kept by
         # `recording`, so that `check_live` needs no thread-local lookup in the common case.
         self.live = False
@@ -113,6 +122,38 @@ class Tape:
         """Record a parameter; returns its position."""
         self.nodes.append(Node(value, (), None, None))
         return len(self.nodes) - 1
+
+    def part(self, whole: int, path: tuple[int, ...], value: object) -> int | None:
+        """Record `value`, the part at `path` of node `whole`, as a leaf of its own if this
+        tape splits parameters and `whole` is a parameter or a part of one; returns its
+        position, or None where the part must be a view node."""
+        found = self.split(whole, (value,), (path,))
+        return None if found is None else found[0]
+
+    def split(
+        self,
+        whole: int,
+        items: Sequence[object],
+        paths: Sequence[tuple[int, ...]] | None = None,
+    ) -> range | None:
+        """`part` of each of `items` in one step, at `paths` (by default the items of node
+        `whole` in order: `unpack`, `sequence`): the positions of their leaves, or None where
+        they must be view nodes."""
+        parts = self.parts
+        if parts is None:
+            return None
+        nodes = self.nodes
+        node = nodes[whole]
+        if node is None or node.maker is not None:
+            return None
+        first = len(nodes)
+        nodes.extend([Node(v, (), None, None) for v in items])
+        parts.setdefault(whole, []).extend(
+            [(first + k, (k,)) for k in range(len(items))]
+            if paths is None
+            else [(first + k, path) for k, path in enumerate(paths)]
+        )
+        return range(first, first + len(items))
 
     def record(
         self,

@@ -1,0 +1,198 @@
+"""Parts of a parameter as leaves of their own (`Tape.split_parameters`, `structures.assemble`):
+in `backprop` and friends, `unpack`, `sequence` and `view` of a parameter (or of a part of
+one) record no view node; the sweep gives each part its gradient and `assemble` puts the
+parameter's gradient together at the end. Each case is compared with the recorded graph of
+the same function, whose tape keeps view nodes (the engine's other path), to the last bit, and
+with the gradient worked out by hand."""
+
+import gc
+import weakref
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import numpy as np
+import pytest
+
+import typedprop as tp
+from typedprop import BVar, ops
+from typedprop._core import tape as _tape
+
+
+class Layer(NamedTuple):
+    w: np.ndarray
+    b: np.ndarray
+
+
+@dataclass
+class Model:
+    layers: list[Layer]
+    scale: float
+
+
+def same(a: Any, b: Any) -> None:
+    """`a` and `b` are the same structure with bit-identical leaves of the same types."""
+    assert type(a) is type(b)
+    if isinstance(a, np.ndarray):
+        assert a.dtype == b.dtype and a.shape == b.shape
+        np.testing.assert_array_equal(a, b)
+    elif isinstance(a, (tuple, list)):
+        assert len(a) == len(b)
+        for x, y in zip(a, b, strict=True):
+            same(x, y)
+    elif isinstance(a, Model):
+        same(a.layers, b.layers)
+        same(a.scale, b.scale)
+    else:
+        assert a == b
+
+
+def both(f: Any, x: Any) -> Any:
+    """`backprop(f, x)`, checked against the recorded graph's (view nodes) to the last bit."""
+    value, g = tp.backprop(f, x)
+    traced_value, traced_g = tp.trace(f, x).backprop(x)
+    assert value == traced_value
+    same(g, traced_g)
+    return g
+
+
+def layers() -> tuple[Layer, Layer]:
+    rng = np.random.default_rng(0)
+    return (
+        Layer(rng.normal(size=(3, 4)), rng.normal(size=3)),
+        Layer(rng.normal(size=(2, 3)), rng.normal(size=2)),
+    )
+
+
+X = np.linspace(-1.0, 1.0, 4)
+
+
+def net(p: BVar[tuple[Layer, Layer]]) -> BVar[float]:
+    l1, l2 = p.unpack()
+    w1, b1 = l1.unpack()
+    w2, b2 = l2.unpack()
+    return ops.sum(ops.linear(w2, ops.tanh(ops.linear(w1, X, b1)), b2))
+
+
+def test_nested_unpack_gives_exactly_the_parameters_type_and_the_hand_gradient() -> None:
+    p = layers()
+    g = both(net, p)
+    (w1, b1), (w2, b2) = p
+    h = np.tanh(w1 @ X + b1)
+    gh = w2.sum(axis=0) * (1.0 - h * h)
+    assert type(g) is tuple and type(g[0]) is Layer and type(g[1]) is Layer
+    np.testing.assert_allclose(g[1].w, np.outer(np.ones(2), h))
+    np.testing.assert_allclose(g[1].b, np.ones(2))
+    np.testing.assert_allclose(g[0].w, np.outer(gh, X))
+    np.testing.assert_allclose(g[0].b, gh)
+
+
+def test_parts_take_no_view_nodes_on_the_tape() -> None:
+    seen: list[int] = []
+
+    def f(p: BVar[tuple[Layer, Layer]]) -> BVar[float]:
+        out = net(p)
+        tape = _tape.active()
+        assert tape is not None
+        seen.append(sum(node is not None and node.maker is not None for node in tape.nodes))
+        return out
+
+    tp.backprop(f, layers())
+    # linear, tanh, linear, sum: the six parts are leaves, not view nodes.
+    assert seen == [4]
+
+
+def test_a_part_left_unused_gets_zeros() -> None:
+    p = layers()
+    g = both(lambda q: ops.sum(q.unpack()[1].unpack()[1]), p)
+    same(g[0], Layer(np.zeros((3, 4)), np.zeros(3)))
+    same(g[1].w, np.zeros((2, 3)))
+    same(g[1].b, np.ones(2))
+
+
+def test_a_whole_used_whole_and_in_parts() -> None:
+    def f(p: BVar[tuple[float, float]]) -> BVar[float]:
+        a, b = p.unpack()
+        again = p.view(lambda t: t[0])
+        return a * b + again * 10.0 + ops.sum(ops.stack([a, b]))
+
+    g = both(f, (2.0, 5.0))
+    assert g == (5.0 + 10.0 + 1.0, 2.0 + 1.0)
+
+
+def test_unpack_twice_adds_both() -> None:
+    def f(p: BVar[tuple[float, float]]) -> BVar[float]:
+        a, _ = p.unpack()
+        _, b = p.unpack()
+        return a * 3.0 + b * 4.0
+
+    assert both(f, (1.0, 1.0)) == (3.0, 4.0)
+
+
+def test_views_of_a_dataclass_and_sequence_of_its_list() -> None:
+    m = Model(list(layers()), 2.0)
+
+    def f(q: BVar[Model]) -> BVar[float]:
+        first, second = tp.sequence(q.view(lambda m: m.layers))
+        w = first.view(lambda layer: layer.w)
+        return q.view(lambda m: m.scale) * ops.sum(w) + ops.sum(second.unpack()[1])
+
+    g = both(f, m)
+    assert type(g) is Model and type(g.layers) is list and type(g.layers[0]) is Layer
+    same(g.layers[0].w, np.full((3, 4), 2.0))
+    same(g.layers[0].b, np.zeros(3))
+    same(g.layers[1].b, np.ones(2))
+    assert g.scale == m.layers[0].w.sum()
+
+
+def test_deep_view_of_one_part() -> None:
+    m = Model(list(layers()), 1.0)
+    g = both(lambda q: ops.sum(q.view(lambda m: m.layers[1].b)) * 2.0, m)
+    same(g.layers[1].b, np.full(2, 2.0))
+    same(g.layers[0].w, np.zeros((3, 4)))
+
+
+def test_the_output_may_be_a_part() -> None:
+    assert both(lambda p: p.unpack()[1], (3.0, 4.0)) == (0.0, 1.0)
+
+
+def test_one_array_in_two_places_gives_two_arrays() -> None:
+    a = np.ones(3)
+    g = both(lambda p: ops.sum(p.unpack()[0]) + ops.sum(p.unpack()[1]), (a, a))
+    assert g[0] is not g[1]
+    g[0][0] = 5.0
+    assert g[1][0] == 1.0
+
+
+def test_several_parameters_with_backprop_n() -> None:
+    p1, p2 = layers()
+
+    def f(a: BVar[Layer], b: BVar[Layer]) -> BVar[float]:
+        wa, _ = a.unpack()
+        wb, bb = b.unpack()
+        return ops.sum(wa) + ops.sum(wb) * ops.sum(bb)
+
+    _, (ga, gb) = tp.backprop_n(f, p1, p2)
+    same(ga, Layer(np.ones((3, 4)), np.zeros(3)))
+    same(gb, Layer(np.full((2, 3), p2.b.sum()), np.full(2, p2.w.sum())))
+
+
+def test_gradients_are_freed_without_the_garbage_collector() -> None:
+    # A reference cycle in putting the gradients together would keep them (and every array
+    # they hold) alive until the collector runs: a large network's memory, call after call.
+    gc.disable()
+    try:
+        g = tp.grad(net, layers())
+        ref = weakref.ref(g[0].w)
+        del g
+        assert ref() is None
+    finally:
+        gc.enable()
+
+
+def test_a_part_of_an_op_output_is_still_a_view() -> None:
+    # Only parameters are split: a part of a computed value goes through a view node.
+    def f(x: BVar[float]) -> BVar[float]:
+        a, b = tp.sequence(tp.collect([x * 2.0, x * 3.0]))
+        return a * b
+
+    assert both(f, 1.5) == pytest.approx(12.0 * 1.5)
