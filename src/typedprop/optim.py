@@ -235,25 +235,60 @@ class Optimizer(Generic[P]):
             (array([0.5, 2.5]), True)
             ```
         """
-        # The quick walk of every step: no paths are built unless something does not fit.
-        leaves, treedef, floats = _float_leaves(params)
+        # The quick walk of every step, one loop over the leaves: each float leaf's gradient
+        # fits it, and the float leaves have the shapes and dtypes the optimizer was made for.
+        # No paths are built unless something does not fit.
+        leaves, treedef = flatten(params)
         try:
-            parts = flatten_up_to(treedef, grads)
+            parts: list[Any] | None = flatten_up_to(treedef, grads)
         except StructureMismatch:
             parts = None
-        if parts is None or not all(_fits(leaves[i], parts[i]) for i in floats):
+        keys = self._keys
+        floats: list[int] = []
+        made_for = True
+        if parts is not None:
+            nd = np.ndarray
+            for i, leaf in enumerate(leaves):
+                if type(leaf) is nd:
+                    if leaf.dtype.kind != "f":
+                        continue
+                    g = parts[i]
+                    if not (type(g) is nd and g.shape == leaf.shape and g.dtype.kind == "f"):
+                        parts = None
+                        break
+                    key: object = (leaf.shape, leaf.dtype)
+                elif _is_float_leaf(leaf):
+                    if not _fits_loosely(leaf, parts[i]):
+                        parts = None
+                        break
+                    key = _key(leaf)
+                else:
+                    continue
+                n = len(floats)
+                made_for = made_for and n < len(keys) and keys[n] == key
+                floats.append(i)
+        if parts is None:
             _refuse(params, grads, type(self).__name__)
         assert parts is not None
-        if [_key(leaves[i]) for i in floats] != self._keys:
+        if not made_for or len(floats) != len(keys):
             raise CheckError(
                 f"{type(self).__name__}.step: the parameters do not have the structure and "
                 "shapes the optimizer was made for"
             )
         self.steps += 1
         new = list(leaves)
-        into = _donated(leaves, floats, parts) if donate else [None] * len(floats)
+        into = _donated(leaves, floats, parts) if donate else None
+        update = self._update_into
         for n, i in enumerate(floats):
-            new[i] = _replaced(leaves[i], self._update_into(n, leaves[i], parts[i], into[n]))
+            leaf = leaves[i]
+            out = update(n, leaf, parts[i], None if into is None else into[n])
+            if (
+                type(out) is not np.ndarray
+                or type(leaf) is not np.ndarray
+                or out.dtype != leaf.dtype
+            ):
+                out = _replaced(leaf, out)  # a float32 array stays float32, a float a float
+            new[i] = out
         result: P = unflatten(treedef, new)
         return result
 
