@@ -61,6 +61,7 @@ from ._static.constructors import zeros as zeros
 from ._static.shapecheck import reveal_shape as reveal_shape
 from ._static.shapecheck import shapecheck as shapecheck
 from ._tracing.compiled import CompiledGraph as CompiledGraph
+from ._tracing.compiled import CompiledGraphWithAux as CompiledGraphWithAux
 from ._tracing.graph import Graph as Graph
 from ._tracing.graph import GraphWithAux as GraphWithAux
 from ._tracing.graph import trace as trace

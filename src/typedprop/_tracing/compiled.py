@@ -19,6 +19,12 @@ What the program reads:
   as data (`_Recorded.integer_data`), which ops may take as inputs (a loss's labels) but not
   as settings (an index), refused at trace time. Python ints are built in, one record each.
 
+**The aux.** `GraphWithAux.compile()` gives a `CompiledGraphWithAux`, whose program computes
+the aux too: its BVars are nodes of the record (see `_AuxPlan`), and the program gives back
+their values' array leaves, the other leaves (fixed for the record: a string, an integer) being
+kept as `jax.jit`'s trace saw them, since a jitted function gives arrays alone. The aux is put
+together outside the program, by the record's plan.
+
 Only JAX arrays compile: a numpy, PyTorch or other array among the parameters or the data is
 refused with `CheckError`, saying where it is, as is a graph compiled where JAX is not
 installed.
@@ -32,11 +38,12 @@ with `jax.numpy`/`jax.lax` alone needs no test, as `lax` functions run outside `
 Runtime checks on values (a label's range) cannot run on tracers: they ran when the record
 was made, on the first call's values.
 
-Internal: users reach `CompiledGraph` through `Graph.compile`.
+Internal: users reach `CompiledGraph` through `Graph.compile`, and `CompiledGraphWithAux`
+through `GraphWithAux.compile`.
 """
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, Generic, TypeVar, TypeVarTuple
 
 from .._backprop import _scalar_seed
@@ -50,11 +57,13 @@ from .._core.structures import (
     show_path,
     unflatten,
 )
+from .graph import _AuxPlan, _record_with_aux
 from .records import _gradient, _Recorded, record_of
 from .replay import Record
 
 X = TypeVar("X")
 Y = TypeVar("Y")
+A = TypeVar("A")
 Ds = TypeVarTuple("Ds")
 
 
@@ -72,10 +81,13 @@ def _jax() -> Any:
 class _Program:
     """One record's programs, made by `jax.jit` on first use: `evaluate`, `backprop` and
     `backprop_with`, each from the parameters' float leaves and the data's leaves (and the
-    seed) to the value (and the gradient's float leaves)."""
+    seed) to the value, the aux's array leaves (none without a `plan`) and the gradient's
+    float leaves."""
 
-    def __init__(self, record: Record, x: Any) -> None:
+    def __init__(self, record: Record, plan: _AuxPlan | None, x: Any) -> None:
         self.record = record
+        #: Where the record's replays find the aux, for a graph with one.
+        self.plan = plan
         leaves, self.treedef = flatten(x)
         #: Where the parameters' float leaves are (the program's arguments); the others are
         #: fixed for the record (it is keyed by their values) and put back as they were.
@@ -86,14 +98,21 @@ class _Program:
         #: The gradient's leaves where the parameter's are fixed, as the trace by `jax.jit`
         #: gave them (they do not depend on the arguments: zeros, None).
         self.fixed_grads: list[Any] = []
+        #: The aux's node values as the trace by `jax.jit` gave them: their structure, where
+        #: their array leaves are (the program's outputs), and the other leaves.
+        self.aux_treedef: Any = flatten([])[1]  # no node: no program runs for a constant output
+        self.aux_arrays: tuple[int, ...] = ()
+        self.fixed_aux: list[Any] = []
         jax = _jax()
-        self.evaluate: Callable[[list[Any], list[Any]], Any] = jax.jit(self._evaluate)
-        self.backprop: Callable[[list[Any], list[Any]], tuple[Any, list[Any]]] = jax.jit(
+        self.evaluate: Callable[[list[Any], list[Any]], tuple[Any, list[Any]]] = jax.jit(
+            self._evaluate
+        )
+        self.backprop: Callable[[list[Any], list[Any]], tuple[Any, list[Any], list[Any]]] = jax.jit(
             self._backprop
         )
-        self.backprop_with: Callable[[list[Any], list[Any], Any], tuple[Any, list[Any]]] = jax.jit(
-            self._backprop_with
-        )
+        self.backprop_with: Callable[
+            [list[Any], list[Any], Any], tuple[Any, list[Any], list[Any]]
+        ] = jax.jit(self._backprop_with)
 
     def arguments(self, x: Any) -> list[Any]:
         """The parameters' float leaves, the program's first argument."""
@@ -102,46 +121,78 @@ class _Program:
 
     def gradient(self, x: Any, grads: list[Any]) -> Any:
         """The gradient of `x`'s structure from the program's gradient leaves."""
-        leaves = list(self.fixed_grads)
-        for i, g, plain in zip(self.dynamic, grads, self.plain, strict=True):
-            leaves[i] = float(g) if plain else g
-        return unflatten(self.treedef, leaves)
+        grads = [float(g) if plain else g for g, plain in zip(grads, self.plain, strict=True)]
+        return unflatten(self.treedef, _merged(self.fixed_grads, self.dynamic, grads))
+
+    def aux(self, arrays: list[Any]) -> Any:
+        """The aux from the program's aux leaves (None for a graph without an aux)."""
+        if self.plan is None:
+            return None
+        computed = unflatten(self.aux_treedef, _merged(self.fixed_aux, self.aux_arrays, arrays))
+        return self.plan.put(computed)
 
     # What `jax.jit` traces: the record's replay and sweep, on tracers.
 
     def _parameters(self, dynamic: list[Any]) -> Any:
-        leaves = list(self.fixed)
-        for i, leaf in zip(self.dynamic, dynamic, strict=True):
-            leaves[i] = leaf
-        return unflatten(self.treedef, leaves)
+        return unflatten(self.treedef, _merged(self.fixed, self.dynamic, dynamic))
 
-    def _evaluate(self, dynamic: list[Any], data: list[Any]) -> Any:
-        _, _, value = self.record.replay(self._parameters(dynamic), data)
-        return value
+    def _evaluate(self, dynamic: list[Any], data: list[Any]) -> tuple[Any, list[Any]]:
+        values, _, value = self.record.replay(self._parameters(dynamic), data)
+        return value, self._aux(values)
 
-    def _backprop(self, dynamic: list[Any], data: list[Any]) -> tuple[Any, list[Any]]:
+    def _backprop(self, dynamic: list[Any], data: list[Any]) -> tuple[Any, list[Any], list[Any]]:
         x = self._parameters(dynamic)
         values, backs, value = self.record.replay(x, data)
+        aux = self._aux(values)  # before the sweep, which consumes the values
         seed = _scalar_seed(value, "backprop")
-        return value, self._split(_gradient(self.record, values, backs, x, seed))
+        return value, aux, self._split(_gradient(self.record, values, backs, x, seed))
 
     def _backprop_with(
         self, dynamic: list[Any], data: list[Any], seed: Any
-    ) -> tuple[Any, list[Any]]:
+    ) -> tuple[Any, list[Any], list[Any]]:
         x = self._parameters(dynamic)
         values, backs, value = self.record.replay(x, data)
+        aux = self._aux(values)
         try:
             fitted = fit(seed, value)
         except Mismatch as e:
             raise CheckError(f"backprop_with: the seed does not fit the output: {e}") from None
-        return value, self._split(_gradient(self.record, values, backs, x, fitted))
+        return value, aux, self._split(_gradient(self.record, values, backs, x, fitted))
 
     def _split(self, g: Any) -> list[Any]:
         """The gradient's leaves at the arguments' places; the others are kept."""
         leaves, _ = flatten(g)
-        dynamic = set(self.dynamic)
-        self.fixed_grads = [None if i in dynamic else leaf for i, leaf in enumerate(leaves)]
-        return [leaves[i] for i in self.dynamic]
+        self.fixed_grads, arguments = _parted(leaves, self.dynamic)
+        return arguments
+
+    def _aux(self, values: list[Any]) -> list[Any]:
+        """The array leaves of the values of the aux's nodes: what depends on the arguments,
+        JAX's tracers here. The others are fixed for the record (a string, an integer of the
+        parameter) and kept, as a jitted function gives arrays alone."""
+        if self.plan is None:
+            return []
+        leaves, self.aux_treedef = flatten(
+            [values[n] for n in self.plan.computed], unknown_leaves=True
+        )
+        tracer = _jax().core.Tracer
+        self.aux_arrays = tuple(i for i, leaf in enumerate(leaves) if isinstance(leaf, tracer))
+        self.fixed_aux, arrays = _parted(leaves, self.aux_arrays)
+        return arrays
+
+
+def _merged(fixed: list[Any], at: tuple[int, ...], leaves: Iterable[Any]) -> list[Any]:
+    """`fixed`, with `leaves` at the places `at`: a program's arguments or outputs put back
+    among the leaves that are fixed for the record."""
+    merged = list(fixed)
+    for i, leaf in zip(at, leaves, strict=True):
+        merged[i] = leaf
+    return merged
+
+
+def _parted(leaves: list[Any], at: tuple[int, ...]) -> tuple[list[Any], list[Any]]:
+    """`leaves` with None at the places `at`, and the leaves there: `_merged` undone."""
+    places = set(at)
+    return [None if i in places else leaf for i, leaf in enumerate(leaves)], [leaves[i] for i in at]
 
 
 def _is_float(leaf: object) -> bool:
@@ -182,7 +233,52 @@ def _refuse_other_arrays(x: Any, data: tuple[Any, ...]) -> None:
         )
 
 
-class CompiledGraph(_Recorded[_Program], Generic[X, Y, *Ds]):
+class _Compiled(_Recorded[_Program]):
+    """What both compiled graphs share: a program per record, the data's integer arrays as
+    its arguments, and the calls that run it."""
+
+    def __init__(self, f: Callable[..., Any]) -> None:
+        _jax()
+        super().__init__(f)
+        # Labels and indices arrays are the program's arguments, not constants of the record.
+        self.integer_data = True
+
+    def _make(self, x: Any, data: tuple[Any, ...]) -> _Program:
+        _refuse_other_arrays(x, data)
+        record, plan = self._recorded(x, data)
+        return _Program(record, plan, x)
+
+    def _recorded(self, x: Any, data: tuple[Any, ...]) -> tuple[Record, _AuxPlan | None]:
+        """The function's record at `x` and `data`, and its aux's plan if it has an aux."""
+        raise NotImplementedError
+
+    def _run(
+        self, x: Any, data: tuple[Any, ...], who: str, seed: object = None
+    ) -> tuple[Any, Any, Any]:
+        """The value, the aux (None without one) and the gradient (None for "evaluate") at
+        `x` and `data`, by the program `who` names (`seed` for "backprop_with")."""
+        program, leaves = self._record_for(x, data, who)
+        record, arguments = program.record, program.arguments(x)
+        if record.out is None:
+            # The output depends on nothing traced: no sweep, and a program for the aux alone.
+            value = record.constant
+            if who == "backprop":
+                _scalar_seed(value, who)
+            needed = program.plan is not None and program.plan.computed
+            arrays = program.evaluate(arguments, leaves)[1] if needed else []
+            g = None if who == "evaluate" else _gradient(record, [], [], x, None)
+            return value, program.aux(arrays), g
+        if who == "evaluate":
+            value, arrays = program.evaluate(arguments, leaves)
+            return value, program.aux(arrays), None
+        if who == "backprop_with":
+            value, arrays, grads = program.backprop_with(arguments, leaves, seed)
+        else:
+            value, arrays, grads = program.backprop(arguments, leaves)
+        return value, program.aux(arrays), program.gradient(x, grads)
+
+
+class CompiledGraph(_Compiled, Generic[X, Y, *Ds]):
     """A recorded graph compiled whole by `jax.jit`: forward and backward as one XLA program,
     made by `Graph.compile()`.
 
@@ -208,15 +304,8 @@ class CompiledGraph(_Recorded[_Program], Generic[X, Y, *Ds]):
         ```
     """
 
-    def __init__(self, f: Callable[..., Any]) -> None:
-        _jax()
-        super().__init__(f)
-        # Labels and indices arrays are the program's arguments, not constants of the record.
-        self.integer_data = True
-
-    def _make(self, x: Any, data: tuple[Any, ...]) -> _Program:
-        _refuse_other_arrays(x, data)
-        return _Program(record_of(self.f, x, data, self.integer_data), x)
+    def _recorded(self, x: Any, data: tuple[Any, ...]) -> tuple[Record, None]:
+        return record_of(self.f, x, data, self.integer_data), None
 
     def evaluate(self, x: X, *data: *Ds) -> Y:
         """The value of the function at `x` and `data` (no gradient), as `Graph.evaluate`.
@@ -230,12 +319,8 @@ class CompiledGraph(_Recorded[_Program], Generic[X, Y, *Ds]):
             25.0
             ```
         """
-        program, leaves = self._record_for(x, data, "evaluate")
-        if program.record.out is None:
-            value: Y = program.record.constant
-            return value
-        result: Y = program.evaluate(program.arguments(x), leaves)
-        return result
+        value: Y = self._run(x, data, "evaluate")[0]
+        return value
 
     def backprop(self, x: X, *data: *Ds) -> tuple[Y, X]:
         """The value at `x` and `data`, and the gradient with respect to `x`, of exactly `x`'s
@@ -251,11 +336,8 @@ class CompiledGraph(_Recorded[_Program], Generic[X, Y, *Ds]):
             [6.0, 8.0]
             ```
         """
-        program, leaves = self._record_for(x, data, "backprop")
-        if program.record.out is None:
-            return self._constant(program, x, "backprop")
-        value, grads = program.backprop(program.arguments(x), leaves)
-        return value, program.gradient(x, grads)
+        value, _, g = self._run(x, data, "backprop")
+        return value, g
 
     def backprop_with(self, x: X, seed: Y, *data: *Ds) -> tuple[Y, X]:
         """The value at `x` and the vector-Jacobian product with `seed`, the gradient of the
@@ -271,11 +353,8 @@ class CompiledGraph(_Recorded[_Program], Generic[X, Y, *Ds]):
             [2.0, 6.0]
             ```
         """
-        program, leaves = self._record_for(x, data, "backprop_with")
-        if program.record.out is None:
-            return self._constant(program, x, "backprop_with")
-        value, grads = program.backprop_with(program.arguments(x), leaves, seed)
-        return value, program.gradient(x, grads)
+        value, _, g = self._run(x, data, "backprop_with", seed)
+        return value, g
 
     def grad(self, x: X, *data: *Ds) -> X:
         """The gradient at `x` and `data`, of exactly `x`'s type, as `Graph.grad`.
@@ -291,10 +370,99 @@ class CompiledGraph(_Recorded[_Program], Generic[X, Y, *Ds]):
         """
         return self.backprop(x, *data)[1]
 
-    def _constant(self, program: _Program, x: X, who: str) -> tuple[Y, X]:
-        """The value and the zero gradient of a function whose output depends on nothing
-        traced: nothing to compile."""
-        value: Y = program.record.constant
-        if who == "backprop":
-            _scalar_seed(value, who)
-        return value, _gradient(program.record, [], [], x, None)
+
+class CompiledGraphWithAux(_Compiled, Generic[X, Y, A, *Ds]):
+    """A recorded graph with an aux compiled whole by `jax.jit`, made by
+    `GraphWithAux.compile()`: the value, the aux and the gradient as one XLA program.
+
+    `evaluate`, `backprop`, `backprop_with` and `grad` are the `GraphWithAux`'s, exactly
+    typed, and give its results, aux included (to rounding, as `CompiledGraph`'s). The aux's
+    BVars are computed by the program and come back as JAX arrays; the values in it fixed at
+    trace time (strings, integers) are kept as they were. The parameters and the data must be
+    JAX arrays; each structure and shapes of them is recorded and compiled on its first call.
+
+    !!! example
+        ```python
+        >>> import jax.numpy as jnp
+        >>> import typedprop as tp
+        >>> from typedprop import ops
+        >>> def loss(w: tp.BVar[tp.Vec]) -> tuple[tp.BVar[float], dict[str, object]]:
+        ...     squares = w * w
+        ...     return ops.sum(squares), {"squares": squares, "name": "squares"}
+        >>> compiled = tp.trace(loss, jnp.zeros(2), has_aux=True).compile()
+        >>> g, aux = compiled.grad(jnp.array([1.0, 3.0]))
+        >>> g.tolist(), aux["squares"].tolist(), aux["name"]
+        ([2.0, 6.0], [1.0, 9.0], 'squares')
+        ```
+    """
+
+    def _recorded(self, x: Any, data: tuple[Any, ...]) -> tuple[Record, _AuxPlan]:
+        return _record_with_aux(self.f, x, data, self.integer_data)
+
+    def evaluate(self, x: X, *data: *Ds) -> tuple[Y, A]:
+        """The value of the function at `x` and `data` and its aux (no gradient), as
+        `GraphWithAux.evaluate`.
+
+        !!! example
+            ```python
+            >>> import jax.numpy as jnp
+            >>> import typedprop as tp
+            >>> f = tp.trace(lambda x: (x @ x, x + 1.0), jnp.zeros(2), has_aux=True).compile()
+            >>> value, aux = f.evaluate(jnp.array([3.0, 4.0]))
+            >>> float(value), aux.tolist()
+            (25.0, [4.0, 5.0])
+            ```
+        """
+        value, aux, _ = self._run(x, data, "evaluate")
+        return value, aux
+
+    def backprop(self, x: X, *data: *Ds) -> tuple[tuple[Y, A], X]:
+        """The value and the aux at `x` and `data`, and the gradient with respect to `x`, as
+        `GraphWithAux.backprop`: `((value, aux), gradient)`.
+
+        !!! example
+            ```python
+            >>> import jax.numpy as jnp
+            >>> import typedprop as tp
+            >>> f = tp.trace(lambda x: (x @ x, "square"), jnp.zeros(2), has_aux=True).compile()
+            >>> (value, aux), g = f.backprop(jnp.array([3.0, 4.0]))
+            >>> float(value), aux, g.tolist()
+            (25.0, 'square', [6.0, 8.0])
+            ```
+        """
+        value, aux, g = self._run(x, data, "backprop")
+        return (value, aux), g
+
+    def backprop_with(self, x: X, seed: Y, *data: *Ds) -> tuple[tuple[Y, A], X]:
+        """The value and the aux at `x`, and the vector-Jacobian product with `seed`, the
+        gradient of the output, as `GraphWithAux.backprop_with`: `((value, aux), gradient)`.
+
+        !!! example
+            ```python
+            >>> import jax.numpy as jnp
+            >>> import typedprop as tp
+            >>> f = tp.trace(lambda v: (v * 2.0, v), jnp.zeros(2), has_aux=True).compile()
+            >>> (value, aux), g = f.backprop_with(jnp.ones(2), jnp.array([1.0, 3.0]))
+            >>> aux.tolist(), g.tolist()
+            ([1.0, 1.0], [2.0, 6.0])
+            ```
+        """
+        value, aux, g = self._run(x, data, "backprop_with", seed)
+        return (value, aux), g
+
+    def grad(self, x: X, *data: *Ds) -> tuple[X, A]:
+        """The gradient at `x` and `data` and the aux, as `GraphWithAux.grad`:
+        `(gradient, aux)`.
+
+        !!! example
+            ```python
+            >>> import jax.numpy as jnp
+            >>> import typedprop as tp
+            >>> f = tp.trace(lambda x: (x @ x, {"x": x}), jnp.zeros(2), has_aux=True).compile()
+            >>> g, aux = f.grad(jnp.array([3.0, 4.0]))
+            >>> g.tolist(), aux["x"].tolist()
+            ([6.0, 8.0], [3.0, 4.0])
+            ```
+        """
+        (_, aux), g = self.backprop(x, *data)
+        return g, aux

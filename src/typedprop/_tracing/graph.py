@@ -51,7 +51,7 @@ from .replay import Record
 from .values import is_traced
 
 if TYPE_CHECKING:
-    from .compiled import CompiledGraph
+    from .compiled import CompiledGraph, CompiledGraphWithAux
 
 X = TypeVar("X")
 Y = TypeVar("Y")
@@ -224,12 +224,14 @@ class _AuxPlan:
     each of its leaves the node whose value goes there, or -1 for a value fixed at trace time
     (a string, an integer, a constant that no traced value went into)."""
 
-    __slots__ = ("fixed", "nodes", "treedef")
+    __slots__ = ("computed", "fixed", "nodes", "treedef")
 
     def __init__(self, treedef: Treedef, nodes: tuple[int, ...], fixed: tuple[Any, ...]) -> None:
         self.treedef = treedef
         self.nodes = nodes
         self.fixed = fixed
+        #: The nodes whose values the aux holds, in its leaves' order: what a replay computes.
+        self.computed = tuple(n for n in nodes if n >= 0)
 
     @classmethod
     def of(cls, aux: object, tape: Tape | None, f: object) -> "_AuxPlan":
@@ -266,10 +268,34 @@ class _AuxPlan:
 
     def read(self, values: list[Any]) -> Any:
         """The aux of a replay whose node values are `values`."""
+        return self.put([values[n] for n in self.computed])
+
+    def put(self, computed: list[Any]) -> Any:
+        """The aux whose BVars' values are `computed`, the values of the nodes `computed`
+        names, in its order (what a compiled program gives back)."""
+        values = iter(computed)
         return unflatten(
             self.treedef,
-            [c if n < 0 else values[n] for n, c in zip(self.nodes, self.fixed, strict=True)],
+            [c if n < 0 else next(values) for n, c in zip(self.nodes, self.fixed, strict=True)],
         )
+
+
+def _record_with_aux(
+    f: Callable[..., Any], x: Any, data: tuple[Any, ...], integer_data: bool
+) -> tuple[Record, _AuxPlan]:
+    """The record of `f`, which returns `(output, aux)`, at `x` and `data`, and where its
+    replays find the aux (what `GraphWithAux` and `CompiledGraphWithAux` keep)."""
+    returned: list[tuple[Tape | None, object]] = []
+
+    def output(param: BVar[Any], *traced: Any) -> BVar[Any]:
+        y, aux = split_aux(f(param, *traced), f, "trace")
+        returned.append((param._tape, aux))
+        return y
+
+    output.__name__ = getattr(f, "__name__", "f")
+    record = make_record(output, x, data, integer_data)
+    tape, aux = returned[-1]
+    return record, _AuxPlan.of(aux, tape, f)
 
 
 class GraphWithAux(_Recorded[tuple[Record, _AuxPlan]], Generic[X, Y, A, *Ds]):
@@ -302,18 +328,7 @@ class GraphWithAux(_Recorded[tuple[Record, _AuxPlan]], Generic[X, Y, A, *Ds]):
         super().__init__(f)
 
     def _make(self, x: Any, data: tuple[Any, ...]) -> tuple[Record, _AuxPlan]:
-        f = self.f
-        returned: list[tuple[Tape | None, object]] = []
-
-        def output(param: BVar[Any], *traced: Any) -> BVar[Any]:
-            y, aux = split_aux(f(param, *traced), f, "trace")
-            returned.append((param._tape, aux))
-            return y
-
-        output.__name__ = getattr(f, "__name__", "f")
-        record = make_record(output, x, data, self.integer_data)
-        tape, aux = returned[-1]
-        return record, _AuxPlan.of(aux, tape, f)
+        return _record_with_aux(self.f, x, data, self.integer_data)
 
     def evaluate(self, x: X, *data: *Ds) -> tuple[Y, A]:
         """The value of the function at `x` and `data` and its aux (no gradient).
@@ -383,6 +398,27 @@ class GraphWithAux(_Recorded[tuple[Record, _AuxPlan]], Generic[X, Y, A, *Ds]):
         values, backs, value = record.replay(x, leaves)
         aux = plan.read(values)
         return _gradient(record, values, backs, x, _scalar_seed(value, "grad")), aux
+
+    def compile(self) -> "CompiledGraphWithAux[X, Y, A, *Ds]":
+        """The graph compiled whole by `jax.jit`, as `Graph.compile`: the value, the aux and
+        the gradient as one XLA program, for parameters and data of JAX arrays (see
+        `CompiledGraphWithAux`). A `CheckError` if JAX is not installed, or on a call with
+        arrays of another library.
+
+        !!! example
+            ```python
+            >>> import jax.numpy as jnp
+            >>> import typedprop as tp
+            >>> from typedprop import ops
+            >>> graph = tp.trace(lambda w: (ops.sum(w * w), w * 3.0), jnp.zeros(2), has_aux=True)
+            >>> g, aux = graph.compile().grad(jnp.array([1.0, 2.0]))
+            >>> g.tolist(), aux.tolist()
+            ([2.0, 4.0], [3.0, 6.0])
+            ```
+        """
+        from .compiled import CompiledGraphWithAux  # it builds on this module
+
+        return CompiledGraphWithAux(self.f)
 
 
 @overload

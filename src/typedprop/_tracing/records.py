@@ -3,7 +3,7 @@
 `_Recorded` keeps the records of one function (a `Graph`'s, a `CompiledGraph`'s programs),
 looked up by the parameters' and the data's structure, shapes and dtypes; `record_of` makes one
 and `_gradient` reads a parameter's gradient from a replay. Both kinds of graph build on this
-module, so neither imports the other's.
+module; a compiled graph with an aux also takes the aux's plan from `graph`.
 
 Internal: used by `graph` and `compiled`.
 """

@@ -156,3 +156,17 @@ def compiled_graphs_are_typed_as_their_graph(w: Mat, v: Vec) -> None:
     assert_type(compiled.backprop(w, v), tuple[float, Mat])
     assert_type(compiled.evaluate(w, v), float)
     assert_type(compiled.backprop_with(w, 1.0, v), tuple[float, Mat])
+
+
+def compiled_graphs_with_an_aux_are_typed_as_their_graph(w: Mat, v: Vec) -> None:
+    # GraphWithAux.compile() keeps the graph's types, the aux's included.
+    def loss(p: BVar[Mat], x: Vec) -> tuple[BVar[float], dict[str, BVar[Vec]]]:
+        y = ops.matvec(p, x)
+        return ops.sum(y), {"y": y}
+
+    compiled = tp.trace(loss, w, v, has_aux=True).compile()
+    assert_type(compiled, tp.CompiledGraphWithAux[Mat, float, dict[str, Vec], Vec])
+    assert_type(compiled.grad(w, v), tuple[Mat, dict[str, Vec]])
+    assert_type(compiled.backprop(w, v), tuple[tuple[float, dict[str, Vec]], Mat])
+    assert_type(compiled.evaluate(w, v), tuple[float, dict[str, Vec]])
+    assert_type(compiled.backprop_with(w, 1.0, v), tuple[tuple[float, dict[str, Vec]], Mat])

@@ -158,3 +158,15 @@ def compiled_graph_on_another_structure_or_without_data(w: Mat, v: Vec) -> None:
     compiled.backprop(w)  # E: Too few arguments for "backprop" of "CompiledGraph"  [call-arg]
     g: Vec = compiled.grad(w, v)  # E: ...  [assignment]
     del g
+
+
+def compiled_graph_with_an_aux_on_another_structure_or_without_data(w: Mat, v: Vec) -> None:
+    def loss(p: BVar[Mat], x: Vec) -> tuple[BVar[float], BVar[Vec]]:
+        y = ops.matvec(p, x)
+        return ops.sum(y), y
+
+    compiled = tp.trace(loss, w, v, has_aux=True).compile()
+    compiled.grad(v, v)  # E: Argument 1 to "grad" of "CompiledGraphWithAux" has incompatible type...  [arg-type]
+    compiled.backprop(w)  # E: Too few arguments for "backprop" of "CompiledGraphWithAux"  [call-arg]
+    g: tuple[Mat, Mat] = compiled.grad(w, v)  # E: ...  [assignment]
+    del g
