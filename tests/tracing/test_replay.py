@@ -60,7 +60,8 @@ def _run(
         record.validated, record._sweep = False, None
         run, names = record.gradient, tape_module.sweep.__globals__
     elif how == "unrolled":
-        source, names = replay._sweep_source(record.steps, record.out)
+        # Without parts: the parameter's views are stepped through as the engine does.
+        source, names = replay._sweep_source(record.steps, record.out, {})
         run = replay._compile("sweep", source, names)
     else:
         run = replay._looped_sweep(record.steps, record.out)
@@ -145,6 +146,23 @@ def test_the_checked_unrolled_and_looped_sweeps_run_the_same_steps(case: str) ->
     assert ("finalize" in seen) == (case == "views_partials_collects")
     assert runs["unrolled"] == runs["checked"]
     assert runs["looped"] == runs["checked"]
+
+
+@pytest.mark.parametrize("case", ["data", "parameters_used_twice", "views_partials_collects"])
+def test_the_parameters_parts_take_no_step_and_give_the_checked_gradient(case: str) -> None:
+    # The unrolled sweep a graph runs once validated takes no step at the parameter's parts
+    # (views of it, and of them) and `assemble` puts the gradient together: the same bits as
+    # the engine's checked sweep, which steps through the views and finalizes Partials.
+    f, x, data = _CASES[case]
+    graph = tp.trace(f, x, *data)
+    record, _ = graph._record_for(x, data)
+    checked = graph.grad(x, *data)
+    assert record.validated and record.parts
+    assert _bits(graph.grad(x, *data)) == _bits(checked)
+    source, _ = replay._sweep_source(record.steps, record.out, record.parts)
+    parts = [n for items in record.parts.values() for n, _ in items]
+    assert parts and all(f"b{n}(" not in source for n in parts)
+    assert _bits(tp.grad(lambda p: f(p, *data), x)) == _bits(checked)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -249,7 +267,8 @@ def test_the_sweeps_call_continuations_and_add_gradients_only_through_the_step(
     sources = [
         tape_module._sweep_source(),
         replay._looped_sweep_source(),
-        replay._sweep_source(record.steps, record.out)[0],
+        replay._sweep_source(record.steps, record.out, {})[0],
+        replay._sweep_source(record.steps, record.out, record.parts)[0],
     ]
     assert len(given) > 20
     for piece in given:

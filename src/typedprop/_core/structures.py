@@ -1235,16 +1235,20 @@ def assemble(
     grad_of: dict[int, object],
     parts: dict[int, list[tuple[int, Path]]],
     unshare: set[int] | None = None,
+    refit: bool = False,
 ) -> tuple[Any, ...]:
     """`finalize` of each parameter in `xs`, nodes `leaves`, from a sweep over a tape that
     split parameters (see `Tape.part`): `grad_of` holds the accumulated gradient of each
     parameter's node and each part's, `parts` each whole's parts (the part's node, its path).
     A whole taken apart item by item once (`unpack`, `sequence`) and not used whole is
     rebuilt from its items' gradients directly; any other mix of parts and whole is put
-    together as the view nodes' Partials would have been."""
+    together as the view nodes' Partials would have been. `unshare` and `refit` as for
+    `finalize`; a recorded graph's sweep gives its parameter's parts too (`Record.parts`)."""
     # Module functions, not closures: a recursive closure is a reference cycle, which would
     # keep the gradients alive until the garbage collector runs.
-    return tuple(_assembled(x, i, grad_of, parts, unshare) for x, i in zip(xs, leaves, strict=True))
+    return tuple(
+        _assembled(x, i, grad_of, parts, unshare, refit) for x, i in zip(xs, leaves, strict=True)
+    )
 
 
 #: The paths of the items of a tuple or list of `n` items taken apart in order, by `n`.
@@ -1257,11 +1261,12 @@ def _assembled(
     grad_of: dict[int, object],
     parts_of: dict[int, list[tuple[int, Path]]],
     unshare: set[int] | None,
+    refit: bool,
 ) -> Any:
     """The whole gradient of `x`, node `i` (see `assemble`)."""
     items = parts_of.get(i)
     if items is None:
-        return finalize(x, grad_of[i], unshare)
+        return finalize(x, grad_of[i], unshare, refit)
     n = len(items)
     if grad_of[i] is None and n < len(_ITEM_PATHS) and [p for _, p in items] == _ITEM_PATHS[n]:
         kind = _cache.get(type(x)) or kind_of(x)
@@ -1271,7 +1276,7 @@ def _assembled(
             for c, (part, _) in zip(children, items, strict=True):
                 g = grad_of[part]
                 if part in parts_of:
-                    out.append(_assembled(c, part, grad_of, parts_of, unshare))
+                    out.append(_assembled(c, part, grad_of, parts_of, unshare, refit))
                 elif (
                     type(g) is np.ndarray
                     and type(c) is np.ndarray
@@ -1283,9 +1288,9 @@ def _assembled(
                     # network's implicit call about 1% more instructions.
                     out.append(g if unshare is None else _unshared(g, unshare))
                 else:
-                    out.append(finalize(c, g, unshare))
+                    out.append(finalize(c, g, unshare, refit))
             return kind.rebuild(x, out)
-    return finalize(x, _accumulated(i, grad_of, parts_of), unshare)
+    return finalize(x, _accumulated(i, grad_of, parts_of), unshare, refit)
 
 
 def _accumulated(

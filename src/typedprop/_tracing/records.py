@@ -208,4 +208,5 @@ def record_of(f: Callable[..., Any], x: Any, data: tuple[Any, ...], integer_data
 def _gradient(record: Record, values: list[Any], backs: list[Any], x: X, seed: object) -> X:
     if record.out is None or seed is None:
         return finalize(x, None)
-    return finalize(x, record.gradient(values, backs, seed), array_ids(seed), refit=True)
+    gradient: X = record.parameter_gradient(x, values, backs, seed, array_ids(seed))
+    return gradient

@@ -10,7 +10,10 @@ long to unroll usefully run the same steps in two loops over precomputed tuples 
 
 The generated sweep, unrolled or looped, is not a copy of the engine's: all three are made from
 the one step of `typedprop._core.sweep`, the replay's with the checks left out and, unrolled,
-with what the record tells of each node decided as the code is made.
+with what the record tells of each node decided as the code is made. The unrolled one takes no
+step at the parameter's parts (`Record.parts`, the views of it and of them): it gives their
+gradients to `assemble`, which puts the parameter's together, as the implicit style's tape does
+with its parts (`Tape.part`).
 
 Internal: used by `record`, which makes records, and `graph`, which keeps and runs them.
 """
@@ -18,8 +21,9 @@ Internal: used by `record`, which makes records, and `graph`, which keeps and ru
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
+from .._core.structures import assemble, finalize
 from .._core.sweep import Fact, Inputs, Template, namespace
 from .._core.sweep import step as sweep_step
 from .._core.tape import Maker, Node, Tape, sweep
@@ -78,6 +82,11 @@ class Record:
         )
         # Made on the first unchecked sweep: a graph only evaluated never needs it.
         self._sweep: Callable[[list[Any], list[Any], object], object] | None = None
+        #: The parts of the parameter: views of node 0, or of such a view (`unpack` of the
+        #: parameter, then of its layers), by the node they are views of: (node, path). The
+        #: unrolled sweep takes no step at them and gives their gradients, which `assemble`
+        #: puts together into the parameter's, as the implicit style does (`Tape.part`).
+        self.parts = _parameter_parts(steps) if len(steps) <= _UNROLL_LIMIT else {}
 
     def replay(self, x: Any, data: list[Any]) -> tuple[list[Any], list[Any], Any]:
         """The values and gradient continuations of the record run on `x` (node 0 is `x`) and
@@ -109,11 +118,25 @@ class Record:
             return g
         if self._sweep is None:
             self._sweep = (
-                _compile("sweep", *_sweep_source(self.steps, self.out))
+                _compile("sweep", *_sweep_source(self.steps, self.out, self.parts))
                 if len(self.steps) <= _UNROLL_LIMIT
                 else _looped_sweep(self.steps, self.out)
             )
         return self._sweep(values, backs, seed)
+
+    def parameter_gradient(
+        self, x: Any, values: list[Any], backs: list[Any], seed: object, unshare: set[int]
+    ) -> Any:
+        """The gradient of the parameter `x` (node 0) for `seed` at the output, whole and of
+        exactly `x`'s type: `gradient`, finalized (each leaf fitted to its parameter, arrays
+        in `unshare` copied, see `finalize`), or put together from its parts' gradients where
+        the unrolled sweep gives them. Consumes `values` and `backs`."""
+        by_parts = self.validated and bool(self.parts)
+        g = self.gradient(values, backs, seed)
+        if by_parts:
+            grad_of = cast(dict[int, object], g)
+            return assemble((x,), (0,), grad_of, self.parts, unshare, refit=True)[0]
+        return finalize(x, g, unshare, refit=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -281,14 +304,30 @@ def _reach(steps: list[Step], out: int) -> tuple[list[bool], list[bool]]:
     return reached, partial
 
 
-def _sweep_source(steps: list[Step], out: int) -> tuple[str, dict[str, Any]]:
+def _parameter_parts(steps: list[Step]) -> dict[int, list[tuple[int, tuple[int, ...]]]]:
+    """`Record.parts` of a record of `steps`."""
+    parts: dict[int, list[tuple[int, tuple[int, ...]]]] = {}
+    of_parameter = {0}
+    for i, step in enumerate(steps, 1):
+        if step.how == StepKind.VIEW and step.parents[0] in of_parameter:
+            of_parameter.add(i)
+            parts.setdefault(step.parents[0], []).append((i, tuple(k for k, _ in step.path)))
+    return parts
+
+
+def _sweep_source(
+    steps: list[Step], out: int, parts: dict[int, list[tuple[int, tuple[int, ...]]]]
+) -> tuple[str, dict[str, Any]]:
     """The source of `sweep(values, continuations, seed) -> gradient of node 0`, and its
     globals: the step at each node that leads to the output, from the output back, with what
     the record tells of the node decided as the code is made (whether it is a view, may get a
     Partial, takes `needs`; which of its inputs take a gradient, and whether an input gets its
-    first there, stored without `accumulate`)."""
+    first there, stored without `accumulate`). With `parts` (`Record.parts`), it takes no
+    step at the parameter's parts and returns the gradients of node 0 and of each part, by
+    node, for `assemble`."""
     ns = namespace()
     reached, partial = _reach(steps, out)
+    part_nodes = {n for items in parts.values() for n, _ in items}
     # Nodes after the output (an op whose value `f` did not return) take no gradient.
     names = ", ".join(f"b{i}" if i <= out and reached[i] else "_" for i in range(len(steps) + 1))
     lines = ["def sweep(values, backs, seed):", f"    {names}, = backs"]
@@ -305,7 +344,7 @@ def _sweep_source(steps: list[Step], out: int) -> tuple[str, dict[str, Any]]:
     # Nodes of one shape share their step's source, made once (see `_step_source`).
     shapes: dict[tuple[Any, ...], str] = {}
     for i in range(out, 0, -1):
-        if not reached[i]:
+        if not reached[i] or i in part_nodes:
             continue
         step = steps[i - 1]
         first = []
@@ -324,7 +363,12 @@ def _sweep_source(steps: list[Step], out: int) -> tuple[str, dict[str, Any]]:
             source = shapes[shape] = _step_source(*shape)
         needs = _shared(ns, "n", step.needs, step.needs) if step.maker.takes_needs else ""
         lines.append(source.format(*step.parents, i=i, needs=needs))
-    lines.append("    return g0" if reached[0] else "    return None")
+    if parts:
+        grads = [0, *sorted(part_nodes)]
+        found = ", ".join(f"{i}: g{i}" if reached[i] else f"{i}: None" for i in grads)
+        lines.append(f"    return {{{found}}}")
+    else:
+        lines.append("    return g0" if reached[0] else "    return None")
     return "\n".join(lines) + "\n", ns
 
 
