@@ -57,8 +57,7 @@ from .._core.structures import (
     show_path,
     unflatten,
 )
-from .graph import _AuxPlan, _record_with_aux
-from .records import _gradient, _Recorded, record_of
+from .records import _AuxPlan, _gradient, _record_with_aux, _Recorded, record_of
 from .replay import Record
 
 X = TypeVar("X")

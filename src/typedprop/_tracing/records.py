@@ -3,7 +3,8 @@
 `_Recorded` keeps the records of one function (a `Graph`'s, a `CompiledGraph`'s programs),
 looked up by the parameters' and the data's structure, shapes and dtypes; `record_of` makes one
 and `_gradient` reads a parameter's gradient from a replay. Both kinds of graph build on this
-module; a compiled graph with an aux also takes the aux's plan from `graph`.
+module, and both kinds of graph with an aux on its `_AuxPlan` and `_record_with_aux`, so
+neither imports the other's.
 
 Internal: used by `graph` and `compiled`.
 """
@@ -18,17 +19,23 @@ from .._backprop import (
     higher_derivative,
     not_a_bvar,
     refuse_bvars,
+    split_aux,
 )
 from .._core.bvar import BVar
-from .._core.errors import CheckError, TapeError
+from .._core.errors import CheckError, TapeError, TraceError
 from .._core.structures import (
+    Treedef,
     array_ids,
     array_kind,
     finalize,
+    flatten,
     kind_or_unknown,
+    unflatten,
 )
+from .._core.tape import Tape
 from .record import make_record
 from .replay import Record
+from .values import is_traced
 
 X = TypeVar("X")
 R = TypeVar("R")
@@ -210,3 +217,82 @@ def _gradient(record: Record, values: list[Any], backs: list[Any], x: X, seed: o
         return finalize(x, None)
     gradient: X = record.parameter_gradient(x, values, backs, seed, array_ids(seed))
     return gradient
+
+
+class _AuxPlan:
+    """Where a record finds the aux at each replay: the aux's structure (`flatten`'s), and at
+    each of its leaves the node whose value goes there, or -1 for a value fixed at trace time
+    (a string, an integer, a constant that no traced value went into)."""
+
+    __slots__ = ("computed", "fixed", "nodes", "treedef")
+
+    def __init__(self, treedef: Treedef, nodes: tuple[int, ...], fixed: tuple[Any, ...]) -> None:
+        self.treedef = treedef
+        self.nodes = nodes
+        self.fixed = fixed
+        #: The nodes whose values the aux holds, in its leaves' order: what a replay computes.
+        self.computed = tuple(n for n in nodes if n >= 0)
+
+    @classmethod
+    def of(cls, aux: object, tape: Tape | None, f: object) -> "_AuxPlan":
+        """The plan of `aux` as the traced function returned it, its BVars on `tape`; a
+        TraceError for what a replay could not compute again."""
+        name = getattr(f, "__name__", type(f).__name__)
+        leaves, treedef = flatten(aux, unknown_leaves=True)
+        nodes: list[int] = []
+        fixed: list[Any] = []
+        for leaf in leaves:
+            if type(leaf) is BVar:
+                if leaf._tape is not None and leaf._tape is tape:
+                    nodes.append(leaf._index)
+                    fixed.append(None)
+                    continue
+                if leaf._tape is not None:
+                    raise TraceError(
+                        f"trace: the aux of {name} holds a BVar of another backprop call than "
+                        "this trace: a recorded graph would keep its value fixed. Return the "
+                        "BVars of the traced function, or use the implicit style "
+                        "(typedprop.backprop)"
+                    )
+                leaf = leaf.value  # a constant
+            if is_traced(leaf):
+                raise TraceError(
+                    f"trace: the aux of {name} holds a traced value that is not a BVar (a "
+                    "parameter's .value, the data, or something computed from them in Python "
+                    "or by ops on the data alone): a recorded graph would keep it fixed. Put the "
+                    "BVar itself in the aux, or use the implicit style (typedprop.backprop)"
+                )
+            nodes.append(-1)
+            fixed.append(leaf)
+        return cls(treedef, tuple(nodes), tuple(fixed))
+
+    def read(self, values: list[Any]) -> Any:
+        """The aux of a replay whose node values are `values`."""
+        return self.put([values[n] for n in self.computed])
+
+    def put(self, computed: list[Any]) -> Any:
+        """The aux whose BVars' values are `computed`, the values of the nodes `computed`
+        names, in its order (what a compiled program gives back)."""
+        values = iter(computed)
+        return unflatten(
+            self.treedef,
+            [c if n < 0 else next(values) for n, c in zip(self.nodes, self.fixed, strict=True)],
+        )
+
+
+def _record_with_aux(
+    f: Callable[..., Any], x: Any, data: tuple[Any, ...], integer_data: bool
+) -> tuple[Record, _AuxPlan]:
+    """The record of `f`, which returns `(output, aux)`, at `x` and `data`, and where its
+    replays find the aux (what `GraphWithAux` and `CompiledGraphWithAux` keep)."""
+    returned: list[tuple[Tape | None, object]] = []
+
+    def output(param: BVar[Any], *traced: Any) -> BVar[Any]:
+        y, aux = split_aux(f(param, *traced), f, "trace")
+        returned.append((param._tape, aux))
+        return y
+
+    output.__name__ = getattr(f, "__name__", "f")
+    record = make_record(output, x, data, integer_data)
+    tape, aux = returned[-1]
+    return record, _AuxPlan.of(aux, tape, f)
