@@ -6,7 +6,8 @@ engine itself.
 A tape is a list of nodes in the order they were computed. A node holds its value, the tape
 positions of its inputs (-1 for a constant), its gradient continuation (the staged gradient that
 its op returned from forward), and its *maker*: the op, view or collect that made it, which names
-it in errors. Parameters are leaves: nodes with no maker.
+it in errors. Parameters are leaves: nodes with no maker; so, on the tape of a `backprop` call,
+are the parts of a parameter (`Tape.part`).
 
 The reverse sweep walks the nodes from the output back to the parameters once, iteratively (a
 chain of any length works), hands each node's accumulated gradient to its continuation, checks
