@@ -140,6 +140,8 @@ def _refuse(params: Any, grads: Any, who: str) -> None:
 
 def _replaced(leaf: Any, new: Any) -> Any:
     """`new` with the type of the float leaf `leaf` (a float32 array stays float32)."""
+    if type(new) is np.ndarray and type(leaf) is np.ndarray and new.dtype == leaf.dtype:
+        return new  # the common case, without a call into numpy
     if isinstance(leaf, np.ndarray):
         return np.asarray(new, dtype=leaf.dtype)
     array = array_kind(leaf)
@@ -247,25 +249,14 @@ class Optimizer(Generic[P]):
         floats: list[int] = []
         made_for = True
         if parts is not None:
-            nd = np.ndarray
             for i, leaf in enumerate(leaves):
-                if type(leaf) is nd:
-                    if leaf.dtype.kind != "f":
-                        continue
-                    g = parts[i]
-                    if not (type(g) is nd and g.shape == leaf.shape and g.dtype.kind == "f"):
-                        parts = None
-                        break
-                    key: object = (leaf.shape, leaf.dtype)
-                elif _is_float_leaf(leaf):
-                    if not _fits_loosely(leaf, parts[i]):
-                        parts = None
-                        break
-                    key = _key(leaf)
-                else:
+                if not _is_float_leaf(leaf):
                     continue
+                if not _fits(leaf, parts[i]):
+                    parts = None
+                    break
                 n = len(floats)
-                made_for = made_for and n < len(keys) and keys[n] == key
+                made_for = made_for and n < len(keys) and keys[n] == _key(leaf)
                 floats.append(i)
         if parts is None:
             _refuse(params, grads, type(self).__name__)
@@ -281,14 +272,7 @@ class Optimizer(Generic[P]):
         update = self._update_into
         for n, i in enumerate(floats):
             leaf = leaves[i]
-            out = update(n, leaf, parts[i], None if into is None else into[n])
-            if (
-                type(out) is not np.ndarray
-                or type(leaf) is not np.ndarray
-                or out.dtype != leaf.dtype
-            ):
-                out = _replaced(leaf, out)  # a float32 array stays float32, a float a float
-            new[i] = out
+            new[i] = _replaced(leaf, update(n, leaf, parts[i], None if into is None else into[n]))
         result: P = unflatten(treedef, new)
         return result
 
