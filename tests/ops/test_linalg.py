@@ -746,3 +746,26 @@ def test_matvec_weight_gradient_is_the_outer_product() -> None:
     gw, gx = back(g)
     assert np.array_equal(gw, np.outer(g, x)) and gw.flags.c_contiguous
     assert np.array_equal(gx, g @ w)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, F32])
+def test_large_one_sample_weight_gradients_are_numpys_outer_product(dtype: type) -> None:
+    # 300x784 (MNIST's first layer) is past _EINSUM_OUTER: einsum forms the product there.
+    # Same values as np.outer (a -0.0 product comes out 0.0, equal to it), C order, the dtype
+    # kept; one product of mixed dtypes is numpy's broadcast, promoted as np.outer does.
+    rng = np.random.default_rng(9)
+    w = rng.normal(size=(300, 784)).astype(dtype)
+    x, b, g = rng.normal(size=784).astype(dtype), np.zeros(300, dtype), np.ones(300, dtype)
+    x[:2] = (0.0, -0.0)
+    g[0] = -1.0
+    want = np.outer(g, x)
+    for gw in (
+        tp.ops.matvec.forward(w, x)[1](g)[0],
+        tp.ops.matmul.forward(w, x)[1](g)[0],
+        tp.ops.linear.forward(w, x, b)[1](g)[0],
+        tp.grad(lambda w: tp.ops.vdot(g, tp.ops.linear(w, x, b)), w),
+    ):
+        assert gw.dtype == dtype and gw.flags.c_contiguous
+        assert np.array_equal(gw, want)
+    mixed = tp.ops.matvec.forward(w.astype(np.float64), x)[1](g.astype(np.float64))[0]
+    assert np.array_equal(mixed, np.outer(g.astype(np.float64), x))
