@@ -611,6 +611,8 @@ matvec = public(MatVec())
 # 77 us against 101; on small products einsum's parsing costs more than it saves (10x100: 2.2
 # against 1.6 us), even at 128x128.
 _EINSUM_OUTER = 65536
+# `a.sum(axis=0)` without its Python wrapper (the same pairwise sums).
+_sum_rows = np.add.reduce
 
 
 def _outer_product(a: Any, b: Any) -> Any:
@@ -690,17 +692,22 @@ class Linear(
             g: Array, needs: tuple[bool, bool, bool] = (True, True, True)
         ) -> tuple[Mat, Array, Vec]:
             # A batch's axes folded into one, so the weight gradient is one matrix product.
-            g2 = g.reshape(-1, g.shape[-1]) if g.ndim > 1 else g
-            x2 = x.reshape(-1, x.shape[-1]) if x.ndim > 1 else x
+            # (The tests inline, not `astype(copy=False)` calls: this runs at every layer of
+            # every step, where a call costs as much as a small product.)
+            g2 = g if g.ndim <= 2 else g.reshape(-1, g.shape[-1])
+            x2 = x if x.ndim <= 2 else x.reshape(-1, x.shape[-1])
             gw: Mat = SKIPPED
             if needs[0]:
-                gw = (_outer_product(g2, x2) if g2.ndim == 1 else g2.T @ x2).astype(
-                    w.dtype, copy=False
-                )
-            gx: Array = (g @ w).astype(x.dtype, copy=False) if needs[1] else SKIPPED
+                gw = _outer_product(g2, x2) if g2.ndim == 1 else g2.T @ x2
+                gw = gw if gw.dtype == w.dtype else gw.astype(w.dtype)
+            gx: Array = SKIPPED
+            if needs[1]:
+                gx = g @ w
+                gx = gx if gx.dtype == x.dtype else gx.astype(x.dtype)
             gb: Vec = SKIPPED
             if needs[2]:
-                gb = (g2 if g2.ndim == 1 else g2.sum(axis=0)).astype(b.dtype, copy=False)
+                gb = g2 if g2.ndim == 1 else _sum_rows(g2, 0)
+                gb = gb if gb.dtype == b.dtype else gb.astype(b.dtype)
             return gw, gx, gb
 
         return out, grad

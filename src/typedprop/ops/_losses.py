@@ -290,7 +290,7 @@ class IntegerLabelsCrossEntropy(Op[Any, Any]):
             )
         k = shape[-1]
         # One pass: a negative label, read as unsigned, is larger than any class count.
-        if labels.size and _as_unsigned(labels).max() >= k:
+        if labels.size and _maximum(_as_unsigned(labels), None) >= k:
             out = (labels < 0) | (labels >= k)
             bad = labels[out].flat[0]
             raise CheckError(
@@ -429,15 +429,17 @@ class IntegerLabelsCrossEntropy(Op[Any, Any]):
         in place, and numpy's indexing, which selects the same entries as take_along_axis and
         put_along_axis at a fraction of their cost. The same passes over the logits as a
         hand-written loss and gradient, and the same bits as the general path."""
-        m = logits.max(axis=1, keepdims=True)
-        if not np.isfinite(m).all():
+        # The ufuncs' reductions called directly: `.max()`, `.all()`, `.sum()` and `np.sum`
+        # without their Python wrappers (the same results), once per step of training.
+        m = _maximum(logits, 1, keepdims=True)
+        if not _all(np.isfinite(m), None):
             return None
         e = np.subtract(logits, m)
         np.exp(e, out=e)
-        s = e.sum(axis=1, keepdims=True)  # at least 1: no log(0) to silence
+        s = _add(e, 1, keepdims=True)  # at least 1: no log(0) to silence
         n = logits.shape[0]
         at = (np.arange(n), self.labels)
-        value = np.sum(np.log(s) - (logits[at][:, None] - m)) / n
+        value = _add(np.log(s) - (logits[at][:, None] - m), None) / n
 
         def grad_rows(g: Any) -> tuple[Any]:
             p = e / s
@@ -546,6 +548,8 @@ def _as_unsigned(labels: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
 
 
 _UNSIGNED = {n: np.dtype(f"u{n}") for n in (1, 2, 4, 8)}
+
+_maximum, _add, _all = np.maximum.reduce, np.add.reduce, np.logical_and.reduce
 
 
 def _under_jit(x: Any) -> bool:
