@@ -194,6 +194,24 @@ def test_view_gradients_are_handed_out_without_copies_unless_they_share_memory()
     assert not np.shares_memory(ga, gb)
     ga[0, 0] = 100.0
     assert gb[0, 0] == 0.0
+
+    # The array itself first, then a view of it: the view is the copy.
+    def h(p: tp.BVar[tuple[tp.Vec, tp.Mat]]) -> tp.BVar[float]:
+        a, b = p.unpack()
+        return (a + tp.ops.reshape(b, (4,))) @ np.arange(4.0)
+
+    ga, gb = tp.grad(h, (np.ones(4), np.ones((2, 2))))
+    assert ga.base is None and not np.shares_memory(ga, gb)
+    assert ga.tolist() == [0.0, 1.0, 2.0, 3.0] and gb.tolist() == [[0.0, 1.0], [2.0, 3.0]]
+
+    # One array, the gradient of two parameters (`a + b` hands its gradient to both): the
+    # second is a copy.
+    def k(p: tp.BVar[tuple[tp.Vec, tp.Vec]]) -> tp.BVar[float]:
+        a, b = p.unpack()
+        return (a + b) @ np.arange(4.0)
+
+    ga, gb = tp.grad(k, (np.ones(4), np.ones(4)))
+    assert not np.shares_memory(ga, gb) and ga.tolist() == gb.tolist() == [0.0, 1.0, 2.0, 3.0]
     # A broadcast (read-only) gradient is copied.
     g = tp.grad(lambda v: tp.ops.sum(tp.ops.broadcast_to(v, (3, 2))), np.ones(2))
     assert g.flags.writeable and g.tolist() == [3.0, 3.0]

@@ -1271,9 +1271,9 @@ def _assembled(
     if grad_of[i] is None and n < len(_ITEM_PATHS) and [p for _, p in items] == _ITEM_PATHS[n]:
         kind = _cache.get(type(x)) or kind_of(x)
         children = kind.children(x)
-        if len(children) == n:
+        if len(children) == n:  # (so zip needs no `strict`, whose keyword costs a parse)
             out = []
-            for c, (part, _) in zip(children, items, strict=True):
+            for c, (part, _) in zip(children, items):  # noqa: B905
                 g = grad_of[part]
                 if part in parts_of:
                     out.append(_assembled(c, part, grad_of, parts_of, unshare, refit))
@@ -1310,6 +1310,11 @@ def _unshared(g: np.ndarray[Any, Any], unshare: set[int]) -> np.ndarray[Any, Any
     gradient, or as the seed; ids in `unshare`, to which `g`'s are added). An op's gradient may
     be a view (a transpose, a reshape, a broadcast `g`): copying only these ensures that
     changing one returned array changes no other."""
+    if g.base is None:  # the common case, an array of its own: one id to look at
+        if id(g) in unshare or not g.flags.writeable:
+            g = g.copy()
+        unshare.add(id(g))
+        return g
     root = _root(g)
     if id(g) in unshare or id(root) in unshare or not g.flags.writeable:
         g = root = g.copy()
