@@ -70,7 +70,15 @@ def _container_key(x: Any, kind: Any, data_leaves: list[Any] | None, integer_dat
     keys = []
     for c in kind.children(x):
         t = type(c)
-        if t is np.ndarray or t is float:
+        if t is np.ndarray:
+            # A parameter's float array, `_leaf_key`'s common case inline: the key is looked
+            # up at every call of a graph, a weight and a bias per layer.
+            if data_leaves is None and c.dtype.kind == "f":
+                keys.append((t, c.shape, c.dtype))
+            else:
+                keys.append(_leaf_key(c, data_leaves, integer_data))
+            continue
+        if t is float:
             keys.append(_leaf_key(c, data_leaves, integer_data))
             continue
         ck = kind_or_unknown(c)
