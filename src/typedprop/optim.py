@@ -173,22 +173,27 @@ def _donated(leaves: list[Any], floats: list[int], parts: list[Any]) -> list[Any
     another gradient's), of the leaf's dtype (its shape was checked), that is no parameter's
     memory and not given twice (a caller may pass one array twice, or a parameter as a
     gradient: writing into it would change what a later leaf reads)."""
-    params = {id(_root(leaves[i])) for i in floats if type(leaves[i]) is np.ndarray}
-    count: dict[int, int] = {}
+    params = set()
     for i in floats:
-        g = parts[i]
-        count[id(g)] = count.get(id(g), 0) + 1
+        leaf = leaves[i]
+        if type(leaf) is np.ndarray:
+            params.add(id(leaf if leaf.base is None else _root(leaf)))
+    ids = [id(parts[i]) for i in floats]
+    # Given twice: an array met more than once is nobody's to write into (rare: counted only
+    # when the ids are not all distinct).
+    twice = set() if len(set(ids)) == len(ids) else {k for k in ids if ids.count(k) > 1}
     into: list[Any] = []
-    for i in floats:
+    for i, k in zip(floats, ids, strict=True):
         g = parts[i]
+        leaf = leaves[i]
         into.append(
             g
             if type(g) is np.ndarray
             and g.base is None
-            and count[id(g)] == 1
-            and id(g) not in params
-            and type(leaves[i]) is np.ndarray
-            and g.dtype == leaves[i].dtype
+            and k not in params
+            and k not in twice
+            and type(leaf) is np.ndarray
+            and g.dtype == leaf.dtype
             and g.flags.writeable
             else None
         )
