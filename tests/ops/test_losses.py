@@ -381,3 +381,24 @@ def test_cross_entropy_rows_with_an_infinite_maximum_take_the_general_path() -> 
         logits = np.array([[0.0, 0.0], [bad, -np.inf]])
         assert IntegerLabelsCrossEntropy(labels)._rows(logits) is None
     assert IntegerLabelsCrossEntropy(labels)._rows(np.zeros((2, 2))) is not None
+
+
+def test_one_sample_with_a_python_int_label() -> None:
+    # The per-sample loop's case: a vector of logits and an int, on its own fast path.
+    from typedprop.ops._losses import IntegerLabelsCrossEntropy
+
+    z = np.array([1.0, 2.0, 0.5])
+    p = np.exp(z - z.max())
+    p /= p.sum()
+    value, g = tp.backprop(lambda z: CE_LABELS(z, 1), z)
+    assert np.isclose(value, -np.log(p[1]))
+    assert np.allclose(g, p - np.eye(3)[1])
+    _, g32 = tp.backprop(lambda z: CE_LABELS(z, 1), z.astype(np.float32))
+    assert g32.dtype == np.float32
+    # An infinite or nan maximum is left to the general path.
+    for bad in (np.inf, np.nan):
+        assert IntegerLabelsCrossEntropy(1)._one_sample(np.array([0.0, bad])) is None
+    assert IntegerLabelsCrossEntropy(1)._one_sample(z) is not None
+    assert CE_LABELS(z, np.int64(1)) == CE_LABELS(z, 1) == CE_LABELS(z, np.array(1))
+    with pytest.raises(tp.CheckError, match="holds 3, out of range"):
+        CE_LABELS(z, 3)

@@ -267,6 +267,8 @@ class IntegerLabelsCrossEntropy(Op[Any, Any]):
     @overload
     def __call__(self, logits: L, labels: OtherArray | int, /) -> L: ...
     def __call__(self, logits: Any, labels: Any, /) -> Any:
+        if type(labels) is int:  # one sample's label (hasattr's failed lookup costs a raise)
+            return Op.__call__(IntegerLabelsCrossEntropy(labels), logits)
         if hasattr(labels, "shape") and not isinstance(labels, np.generic):
             # An array of labels is the op's second input, which takes no gradient: a
             # recorded graph may then read it from the data (see `_ArrayLabels`).
@@ -453,14 +455,18 @@ class IntegerLabelsCrossEntropy(Op[Any, Any]):
         """The loss of one sample (a vector of logits and one label), the per-sample training
         loop's case, without the batch machinery; None where the general path must decide (a
         bad label, an infinite maximum), so that errors and edge cases have one home."""
-        label = self.labels[()]
+        # A Python int as given, else the 0-d array's item: both index and compare faster
+        # than a numpy integer, once per step of per-sample training.
+        given = self._given
+        label = given if type(given) is int else self.labels[()]
         if self.labels.dtype.kind not in "iu" or not 0 <= label < logits.shape[0]:
             return None
-        shift = logits.max()
-        if not np.isfinite(shift):
+        shift = _maximum(logits, None)
+        # A float: math's test, not a ufunc call (numpy's for any other dtype, complex too).
+        if not (math.isfinite(shift) if logits.dtype.kind == "f" else np.isfinite(shift)):
             return None
         e = np.exp(logits - shift)
-        s = e.sum()
+        s = _add(e, None)
         value = np.log(s) - (logits[label] - shift)
 
         def grad(g: Any) -> tuple[Any]:
