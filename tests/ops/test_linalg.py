@@ -749,10 +749,20 @@ def test_matvec_weight_gradient_is_the_outer_product() -> None:
 
 
 @pytest.mark.parametrize("dtype", [np.float64, F32])
-def test_large_one_sample_weight_gradients_are_numpys_outer_product(dtype: type) -> None:
+def test_large_one_sample_weight_gradients_are_numpys_outer_product(
+    dtype: type, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # 300x784 (MNIST's first layer) is past _EINSUM_OUTER: einsum forms the product there.
     # Same values as np.outer (a -0.0 product comes out 0.0, equal to it), C order, the dtype
     # kept; one product of mixed dtypes is numpy's broadcast, promoted as np.outer does.
+    einsums: list[str] = []
+    einsum = np.einsum
+
+    def counted(spec: str, *operands: Any) -> Any:
+        einsums.append(spec)
+        return einsum(spec, *operands)
+
+    monkeypatch.setattr(np, "einsum", counted)
     rng = np.random.default_rng(9)
     w = rng.normal(size=(300, 784)).astype(dtype)
     x, b, g = rng.normal(size=784).astype(dtype), np.zeros(300, dtype), np.ones(300, dtype)
@@ -767,5 +777,40 @@ def test_large_one_sample_weight_gradients_are_numpys_outer_product(dtype: type)
     ):
         assert gw.dtype == dtype and gw.flags.c_contiguous
         assert np.array_equal(gw, want)
+    assert einsums == ["i,j->ij"] * 4
     mixed = tp.ops.matvec.forward(w.astype(np.float64), x)[1](g.astype(np.float64))[0]
     assert np.array_equal(mixed, np.outer(g.astype(np.float64), x))
+    # A small product is the broadcast's.
+    tp.ops.matvec.forward(w[:10, :100], x[:100])[1](g[:10])
+    # (The "mixed" product above is of one dtype, and einsum's, when dtype is float64.)
+    assert len(einsums) == 4 + (dtype is np.float64)
+
+
+@pytest.mark.parametrize(
+    "inputs",
+    [
+        pytest.param((np.inf, 0.0), id="inf-times-zero"),
+        pytest.param((1e200, 1e200), id="overflow"),
+    ],
+)
+def test_large_outer_products_report_floating_point_errors_as_numpy_does(
+    inputs: tuple[float, float],
+) -> None:
+    # einsum reports no floating-point error: a product that could set one is numpy's
+    # broadcast, which raises under np.errstate(all="raise") as np.outer does.
+    x, g = np.ones(784), np.ones(300)
+    x[0], g[0] = inputs
+    for product in (
+        lambda: tp.ops.matvec.forward(np.zeros((300, 784)), x)[1](g),
+        lambda: np.outer(g, x),
+    ):
+        with np.errstate(all="raise"), pytest.raises(FloatingPointError):
+            product()
+    # A nan raises nothing, in either: it comes out where np.outer puts it.
+    x[0], g[0] = np.nan, 1.0
+    gw = tp.ops.matvec.forward(np.zeros((300, 784)), x)[1](g)[0]
+    assert np.array_equal(gw, np.outer(g, x), equal_nan=True)
+    # Underflows, ignored by default, are reported where asked for.
+    x[0], g[0] = 1e-200, 1e-200
+    with np.errstate(under="raise"), pytest.raises(FloatingPointError):
+        tp.ops.matvec.forward(np.zeros((300, 784)), x)[1](g)

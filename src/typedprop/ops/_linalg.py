@@ -619,14 +619,39 @@ def _outer_product(a: Any, b: Any) -> Any:
     """`np.outer(a, b)`, the same products, without its conversions for two 1-D arrays: a
     weight gradient of one sample (`matmul`, `matvec`, `linear`).
 
-    A large one of one dtype comes from `einsum`, faster (see `_EINSUM_OUTER`), which adds
-    each product to a zero: a product of -0.0 comes out 0.0, equal to it, and no warning of
-    an invalid product (inf times 0) is raised."""
+    A large one of one real floating dtype comes from `einsum`, faster (see `_EINSUM_OUTER`),
+    where no product can raise a floating-point error (`_cannot_raise`): einsum reports none,
+    where the broadcast product warns or raises as `np.errstate` says. einsum adds each
+    product to a zero, so a product of -0.0 comes out 0.0, equal to it."""
     if type(a) is np.ndarray and type(b) is np.ndarray and a.ndim == 1 and b.ndim == 1:
-        if a.size * b.size >= _EINSUM_OUTER and a.dtype == b.dtype:
+        if (
+            a.size * b.size >= _EINSUM_OUTER
+            and a.dtype == b.dtype
+            and a.dtype.kind == "f"
+            and _cannot_raise(a, b)
+        ):
             return np.einsum("i,j->ij", a, b)
         return a[:, None] * b
     return np.outer(a, b)
+
+
+_max, _min = np.maximum.reduce, np.minimum.reduce
+_FLOAT_MAX: dict[np.dtype[Any], float] = {}
+
+
+def _cannot_raise(a: np.ndarray[Any, Any], b: np.ndarray[Any, Any]) -> bool:
+    """Whether no product of an entry of `a` and one of `b` (both non-empty, of one floating
+    dtype) sets a floating-point error flag that numpy would report: every entry is finite,
+    the largest product fits the dtype, and underflows are ignored (numpy's default). Four
+    reductions over two vectors; a nan or an inf makes the product below nan or inf."""
+    dtype = a.dtype
+    top = _FLOAT_MAX.get(dtype)
+    if top is None:
+        top = _FLOAT_MAX[dtype] = float(np.finfo(dtype).max)
+    largest = max(float(_max(a, None)), -float(_min(a, None))) * max(
+        float(_max(b, None)), -float(_min(b, None))
+    )
+    return largest <= top and np.geterr()["under"] == "ignore"
 
 
 class Linear(
@@ -698,7 +723,13 @@ class Linear(
             x2 = x if x.ndim <= 2 else x.reshape(-1, x.shape[-1])
             gw: Mat = SKIPPED
             if needs[0]:
-                gw = _outer_product(g2, x2) if g2.ndim == 1 else g2.T @ x2
+                gw = (
+                    g2.T @ x2
+                    if g2.ndim > 1
+                    else _outer_product(g2, x2)
+                    if type(x2) is np.ndarray
+                    else g2[:, None] * x2  # another library's data: its own product
+                )
                 gw = gw if gw.dtype == w.dtype else gw.astype(w.dtype)
             gx: Array = SKIPPED
             if needs[1]:
