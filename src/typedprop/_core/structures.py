@@ -1310,12 +1310,7 @@ def _unshared(g: np.ndarray[Any, Any], unshare: set[int]) -> np.ndarray[Any, Any
     gradient, or as the seed; ids in `unshare`, to which `g`'s are added). An op's gradient may
     be a view (a transpose, a reshape, a broadcast `g`): copying only these ensures that
     changing one returned array changes no other."""
-    if g.base is None:  # the common case, an array of its own: one id to look at
-        if id(g) in unshare or not g.flags.writeable:
-            g = g.copy()
-        unshare.add(id(g))
-        return g
-    root = _root(g)
+    root = g if g.base is None else _root(g)  # (no call for an array of its own)
     if id(g) in unshare or id(root) in unshare or not g.flags.writeable:
         g = root = g.copy()
     unshare.add(id(g))

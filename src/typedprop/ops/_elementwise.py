@@ -50,6 +50,7 @@ from .._core.structures import array_kind, array_module
 from .._core.tape import check_live
 from ._broadcast import broadcast_error, unbroadcast
 from ._nondifferentiable import NotDifferentiable
+from ._reductions import min_reduce
 from ._registry import public
 
 _Derivative = Callable[[], Any]
@@ -507,9 +508,8 @@ def _plain_logistic(x: np.ndarray[Any, Any]) -> tuple[Any, Any] | None:
     `e = exp(-x)` and the logistic `1 / (1 + e)`, in four passes (one min to decide), as
     exact there as the formula from exp(-|x|) and the same bits as a hand-written
     `1 / (1 + exp(-x))`; None for any other array (an entry beyond, -inf, nan, none)."""
-    # `np.minimum.reduce`: `x.min()` without its Python wrapper, in the hot path of every
-    # hidden layer.
-    if not (x.size and _minimum(x, None) >= _exp_safe(x.dtype)):  # False for nan
+    # `min_reduce`: `x.min()` without its Python wrapper, in the hot path of every hidden layer.
+    if not (x.size and min_reduce(x, None) >= _exp_safe(x.dtype)):  # False for nan
         return None
     e = np.negative(x)
     np.exp(e, out=e)
@@ -525,9 +525,6 @@ def _times_plain_derivative(e: Any, out: Any, g: Any) -> tuple[Any]:
     d *= out
     d *= out
     return (d,)
-
-
-_minimum = np.minimum.reduce
 
 
 def _exp_safe(dtype: np.dtype[Any]) -> float:

@@ -59,6 +59,7 @@ from .._core.structures import array_kind, array_module
 from . import _arithmetic as _ar
 from ._axes import normalize_axis
 from ._broadcast import unbroadcast
+from ._reductions import max_reduce, min_reduce, sum_reduce
 from ._registry import public, unconfigured
 
 _M: TypeAlias = tuple[int, int]
@@ -611,8 +612,6 @@ matvec = public(MatVec())
 # 78 us against 101 (84 with `_cannot_raise`); on small products einsum's parsing costs more
 # than it saves (10x100: 2.2 against 1.6 us), even at 128x128.
 _EINSUM_OUTER = 65536
-# `a.sum(axis=0)` without its Python wrapper (the same pairwise sums).
-_sum_rows = np.add.reduce
 
 
 def _outer_product(a: Any, b: Any) -> Any:
@@ -635,7 +634,6 @@ def _outer_product(a: Any, b: Any) -> Any:
     return np.outer(a, b)
 
 
-_max, _min = np.maximum.reduce, np.minimum.reduce
 _FLOAT_MAX: dict[np.dtype[Any], float] = {}
 
 
@@ -648,8 +646,8 @@ def _cannot_raise(a: np.ndarray[Any, Any], b: np.ndarray[Any, Any]) -> bool:
     top = _FLOAT_MAX.get(dtype)
     if top is None:
         top = _FLOAT_MAX[dtype] = float(np.finfo(dtype).max)
-    largest = max(float(_max(a, None)), -float(_min(a, None))) * max(
-        float(_max(b, None)), -float(_min(b, None))
+    largest = max(float(max_reduce(a, None)), -float(min_reduce(a, None))) * max(
+        float(max_reduce(b, None)), -float(min_reduce(b, None))
     )
     return largest <= top and np.geterr()["under"] == "ignore"
 
@@ -723,13 +721,12 @@ class Linear(
             x2 = x if x.ndim <= 2 else x.reshape(-1, x.shape[-1])
             gw: Mat = SKIPPED
             if needs[0]:
-                gw = (
-                    g2.T @ x2
-                    if g2.ndim > 1
-                    else _outer_product(g2, x2)
-                    if type(x2) is np.ndarray
-                    else g2[:, None] * x2  # another library's data: its own product
-                )
+                if g2.ndim > 1:
+                    gw = g2.T @ x2
+                elif type(x2) is np.ndarray:
+                    gw = _outer_product(g2, x2)
+                else:
+                    gw = g2[:, None] * x2  # another library's data: its own product
                 gw = gw if gw.dtype == w.dtype else gw.astype(w.dtype)
             gx: Array = SKIPPED
             if needs[1]:
@@ -737,7 +734,7 @@ class Linear(
                 gx = gx if gx.dtype == x.dtype else gx.astype(x.dtype)
             gb: Vec = SKIPPED
             if needs[2]:
-                gb = g2 if g2.ndim == 1 else _sum_rows(g2, 0)
+                gb = g2 if g2.ndim == 1 else sum_reduce(g2, 0)
                 gb = gb if gb.dtype == b.dtype else gb.astype(b.dtype)
             return gw, gx, gb
 

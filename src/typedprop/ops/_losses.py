@@ -52,7 +52,7 @@ from .._core.op import SKIPPED, Grad2, Op
 from .._core.structures import array_kind, array_module
 from ._axes import describe_shape
 from ._broadcast import unbroadcast
-from ._reductions import _floating, log_of_sum, shifted_exp
+from ._reductions import _floating, all_reduce, log_of_sum, max_reduce, shifted_exp, sum_reduce
 from ._registry import public
 
 _Values: TypeAlias = np.ndarray[Any, Any] | float
@@ -267,9 +267,12 @@ class IntegerLabelsCrossEntropy(Op[Any, Any]):
     @overload
     def __call__(self, logits: L, labels: OtherArray | int, /) -> L: ...
     def __call__(self, logits: Any, labels: Any, /) -> Any:
-        if type(labels) is int:  # one sample's label (hasattr's failed lookup costs a raise)
-            return Op.__call__(IntegerLabelsCrossEntropy(labels), logits)
-        if hasattr(labels, "shape") and not isinstance(labels, np.generic):
+        # (An int first: hasattr's failed lookup on one sample's label costs a raise.)
+        if (
+            type(labels) is not int
+            and hasattr(labels, "shape")
+            and not isinstance(labels, np.generic)
+        ):
             # An array of labels is the op's second input, which takes no gradient: a
             # recorded graph may then read it from the data (see `_ArrayLabels`).
             return Op.__call__(_ARRAY_LABELS, logits, labels)
@@ -292,7 +295,7 @@ class IntegerLabelsCrossEntropy(Op[Any, Any]):
             )
         k = shape[-1]
         # One pass: a negative label, read as unsigned, is larger than any class count.
-        if labels.size and _maximum(_as_unsigned(labels), None) >= k:
+        if labels.size and max_reduce(_as_unsigned(labels), None) >= k:
             out = (labels < 0) | (labels >= k)
             bad = labels[out].flat[0]
             raise CheckError(
@@ -433,15 +436,15 @@ class IntegerLabelsCrossEntropy(Op[Any, Any]):
         hand-written loss and gradient, and the same bits as the general path."""
         # The ufuncs' reductions called directly: `.max()`, `.all()`, `.sum()` and `np.sum`
         # without their Python wrappers (the same results), once per step of training.
-        m = _maximum(logits, 1, keepdims=True)
-        if not _all(np.isfinite(m), None):
+        m = max_reduce(logits, 1, keepdims=True)
+        if not all_reduce(np.isfinite(m), None):
             return None
         e = np.subtract(logits, m)
         np.exp(e, out=e)
-        s = _add(e, 1, keepdims=True)  # at least 1: no log(0) to silence
+        s = sum_reduce(e, 1, keepdims=True)  # at least 1: no log(0) to silence
         n = logits.shape[0]
         at = (np.arange(n), self.labels)
-        value = _add(np.log(s) - (logits[at][:, None] - m), None) / n
+        value = sum_reduce(np.log(s) - (logits[at][:, None] - m), None) / n
 
         def grad_rows(g: Any) -> tuple[Any]:
             p = e / s
@@ -461,12 +464,12 @@ class IntegerLabelsCrossEntropy(Op[Any, Any]):
         label = given if type(given) is int else self.labels[()]
         if self.labels.dtype.kind not in "iu" or not 0 <= label < logits.shape[0]:
             return None
-        shift = _maximum(logits, None)
+        shift = max_reduce(logits, None)
         # A float: math's test, not a ufunc call (numpy's for any other dtype, complex too).
         if not (math.isfinite(shift) if logits.dtype.kind == "f" else np.isfinite(shift)):
             return None
         e = np.exp(logits - shift)
-        s = _add(e, None)
+        s = sum_reduce(e, None)
         value = np.log(s) - (logits[label] - shift)
 
         def grad(g: Any) -> tuple[Any]:
@@ -554,8 +557,6 @@ def _as_unsigned(labels: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
 
 
 _UNSIGNED = {n: np.dtype(f"u{n}") for n in (1, 2, 4, 8)}
-
-_maximum, _add, _all = np.maximum.reduce, np.add.reduce, np.logical_and.reduce
 
 
 def _under_jit(x: Any) -> bool:

@@ -121,6 +121,12 @@ class Reduction(Op[Any, Any]):
         raise NotImplementedError
 
 
+# numpy's reductions called directly, for the hot paths of the layers and losses: `.max()`,
+# `.min()`, `.sum()`, `.all()` and `np.sum` without their Python wrappers, the same results.
+max_reduce, min_reduce = np.maximum.reduce, np.minimum.reduce
+sum_reduce, all_reduce = np.add.reduce, np.logical_and.reduce
+
+
 def _floating(xp: Any, x: Any) -> Any:
     """Another library's array `x` as floats: itself when it is floating, else (integers,
     booleans) converted to the library's default real floating dtype, where numpy's mean, exp
