@@ -36,6 +36,8 @@ from ._core.structures import (
 )
 from ._core.tape import Tape, active, check_live, recording, sweep
 
+_get_ident = threading.get_ident
+
 X = TypeVar("X")
 Y = TypeVar("Y")
 A = TypeVar("A")
@@ -235,18 +237,19 @@ def _run(
                 except Mismatch as e:
                     raise CheckError(f"{who}: the seed does not fit the output: {e}") from None
             parts = tape.parts or {}
-            wanted = [*leaves, *(part for items in parts.values() for part, _ in items)]
-            if y._tape is None or seed is None:
-                grads: list[object] = [None] * len(wanted)
+            t = y._tape
+            if t is None or seed is None:
+                grads: list[object] = [None] * len(tape.nodes)
             else:
-                check_live(y._tape)
-                grads = sweep(tape, y._index, seed, wanted)
+                if not (t.live and t.thread == _get_ident()):
+                    check_live(t)
+                # Every node's, by position: the parameters' and their parts' are what
+                # `assemble` reads.
+                grads = sweep(tape, y._index, seed, None)
             # The caller's seed, or arrays in it, may come back as gradients (f = x + 1):
             # never hand them out again.
             handed_out = array_ids(seed)
-            gradients = assemble(
-                xs, leaves, dict(zip(wanted, grads, strict=True)), parts, handed_out
-            )
+            gradients = assemble(xs, leaves, grads, parts, handed_out)
     except TapeError as e:
         higher = higher_derivative(e, who)
         if higher is None:

@@ -456,7 +456,7 @@ class Op(Maker, Generic[*Ins, Out]):
                         plain = plain and _plain(v)
                         continue
                     if t is not tape:
-                        tape = check_live(t)
+                        tape = t if t.live and t.thread == _get_ident() else check_live(t)
                     ps.append(a._index)
                     tv = type(v)
                     plain = plain and (tv is _ndarray or tv is float or tv in _REAL_SCALARS)

@@ -44,7 +44,7 @@ Internal: users import `Backprop` and `register_backprop` from `typedprop`.
 
 import dataclasses
 import importlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Protocol, Self, TypeVar, cast, runtime_checkable
 
 import numpy as np
@@ -1229,17 +1229,22 @@ def finalize(x: T, g: object, unshare: set[int] | None = None, refit: bool = Fal
     return rebuilt
 
 
+#: The accumulated gradients of a sweep's nodes, by position: all of them (a list) or some.
+Grads = Sequence[object] | Mapping[int, object]
+
+
 def assemble(
     xs: Sequence[Any],
     leaves: Sequence[int],
-    grad_of: dict[int, object],
+    grad_of: Grads,
     parts: dict[int, list[tuple[int, Path]]],
     unshare: set[int] | None = None,
     refit: bool = False,
 ) -> tuple[Any, ...]:
     """`finalize` of each parameter in `xs`, nodes `leaves`, from a sweep over a tape that
     split parameters (see `Tape.part`): `grad_of` holds the accumulated gradient of each
-    parameter's node and each part's, `parts` each whole's parts (the part's node, its path).
+    parameter's node and each part's, by position, `parts` each whole's parts (the part's
+    node, its path).
     A whole taken apart item by item once (`unpack`, `sequence`) and not used whole is
     rebuilt from its items' gradients directly; any other mix of parts and whole is put
     together as the view nodes' Partials would have been. `unshare` and `refit` as for
@@ -1251,14 +1256,19 @@ def assemble(
     )
 
 
-#: The paths of the items of a tuple or list of `n` items taken apart in order, by `n`.
-_ITEM_PATHS = [[(k,) for k in range(n)] for n in range(64)]
+def item_paths(n: int) -> tuple[tuple[int], ...]:
+    """The paths of the items of a tuple or list of `n` items taken apart in order (`unpack`,
+    `sequence`): shared tuples for the common lengths."""
+    return _ITEM_PATHS[n] if n < len(_ITEM_PATHS) else tuple((k,) for k in range(n))
+
+
+_ITEM_PATHS = [tuple((k,) for k in range(n)) for n in range(64)]
 
 
 def _assembled(
     x: Any,
     i: int,
-    grad_of: dict[int, object],
+    grad_of: Grads,
     parts_of: dict[int, list[tuple[int, Path]]],
     unshare: set[int] | None,
     refit: bool,
@@ -1268,7 +1278,7 @@ def _assembled(
     if items is None:
         return finalize(x, grad_of[i], unshare, refit)
     n = len(items)
-    if grad_of[i] is None and n < len(_ITEM_PATHS) and [p for _, p in items] == _ITEM_PATHS[n]:
+    if grad_of[i] is None and tuple([p for _, p in items]) == item_paths(n):
         kind = _cache.get(type(x)) or kind_of(x)
         children = kind.children(x)
         if len(children) == n:  # (so zip needs no `strict`, whose keyword costs a parse)
@@ -1293,9 +1303,7 @@ def _assembled(
     return finalize(x, _accumulated(i, grad_of, parts_of), unshare, refit)
 
 
-def _accumulated(
-    i: int, grad_of: dict[int, object], parts_of: dict[int, list[tuple[int, Path]]]
-) -> object:
+def _accumulated(i: int, grad_of: Grads, parts_of: dict[int, list[tuple[int, Path]]]) -> object:
     """Node `i`'s gradient with its parts' put in, as Partials (see `assemble`)."""
     g = grad_of[i]
     for part, path in parts_of.get(i, ()):

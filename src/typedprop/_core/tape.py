@@ -23,13 +23,13 @@ its `backprop` call ends, however it ends, so nothing of a failed call is left b
 """
 
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from . import sweep as _sweep
 from .checks import checks_enabled
 from .errors import TapeError
+from .structures import item_paths
 
 
 class Maker:
@@ -148,13 +148,16 @@ class Tape:
         if node is None or node.maker is not None:
             return None
         first = len(nodes)
+        n = len(items)
+        # (Once per `unpack` of each layer of a network at every step: the items' paths are
+        # shared tuples and the pairs made by `zip`, not a comprehension of fresh ones.)
         nodes.extend([Node(v, (), None, None) for v in items])
         parts.setdefault(whole, []).extend(
-            [(first + k, (k,)) for k in range(len(items))]
+            zip(range(first, first + n), item_paths(n))  # noqa: B905  # n of each
             if paths is None
-            else [(first + k, path) for k, path in enumerate(paths)]
+            else zip(range(first, first + n), paths, strict=True)
         )
-        return range(first, first + len(items))
+        return range(first, first + n)
 
     def record(
         self,
@@ -199,30 +202,40 @@ def check_live(tape: Tape) -> Tape:
     return tape
 
 
-@contextmanager
-def recording(tape: Tape | None = None) -> Iterator[Tape]:
+class recording:  # noqa: N801  # used as a function, `with recording(tape) as tape:`
     """`tape` (a new plain one by default), innermost for this thread while the block runs and
-    closed after it."""
-    global intercepting
-    stack: list[Tape] | None = getattr(_local, "stack", None)
-    if stack is None:
-        stack = _local.stack = []
-    if tape is None:
-        tape = Tape()
-    if stack:
-        stack[-1].live = False
-    stack.append(tape)
-    tape.live = True
-    hooked = tape.intercepts
-    if hooked:
-        with _intercepting_lock:
-            intercepting += 1
-    try:
-        yield tape
-    finally:
-        if hooked:
+    closed after it.
+
+    A class, not a generator under `contextmanager`: it is entered at every `backprop` call,
+    where the generator's machinery costs more than the tape itself."""
+
+    __slots__ = ("tape",)
+
+    def __init__(self, tape: Tape | None = None) -> None:
+        self.tape = Tape() if tape is None else tape
+
+    def __enter__(self) -> Tape:
+        global intercepting
+        tape = self.tape
+        stack: list[Tape] | None = getattr(_local, "stack", None)
+        if stack is None:
+            stack = _local.stack = []
+        if stack:
+            stack[-1].live = False
+        stack.append(tape)
+        tape.live = True
+        if tape.intercepts:
+            with _intercepting_lock:
+                intercepting += 1
+        return tape
+
+    def __exit__(self, *exc: object) -> None:
+        global intercepting
+        tape = self.tape
+        if tape.intercepts:
             with _intercepting_lock:
                 intercepting -= 1
+        stack: list[Tape] = _local.stack
         stack.remove(tape)
         tape.live = False
         tape.open = False
@@ -254,11 +267,13 @@ class Sweep(Protocol):
         tape: Tape,
         out: int,
         seed: object,
-        wanted: Sequence[int],
+        wanted: Sequence[int] | None,
         converted: list[int] | None = None,
     ) -> list[object]:
         """Propagate `seed`, the gradient of node `out`, back through the tape; return the
-        accumulated gradients of the nodes `wanted` (None, a Partial, or a whole gradient).
+        accumulated gradients of the nodes `wanted` (None, a Partial, or a whole gradient),
+        or with `wanted` None those of all nodes, by position (what the sweep left there: the
+        parameters' and their parts'; the nodes are let go of).
         `converted`, if given, receives the nodes whose gradient from an op had to be converted
         to another precision to fit its input (a recorded graph must then keep checking)."""
         ...
@@ -270,7 +285,7 @@ def sweep(tape, out, seed, wanted, converted=None):
     nodes = tape.nodes
     grads = [None] * len(nodes)
     grads[out] = seed
-    keep = set(wanted)
+    keep = _NOTHING if wanted is None else set(wanted)
     checking = checks_enabled()
     for i in range(out, -1, -1):
         node = nodes[i]
@@ -280,7 +295,7 @@ def sweep(tape, out, seed, wanted, converted=None):
             continue  # a parameter
         g = grads[i]
         {step}
-    return [grads[i] for i in wanted]
+    return grads if wanted is None else [grads[i] for i in wanted]
 """
 
 # What the step knows of a node: only what its maker says, as the loop runs. Every node may
@@ -301,9 +316,10 @@ _PLACES = {
     "whole": "grads[parents[0]]",
     "value": "node.value",
     "let_go": "node = None",
-    # A constant takes no gradient; the binary ops without a list.
+    # A constant takes no gradient; the binary and ternary ops (`linear`) without a list.
     "needs": (
         "(parents[0] >= 0, parents[1] >= 0) if len(parents) == 2 "
+        "else (parents[0] >= 0, parents[1] >= 0, parents[2] >= 0) if len(parents) == 3 "
         "else tuple([p >= 0 for p in parents])"
     ),
     "results": "in_grads",
@@ -330,7 +346,7 @@ def _sweep_source() -> str:
 
 
 def _make_sweep() -> Sweep:
-    namespace = {**_sweep.namespace(), "checks_enabled": checks_enabled}
+    namespace = {**_sweep.namespace(), "checks_enabled": checks_enabled, "_NOTHING": frozenset()}
     exec(compile(_sweep_source(), "<typedprop tape.sweep>", "exec"), namespace)
     made: Sweep = namespace["sweep"]
     made.__module__ = __name__
