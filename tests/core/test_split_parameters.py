@@ -15,6 +15,7 @@ import pytest
 
 import typedprop as tp
 from typedprop import BVar, ops
+from typedprop._core import structures as _structures
 from typedprop._core import tape as _tape
 
 
@@ -42,16 +43,23 @@ def same(a: Any, b: Any) -> None:
     elif isinstance(a, Model):
         same(a.layers, b.layers)
         same(a.scale, b.scale)
+    elif isinstance(a, dict):
+        assert list(a) == list(b)
+        for key in a:
+            same(a[key], b[key])
     else:
         assert a == b
 
 
 def both(f: Any, x: Any) -> Any:
-    """`backprop(f, x)`, checked against the recorded graph's (view nodes) to the last bit."""
+    """`backprop(f, x)`, checked to the last bit against a second call (which assembles by
+    the layout's plan, `structures._PLANS`) and against the recorded graph's: its first call
+    keeps view nodes (the engine's other path), its later ones assemble as `backprop` does."""
     value, g = tp.backprop(f, x)
-    traced_value, traced_g = tp.trace(f, x).backprop(x)
-    assert value == traced_value
-    same(g, traced_g)
+    graph = tp.trace(f, x)
+    for again_value, again in [tp.backprop(f, x), *(graph.backprop(x) for _ in range(3))]:
+        assert again_value == value
+        same(again, g)
     return g
 
 
@@ -196,3 +204,96 @@ def test_a_part_of_an_op_output_is_still_a_view() -> None:
         return a * b
 
     assert both(f, 1.5) == pytest.approx(12.0 * 1.5)
+
+
+def test_a_layout_is_assembled_by_its_plan_after_the_first_call(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The generic walk (`_assembled`) makes the gradient once; the layout's generated plan
+    # makes it from then on, the same to the last bit and of the same types.
+    p = layers()
+    first = tp.grad(net, p)
+    graph = tp.trace(net, p)
+    graph.backprop(p)  # the checked first replay
+
+    def walked(*args: Any) -> Any:
+        raise AssertionError("the generic walk ran: the plan was not used")
+
+    monkeypatch.setattr(_structures, "_assembled", walked)
+    for again in [tp.grad(net, p), graph.grad(p), tp.grad(net, layers())]:
+        same(again, first)
+
+
+def test_a_plan_steps_aside_where_a_call_does_not_fit_it() -> None:
+    # The same layout (parameter, parts and their nodes) with other container types, and with
+    # the whole used by an op besides its parts: the generic walk assembles those.
+    def f(p: BVar[Any]) -> BVar[float]:
+        layer, scale = p.unpack()
+        w, b = layer.unpack()
+        return ops.sum(w) * ops.sum(b) * scale
+
+    layer = Layer(np.ones(2), np.full(3, 2.0))
+    for _ in range(2):
+        g = tp.grad(f, (layer, 1.0))
+        same(g, (Layer(np.full(2, 6.0), np.full(3, 2.0)), 12.0))
+    g = tp.grad(f, ((np.ones(2), np.full(3, 2.0)), 1.0))
+    same(g, ((np.full(2, 6.0), np.full(3, 2.0)), 12.0))
+
+    def total(t: tuple[float, float]) -> tuple[float, Any]:
+        return t[0] + t[1], lambda g: (g, g)
+
+    whole = tp.op1(total, name="total")
+    use_whole = False
+
+    def h(p: BVar[tuple[float, float]]) -> BVar[float]:
+        a, b = p.unpack()
+        return a * b + whole(p) if use_whole else a * b
+
+    assert tp.grad(h, (2.0, 5.0)) == (5.0, 2.0)
+    assert tp.grad(h, (2.0, 5.0)) == (5.0, 2.0)
+    use_whole = True
+    assert tp.grad(h, (2.0, 5.0)) == (6.0, 3.0)
+
+
+def test_a_plan_hands_out_no_array_twice() -> None:
+    # One array in two places, and a gradient that is the seed's array: copies, as the
+    # generic walk makes them, on every call.
+    a = np.ones(3)
+    for _ in range(3):
+        g = tp.grad(lambda p: ops.sum(p.unpack()[0]) + ops.sum(p.unpack()[1]), (a, a))
+        assert g[0] is not g[1]
+        g[0][0] = 5.0
+        assert g[1][0] == 1.0
+    seed = np.ones(3)
+    for _ in range(3):
+        _, g = tp.backprop_with(lambda p: p.unpack()[0] * 1.0, (np.ones(3), np.ones(3)), seed)
+        assert not np.shares_memory(g[0], seed)
+
+
+def test_plans_of_dicts_lists_and_dataclasses() -> None:
+    # Wholes taken apart in order by views (a dict by its keys, a dataclass by its fields)
+    # and by `sequence` (a list): each is rebuilt by its kind, call after call.
+    def f(p: BVar[dict[str, Any]]) -> BVar[float]:
+        a = p.view(lambda d: d["a"])
+        items = tp.sequence(p.view(lambda d: d["b"]))
+        return ops.sum(a) * items[0] + items[1] * 3.0
+
+    d = {"a": np.ones(2), "b": [2.0, 4.0]}
+    for _ in range(3):
+        same_dict = both(f, d)
+        assert list(same_dict) == ["a", "b"] and type(same_dict["b"]) is list
+        same(same_dict["a"], np.full(2, 2.0))
+        assert same_dict["b"] == [2.0, 3.0]
+
+    m = Model(list(layers()), 2.0)
+
+    def g(q: BVar[Model]) -> BVar[float]:
+        first, second = tp.sequence(q.view(lambda m: m.layers))
+        return ops.sum(first.unpack()[0]) * q.view(lambda m: m.scale) + ops.sum(second.unpack()[1])
+
+    for _ in range(3):
+        got = both(g, m)
+        assert type(got) is Model and type(got.layers) is list
+        same(got.layers[0], Layer(np.full((3, 4), 2.0), np.zeros(3)))
+        same(got.layers[1], Layer(np.zeros((2, 3)), np.ones(2)))
+        assert got.scale == m.layers[0].w.sum()

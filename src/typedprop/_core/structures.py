@@ -514,6 +514,7 @@ def _register_array_kind(base: type, kind: _ArrayKind) -> None:
     _array_bases[base] = kind
     _array_cache = {}
     _cache = dict(_BUILTIN)
+    _PLANS.clear()  # made with the kinds of the cache before
 
 
 class _Opaque(_Kind):
@@ -741,6 +742,7 @@ def register_backprop(
     # Swap in a fresh cache in one assignment: threads running backprop meanwhile keep
     # reading a complete one.
     _cache = dict(_BUILTIN)
+    _PLANS.clear()  # made with the kinds of the cache before
 
 
 def _classify(cls: type) -> _Kind:
@@ -1249,11 +1251,150 @@ def assemble(
     rebuilt from its items' gradients directly; any other mix of parts and whole is put
     together as the view nodes' Partials would have been. `unshare` and `refit` as for
     `finalize`; a recorded graph's sweep gives its parameter's parts too (`Record.parts`)."""
+    plan = _plan_for(xs, leaves, parts)
+    if plan is not None:
+        assembled: tuple[Any, ...] | None = plan(xs, grad_of, unshare, refit)
+        if assembled is not None:
+            return assembled
     # Module functions, not closures: a recursive closure is a reference cycle, which would
     # keep the gradients alive until the garbage collector runs.
     return tuple(
         _assembled(x, i, grad_of, parts, unshare, refit) for x, i in zip(xs, leaves, strict=True)
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Assembly plans: `assemble` for one layout, as generated code
+# ---------------------------------------------------------------------------------------------
+#
+# A training loop assembles the same structure from the same parts at every step (`unpack` of
+# the parameters, then of each layer): the generic walk costs the MNIST network's step about a
+# tenth of its instructions, more than the sweep's own bookkeeping. So the walk for one layout
+# (the parameters' leaves and parts, and the containers' types) is made once as straight-line
+# code, which takes each whole apart with its kind, checks each part's gradient inline as
+# `_assembled` does and rebuilds each whole with its kind. It covers the layout `_assembled`'s
+# fast path covers (every whole taken apart item by item once, in order, and not used whole);
+# it returns None, before touching anything, where a call's values do not fit it (another
+# container type, another number of items, a whole's own gradient), and the generic walk runs.
+
+#: The plans made, by the types of the parameters: (leaves, parts, plan or None), the newest
+#: last. A few per key: one program may differentiate several layouts of one type.
+_PLANS: dict[tuple[type, ...], list[tuple[Sequence[int], dict[int, list[Any]], Any]]] = {}
+_PLANS_PER_KEY = 8
+
+
+def _plan_for(
+    xs: Sequence[Any], leaves: Sequence[int], parts: dict[int, list[tuple[int, Path]]]
+) -> Any:
+    """The generated `assemble` for this layout (made on first use), or None where it has none
+    (no parts, or a layout only the generic walk handles)."""
+    if not parts:
+        return None
+    key = tuple([type(x) for x in xs])
+    plans = _PLANS.get(key)
+    if plans is None:
+        plans = _PLANS[key] = []
+    nodes = tuple(leaves)
+    for known_leaves, known_parts, plan in plans:
+        # (C's comparisons of small lists of int pairs: below a microsecond.)
+        if known_leaves == nodes and known_parts == parts:
+            return plan
+    made = _make_plan(xs, leaves, parts)
+    if len(plans) >= _PLANS_PER_KEY:
+        del plans[0]
+    plans.append((nodes, {k: list(v) for k, v in parts.items()}, made))
+    return made
+
+
+def _make_plan(
+    xs: Sequence[Any], leaves: Sequence[int], parts: dict[int, list[tuple[int, Path]]]
+) -> Any:
+    """The plan for the layout of `xs` (as generated code), or None."""
+    ns: dict[str, Any] = {
+        "ndarray": np.ndarray,
+        "finalize": finalize,
+        "unshared": _unshared,
+        "tuple_new": tuple.__new__,
+    }
+    checks: list[str] = []  # taking the wholes apart, and the tests that the layout fits
+    body: list[str] = []  # the leaves' gradients and the wholes rebuilt
+    counter = [0]
+
+    def fresh(prefix: str) -> str:
+        counter[0] += 1
+        return f"{prefix}{counter[0]}"
+
+    def walk(x: Any, name: str, node: int) -> str | None:
+        """The name of the gradient of `x` (held in `name`, node `node`), or None."""
+        items = parts.get(node)
+        if items is None:
+            g = fresh("g")
+            if type(x) is np.ndarray and x.dtype.kind in "fc":
+                # `finalize`'s common leaf, inline, as in `_assembled`.
+                body.extend(
+                    [
+                        f"{g} = grads[{node}]",
+                        f"if (type({g}) is ndarray and type({name}) is ndarray and "
+                        f"{g}.dtype == {name}.dtype and {g}.shape == {name}.shape and "
+                        f"{name}.dtype.kind in 'fc'):",
+                        # `_unshared`'s common case inline: an array of its own memory.
+                        "    if unshare is not None:",
+                        f"        if ({g}.base is None and {g}.flags.writeable and "
+                        f"id({g}) not in unshare): unshare.add(id({g}))",
+                        f"        else: {g} = unshared({g}, unshare)",
+                        f"else: {g} = finalize({name}, {g}, unshare, refit)",
+                    ]
+                )
+            else:
+                body.append(f"{g} = finalize({name}, grads[{node}], unshare, refit)")
+            return g
+        kind = _cache.get(type(x))
+        n = len(items)
+        if kind is None or kind.is_leaf or tuple([p for _, p in items]) != item_paths(n):
+            return None
+        children = kind.children(x)
+        if len(children) != n:
+            return None
+        t, k = fresh("T"), fresh("K")
+        ns[t], ns[k] = type(x), kind
+        names = [fresh("x") for _ in range(n)]
+        checks.append(f"if type({name}) is not {t} or grads[{node}] is not None: return None")
+        if type(kind) is _Sequence or type(kind) is _NamedTuple:
+            checks.append(f"if len({name}) != {n}: return None")
+            checks.append(f"{', '.join(names)}, = {name}")
+        else:
+            c = fresh("c")
+            checks.append(f"{c} = {k}.children({name})")
+            checks.append(f"if len({c}) != {n}: return None")
+            checks.append(f"{', '.join(names)}, = {c}")
+        grads = []
+        for child, child_name, (part, _) in zip(children, names, items, strict=True):
+            got = walk(child, child_name, part)
+            if got is None:
+                return None
+            grads.append(got)
+        whole = fresh("g")
+        if type(x) is tuple:
+            body.append(f"{whole} = ({', '.join(grads)},)")
+        elif type(kind) is _NamedTuple:
+            # What `_NamedTuple.rebuild` does (`_make`), without its Python frame.
+            body.append(f"{whole} = tuple_new({t}, ({', '.join(grads)},))")
+        else:
+            body.append(f"{whole} = {k}.rebuild({name}, [{', '.join(grads)}])")
+        return whole
+
+    results = []
+    for i, (x, node) in enumerate(zip(xs, leaves, strict=True)):
+        checks.append(f"p{i} = xs[{i}]")
+        got = walk(x, f"p{i}", node)
+        if got is None:
+            return None
+        results.append(got)
+    lines = ["def assemble(xs, grads, unshare, refit):"]
+    lines += [f"    {line}" for line in [*checks, *body, f"return ({', '.join(results)},)"]]
+    code = compile("\n".join(lines) + "\n", "<typedprop assemble>", "exec")
+    exec(code, ns)
+    return ns["assemble"]
 
 
 def item_paths(n: int) -> tuple[tuple[int], ...]:
