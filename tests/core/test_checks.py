@@ -175,6 +175,22 @@ def test_checks_nest_and_restore() -> None:
     assert tp.checks_enabled()
 
 
+def test_one_checks_object_enters_again_and_nests_in_itself() -> None:
+    # A training loop may keep one switch and enter it at every step.
+    off = tp.checks(False)
+    for _ in range(2):
+        with off:
+            assert not tp.checks_enabled()
+            with off, tp.checks(True):
+                assert tp.checks_enabled()
+            assert not tp.checks_enabled()
+        assert tp.checks_enabled()
+    off.__enter__()  # entered by hand: off until its exit
+    assert not tp.checks_enabled()
+    off.__exit__(None, None, None)
+    assert tp.checks_enabled()
+
+
 def test_checks_restored_after_an_exception() -> None:
     with pytest.raises(KeyError), tp.checks(False):
         raise KeyError("x")

@@ -15,11 +15,10 @@ A violation raises `CheckError` (a `TypeError`) naming the op, the argument and 
 Internal: users import `checks`, `checks_enabled` and `CheckError` from `typedprop`.
 """
 
-import contextlib
 import contextvars
 import os
 import typing
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import numpy as np
@@ -50,14 +49,15 @@ def checks_enabled() -> bool:
     return _enabled.get()
 
 
-@contextlib.contextmanager
-def checks(enabled: bool) -> Iterator[None]:
+class checks:  # noqa: N801  # used as a function: `with tp.checks(False):`
     """Switch the jaxtyping layer of runtime checks on or off inside a `with` block.
 
     Checks are on by default; the environment variable `TYPEDPROP_CHECKS=0` turns them off for a
     whole process. Switching them off keeps the engine's cheap invariant (every gradient has its
     input's shape and dtype) but skips the per-call jaxtyping check of each op's declared shapes.
     The switch is per thread (a `contextvars` variable): a new thread starts with the default.
+    One `checks` object may be entered again, and nested in itself. (A class, not a generator
+    under `contextmanager`: a training loop may switch checks at every step.)
 
     !!! example
         ```python
@@ -69,11 +69,18 @@ def checks(enabled: bool) -> Iterator[None]:
         True
         ```
     """
-    token = _enabled.set(bool(enabled))
-    try:
-        yield
-    finally:
-        _enabled.reset(token)
+
+    __slots__ = ("_enabled", "_tokens")
+
+    def __init__(self, enabled: bool) -> None:
+        self._enabled = bool(enabled)
+        self._tokens: list[contextvars.Token[bool]] = []
+
+    def __enter__(self) -> None:
+        self._tokens.append(_enabled.set(self._enabled))
+
+    def __exit__(self, *exc: object) -> None:
+        _enabled.reset(self._tokens.pop())
 
 
 # ---------------------------------------------------------------------------------------------
