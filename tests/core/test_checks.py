@@ -535,3 +535,25 @@ def test_fixed_size_dimension_of_the_output() -> None:
     ) as info:
         GrowsToThree()(np.ones(3))
     assert "(dimension 0: expected size 3, got 4)" in str(info.value)
+
+
+def test_checks_as_a_decorator_switches_each_call_in_any_thread() -> None:
+    @tp.checks(False)
+    def enabled() -> bool:
+        return tp.checks_enabled()
+
+    assert enabled() is False
+    assert tp.checks_enabled()
+    seen: list[bool] = []
+    barrier = threading.Barrier(4, timeout=30)
+
+    def run() -> None:
+        barrier.wait()
+        seen.extend(enabled() for _ in range(200))
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert seen == [False] * 800

@@ -8,6 +8,7 @@ with the gradient worked out by hand."""
 import gc
 import weakref
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -297,3 +298,67 @@ def test_plans_of_dicts_lists_and_dataclasses() -> None:
         same(got.layers[0], Layer(np.full((3, 4), 2.0), np.zeros(3)))
         same(got.layers[1], Layer(np.zeros((2, 3)), np.ones(2)))
         assert got.scale == m.layers[0].w.sum()
+
+
+def test_empty_wholes_taken_apart() -> None:
+    # `unpack` of `()` and `sequence` of `[]`: parts of no items, which no plan is made for.
+    def f(p: BVar[tuple[np.ndarray, list[float]]]) -> BVar[float]:
+        w, rest = p.unpack()
+        assert tp.sequence(rest) == []
+        return ops.sum(w)
+
+    def g(p: BVar[tuple[float, tuple[()]]]) -> BVar[float]:
+        x, nothing = p.unpack()
+        assert nothing.unpack() == ()
+        return x * 2.0
+
+    for _ in range(3):
+        got = tp.grad(f, (np.ones(3), []))
+        same(got[0], np.ones(3))
+        assert got[1] == []
+        assert tp.grad(g, (3.0, ())) == (2.0, ())
+
+
+def test_a_namedtuple_that_overrides_make_is_rebuilt_by_it() -> None:
+    made: list[int] = []
+
+    class Counted(Layer):
+        @classmethod
+        def _make(cls, iterable: Any) -> "Counted":
+            made.append(1)
+            return super()._make(iterable)
+
+    def f(p: BVar[Counted]) -> BVar[float]:
+        w, b = p.unpack()
+        return ops.sum(w) + ops.sum(b)
+
+    p = Counted(np.ones(2), np.ones(3))
+    for _ in range(3):
+        assert type(tp.grad(f, p)) is Counted
+    assert len(made) == 3
+
+
+def test_layouts_that_keep_changing_stop_making_plans() -> None:
+    # The parts' nodes move with the ops before `unpack`: a new layout at every length.
+    # Past `_MADE_PER_KEY` layouts a key gets no more plans (each costs a compile).
+    class Pair(NamedTuple):
+        a: np.ndarray
+        b: np.ndarray
+
+    def f(p: BVar[Pair], n: int) -> BVar[float]:
+        total = ops.sum(p.view(lambda q: q.a))  # a view: the layout's nodes start after it
+        for _ in range(n):
+            total = total * 1.0
+        a, b = p.unpack()
+        return total + ops.sum(a) * ops.sum(b)
+
+    p = Pair(np.ones(2), np.ones(3))
+    key = (Pair,)
+    _structures._PLANS.pop(key, None)
+    _structures._MADE.pop(key, None)
+    limit = _structures._MADE_PER_KEY
+    for n in range(limit + 5):
+        g = tp.grad(partial(f, n=n), p)
+        same(g, Pair(np.full(2, 4.0), np.full(3, 2.0)))
+    assert _structures._MADE[key] == limit
+    assert len(_structures._PLANS[key]) == _structures._PLANS_PER_KEY

@@ -15,6 +15,7 @@ A violation raises `CheckError` (a `TypeError`) naming the op, the argument and 
 Internal: users import `checks`, `checks_enabled` and `CheckError` from `typedprop`.
 """
 
+import contextlib
 import contextvars
 import os
 import typing
@@ -49,15 +50,17 @@ def checks_enabled() -> bool:
     return _enabled.get()
 
 
-class checks:  # noqa: N801  # used as a function: `with tp.checks(False):`
+class checks(contextlib.ContextDecorator):  # noqa: N801  # used as a function
     """Switch the jaxtyping layer of runtime checks on or off inside a `with` block.
 
     Checks are on by default; the environment variable `TYPEDPROP_CHECKS=0` turns them off for a
     whole process. Switching them off keeps the engine's cheap invariant (every gradient has its
     input's shape and dtype) but skips the per-call jaxtyping check of each op's declared shapes.
     The switch is per thread (a `contextvars` variable): a new thread starts with the default.
-    One `checks` object may be entered again, and nested in itself. (A class, not a generator
-    under `contextmanager`: a training loop may switch checks at every step.)
+    One `checks` object may be entered again, and nested in itself, by one thread (each thread
+    or task its own); as a decorator, `@tp.checks(False)`, it switches each call of the
+    function, in any thread. (A class, not a generator under `contextmanager`: a training loop
+    may switch checks at every step.)
 
     !!! example
         ```python
@@ -81,6 +84,11 @@ class checks:  # noqa: N801  # used as a function: `with tp.checks(False):`
 
     def __exit__(self, *exc: object) -> None:
         _enabled.reset(self._tokens.pop())
+
+    def _recreate_cm(self) -> "checks":
+        # A decorated function's each call enters a switch of its own: calls in several
+        # threads at once must not share one stack of tokens.
+        return checks(self._enabled)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -42,6 +42,7 @@ Two seams serve the rest of typedprop:
 Internal: users import `Backprop` and `register_backprop` from `typedprop`.
 """
 
+import collections
 import dataclasses
 import importlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -515,6 +516,7 @@ def _register_array_kind(base: type, kind: _ArrayKind) -> None:
     _array_cache = {}
     _cache = dict(_BUILTIN)
     _PLANS.clear()  # made with the kinds of the cache before
+    _MADE.clear()
 
 
 class _Opaque(_Kind):
@@ -743,6 +745,7 @@ def register_backprop(
     # reading a complete one.
     _cache = dict(_BUILTIN)
     _PLANS.clear()  # made with the kinds of the cache before
+    _MADE.clear()
 
 
 def _classify(cls: type) -> _Kind:
@@ -1277,17 +1280,26 @@ def assemble(
 # it returns None, before touching anything, where a call's values do not fit it (another
 # container type, another number of items, a whole's own gradient), and the generic walk runs.
 
-#: The plans made, by the types of the parameters: (leaves, parts, plan or None), the newest
-#: last. A few per key: one program may differentiate several layouts of one type.
+#: The plans made, by the types of the parameters: (leaves, parts, plan or None), the most
+#: recently used last. A few per key: one program may differentiate several layouts of one
+#: type.
 _PLANS: dict[tuple[type, ...], list[tuple[Sequence[int], dict[int, list[Any]], Any]]] = {}
 _PLANS_PER_KEY = 8
+#: How many layouts have been made per key. A program whose layouts keep changing (the nodes
+#: of the parts move with the ops before an `unpack`, say an encoder over inputs of varying
+#: length) would make a plan at every call: past this many a key gets no more, and its new
+#: layouts take the generic walk.
+_MADE: dict[tuple[type, ...], int] = {}
+_MADE_PER_KEY = 4 * _PLANS_PER_KEY
+#: The code of every namedtuple's own `_make` (a class that overrides it is rebuilt by it).
+_MAKE_CODE = collections.namedtuple("_Probe", "a")._make.__code__  # type: ignore[attr-defined]  # namedtuple's classmethod
 
 
 def _plan_for(
     xs: Sequence[Any], leaves: Sequence[int], parts: dict[int, list[tuple[int, Path]]]
 ) -> Any:
     """The generated `assemble` for this layout (made on first use), or None where it has none
-    (no parts, or a layout only the generic walk handles)."""
+    (no parts, a layout only the generic walk handles, or a key of too many layouts)."""
     if not parts:
         return None
     key = tuple([type(x) for x in xs])
@@ -1295,15 +1307,23 @@ def _plan_for(
     if plans is None:
         plans = _PLANS[key] = []
     nodes = tuple(leaves)
-    for known_leaves, known_parts, plan in plans:
+    for k, (known_leaves, known_parts, plan) in enumerate(plans):
         # (C's comparisons of small lists of int pairs: below a microsecond.)
         if known_leaves == nodes and known_parts == parts:
+            if k != len(plans) - 1:
+                plans.append(plans.pop(k))  # the most recently used last
             return plan
-    made = _make_plan(xs, leaves, parts)
+    made = _MADE.get(key, 0)
+    if made >= _MADE_PER_KEY:
+        return None
+    _MADE[key] = made + 1
+    # (A layout that no plan fits is kept as None, and tried no more: the generic walk
+    # assembles it, as fast as before plans.)
+    plan = _make_plan(xs, leaves, parts)
     if len(plans) >= _PLANS_PER_KEY:
         del plans[0]
-    plans.append((nodes, {k: list(v) for k, v in parts.items()}, made))
-    return made
+    plans.append((nodes, {k: list(v) for k, v in parts.items()}, plan))
+    return plan
 
 
 def _make_plan(
@@ -1350,8 +1370,8 @@ def _make_plan(
             return g
         kind = _cache.get(type(x))
         n = len(items)
-        if kind is None or kind.is_leaf or tuple([p for _, p in items]) != item_paths(n):
-            return None
+        if not n or kind is None or kind.is_leaf or tuple([p for _, p in items]) != item_paths(n):
+            return None  # (an empty whole, `unpack` of `()`, is the generic walk's)
         children = kind.children(x)
         if len(children) != n:
             return None
@@ -1376,8 +1396,8 @@ def _make_plan(
         whole = fresh("g")
         if type(x) is tuple:
             body.append(f"{whole} = ({', '.join(grads)},)")
-        elif type(kind) is _NamedTuple:
-            # What `_NamedTuple.rebuild` does (`_make`), without its Python frame.
+        elif type(kind) is _NamedTuple and type(x)._make.__code__ is _MAKE_CODE:
+            # What `_NamedTuple.rebuild` does (`_make`, namedtuple's own), without its frame.
             body.append(f"{whole} = tuple_new({t}, ({', '.join(grads)},))")
         else:
             body.append(f"{whole} = {k}.rebuild({name}, [{', '.join(grads)}])")
