@@ -629,3 +629,32 @@ def test_ops_written_into_the_loops(dtype: Any) -> None:
     # loss's last add is outside the scan.
     assert scan_calls == {"subtract": 2, "multiply": 4 + 1 + T, "add": 1 + 1}, scan_calls
     assert calls["add"] >= T and calls["subtract"] == 2 * T
+
+
+def test_an_elementwise_step_computes_its_value_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The loop calls `numpy_value` (np.tanh) at each step, and makes no derivative function
+    # there: the derivatives come after the loop, for all steps at once. (`value_and_derivative`
+    # still runs where the step is recorded and for the stacked derivative.)
+    from typedprop.ops._elementwise import Tanh
+
+    values: list[int] = []
+    derivatives: list[int] = []
+    own = Tanh.value_and_derivative
+
+    def counted(x: Any) -> Any:
+        values.append(1)
+        return np.tanh(x)
+
+    def counted_pair(self: Any, x: Any, xp: Any = np) -> Any:
+        derivatives.append(1)
+        return own(self, x, xp)
+
+    p, xs, v = rnn()
+    want_value, want = tp.backprop(looped(xs, v), p)
+    monkeypatch.setattr(Tanh, "numpy_value", staticmethod(counted))
+    monkeypatch.setattr(Tanh, "value_and_derivative", counted_pair)
+    value, got = tp.backprop(scanned(xs, v), p)
+    assert len(values) == T
+    assert len(derivatives) < T
+    assert value == pytest.approx(want_value, rel=1e-12)
+    assert_close(got, want)

@@ -724,9 +724,14 @@ class _Program:
         for node, entry in self.body:
             if node in self.elementwise:
                 # The value alone: its derivative comes after the loop, for all steps.
-                ns[f"vd{node}"] = entry.maker.value_and_derivative  # type: ignore[attr-defined]  # elementwise
                 (arg,) = self._args(node, entry, ns)
-                lines.append(f"        v{node} = vd{node}({arg})[0]")
+                value = getattr(entry.maker, "numpy_value", None)
+                if value is not None:
+                    ns[f"vd{node}"] = value  # (no derivative function made per step)
+                    lines.append(f"        v{node} = vd{node}({arg})")
+                else:
+                    ns[f"vd{node}"] = entry.maker.value_and_derivative  # type: ignore[attr-defined]  # elementwise
+                    lines.append(f"        v{node} = vd{node}({arg})[0]")
                 continue
             if node in self.inline:
                 forward = self.inline[node][0]

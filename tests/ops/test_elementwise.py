@@ -391,3 +391,76 @@ def test_float32_array_keeps_float32(name: str) -> None:
         x = np.abs(x)  # no nan and no warning
     value, g = tp.backprop(lambda v: ops.sum(UNARY[name](v)), x)
     assert np.result_type(value) == np.float32 and g.dtype == np.float32
+
+
+# ---------------------------------------------------------------------------------------------
+# `numpy_value`: the value alone, for `typedprop.scan`'s loop
+# ---------------------------------------------------------------------------------------------
+
+_WITH_NUMPY_VALUE = [
+    op for op in (getattr(ops, name) for name in ops.__all__) if getattr(op, "numpy_value", None)
+]
+
+
+def test_the_ops_with_a_numpy_value() -> None:
+    names = sorted(op.name for op in _WITH_NUMPY_VALUE)
+    assert names == sorted(
+        ["abs", "arctan", "cos", "exp", "expm1", "log", "log1p", "sin", "sqrt", "square", "tanh"]
+    )
+
+
+@pytest.mark.parametrize("op", _WITH_NUMPY_VALUE, ids=lambda op: op.name)
+def test_numpy_value_is_the_value_of_value_and_derivative(op: Any) -> None:
+    rng = np.random.default_rng(0)
+    special = np.array([0.0, -0.0, 1.0, -1.0, 1e-300, 1e300, -1e300, np.inf, -np.inf, np.nan])
+    with np.errstate(all="ignore"):  # the specials' overflows, logs of negatives, casts
+        inputs: list[Any] = [
+            rng.normal(size=(3, 4)) * 10.0,
+            special,
+            special.astype(np.float32),
+            rng.normal(size=5).astype(np.float32),
+            2.5,
+            -0.75,
+            np.float64(0.3),
+            np.float32(-2.0),
+            3,
+        ]
+        for x in inputs:
+            got, want = op.numpy_value(x), op.value_and_derivative(x)[0]
+            assert type(got) is type(want)
+            assert np.asarray(got).dtype == np.asarray(want).dtype
+            np.testing.assert_array_equal(got, want)
+
+
+def test_a_subclass_computing_its_own_value_has_no_numpy_value() -> None:
+    from typedprop.ops._elementwise import Tanh
+
+    class Scaled(Tanh):
+        name = "scaled_tanh"
+
+        def value_and_derivative(self, x: Any, xp: Any = np) -> tuple[Any, Any]:
+            out = 2.0 * xp.tanh(x)
+            return out, lambda: 2.0 * (1.0 - (out / 2.0) ** 2)
+
+    class Same(Tanh):
+        name = "same_tanh"
+
+    assert Scaled.numpy_value is None
+    assert Same.numpy_value is np.tanh
+    # In a scan's loop the subclass's own value is the one computed.
+    xs = np.linspace(-1.0, 1.0, 6).reshape(3, 2)
+
+    def f(h0: tp.BVar[np.ndarray]) -> tp.BVar[float]:
+        def step(h: Any, x: Any) -> tuple[Any, Any]:
+            h = Scaled()(h + x)
+            return h, h
+
+        h, ys = tp.scan(step, h0, xs)
+        return ops.sum(ys)
+
+    value, _ = tp.backprop(f, np.zeros(2))
+    h, total = np.zeros(2), 0.0
+    for x in xs:
+        h = 2.0 * np.tanh(h + x)
+        total += h.sum()
+    assert value == pytest.approx(total, rel=1e-12)

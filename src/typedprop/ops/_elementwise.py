@@ -173,6 +173,19 @@ class Elementwise(Op[Any, Any]):
     #: arrays are made floating first (see `_as_floating`), as numpy's ufuncs do for numpy's.
     floats_only: bool = True
 
+    #: numpy's function that computes the value alone, exactly as `value_and_derivative` does
+    #: for numpy's arrays and numbers (`np.tanh` for `tanh`), or None: `typedprop.scan`'s loop
+    #: calls it at each step, where the derivative comes after the loop for all steps at once
+    #: and a derivative function made per step would be thrown away.
+    numpy_value: Callable[[Any], Any] | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # A subclass that computes its value its own way does not inherit numpy's function
+        # for its parent's.
+        if "value_and_derivative" in cls.__dict__ and "numpy_value" not in cls.__dict__:
+            cls.numpy_value = None
+
     def scan_batched(
         self, inputs: Sequence[object], stacked: tuple[bool, ...]
     ) -> Callable[..., tuple[Any, Any]] | None:
@@ -227,6 +240,7 @@ class Exp(Elementwise):
     """
 
     name = "exp"
+    numpy_value = np.exp
 
     def value_and_derivative(self, x: Any, xp: Any = np) -> tuple[Any, _Derivative]:
         out = xp.exp(x)
@@ -247,6 +261,7 @@ class Log(Elementwise):
     """
 
     name = "log"
+    numpy_value = np.log
 
     def value_and_derivative(self, x: Any, xp: Any = np) -> tuple[Any, _Derivative]:
         # divide, not `1.0 / x`: a Python 0.0 gives inf with numpy's warning, not
@@ -267,6 +282,7 @@ class Log1p(Elementwise):
     """
 
     name = "log1p"
+    numpy_value = np.log1p
 
     def value_and_derivative(self, x: Any, xp: Any = np) -> tuple[Any, _Derivative]:
         return xp.log1p(x), lambda: xp.divide(1.0, 1.0 + x)
@@ -285,6 +301,7 @@ class Expm1(Elementwise):
     """
 
     name = "expm1"
+    numpy_value = np.expm1
 
     def value_and_derivative(self, x: Any, xp: Any = np) -> tuple[Any, _Derivative]:
         out = xp.expm1(x)
@@ -304,6 +321,7 @@ class Sqrt(Elementwise):
     """
 
     name = "sqrt"
+    numpy_value = np.sqrt
 
     def value_and_derivative(self, x: Any, xp: Any = np) -> tuple[Any, _Derivative]:
         out = xp.sqrt(x)
@@ -323,6 +341,7 @@ class Square(Elementwise):
     """
 
     name = "square"
+    numpy_value = np.square
     floats_only = False  # integers square to integers
 
     def value_and_derivative(self, x: Any, xp: Any = np) -> tuple[Any, _Derivative]:
@@ -343,6 +362,7 @@ class Abs(Elementwise):
     """
 
     name = "abs"
+    numpy_value = np.abs
     floats_only = False  # integers keep their dtype
 
     def value_and_derivative(self, x: Any, xp: Any = np) -> tuple[Any, _Derivative]:
@@ -367,6 +387,7 @@ class Sin(Elementwise):
     """
 
     name = "sin"
+    numpy_value = np.sin
 
     def value_and_derivative(self, x: Any, xp: Any = np) -> tuple[Any, _Derivative]:
         return xp.sin(x), lambda: xp.cos(x)
@@ -385,6 +406,7 @@ class Cos(Elementwise):
     """
 
     name = "cos"
+    numpy_value = np.cos
 
     def value_and_derivative(self, x: Any, xp: Any = np) -> tuple[Any, _Derivative]:
         return xp.cos(x), lambda: -xp.sin(x)
@@ -407,6 +429,7 @@ class Arctan(Elementwise):
     """
 
     name = "arctan"
+    numpy_value = np.atan
 
     def value_and_derivative(self, x: Any, xp: Any = np) -> tuple[Any, _Derivative]:
         # atan: the standard's name, numpy's arctan itself.
@@ -426,6 +449,7 @@ class Tanh(Elementwise):
     """
 
     name = "tanh"
+    numpy_value = np.tanh
 
     def value_and_derivative(self, x: Any, xp: Any = np) -> tuple[Any, _Derivative]:
         out = xp.tanh(x)
