@@ -36,8 +36,6 @@ from ._core.structures import (
 )
 from ._core.tape import Tape, active, check_live, recording, sweep
 
-_get_ident = threading.get_ident
-
 X = TypeVar("X")
 Y = TypeVar("Y")
 A = TypeVar("A")
@@ -241,8 +239,7 @@ def _run(
             if t is None or seed is None:
                 grads: list[object] = [None] * len(tape.nodes)
             else:
-                if not (t.live and t.thread == _get_ident()):
-                    check_live(t)
+                check_live(t)
                 # Every node's, by position: the parameters' and their parts' are what
                 # `assemble` reads.
                 grads = sweep(tape, y._index, seed, None)

@@ -12,7 +12,6 @@ Internal: users import `BVar`, `constant`, `sequence` and `collect` from `typedp
 
 import math
 from collections.abc import Callable, Sequence
-from threading import get_ident as _get_ident
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, final, overload
 
 import numpy as np
@@ -955,11 +954,9 @@ def _items(whole: BVar[Any], items: Sequence[Any]) -> list[BVar[Any]]:
     """`_select` of each of `items`, the items of `whole` in order: in one step where they
     are parts of a parameter (see `Tape.split`)."""
     tape = whole._tape
-    # (`check_live`'s common case inline, and `zip` without `strict`, whose keyword costs a
-    # parse: `split` gives one index per item. Once per layer of a network at every step.)
-    if tape is not None and (
-        (tape.live and tape.thread == _get_ident()) or check_live(tape) is tape
-    ):
+    # (`zip` without `strict`, whose keyword costs a parse: `split` gives one index per item.
+    # Once per layer of a network at every step.)
+    if tape is not None and check_live(tape) is tape:
         indices = tape.split(whole._index, items)
         if indices is not None:
             return [BVar(v, tape, i) for v, i in zip(items, indices)]  # noqa: B905
