@@ -338,6 +338,22 @@ def test_a_namedtuple_that_overrides_make_is_rebuilt_by_it() -> None:
     assert len(made) == 3
 
 
+def test_a_plan_is_made_for_a_type_the_kind_cache_has_not_met() -> None:
+    # `assemble` may be the first to meet a container type (a caller that did not look at
+    # the parameters first): its layout still gets a plan, not a planless entry for good.
+    class Fresh(NamedTuple):
+        w: np.ndarray
+        b: np.ndarray
+
+    assert Fresh not in _structures._cache
+    p = Fresh(np.ones(2), np.ones(3))
+    plan = _structures._make_plan((p,), (0,), {0: [(1, (0,)), (2, (1,))]})
+    assert plan is not None
+    g = plan((p,), [None, np.full(2, 2.0), np.full(3, 3.0)], None, False)
+    same(g, (Fresh(np.full(2, 2.0), np.full(3, 3.0)),))
+    assert type(g[0]) is Fresh
+
+
 def test_layouts_that_keep_changing_stop_making_plans() -> None:
     # The parts' nodes move with the ops before `unpack`: a new layout at every length.
     # Past `_MADE_PER_KEY` layouts a key gets no more plans (each costs a compile).

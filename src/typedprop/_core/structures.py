@@ -1368,9 +1368,14 @@ def _make_plan(
             else:
                 body.append(f"{g} = finalize({name}, grads[{node}], unshare, refit)")
             return g
-        kind = _cache.get(type(x))
+        try:
+            # (`kind_of`, not the cache alone: a type first met here, say by a caller that did
+            # not look at the parameters first, would leave its layout planless for good.)
+            kind = kind_of(x)
+        except TypeError:
+            return None
         n = len(items)
-        if not n or kind is None or kind.is_leaf or tuple([p for _, p in items]) != item_paths(n):
+        if not n or kind.is_leaf or tuple([p for _, p in items]) != item_paths(n):
             return None  # (an empty whole, `unpack` of `()`, is the generic walk's)
         children = kind.children(x)
         if len(children) != n:
