@@ -12,6 +12,8 @@ import typedprop as tp
 from typedprop import ops
 
 LIBRARIES = ["array_api_strict", "torch", "jax"]
+#: How the mixing errors name each library's arrays, with the article.
+A = {"array_api_strict": "an array_api_strict", "torch": "a torch", "jax": "a jax"}
 
 
 def _xp(name: str) -> Any:
@@ -90,7 +92,7 @@ def test_comparison_refuses_numpy_with_another_library(name: str) -> None:
     xp = _xp(name)
     with pytest.raises(
         tp.CheckError,
-        match=f"greater: argument 'b' is a numpy array but the other is a {name} array",
+        match=f"greater: argument 'b' is a numpy array but the other is {A[name]} array",
     ):
         ops.greater(xp.zeros(3), np.zeros(3))
 
@@ -129,7 +131,8 @@ def test_getitem_keys_that_array_api_strict_refuses(key: Any, shape: tuple[int, 
 def test_getitem_refuses_a_numpy_key(name: str) -> None:
     xp = _xp(name)
     with pytest.raises(
-        tp.CheckError, match=f"getitem: the key is a numpy array but argument 'x' is a {name} array"
+        tp.CheckError,
+        match=f"getitem: the key is a numpy array but argument 'x' is {A[name]} array",
     ):
         ops.getitem(xp.ones(3), np.array([0, 1]))
 
@@ -170,7 +173,7 @@ def test_getitem_negative_steps_and_lists(name: str, key: Any) -> None:
 def test_take_refuses_numpy_indices_and_checks_bounds(name: str) -> None:
     xp = _xp(name)
     with pytest.raises(
-        tp.CheckError, match=f"take: indices is a numpy array but argument 'x' is a {name}"
+        tp.CheckError, match=f"take: indices is a numpy array but argument 'x' is {A[name]} array"
     ):
         ops.take(xp.ones(3), np.array([0]))
     with pytest.raises(tp.CheckError, match=r"take: index 3 is out of bounds for axis 0 of"):
@@ -182,7 +185,9 @@ def test_where_refuses_a_numpy_condition(name: str) -> None:
     xp = _xp(name)
     with pytest.raises(
         tp.CheckError,
-        match=f"where: argument 'condition' is a numpy array but another argument is a {name}",
+        match=(
+            f"where: argument 'condition' is a numpy array but another argument is {A[name]} array"
+        ),
     ):
         ops.where(np.array([True, False]), xp.ones(2), 0.0)
 

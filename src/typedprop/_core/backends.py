@@ -40,6 +40,24 @@ CONVERT: dict[str, str] = {
 }
 
 
+def a_library(library: str) -> str:
+    """The library's name with its article: "a torch", "an array_api_strict"."""
+    return f"{'an' if library[0] in 'aeiou' else 'a'} {library}"
+
+
+def mixing_message(op: str, first: tuple[str, str], other: tuple[str, str]) -> str:
+    """The message for arrays of two libraries given to one op: `first` and `other` are each
+    what the array is to the op ("argument 'x'", "the key") and its library (a key of
+    `CONVERT`). typedprop makes no hidden copies between libraries (nor between host and
+    device), so the user converts one of them; the message says how."""
+    (what, a), (other_what, b) = first, other
+    return (
+        f"{op}: {what} is {a_library(a)} array but {other_what} is {a_library(b)} array; an op "
+        f"computes with one array library, so convert one of them first "
+        f"(with {CONVERT[a]} or {CONVERT[b]})"
+    )
+
+
 def library_of_type(cls: type) -> str | None:
     """The library (a key of `CONVERT`) whose array type `cls` is, or None. Tensors' subclasses
     (`torch.nn.Parameter`) and JAX's tracers (under `jax.jit`) count as their library's."""

@@ -23,7 +23,7 @@ import numpy as np
 
 from . import tape as _tapes
 from .arrays import L, OtherArray
-from .backends import CONVERT
+from .backends import mixing_message
 from .bvar import BVar
 from .checks import CheckCache, checks_enabled, signature, usable_hint
 from .errors import CheckError
@@ -555,20 +555,11 @@ def _vet(op: Op[*tuple[Any, ...]], values: Sequence[object]) -> bool:
     return let_through
 
 
-def _a(word: str) -> str:
-    """`word` with its article: "a torch", "an array_api_strict"."""
-    return f"{'an' if word[0] in 'aeiou' else 'a'} {word}"
-
-
 def _mixed(op: Op[*tuple[Any, ...]], first: tuple[int, str], other: tuple[int, str]) -> CheckError:
     """The error for arrays of two libraries given to one op: typedprop makes no hidden copies
     between libraries (nor between host and device)."""
     (i, a), (j, b) = first, other
-    return CheckError(
-        f"{op.name}: {op.arg_name(i)} is {_a(a)} array but {op.arg_name(j)} is {_a(b)} array; "
-        f"an op computes with one array library, so convert one of them first "
-        f"(with {CONVERT[a]} or {CONVERT[b]})"
-    )
+    return CheckError(mixing_message(op.name, (op.arg_name(i), a), (op.arg_name(j), b)))
 
 
 def _vet_output(name: str, out: object) -> None:

@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any, overload
 import numpy as np
 
 from .._core.arrays import DT, AnyArray, N
-from .._core.backends import CONVERT
+from .._core.backends import CONVERT, a_library, mixing_message
 from .._core.bvar import BVar, constant
 from .._core.errors import CheckError
 from .._core.op import Grad1, Op, refuse
@@ -79,13 +79,8 @@ def describe_type(x: object) -> str:
         return f"an array of dtype {x.dtype}"
     kind = array_kind(x)
     if kind is not None:
-        return f"{_a(kind.library)} array of dtype {x.dtype}"  # type: ignore[attr-defined]  # an array of the kind
+        return f"{a_library(kind.library)} array of dtype {x.dtype}"  # type: ignore[attr-defined]  # an array of the kind
     return type(x).__name__
-
-
-def _a(library: str) -> str:
-    """The library's name with its article: "a torch", "an array_api_strict"."""
-    return f"{'an' if library[0] in 'aeiou' else 'a'} {library}"
 
 
 def check_number_or_array(op: str, name: str, x: object) -> None:
@@ -880,14 +875,11 @@ def _check_bounds_library(x: Any, xp: Any, lo: Any, hi: Any) -> None:
             continue
         if number:
             raise CheckError(
-                f"clip: {name} is {_a(other)} array but x is a number; an op computes with one "
-                f"array library, so make x {_a(other)} array first (with {CONVERT[other]})"
+                f"clip: {name} is {a_library(other)} array but x is a number; an op computes "
+                f"with one array library, so make x {a_library(other)} array first "
+                f"(with {CONVERT[other]})"
             )
-        raise CheckError(
-            f"clip: x is {_a(library)} array but {name} is {_a(other)} array; an op computes with "
-            f"one array library, so convert one of them first "
-            f"(with {CONVERT[library]} or {CONVERT[other]})"
-        )
+        raise CheckError(mixing_message("clip", ("x", library), (name, other)))
 
 
 def _clip_array_api(xp: Any, x: Any, lo: Any, hi: Any) -> tuple[Any, Grad1]:

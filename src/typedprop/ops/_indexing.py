@@ -40,7 +40,7 @@ from typing import Any, TypeAlias, overload
 import numpy as np
 
 from .._core.arrays import DT, AnyArray, ArrayOf, Index, Key, L, LibraryArray, OtherArray, ResultOf
-from .._core.backends import CONVERT
+from .._core.backends import mixing_message
 from .._core.bvar import BVar
 from .._core.errors import CheckError
 from .._core.op import Grad1, Op
@@ -82,11 +82,7 @@ def _refuse_bvar(op: str, what: str, value: object) -> None:
 def mixed_error(op: str, what: str, library: str, x_library: str) -> CheckError:
     """The error for a constant (`what`: "the key", "indices", ...) of array library `library`
     given with an argument 'x' of another, `x_library`: an op computes with one library."""
-    return CheckError(
-        f"{op}: {what} is a {library} array but argument 'x' is a {x_library} array; an op "
-        f"computes with one array library, so convert one of them first (with "
-        f"{CONVERT[library]} or {CONVERT[x_library]})"
-    )
+    return CheckError(mixing_message(op, (what, library), ("argument 'x'", x_library)))
 
 
 def constant_in(op: str, what: str, xp: Any, value: Any, like: Any) -> Any:
@@ -722,9 +718,9 @@ class Where(Op[Any, Any, Any]):
                 other = kind.library
             if other is not None and not (name == "condition" and isinstance(v, np.bool_)):
                 raise CheckError(
-                    f"where: argument '{name}' is a {other} array but another argument is a "
-                    f"{library} array; an op computes with one array library, so convert one "
-                    f"of them first (with {CONVERT[other]} or {CONVERT[library]})"
+                    mixing_message(
+                        "where", (f"argument '{name}'", other), ("another argument", library)
+                    )
                 )
         device = like.device
         if array_module(cond) is not xp:

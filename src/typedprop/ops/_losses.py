@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias, overload
 import numpy as np
 
 from .._core.arrays import L, OtherArray
-from .._core.backends import CONVERT
+from .._core.backends import mixing_message
 from .._core.bvar import BVar
 from .._core.errors import CheckError
 from .._core.op import SKIPPED, Grad2, Op
@@ -343,9 +343,7 @@ class IntegerLabelsCrossEntropy(Op[Any, Any]):
         """The error for labels of another library than the logits': typedprop makes no hidden
         copies between libraries (nor between host and device)."""
         return CheckError(
-            f"{self.name}: argument 'logits' is a {logits} array but argument 'labels' is a "
-            f"{labels} array; an op computes with one array library, so convert one of them "
-            f"first (with {CONVERT[logits]} or {CONVERT[labels]})"
+            mixing_message(self.name, ("argument 'logits'", logits), ("argument 'labels'", labels))
         )
 
     def _forward_other(self, xp: Any, logits: Any) -> tuple[Any, Callable[[Any], tuple[Any]]]:

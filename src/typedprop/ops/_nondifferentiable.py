@@ -32,7 +32,7 @@ from typing import Any, ClassVar, Literal, TypeAlias, overload
 import numpy as np
 
 from .._core.arrays import L, LibraryArray, OtherArray
-from .._core.backends import CONVERT
+from .._core.backends import mixing_message
 from .._core.bvar import BVar
 from .._core.errors import CheckError
 from .._core.op import refuse
@@ -76,9 +76,7 @@ def _one_library(op: str, xp: Any, a: Any, b: Any) -> None:
             other = kind.library
         if other is not None:
             raise CheckError(
-                f"{op}: argument '{name}' is a {other} array but the other is a {library} "
-                f"array; an op computes with one array library, so convert one of them first "
-                f"(with {CONVERT[other]} or {CONVERT[library]})"
+                mixing_message(op, (f"argument '{name}'", other), ("the other", library))
             )
 
 
