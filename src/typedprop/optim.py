@@ -34,6 +34,7 @@ from typing import Any, Generic, TypeVar
 
 import numpy as np
 
+from ._core.backends import autograd_off
 from ._core.errors import CheckError
 from ._core.structures import (
     StructureMismatch,
@@ -145,10 +146,10 @@ def _replaced(leaf: Any, new: Any) -> Any:
     if isinstance(leaf, np.ndarray):
         return np.asarray(new, dtype=leaf.dtype)
     array = array_kind(leaf)
-    if array is not None:  # another library's array: its arithmetic kept type and dtype
-        return (
-            new if array.dtype(new) == array.dtype(leaf) else array.module.astype(new, leaf.dtype)
-        )
+    if array is not None:  # another library's array: its arithmetic kept the dtype
+        if array.dtype(new) != array.dtype(leaf):
+            new = array.module.astype(new, leaf.dtype)
+        return array.as_type_of(new, leaf, gradient=False)  # a Parameter stays a Parameter
     return type(leaf)(new)
 
 
@@ -275,9 +276,17 @@ class Optimizer(Generic[P]):
         new = list(leaves)
         into = _donated(leaves, floats, parts) if donate else None
         update = self._update_into
-        for n, i in enumerate(floats):
-            leaf = leaves[i]
-            new[i] = _replaced(leaf, update(n, leaf, parts[i], None if into is None else into[n]))
+        # PyTorch's autograd off: the update of a Parameter would record a graph that every
+        # later step extends (see `backends.autograd_off`).
+        restore = autograd_off()
+        try:
+            for n, i in enumerate(floats):
+                leaf = leaves[i]
+                into_n = None if into is None else into[n]
+                new[i] = _replaced(leaf, update(n, leaf, parts[i], into_n))
+        finally:
+            if restore is not None:
+                restore(True)
         result: P = unflatten(treedef, new)
         return result
 

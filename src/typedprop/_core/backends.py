@@ -18,6 +18,7 @@ typedprop.
 """
 
 import importlib
+import sys
 from typing import Any
 
 #: The libraries typedprop computes with, by the top-level module of their array types: the
@@ -79,6 +80,20 @@ def library_of_type(cls: type) -> str | None:
         return library if issubclass(cls, cupy.ndarray) else None
     strict = importlib.import_module("array_api_strict")
     return library if issubclass(cls, strict._array_object.Array) else None
+
+
+def autograd_off() -> Any:
+    """PyTorch's own autograd turned off for this thread, if PyTorch is loaded and it was on:
+    the function that turns it back on, or None where nothing changed. typedprop is the
+    differentiation engine of its calls; tensors that require grad (a `torch.nn.Parameter`)
+    would otherwise make PyTorch record every op inside them too, and hand back gradients and
+    updated parameters holding PyTorch's graph, which a training loop would chain from step to
+    step. (Grad mode is thread-local in PyTorch, as typedprop's tapes are.)"""
+    torch = sys.modules.get("torch")
+    if torch is None or not torch.is_grad_enabled():
+        return None
+    torch.set_grad_enabled(False)
+    return torch.set_grad_enabled
 
 
 def namespace(library: str) -> Any:

@@ -279,6 +279,11 @@ class _ArrayKind(_Kind):
         """The numpy array `a` as an array of `like`'s library, dtype and device."""
         return a
 
+    def as_type_of(self, a: Any, like: Any, gradient: bool) -> Any:
+        """`a` as an array of `like`'s own type (see `ArrayApiArrays.as_type_of`); `a` itself
+        for numpy's arrays, whose gradients and updates are made of `like`'s type."""
+        return a
+
     def memory(self, x: Any) -> tuple[int, int]:
         """The ids of `x` and of the array that owns its memory (`x` itself unless a view)."""
         raise NotImplementedError
@@ -397,7 +402,7 @@ class ArrayApiArrays(_ArrayKind):
         return g
 
     def zero(self, x: Any) -> Any:
-        return self.module.zeros_like(x)
+        return self.coerce(self.module.zeros_like(x), x)
 
     def add(self, a: Any, b: Any) -> Any:
         if not self.differentiable(a):
@@ -426,6 +431,23 @@ class ArrayApiArrays(_ArrayKind):
                 raise Mismatch(f"got an array on {gd}, expected {xd}")
         return g
 
+    def coerce(self, g: Any, x: Any) -> Any:
+        return g if type(g) is type(x) else self.as_type_of(g, x, gradient=True)
+
+    def as_type_of(self, a: Any, like: Any, gradient: bool) -> Any:
+        """`a`, an array of this library, as one of `like`'s own type where that is a subclass
+        of the library's array type (a `torch.nn.Parameter`, whose gradient, update or saved
+        value would otherwise come back a plain `Tensor`): a view, no copy. Unless `a` is a
+        `gradient`, it requires grad where `like` does, as a parameter it replaces (a
+        gradient never does: it holds no PyTorch graph)."""
+        if self.library != "torch":
+            return a  # (JAX's tracers and arrays, CuPy's and array-api-strict's: one type each)
+        if type(a) is not type(like):
+            a = a.as_subclass(type(like))
+        if not gradient and like.requires_grad and not a.requires_grad:
+            a.requires_grad_(True)
+        return a
+
     def to_numpy(self, x: Any) -> Any:
         """A numpy copy of `x`, on the host (what a checkpoint stores)."""
         if self.library == "torch":
@@ -440,7 +462,8 @@ class ArrayApiArrays(_ArrayKind):
 
     def from_numpy(self, a: Any, like: Any) -> Any:
         """The numpy array `a` as a new array of `like`'s library, dtype and device."""
-        return self.module.asarray(a, dtype=like.dtype, device=self.device(like), copy=True)
+        new = self.module.asarray(a, dtype=like.dtype, device=self.device(like), copy=True)
+        return self.as_type_of(new, like, gradient=False)
 
     def describe(self, x: Any) -> str:
         return f"a {self.library} array of shape {tuple(x.shape)} and dtype {x.dtype}"

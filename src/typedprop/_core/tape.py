@@ -27,6 +27,7 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from . import sweep as _sweep
+from .backends import autograd_off
 from .checks import checks_enabled
 from .errors import TapeError
 from .structures import item_paths
@@ -204,19 +205,21 @@ def check_live(tape: Tape) -> Tape:
 
 class recording:  # noqa: N801  # used as a function, `with recording(tape) as tape:`
     """`tape` (a new plain one by default), innermost for this thread while the block runs and
-    closed after it.
+    closed after it; PyTorch's own autograd is off meanwhile (see `backends.autograd_off`).
 
     A class, not a generator under `contextmanager`: it is entered at every `backprop` call,
     where the generator's machinery costs more than the tape itself."""
 
-    __slots__ = ("tape",)
+    __slots__ = ("restore", "tape")
 
     def __init__(self, tape: Tape | None = None) -> None:
         self.tape = Tape() if tape is None else tape
+        self.restore: Callable[[bool], object] | None = None
 
     def __enter__(self) -> Tape:
         global intercepting
         tape = self.tape
+        self.restore = autograd_off()
         stack: list[Tape] | None = getattr(_local, "stack", None)
         if stack is None:
             stack = _local.stack = []
@@ -242,6 +245,8 @@ class recording:  # noqa: N801  # used as a function, `with recording(tape) as t
         tape.nodes = []
         if stack:
             stack[-1].live = True
+        if self.restore is not None:
+            self.restore(True)
 
 
 #: How many intercepting tapes are open, in any thread: while there are none, an op called on

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
+from .._core.backends import autograd_off
 from .._core.structures import assemble, finalize
 from .._core.sweep import Fact, Inputs, Template, namespace
 from .._core.sweep import step as sweep_step
@@ -90,8 +91,14 @@ class Record:
 
     def replay(self, x: Any, data: list[Any]) -> tuple[list[Any], list[Any], Any]:
         """The values and gradient continuations of the record run on `x` (node 0 is `x`) and
-        the float leaves of the data, and the output's value."""
-        values, backs = self._forward(x, data)
+        the float leaves of the data, and the output's value. (PyTorch's autograd is off
+        meanwhile, as in `parameter_gradient`: see `backends.autograd_off`.)"""
+        restore = autograd_off()
+        try:
+            values, backs = self._forward(x, data)
+        finally:
+            if restore is not None:
+                restore(True)
         if self.out is None:
             return values, backs, self.constant
         return values, backs, values[self.out]
@@ -131,12 +138,17 @@ class Record:
         exactly `x`'s type: `gradient`, finalized (each leaf fitted to its parameter, arrays
         in `unshare` copied, see `finalize`), or put together from its parts' gradients where
         the unrolled sweep gives them. Consumes `values` and `backs`."""
-        by_parts = self.validated and bool(self.parts)
-        g = self.gradient(values, backs, seed)
-        if by_parts:
-            grad_of = cast(dict[int, object], g)
-            return assemble((x,), (0,), grad_of, self.parts, unshare, refit=True)[0]
-        return finalize(x, g, unshare, refit=True)
+        restore = autograd_off()
+        try:
+            by_parts = self.validated and bool(self.parts)
+            g = self.gradient(values, backs, seed)
+            if by_parts:
+                grad_of = cast(dict[int, object], g)
+                return assemble((x,), (0,), grad_of, self.parts, unshare, refit=True)[0]
+            return finalize(x, g, unshare, refit=True)
+        finally:
+            if restore is not None:
+                restore(True)
 
 
 # ---------------------------------------------------------------------------------------------
