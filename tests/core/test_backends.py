@@ -265,3 +265,24 @@ def test_integer_labels_closed_over_under_jax_jit() -> None:
     np.testing.assert_allclose(np.asarray(g), np.asarray(expected), rtol=1e-6, atol=1e-7)
     bad = y.at[0].set(3)
     assert np.isnan(np.asarray(jax.jit(lambda v: tp.backprop(lambda p: loss(p, bad), v))(z)[0]))
+
+
+@pytest.mark.parametrize("name", LIBRARIES)
+@pytest.mark.parametrize("checks", [False, True])
+def test_an_op_refuses_another_librarys_complex_array(name: str, checks: bool) -> None:
+    # Real arrays of another library pass an op's vetting by their kind's answers by dtype;
+    # complex ones are refused, as numpy's are.
+    lib = _library(name)
+    module = _library("jax.numpy") if name == "jax" else lib
+    z = module.asarray(np.array([1.0 + 2.0j, -0.5j], dtype=np.complex64))
+    with tp.checks(checks):
+        with pytest.raises(
+            tp.CheckError,
+            match=r"tanh: argument 'x' must be a real number or array, got \w+ \(complex values "
+            r"are not supported yet\)",
+        ):
+            ops.tanh(z)
+        with pytest.raises(tp.CheckError, match=r"add: argument 'b' must be a real number"):
+            ops.add(_array(name, [1.0, 2.0], "float32"), z)
+        real = ops.tanh(_array(name, [0.0, 1.0], "float32"))
+        assert type(real) is type(_array(name, [0.0], "float32"))

@@ -348,9 +348,34 @@ class Matmul(_ar.Binary):
                 # (PyTorch's RuntimeError): the shapes are checked first.
                 if not _matmul_fits(np.shape(a), np.shape(b)):
                     raise _matmul_shape_error(a, b)
-                # xp.matmul, not `@`: it promotes mixed dtypes, which PyTorch's `@` refuses.
-                return xp.matmul(a, b), partial(_matmul_grad_xp, xp, a, b)
+                # xp's matmul, not `@`: it promotes mixed dtypes, which PyTorch's `@` refuses.
+                return _matmul_of(xp)(a, b), partial(_matmul_grad_xp, xp, a, b)
         return a @ b, partial(_matmul_grad, a, b)
+
+
+def _matmul_of(xp: Any) -> Callable[[Any, Any], Any]:
+    """`xp.matmul`, or for array-api-compat's PyTorch namespace a matmul that calls
+    `torch.matmul` itself for operands of one dtype: the wrapper's promotion (two `.to` calls
+    and two `result_type`s, for dtypes that need none) costs a small product's time, at every
+    product of every layer, forward and backward. Mixed dtypes go through the wrapper, which
+    promotes them as the array API says (PyTorch's own matmul refuses them)."""
+    try:
+        return _MATMULS[xp]
+    except KeyError:
+        pass
+    compat: Callable[[Any, Any], Any] = xp.matmul
+    found = compat
+    if getattr(xp, "__name__", "") == "array_api_compat.torch":
+        raw = sys.modules["torch"].matmul
+
+        def found(a: Any, b: Any) -> Any:
+            return raw(a, b) if a.dtype == b.dtype else compat(a, b)
+
+    _MATMULS[xp] = found
+    return found
+
+
+_MATMULS: dict[Any, Callable[[Any, Any], Any]] = {}
 
 
 def _matmul_shape_error(a: Any, b: Any) -> CheckError:
@@ -415,7 +440,7 @@ def _matmul_grad_b(g: Any, a: Any, b: Any) -> Any:
 def _matmul_grad_xp(xp: Any, a: Any, b: Any, g: Any, needs: Needs = BOTH) -> tuple[Any, Any]:
     """`_matmul_grad` for another library than numpy, with its namespace `xp`: the same
     products, written with the array API's functions."""
-    mm = xp.matmul
+    mm = _matmul_of(xp)
     ga = gb = None
     if needs[0]:
         if b.ndim == 1:
@@ -529,7 +554,7 @@ class MatVec(Op[Float[Mat, "m n"], Float[Vec, " n"], Float[Vec, " m"]]):
         if type(w) is not np.ndarray:
             xp = array_module(w, x)
             if xp is not np:
-                return xp.matmul(w, x), partial(_matvec_grad_xp, xp, w, x)
+                return _matmul_of(xp)(w, x), partial(_matvec_grad_xp, xp, w, x)
         out: Vec = w @ x
         # A partial, not a closure: see `typedprop.ops._arithmetic`.
         return out, partial(_matvec_grad, w, x)
@@ -599,7 +624,7 @@ def _matvec_grad_xp(
 ) -> tuple[Any, Any]:
     """`_matvec_grad` for another library than numpy, with its namespace `xp`."""
     gw = xp.astype(g[:, None] * x, w.dtype, copy=False) if needs[0] else SKIPPED
-    gx = xp.astype(xp.matmul(g, w), x.dtype, copy=False) if needs[1] else SKIPPED
+    gx = xp.astype(_matmul_of(xp)(g, w), x.dtype, copy=False) if needs[1] else SKIPPED
     return gw, gx
 
 
@@ -743,20 +768,24 @@ class Linear(
 
 def _linear_xp(xp: Any, w: Any, x: Any, b: Any) -> tuple[Any, Any]:
     """`Linear.forward` for another library than numpy, with its namespace `xp`."""
-    mm = xp.matmul
+    mm = _matmul_of(xp)
     out = (mm(w, x) if x.ndim == 1 else mm(x, xp.matrix_transpose(w))) + b
 
     def grad(g: Any, needs: tuple[bool, bool, bool] = (True, True, True)) -> tuple[Any, Any, Any]:
-        g2 = xp.reshape(g, (-1, g.shape[-1])) if g.ndim > 1 else g
-        x2 = xp.reshape(x, (-1, x.shape[-1])) if x.ndim > 1 else x
+        # (As in numpy's: a batch's axes folded only where there are several, and dtypes
+        # converted only where they differ; each namespace call is a Python wrapper's.)
+        g2 = g if g.ndim <= 2 else xp.reshape(g, (-1, g.shape[-1]))
+        x2 = x if x.ndim <= 2 else xp.reshape(x, (-1, x.shape[-1]))
         gw = gx = gb = SKIPPED
         if needs[0]:
             gw = g2[:, None] * x2 if g2.ndim == 1 else mm(xp.matrix_transpose(g2), x2)
-            gw = xp.astype(gw, w.dtype, copy=False)
+            gw = gw if gw.dtype == w.dtype else xp.astype(gw, w.dtype)
         if needs[1]:
-            gx = xp.astype(mm(g, w), x.dtype, copy=False)
+            gx = mm(g, w)
+            gx = gx if gx.dtype == x.dtype else xp.astype(gx, x.dtype)
         if needs[2]:
-            gb = xp.astype(g2 if g2.ndim == 1 else xp.sum(g2, axis=0), b.dtype, copy=False)
+            gb = g2 if g2.ndim == 1 else xp.sum(g2, axis=0)
+            gb = gb if gb.dtype == b.dtype else xp.astype(gb, b.dtype)
         return gw, gx, gb
 
     return out, grad
