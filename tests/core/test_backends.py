@@ -286,3 +286,30 @@ def test_an_op_refuses_another_librarys_complex_array(name: str, checks: bool) -
             ops.add(_array(name, [1.0, 2.0], "float32"), z)
         real = ops.tanh(_array(name, [0.0, 1.0], "float32"))
         assert type(real) is type(_array(name, [0.0], "float32"))
+
+
+def test_checks_read_one_stand_in_per_dtype_and_shape_and_still_catch_mistakes() -> None:
+    # With checks on, the hints written with numpy's types check another library's arrays
+    # through stand-ins (numpy arrays of their shape and dtype, no data), made once per dtype
+    # and shape and shared.
+    torch = _library("torch")
+    from typedprop.ops import _linalg
+
+    def t(*shape: int) -> Any:
+        return torch.zeros(*shape, dtype=torch.float64)
+
+    first = _linalg._stand_in(t(3, 2))
+    assert first is _linalg._stand_in(torch.ones(3, 2, dtype=torch.float64))
+    assert first.shape == (3, 2) and first.dtype == np.float64 and not first.flags.writeable
+    assert _linalg._stand_in(t(2, 3)).shape == (2, 3)
+    assert _linalg._stand_in(t(3, 2).float()).dtype == np.float32
+    w, b = t(3, 2), t(3)
+    with tp.checks(True):
+        for _ in range(2):
+            assert tuple(ops.linear(w, t(4, 2), b).shape) == (4, 3)
+            with pytest.raises(
+                tp.CheckError,
+                match=r"linear: argument 'x' has shape \(4, 5\) and dtype float64, which does "
+                r"not fit .*dimension in: 5 \(argument 'x', axis 1\) vs 2 \(argument 'w', axis 1\)",
+            ):
+                ops.linear(w, t(4, 5), b)

@@ -175,11 +175,35 @@ def _stand_in(x: Any) -> Any:
     kind = array_kind(x)
     if kind is None or kind.module is np:
         return x
+    # One stand-in per dtype and shape, made once: with checks on, every product of every
+    # layer checks its arguments, its output and its gradients through them, and making one
+    # (numpy's dtype from the name, `broadcast_to`'s Python) cost more than the check. They
+    # are read-only and hold no data, so one may serve every array of its dtype and shape.
+    shape = tuple(x.shape)
+    # The kind first: dtypes of two libraries are never compared (array-api-strict's warn
+    # when compared with numpy's, which JAX's are).
+    key = (kind, x.dtype, shape)
+    cached = True
+    try:
+        return _STAND_INS[key]
+    except KeyError:
+        pass
+    except TypeError:  # an unhashable dtype or size: made every time
+        cached = False
     try:
         dtype = kind.numpy_dtype(x)  # numpy's of the same name: float32 for torch.float32
     except TypeError:  # a dtype numpy lacks (bfloat16): a float one stands in for a float
         dtype = np.dtype(np.float32 if kind.floating(x) else np.int64)
-    return np.broadcast_to(np.zeros((), dtype), tuple(x.shape))
+    stand_in = np.broadcast_to(np.zeros((), dtype), shape)
+    if cached:
+        if len(_STAND_INS) >= _STAND_INS_KEPT:
+            _STAND_INS.clear()  # a program of ever new shapes: start again rather than grow
+        _STAND_INS[key] = stand_in
+    return stand_in
+
+
+_STAND_INS: dict[tuple[Any, Any, tuple[int, ...]], np.ndarray[Any, Any]] = {}
+_STAND_INS_KEPT = 256
 
 
 def _run_checked_anywhere(
