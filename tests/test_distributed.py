@@ -147,6 +147,26 @@ def test_the_blocks_are_the_arrays_of_their_library(client: Client) -> None:
     assert seen == 8 * 2.0  # sum of rows * w over two blocks of 4 rows
 
 
+def test_a_torch_parameters_gradient_is_a_parameter_over_any_blocks(client: Client) -> None:
+    # The blocks' gradients are added (and divided) with PyTorch's arithmetic, which makes a
+    # Parameter's sum a plain Tensor: the result is given the parameter's type back.
+    torch = pytest.importorskip("torch", reason="PyTorch is not installed")
+    w = torch.nn.Parameter(torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64))
+    for chunks in (8, 4, 2):
+        for mean in (False, True):
+            x = da.from_array(np.arange(24.0).reshape(8, 3), chunks=(chunks, 3))
+            g = tpd.grad(_torch_rows, w, x, mean=mean, client=client)
+            assert type(g) is torch.nn.Parameter and not g.requires_grad
+            expected = np.arange(24.0).reshape(8, 3).sum(0) / (8 if mean else 1)
+            np.testing.assert_allclose(g.detach().numpy(), expected)
+
+
+def _torch_rows(w: BVar[Any], rows: np.ndarray) -> BVar[Any]:
+    import torch
+
+    return ops.sum(ops.matmul(torch.as_tensor(rows), w))
+
+
 def _seen(w: BVar[float], rows: np.ndarray) -> BVar[float]:
     assert type(rows) is np.ndarray and rows.shape == (4, 2), (type(rows), rows.shape)
     return w * float(rows.sum())

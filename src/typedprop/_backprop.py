@@ -20,7 +20,6 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any, Literal, TypeAlias, TypeVar, TypeVarTuple, overload
 
-from ._core.backends import autograd_off
 from ._core.bvar import BVar
 from ._core.errors import CheckError, TapeError
 from ._core.structures import (
@@ -418,12 +417,9 @@ def evaluate(f: Callable[[BVar[Any]], object], x: Any, *, has_aux: bool = False)
         (5.0, 6.0)
         ```
     """
-    restore = autograd_off()  # as inside `backprop`: see `backends.autograd_off`
-    try:
-        out = f(BVar(x))
-    finally:
-        if restore is not None:
-            restore(True)
+    # No tape, and PyTorch's grad mode as it is: `f` computes as its ops do outside a call,
+    # so PyTorch's autograd may differentiate through `evaluate` (`torch.func.grad`).
+    out = f(BVar(x))
     if has_aux:
         y, aux = split_aux(out, f, "evaluate")
         return y.value, plain_aux(aux)

@@ -93,7 +93,7 @@ except ImportError as e:  # pragma: no cover - the extra is installed in the tes
 from ._backprop import backprop as _backprop
 from ._core.bvar import BVar
 from ._core.errors import CheckError
-from ._core.structures import array_kind, flatten, kind_of, unflatten
+from ._core.structures import array_kind, finalize, flatten, kind_of, unflatten
 from ._tracing.graph import Graph
 
 if TYPE_CHECKING:
@@ -196,7 +196,9 @@ def _run(
         ) from e
     if mean:
         value, gradient = _divided(who, value, gradient, sum(rows))
-    return value, gradient
+    # The blocks' sums are the libraries' own arithmetic: a `torch.nn.Parameter`'s gradients
+    # added make a plain Tensor. Each leaf gets its parameter's exact type back.
+    return value, finalize(params, gradient)
 
 
 def _client(who: str, client: "Client | None") -> "Client":

@@ -106,7 +106,17 @@ def _float_leaves(params: Any) -> tuple[list[Any], Treedef, list[int]]:
 def _zeros(params: Any) -> list[Any]:
     """A zero of each float leaf of `params`: the first state of an optimizer that keeps one."""
     leaves, _, floats = _float_leaves(params)
-    return [zero(leaves[i]) for i in floats]
+    return [_zero_state(leaves[i]) for i in floats]
+
+
+def _zero_state(leaf: Any) -> Any:
+    """A zero state for the float leaf `leaf`: another library's plain array (a
+    `torch.nn.Parameter`'s state is a `Tensor`, as the state's arithmetic keeps it), else the
+    zero gradient of `leaf`."""
+    array = array_kind(leaf)
+    if array is not None and not isinstance(leaf, np.ndarray):
+        return array.module.zeros_like(leaf)
+    return zero(leaf)
 
 
 def _refuse(params: Any, grads: Any, who: str) -> None:

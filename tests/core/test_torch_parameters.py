@@ -55,8 +55,26 @@ def test_the_gradient_of_parameters_is_parameters_without_a_graph() -> None:
 def test_the_value_holds_no_graph_either() -> None:
     value, _ = tp.backprop(loss, layer())
     assert value.grad_fn is None and not value.requires_grad
-    assert tp.evaluate(loss, layer()).grad_fn is None
-    assert tp.trace(loss, layer()).evaluate(layer()).grad_fn is None
+    graph = tp.trace(loss, layer())
+    for value in [graph.backprop(layer())[0], graph.backprop(layer())[0]]:
+        assert value.grad_fn is None and not value.requires_grad
+
+
+def test_evaluate_computes_as_the_ops_do_so_pytorch_may_differentiate_it() -> None:
+    # `evaluate`, a graph's `evaluate` and a graph as an op outside a call record no tape and
+    # leave PyTorch's grad mode as it is: its autograd differentiates through them.
+    def f(q: BVar[Any]) -> BVar[Any]:
+        return ops.sum(ops.tanh(q) * q)
+
+    w = torch.tensor([0.5, -1.0, 2.0], dtype=torch.float64)
+    expected = tp.grad(f, w)
+    graph = tp.trace(f, w)
+    as_op = graph.as_op()
+    for evaluate in [lambda v: tp.evaluate(f, v), graph.evaluate, as_op]:
+        assert torch.allclose(torch.func.grad(evaluate)(w), expected, rtol=1e-12)
+        leaf = w.clone().requires_grad_(True)
+        evaluate(leaf).backward()
+        assert torch.allclose(leaf.grad, expected, rtol=1e-12)
 
 
 def test_an_unused_parameter_gets_a_zero_parameter() -> None:
@@ -80,6 +98,10 @@ def test_autograd_is_off_inside_a_call_and_back_on_after_it() -> None:
     x = torch.nn.Parameter(torch.ones(2, dtype=torch.float64))
     tp.grad(f, x)
     assert seen == [False] and torch.is_grad_enabled()
+    # A call inside the function (its own tape) leaves the outer call's mode off.
+    tp.grad(lambda v: tp.grad(f, x.detach()).sum() * 0.0 + f(v), x)
+    assert seen == [False, False, False] and torch.is_grad_enabled()
+    del seen[1:]
     with pytest.raises(ValueError, match="the user's own error"):
         tp.grad(failing, x)
     assert seen == [False, False] and torch.is_grad_enabled()
@@ -104,6 +126,38 @@ def test_a_training_loop_over_parameters_keeps_them_parameters(make: Any) -> Non
             assert type(pi) is torch.nn.Parameter
             assert pi.requires_grad and pi.grad_fn is None
             assert torch.equal(plain(pi), qi)
+
+
+def test_an_optimizers_state_is_plain_tensors_and_a_step_changes_no_given_tensor() -> None:
+    p = layer()
+    opt = optim.Adam(p, lr=0.1)
+    g = tp.grad(loss, p)
+    for _ in range(2):
+        assert all(type(t) is torch.Tensor for t in opt.state()["m"])
+        p = opt.step(p, g)
+    assert not any(t.requires_grad for t in g)  # the gradients given keep their flags
+
+    class Assign(optim.Optimizer[Layer]):
+        # An optimizer of one's own whose update is the gradient itself.
+        def update(self, i: int, param: Any, grad: Any) -> Any:
+            return grad
+
+    new = Assign(p, lr=1.0).step(p, g)
+    for ni, gi in zip(new, g, strict=True):
+        assert ni is not gi and ni.requires_grad and not gi.requires_grad
+        assert type(ni) is torch.nn.Parameter
+
+
+def test_a_step_that_raises_leaves_autograd_on() -> None:
+    class Failing(optim.Optimizer[Layer]):
+        def update(self, i: int, param: Any, grad: Any) -> Any:
+            assert not torch.is_grad_enabled()
+            raise ValueError("the update's own error")
+
+    p = layer()
+    with pytest.raises(ValueError, match="the update's own error"):
+        Failing(p, lr=0.1).step(p, tp.grad(loss, p))
+    assert torch.is_grad_enabled()
 
 
 def test_a_checkpoint_loads_parameters_as_parameters(tmp_path: Any) -> None:

@@ -461,11 +461,12 @@ class ArrayApiArrays(_ArrayKind):
         gradient never does: it holds no PyTorch graph)."""
         if self.library != "torch":
             return a  # (JAX's tracers and arrays, CuPy's and array-api-strict's: one type each)
+        trainable = not gradient and like.requires_grad and not a.requires_grad
+        if trainable:
+            a = a.detach()  # a tensor object of its own: the caller's `a` keeps its flag
         if type(a) is not type(like):
             a = a.as_subclass(type(like))
-        if not gradient and like.requires_grad and not a.requires_grad:
-            a.requires_grad_(True)
-        return a
+        return a.requires_grad_(True) if trainable else a
 
     def to_numpy(self, x: Any) -> Any:
         """A numpy copy of `x`, on the host (what a checkpoint stores)."""

@@ -219,7 +219,6 @@ class recording:  # noqa: N801  # used as a function, `with recording(tape) as t
     def __enter__(self) -> Tape:
         global intercepting
         tape = self.tape
-        self.restore = autograd_off()
         stack: list[Tape] | None = getattr(_local, "stack", None)
         if stack is None:
             stack = _local.stack = []
@@ -230,11 +229,15 @@ class recording:  # noqa: N801  # used as a function, `with recording(tape) as t
         if tape.intercepts:
             with _intercepting_lock:
                 intercepting += 1
+        self.restore = autograd_off()  # last: nothing after it can fail to reach __exit__
         return tape
 
     def __exit__(self, *exc: object) -> None:
         global intercepting
         tape = self.tape
+        restore, self.restore = self.restore, None
+        if restore is not None:
+            restore(True)  # first: whatever fails below, PyTorch's grad mode is as it was
         if tape.intercepts:
             with _intercepting_lock:
                 intercepting -= 1
@@ -245,8 +248,6 @@ class recording:  # noqa: N801  # used as a function, `with recording(tape) as t
         tape.nodes = []
         if stack:
             stack[-1].live = True
-        if self.restore is not None:
-            self.restore(True)
 
 
 #: How many intercepting tapes are open, in any thread: while there are none, an op called on

@@ -100,7 +100,7 @@ class Graph(_Recorded[Record], Generic[X, Y, *Ds]):
             ```
         """
         record, leaves = self._record_for(x, data, "evaluate")
-        _, _, value = record.replay(x, leaves)
+        _, _, value = record.replay(x, leaves, autograd=True)
         result: Y = value
         return result
 
@@ -204,7 +204,8 @@ class _GraphOp(Op[Any, Any]):
 
     def forward(self, x: Any) -> tuple[Any, Callable[[Any], tuple[Any]]]:
         record, leaves = self.graph._record_for(x, (), self.name)
-        values, backs, value = record.replay(x, leaves)
+        # (Inside a call PyTorch's autograd is off already; outside, the op computes as any.)
+        values, backs, value = record.replay(x, leaves, autograd=True)
 
         def backward(g: Any) -> tuple[Any]:
             return (_gradient(record, values, backs, x, g),)
@@ -255,7 +256,7 @@ class GraphWithAux(_Recorded[tuple[Record, _AuxPlan]], Generic[X, Y, A, *Ds]):
             ```
         """
         (record, plan), leaves = self._record_for(x, data, "evaluate")
-        values, _, value = record.replay(x, leaves)
+        values, _, value = record.replay(x, leaves, autograd=True)
         return value, plan.read(values)
 
     def backprop(self, x: X, *data: *Ds) -> tuple[tuple[Y, A], X]:

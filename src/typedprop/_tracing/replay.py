@@ -89,11 +89,15 @@ class Record:
         #: puts together into the parameter's, as the implicit style does (`Tape.part`).
         self.parts = _parameter_parts(steps) if len(steps) <= _UNROLL_LIMIT else {}
 
-    def replay(self, x: Any, data: list[Any]) -> tuple[list[Any], list[Any], Any]:
+    def replay(
+        self, x: Any, data: list[Any], autograd: bool = False
+    ) -> tuple[list[Any], list[Any], Any]:
         """The values and gradient continuations of the record run on `x` (node 0 is `x`) and
-        the float leaves of the data, and the output's value. (PyTorch's autograd is off
-        meanwhile, as in `parameter_gradient`: see `backends.autograd_off`.)"""
-        restore = autograd_off()
+        the float leaves of the data, and the output's value. PyTorch's autograd is off
+        meanwhile, as in `parameter_gradient` (see `backends.autograd_off`), unless `autograd`:
+        a value alone (`evaluate`, a graph as an op outside a call) is computed as the ops
+        compute outside a call, so PyTorch may differentiate through it."""
+        restore = None if autograd else autograd_off()
         try:
             values, backs = self._forward(x, data)
         finally:
