@@ -163,6 +163,33 @@ def test_matvec_and_linear_gradients(lib: Library, checks: bool) -> None:
         np.testing.assert_allclose(lib.numpy(g), e, **_tol(lib))
 
 
+@pytest.mark.parametrize("checks", [False, True])
+@pytest.mark.parametrize("x_shape", [(4, 2), (2, 3, 2), (2, 1, 3, 2)])
+def test_linear_of_a_batch_of_any_rank_and_of_mixed_dtypes(
+    lib: Library, checks: bool, x_shape: tuple[int, ...]
+) -> None:
+    """A batch of samples in the last axis, of two axes or more (the gradient folds the rest
+    into one), and a float32 weight with float64 data (each gradient of its input's dtype)."""
+    rng = np.random.default_rng(0)
+    w, x, b = rng.normal(size=(3, 2)), rng.normal(size=x_shape), rng.normal(size=3)
+
+    def f(w: Any, x: Any, b: Any) -> Any:
+        return ops.sum(ops.tanh(ops.linear(w, x, b)))
+
+    expected = tp.grad_n(f, w, x, b)
+    with tp.checks(checks):
+        got = tp.grad_n(f, lib(w), lib(x), lib(b))
+    for g, e in zip(got, expected, strict=True):
+        assert type(g) is type(lib(x)) and str(g.dtype).endswith(lib.dtype)
+        np.testing.assert_allclose(lib.numpy(g), e, **_tol(lib))
+    if not lib.float64:
+        return  # JAX without its 64-bit mode has no float64
+    mixed = tp.grad_n(f, lib(w, np.float32), lib(x), lib(b, np.float32))
+    for g, e, dtype in zip(mixed, expected, ("float32", "float64", "float32"), strict=True):
+        assert str(g.dtype).endswith(dtype)
+        np.testing.assert_allclose(lib.numpy(g), e, rtol=1e-5, atol=1e-6)
+
+
 def test_matvec_checks_the_output_of_another_library_once_per_signature() -> None:
     """The stand-ins' signatures are numpy's: a call whose check passed is not checked again."""
     lib = Library("array_api_strict")
