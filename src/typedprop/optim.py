@@ -110,13 +110,11 @@ def _zeros(params: Any) -> list[Any]:
 
 
 def _zero_state(leaf: Any) -> Any:
-    """A zero state for the float leaf `leaf`: another library's plain array (a
-    `torch.nn.Parameter`'s state is a `Tensor`, as the state's arithmetic keeps it), else the
-    zero gradient of `leaf`."""
+    """A zero state for the float leaf `leaf`: its library's `zeros_like`, not the zero
+    gradient (a `torch.nn.Parameter`'s is a Parameter; its state is a `Tensor`, as the state's
+    arithmetic keeps it); a float's zero gradient."""
     array = array_kind(leaf)
-    if array is not None and not isinstance(leaf, np.ndarray):
-        return array.module.zeros_like(leaf)
-    return zero(leaf)
+    return zero(leaf) if array is None else array.module.zeros_like(leaf)
 
 
 def _refuse(params: Any, grads: Any, who: str) -> None:
