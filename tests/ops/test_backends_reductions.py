@@ -175,6 +175,36 @@ def test_soft_and_binary_losses(name: str) -> None:
     _same(name, ops.squared_error, LOGITS, targets)
 
 
+@pytest.mark.parametrize(
+    "row",
+    [[0.0, -np.inf, 1.0], [-np.inf] * 3, [np.inf, 0.0, 1.0], [np.nan, 0.0, 1.0], [np.inf] * 3],
+    ids=["some-minus-inf", "all-minus-inf", "plus-inf", "nan", "all-plus-inf"],
+)
+def test_non_finite_logits_give_numpys_values_and_gradients(name: str, row: list[float]) -> None:
+    """A row of logits whose maximum is infinite or nan shifts by 0 (see `shifted_exp`): its
+    loss and gradient are numpy's (nan where numpy's are), and the other rows' stay finite.
+    (PyTorch computes its maximum and its one-hot by its own functions.)"""
+    x = np.array([row, [1.0, 2.0, 3.0]], dtype=np.float32)
+    labels = np.array([0, 1])
+    lse = lambda v: ops.sum(ops.logsumexp(v, axis=1))  # noqa: E731
+    for f, constants in ((CE_LABELS, (labels,)), (lse, ())):
+        mine = tuple(to_library(name, c) for c in constants)
+        # numpy (and array-api-strict, which computes with it) warns where the loss is nan.
+        with np.errstate(invalid="ignore"):
+            expected = tp.backprop(lambda v, f=f, c=constants: f(v, *c), x)
+            theirs = tp.backprop(lambda v, f=f, c=mine: f(v, *c), to_library(name, x))
+        for got, want in zip(theirs, expected, strict=True):
+            np.testing.assert_allclose(to_numpy(got), want, rtol=1e-6)  # nan where nan
+
+
+def test_an_empty_batch_of_labels(name: str) -> None:
+    """No rows: the mean over none is nan, as numpy's, and no label is out of range."""
+    z, labels = to_library(name, np.zeros((0, 3))), to_library(name, np.zeros(0, dtype=np.int64))
+    with np.errstate(invalid="ignore"):
+        assert np.isnan(to_numpy(CE_LABELS(z, labels)))
+        assert np.isnan(CE_LABELS(np.zeros((0, 3)), np.zeros(0, dtype=np.int64)))
+
+
 @pytest.mark.parametrize("bad", [3, -1, 7])
 def test_labels_out_of_range(name: str, bad: int) -> None:
     message = (

@@ -793,22 +793,33 @@ class Linear(
 def _linear_xp(xp: Any, w: Any, x: Any, b: Any) -> tuple[Any, Any]:
     """`Linear.forward` for another library than numpy, with its namespace `xp`."""
     mm = _matmul_of(xp)
-    out = (mm(w, x) if x.ndim == 1 else mm(x, xp.matrix_transpose(w))) + b
+    torch = xp.__name__ == "array_api_compat.torch"
+    # PyTorch's own dense layer for one dtype (its `F.linear`, the bias added inside the
+    # product's kernel, as PyTorch eager computes it): one kernel and one fresh array fewer
+    # per layer. Mixed dtypes go through the namespace, which promotes them.
+    if torch and w.dtype == x.dtype == b.dtype:
+        out = sys.modules["torch"].nn.functional.linear(x, w, b)
+    else:
+        out = (mm(w, x) if x.ndim == 1 else mm(x, xp.matrix_transpose(w))) + b
 
     def grad(g: Any, needs: tuple[bool, bool, bool] = (True, True, True)) -> tuple[Any, Any, Any]:
         # (As in numpy's: a batch's axes folded only where there are several, and dtypes
-        # converted only where they differ; each namespace call is a Python wrapper's.)
+        # converted only where they differ; each namespace call is a Python wrapper's, so
+        # PyTorch's tensors are transposed and summed by their own methods.)
         g2 = g if g.ndim <= 2 else xp.reshape(g, (-1, g.shape[-1]))
         x2 = x if x.ndim <= 2 else xp.reshape(x, (-1, x.shape[-1]))
         gw = gx = gb = SKIPPED
         if needs[0]:
-            gw = g2[:, None] * x2 if g2.ndim == 1 else mm(xp.matrix_transpose(g2), x2)
+            if g2.ndim == 1:
+                gw = g2[:, None] * x2
+            else:
+                gw = mm(g2.mT if torch else xp.matrix_transpose(g2), x2)
             gw = gw if gw.dtype == w.dtype else xp.astype(gw, w.dtype)
         if needs[1]:
             gx = mm(g, w)
             gx = gx if gx.dtype == x.dtype else xp.astype(gx, x.dtype)
         if needs[2]:
-            gb = g2 if g2.ndim == 1 else xp.sum(g2, axis=0)
+            gb = g2 if g2.ndim == 1 else (g2.sum(0) if torch else xp.sum(g2, axis=0))
             gb = gb if gb.dtype == b.dtype else xp.astype(gb, b.dtype)
         return gw, gx, gb
 

@@ -34,6 +34,7 @@ Internal: users import the ops from `typedprop.ops`.
 """
 
 import math
+import sys
 import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal, overload
@@ -179,6 +180,16 @@ def shifted_exp(op: str, xp: Any, x: Any, axes: tuple[int, ...]) -> tuple[Any, A
     maximum is finite). All three keep the reduced axes. `log(s) + shift` is logsumexp, `e / s`
     softmax."""
     if xp is not np:
+        if axes and xp.__name__ == "array_api_compat.torch":
+            # PyTorch's own functions, not array-api-compat's wrappers (each costs about a
+            # batch's kernel), and nan_to_num for where(isfinite(m), m, 0) (the same values):
+            # four kernels where there were six.
+            torch = sys.modules["torch"]
+            # (`_extreme` for no elements only: its look at the shape costs half a kernel.)
+            m = _extreme(op, xp, x, axes, _torch_max) if not x.numel() else _torch_max(x, axes)
+            shift = torch.nan_to_num(m, nan=0.0, posinf=0.0, neginf=0.0)
+            e = torch.exp(x - shift)
+            return shift, e, torch.sum(e, dim=axes, keepdim=True)
         m = _extreme(op, xp, x, axes, xp.max)
         shift = xp.where(xp.isfinite(m), m, 0.0)
         e = xp.exp(x - shift)
@@ -187,6 +198,11 @@ def shifted_exp(op: str, xp: Any, x: Any, axes: tuple[int, ...]) -> tuple[Any, A
     shift = np.where(np.isfinite(m), m, 0.0).astype(m.dtype, copy=False)
     e = np.exp(x - shift)
     return shift, e, np.sum(e, axis=axes, keepdims=True)
+
+
+def _torch_max(x: Any, axis: tuple[int, ...], keepdims: bool = True) -> Any:
+    """PyTorch's maximum over the (at least one) axes `axis`, called as `xp.max` is."""
+    return sys.modules["torch"].amax(x, dim=axis, keepdim=keepdims)
 
 
 def log_of_sum(xp: Any, s: Any) -> Any:
