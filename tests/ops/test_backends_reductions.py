@@ -197,6 +197,42 @@ def test_non_finite_logits_give_numpys_values_and_gradients(name: str, row: list
             np.testing.assert_allclose(to_numpy(got), want, rtol=1e-6)  # nan where nan
 
 
+@pytest.mark.parametrize(
+    "f",
+    [
+        lambda v: ops.sum(ops.logsumexp(v, axis=1)),
+        lambda v: ops.sum(ops.log_softmax(v) * _library("torch").asarray(WEIGHTS)),
+        lambda v: CE_LABELS(v, _library("torch").tensor([0, 1])),
+    ],
+    ids=["logsumexp", "log_softmax", "cross-entropy"],
+)
+def test_pytorchs_autograd_through_an_infinite_maximum(f: Callable[[Any], Any]) -> None:
+    """The ops called outside a call on tensors that require grad, differentiated by PyTorch's
+    autograd: a row whose maximum is +inf gives the tape's gradient (nan at the infinity, not
+    in the whole row), the other rows finite ones."""
+    torch = _library("torch")
+    x = np.array([[np.inf, 0.0, 1.0], [2.0, 1.0, 0.0]], dtype=np.float32)
+    expected = tp.grad(f, torch.asarray(x))
+    z = torch.asarray(x).requires_grad_(True)
+    (got,) = torch.autograd.grad(f(z), z)
+    np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-6)  # nan where nan
+    assert np.isfinite(got.numpy()[0, 1:]).all() and np.isfinite(got.numpy()[1]).all()
+
+
+def test_narrow_labels_with_more_classes_than_their_dtype_holds(name: str) -> None:
+    """int8 labels for 300 classes: none can be out of range above, and a negative one is
+    named as it is (`labels >= 300` in int8 would wrap or overflow)."""
+    labels = np.array([7, 120], dtype=np.int8)
+    _same(name, CE_LABELS, np.linspace(-1.0, 1.0, 600).reshape(2, 300), labels)
+    bad = to_library(name, np.array([1, -3, 120], dtype=np.int8))
+    with pytest.raises(tp.CheckError) as e:
+        CE_LABELS(to_library(name, np.zeros((3, 300))), bad)
+    assert str(e.value) == (
+        "softmax_cross_entropy_with_integer_labels: argument 'labels' holds -3, out of range "
+        "[0, 300) for argument 'logits' of shape (3, 300) (300 classes)"
+    )
+
+
 def test_an_empty_batch_of_labels(name: str) -> None:
     """No rows: the mean over none is nan, as numpy's, and no label is out of range."""
     z, labels = to_library(name, np.zeros((0, 3))), to_library(name, np.zeros(0, dtype=np.int64))

@@ -403,13 +403,13 @@ class IntegerLabelsCrossEntropy(Op[Any, Any]):
             traced = False
             bad = _torch_out_of_range(labels, k)
         else:
-            outside = (labels < 0) | (labels >= k)
+            outside = _outside(xp, labels, k)
             # Under jax.jit even concrete labels (closed over) compare to a tracer: JAX stages
             # every operation inside the traced function, so ask `outside`, not the labels.
             traced = _under_jit(outside)
             bad = not traced and bool(xp.any(outside))
         if bad:
-            outside = (labels < 0) | (labels >= k)
+            outside = _outside(xp, labels, k)
             flat = xp.reshape(labels, (-1,))
             first = int(xp.argmax(xp.astype(xp.reshape(outside, (-1,)), xp.int32)))
             raise CheckError(
@@ -588,6 +588,15 @@ def _as_unsigned(labels: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
 
 
 _UNSIGNED = {n: np.dtype(f"u{n}") for n in (1, 2, 4, 8)}
+
+
+def _outside(xp: Any, labels: Any, k: int) -> Any:
+    """Where the integer array `labels` is outside `[0, k)`, with the namespace `xp`. A `k`
+    beyond the labels' dtype (int8 labels, 300 classes) would wrap or overflow in `labels >=
+    k`, and no such label can reach it."""
+    if k > xp.iinfo(labels.dtype).max:
+        return labels < 0
+    return (labels < 0) | (labels >= k)
 
 
 def _torch_out_of_range(labels: Any, k: int) -> bool:

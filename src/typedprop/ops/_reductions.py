@@ -182,12 +182,12 @@ def shifted_exp(op: str, xp: Any, x: Any, axes: tuple[int, ...]) -> tuple[Any, A
     if xp is not np:
         if axes and xp.__name__ == "array_api_compat.torch":
             # PyTorch's own functions, not array-api-compat's wrappers (each costs about a
-            # batch's kernel), and nan_to_num for where(isfinite(m), m, 0) (the same values):
-            # four kernels where there were six.
+            # batch's kernel). (Not nan_to_num for the `where`: the same values, but PyTorch's
+            # autograd through it, outside a call, would spread a row's nan to all its entries.)
             torch = sys.modules["torch"]
             # (`_extreme` for no elements only: its look at the shape costs half a kernel.)
             m = _extreme(op, xp, x, axes, _torch_max) if not x.numel() else _torch_max(x, axes)
-            shift = torch.nan_to_num(m, nan=0.0, posinf=0.0, neginf=0.0)
+            shift = torch.where(torch.isfinite(m), m, 0.0)
             e = torch.exp(x - shift)
             return shift, e, torch.sum(e, dim=axes, keepdim=True)
         m = _extreme(op, xp, x, axes, xp.max)
