@@ -219,6 +219,15 @@ def test_pytorchs_autograd_through_an_infinite_maximum(f: Callable[[Any], Any]) 
     assert np.isfinite(got.numpy()[0, 1:]).all() and np.isfinite(got.numpy()[1]).all()
 
 
+def test_labels_batched_by_torch_vmap_get_pytorchs_own_error() -> None:
+    """Labels with no data to read (batched by `torch.func.vmap`): the range check cannot be
+    answered, and PyTorch says why in its own words."""
+    torch = _library("torch")
+    logits, labels = torch.zeros(2, 3), torch.tensor([0, 1])
+    with pytest.raises(RuntimeError, match="vmap: .* data-dependent control flow"):
+        torch.func.vmap(lambda y: CE_LABELS(logits, y))(torch.stack([labels, labels]))
+
+
 def test_narrow_labels_with_more_classes_than_their_dtype_holds(name: str) -> None:
     """int8 labels for 300 classes: none can be out of range above, and a negative one is
     named as it is (`labels >= 300` in int8 would wrap or overflow)."""

@@ -604,7 +604,12 @@ def _torch_out_of_range(labels: Any, k: int) -> bool:
     if not labels.numel():
         return False  # (aminmax has no answer for no elements)
     torch = sys.modules["torch"]
-    low, high = torch.stack(torch.aminmax(labels)).tolist()
+    try:
+        low, high = torch.stack(torch.aminmax(labels)).tolist()
+    except RuntimeError:
+        # No data to read (a batched tensor under torch.func.vmap, a meta tensor): asked as
+        # the other libraries are, so that the error is PyTorch's own for such tensors.
+        return bool(torch.any(_outside(torch, labels, k)))
     return bool(low < 0 or high >= k)
 
 
