@@ -96,6 +96,13 @@ def autograd_off() -> Any:
     return torch.set_grad_enabled
 
 
+def is_torch(xp: Any) -> bool:
+    """Whether the namespace `xp` is array-api-compat's for PyTorch's tensors: the ops call
+    PyTorch's own functions in their hot paths, where its Python wrappers cost as much as a
+    batch's kernel."""
+    return getattr(xp, "__name__", "") == "array_api_compat.torch"
+
+
 def namespace(library: str) -> Any:
     """The array API namespace of `library`, through array-api-compat: its `torch` and `cupy`
     wrappers, JAX's own `jax.numpy`, array-api-strict itself."""

@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any, overload
 import numpy as np
 
 from .._core.arrays import DT, AnyArray, N
-from .._core.backends import CONVERT, a_library, mixing_message
+from .._core.backends import CONVERT, a_library, is_torch, mixing_message
 from .._core.bvar import BVar, constant
 from .._core.errors import CheckError
 from .._core.op import Grad1, Op, refuse
@@ -567,11 +567,10 @@ def _sigmoid(xp: Any) -> Any:
         return _SIGMOIDS[xp]
     except KeyError:
         pass
-    name = getattr(xp, "__name__", "")
     found = None
-    if name == "array_api_compat.torch":
+    if is_torch(xp):
         found = importlib.import_module("torch").sigmoid
-    elif name == "jax.numpy":
+    elif getattr(xp, "__name__", "") == "jax.numpy":
         found = importlib.import_module("jax.nn").sigmoid
     _SIGMOIDS[xp] = found
     return found

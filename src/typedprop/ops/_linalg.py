@@ -51,6 +51,7 @@ import numpy as np
 from jaxtyping import Float, jaxtyped
 
 from .._core.arrays import DT, AnyArray, Array, ArrayOf, L, Mat, N, OtherArray, ResultOf, S, Vec
+from .._core.backends import is_torch
 from .._core.bvar import BVar
 from .._core.checks import check_values
 from .._core.errors import CheckError
@@ -389,7 +390,7 @@ def _matmul_of(xp: Any) -> Callable[[Any, Any], Any]:
         pass
     compat: Callable[[Any, Any], Any] = xp.matmul
     found = compat
-    if getattr(xp, "__name__", "") == "array_api_compat.torch":
+    if is_torch(xp):
         raw = sys.modules["torch"].matmul
 
         def found(a: Any, b: Any) -> Any:
@@ -793,11 +794,11 @@ class Linear(
 def _linear_xp(xp: Any, w: Any, x: Any, b: Any) -> tuple[Any, Any]:
     """`Linear.forward` for another library than numpy, with its namespace `xp`."""
     mm = _matmul_of(xp)
-    torch = xp.__name__ == "array_api_compat.torch"
+    on_torch = is_torch(xp)
     # PyTorch's own dense layer for one dtype (its `F.linear`, the bias added inside the
     # product's kernel, as PyTorch eager computes it): one kernel and one fresh array fewer
     # per layer. Mixed dtypes go through the namespace, which promotes them.
-    if torch and w.dtype == x.dtype == b.dtype:
+    if on_torch and w.dtype == x.dtype == b.dtype:
         out = sys.modules["torch"].nn.functional.linear(x, w, b)
     else:
         out = (mm(w, x) if x.ndim == 1 else mm(x, xp.matrix_transpose(w))) + b
@@ -813,13 +814,13 @@ def _linear_xp(xp: Any, w: Any, x: Any, b: Any) -> tuple[Any, Any]:
             if g2.ndim == 1:
                 gw = g2[:, None] * x2
             else:
-                gw = mm(g2.mT if torch else xp.matrix_transpose(g2), x2)
+                gw = mm(g2.mT if on_torch else xp.matrix_transpose(g2), x2)
             gw = gw if gw.dtype == w.dtype else xp.astype(gw, w.dtype)
         if needs[1]:
             gx = mm(g, w)
             gx = gx if gx.dtype == x.dtype else xp.astype(gx, x.dtype)
         if needs[2]:
-            gb = g2 if g2.ndim == 1 else (g2.sum(0) if torch else xp.sum(g2, axis=0))
+            gb = g2 if g2.ndim == 1 else (g2.sum(0) if on_torch else xp.sum(g2, axis=0))
             gb = gb if gb.dtype == b.dtype else xp.astype(gb, b.dtype)
         return gw, gx, gb
 

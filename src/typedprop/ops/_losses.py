@@ -392,12 +392,12 @@ class IntegerLabelsCrossEntropy(Op[Any, Any]):
                 "row of logits"
             )
         k = shape[-1]
-        torch = library == "torch"
+        on_torch = library == "torch"
         # The range check runs on the labels' device, and the host waits for its answer: one
         # wait per call, the price of an error that names the bad label. Out-of-range indices
         # are no clear error in the libraries themselves (JAX clamps or fills them silently,
         # PyTorch's CUDA kernels fail with a device-side assert), and negative ones would wrap.
-        if torch:
+        if on_torch:
             # PyTorch: the least and greatest label in one kernel and one read, where the
             # comparisons, their `|` and `any` take four kernels.
             traced = False
@@ -416,12 +416,12 @@ class IntegerLabelsCrossEntropy(Op[Any, Any]):
                 f"{op}: argument 'labels' holds {int(flat[first])}, out of range [0, {k}) for "
                 f"argument 'logits' of shape {shape} ({k} classes)"
             )
-        if torch and labels.dtype != xp.int64:
+        if on_torch and labels.dtype != xp.int64:
             labels = xp.astype(labels, xp.int64)  # PyTorch's gather takes int64 indices only
         logits = _floating(xp, logits)
         shift, e, s = shifted_exp(op, xp, logits, (len(shape) - 1,))
         n = _batch(logits)
-        if torch:
+        if on_torch:
             return self._torch_rest(logits, labels, shift, e, s, n)
         index = xp.expand_dims(labels, axis=-1)
         picked = xp.take_along_axis(logits, index, axis=-1) - shift

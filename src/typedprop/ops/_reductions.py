@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 import numpy as np
 
 from .._core.arrays import DT, ArrayOf, Axis, L, N, ResultOf
+from .._core.backends import is_torch
 from .._core.bvar import BVar
 from .._core.errors import CheckError
 from .._core.op import Grad1, Op
@@ -180,7 +181,7 @@ def shifted_exp(op: str, xp: Any, x: Any, axes: tuple[int, ...]) -> tuple[Any, A
     maximum is finite). All three keep the reduced axes. `log(s) + shift` is logsumexp, `e / s`
     softmax."""
     if xp is not np:
-        if axes and xp.__name__ == "array_api_compat.torch":
+        if axes and is_torch(xp):
             # PyTorch's own functions, not array-api-compat's wrappers (each costs about a
             # batch's kernel). (Not nan_to_num for the `where`: the same values, but PyTorch's
             # autograd through it, outside a call, would spread a row's nan to all its entries.)
